@@ -1,0 +1,40 @@
+# Third-party libraries, all from Debian 12 packages (scripts/install-deps.sh installs them).
+find_package(fmt 9.1 REQUIRED)
+find_package(tomlplusplus 3.3 REQUIRED)
+find_package(CLI11 2.1 REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(PostgreSQL 15 REQUIRED)
+find_package(SQLite3 3.40 REQUIRED)
+find_package(PgQuery REQUIRED)
+find_package(Threads REQUIRED)
+if(RETORT_BUILD_TESTS)
+  find_package(GTest 1.12 REQUIRED)
+endif()
+if(RETORT_BUILD_BENCHMARKS)
+  find_package(benchmark 1.7 REQUIRED)
+endif()
+
+# retort_module(NAME SOURCES... DEPS ...): one object library per src/ folder, linking only
+# what the layer rule allows (ARCHITECTURE.md). The objects of every module make up the one
+# static library libretort.a (target retort_lib). A test links the modules it needs directly:
+# object files are added only to a direct consumer, so list each module needed.
+function(retort_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} OBJECT ${ARG_SOURCES})
+  target_link_libraries(${name} PUBLIC retort_settings ${ARG_DEPS} PRIVATE retort_warnings)
+endfunction()
+
+# retort_test(NAME SOURCES... DEPS ... [LABELS ...]): a GoogleTest executable under CTest.
+function(retort_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT RETORT_BUILD_TESTS)
+    return()
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock retort_settings
+    retort_warnings)
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,71 @@
+// Configuration: retort.toml, the environment and command-line overrides (SPEC §1).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace retort {
+
+using Millis = std::chrono::milliseconds;
+
+// How concurrent runners are kept apart on PostgreSQL.
+enum class LockMode {
+  advisory,  // a session advisory lock on a dedicated connection (default)
+  lease,     // a lease row with expiry, for transaction-mode poolers
+  none,      // no lock: the operator guarantees a single runner
+};
+
+// [retort.postgres]: all optional, safe defaults.
+struct PostgresSettings {
+  LockMode lock = LockMode::advisory;
+  Millis lock_wait{std::chrono::minutes(5)};     // how long a second runner waits for the first
+  Millis lock_timeout{std::chrono::seconds(2)};  // per statement that needs a lock; then retry
+  int lock_retries = 10;                         // with backoff
+  Millis statement_timeout{0};                   // 0 = none
+};
+
+struct Config {
+  // The retort.toml that was read; empty when the configuration came from flags alone.
+  std::filesystem::path config_file;
+  // The directory relative paths are resolved against (retort.toml's directory, else cwd).
+  std::filesystem::path project_dir;
+  // script_location, absolute.
+  std::filesystem::path script_location;
+  // The database URL after precedence (--url, RETORT_URL, DATABASE_URL, retort.toml), with
+  // ${NAME} expanded and a relative sqlite path made absolute against project_dir when it
+  // came from the file. Contains the password: print only redacted_url.
+  std::string url;
+  std::string redacted_url;
+  // Where url came from: "--url", "RETORT_URL", "DATABASE_URL" or the config file's path.
+  std::string url_source;
+  std::string version_table = "retort_version";
+  std::string version_table_schema;       // empty: the connection's default schema
+  bool transaction_per_migration = true;  // false: the whole run in one transaction
+  PostgresSettings postgres;
+};
+
+// What the command line says about where the configuration is.
+struct ConfigSources {
+  std::optional<std::filesystem::path> config_path;  // -c PATH
+  std::optional<std::string> url;                    // --url
+  std::filesystem::path cwd = std::filesystem::current_path();
+  // Reads an environment variable; nullopt when unset. Defaults to std::getenv.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+};
+
+// Finds and reads retort.toml (cwd or a parent, or -c), expands ${NAME}, checks every key and
+// value, and applies the URL precedence.
+// Throws retort::Error(ExitCode::input) naming the file, line, key and the fix: an unknown
+// key (with the nearest known key), a wrong type or value, an unset ${NAME}, a -c file that
+// does not exist, or no configuration at all (saying how to run `retort init`).
+[[nodiscard]] Config load_config(const ConfigSources& sources);
+
+// The retort.toml that `retort init` writes.
+[[nodiscard]] std::string default_config_text(const std::string& script_location,
+                                              const std::string& url);
+
+}  // namespace retort

@@ -1,0 +1,106 @@
+// Small text helpers.
+#include "base/text.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace retort::base {
+
+std::string_view trim(std::string_view text) {
+  constexpr std::string_view k_space = " \t\r\n\f\v";
+  const std::size_t first = text.find_first_not_of(k_space);
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  const std::size_t last = text.find_last_not_of(k_space);
+  return text.substr(first, last - first + 1);
+}
+
+std::vector<std::string> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) {
+      ++pos;
+    }
+    std::size_t end = pos;
+    while (end < text.size() && text[end] != ' ' && text[end] != '\t') {
+      ++end;
+    }
+    if (end > pos) {
+      words.emplace_back(text.substr(pos, end - pos));
+    }
+    pos = end;
+  }
+  return words;
+}
+
+std::string join(std::span<const std::string> parts, std::string_view separator) {
+  std::string out;
+  for (std::size_t part_idx = 0; part_idx < parts.size(); ++part_idx) {
+    if (part_idx > 0) {
+      out += separator;
+    }
+    out += parts[part_idx];
+  }
+  return out;
+}
+
+int line_of_offset(std::string_view text, std::size_t byte_offset) {
+  byte_offset = std::min(byte_offset, text.size());
+  return 1 + static_cast<int>(std::count(
+                 text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte_offset), '\n'));
+}
+
+std::size_t byte_offset_of_char(std::string_view text, std::size_t char_index) {
+  if (char_index == 0) {
+    return 0;
+  }
+  std::size_t seen = 0;
+  for (std::size_t byte_idx = 0; byte_idx < text.size(); ++byte_idx) {
+    // Count lead bytes only: continuation bytes are 10xxxxxx.
+    if ((static_cast<unsigned char>(text[byte_idx]) & 0xC0U) != 0x80U) {
+      ++seen;
+      if (seen == char_index) {
+        return byte_idx;
+      }
+    }
+  }
+  return text.size();
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), std::size_t{0});
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates) {
+  std::optional<std::string> best;
+  std::size_t best_distance = 0;
+  for (const std::string& candidate : candidates) {
+    const std::size_t distance = edit_distance(word, candidate);
+    if (!best || distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  // A typo changes a few characters; beyond that the hint would mislead.
+  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
+  if (best && best_distance <= limit) {
+    return best;
+  }
+  return std::nullopt;
+}
+
+}  // namespace retort::base

@@ -1,0 +1,42 @@
+// Database URLs: postgresql://, postgres:// and sqlite:///, parsed and redacted for printing.
+#pragma once
+
+#include "base/result.hpp"
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace retort::base {
+
+enum class UrlScheme { postgres, sqlite };
+
+struct DatabaseUrl {
+  UrlScheme scheme = UrlScheme::sqlite;
+  std::string text;  // the URL as given (contains the password: never print it, use redacted())
+
+  // sqlite: the file path after "sqlite:///" ("app.db" is relative, "/var/app.db" absolute,
+  // ":memory:" in memory). Empty for postgres.
+  std::string sqlite_path;
+
+  // postgres: the parts, percent-decoded. Empty strings where the URL leaves them out
+  // (libpq then applies its defaults and PG* environment variables).
+  std::string user;
+  std::string password;
+  std::string host;
+  std::string port;
+  std::string database;
+  std::map<std::string, std::string> params;  // ?sslmode=require&...
+
+  // The URL with any password replaced by "***", safe for output, logs and errors.
+  [[nodiscard]] std::string redacted() const;
+};
+
+// Parses a database URL. The failure is a sentence naming what is wrong and what is accepted.
+[[nodiscard]] Result<DatabaseUrl, std::string> parse_database_url(std::string_view url);
+
+// Replaces the password of any URL-looking text (user:pass@ and password=...) with "***".
+// Works on text that does not parse, so error messages that echo a bad URL are safe too.
+[[nodiscard]] std::string redact_url(std::string_view url);
+
+}  // namespace retort::base

@@ -1,0 +1,124 @@
+// The script directory: versions/*.sql parsed into Migrations (header directives, upgrade and
+// downgrade sections, statements with file positions, checksums), validated as a whole, and
+// turned into a graph::RevisionMap. Also writes new revision files from the template.
+#pragma once
+
+#include "base/duration.hpp"
+#include "base/result.hpp"
+#include "graph/revision_map.hpp"
+#include "retort/error.hpp"
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace retort::script {
+
+enum class Dialect { postgres, sqlite };
+
+// A problem in a migration file: where, what, and how to fix it.
+struct Problem {
+  SourceLocation where;  // file relative to the project directory, 1-based line
+  std::string message;
+  std::string fix;
+};
+
+// One statement of a section, with its place in the file for error messages.
+struct Statement {
+  std::string sql;          // the statement's text, without the leading comments or ';'
+  std::size_t offset = 0;   // byte offset of sql's first byte in the file
+  int line = 0;             // 1-based line of sql's first byte in the file
+  std::string fingerprint;  // checksum of the normalised statement (comments/space ignored)
+};
+
+struct Section {
+  int marker_line = 0;     // line of "-- retort:upgrade" / "-- retort:downgrade"
+  std::size_t offset = 0;  // byte offset of the first byte after the marker line
+  std::string text;        // the SQL of the section as written
+};
+
+struct LintIgnore {
+  std::vector<std::string> codes;
+  std::string reason;
+  int line = 0;
+};
+
+struct Migration {
+  std::filesystem::path path;  // absolute
+  std::string display_path;    // relative to the project directory, for messages
+  std::string revision;
+  std::string slug;  // the part of the file name after "<revision>_"
+  std::string message;
+  std::vector<std::string> revises;
+  std::vector<std::string> branch_labels;
+  std::vector<std::string> depends_on;
+  bool transactional = true;
+  std::optional<base::Millis> estimate;
+  std::optional<base::Millis> lock_timeout;
+  std::optional<base::Millis> statement_timeout;
+  std::vector<LintIgnore> lint_ignores;
+  Section upgrade;
+  std::optional<Section> downgrade;  // none: the revision cannot be downgraded
+  std::string checksum;              // of the file's normalised statements (both sections)
+};
+
+class ScriptDirectory {
+ public:
+  // Reads <script_location>/versions/*.sql. project_dir is what display paths are relative
+  // to. Every problem in the directory is reported, not only the first; nothing is partially
+  // loaded. A missing versions/ directory is one problem naming `retort init`.
+  static base::Result<ScriptDirectory, std::vector<Problem>> load(
+      const std::filesystem::path& script_location, const std::filesystem::path& project_dir);
+
+  ScriptDirectory(ScriptDirectory&&) noexcept;
+  ScriptDirectory& operator=(ScriptDirectory&&) noexcept;
+  ~ScriptDirectory();
+
+  [[nodiscard]] const graph::RevisionMap& map() const noexcept;
+  [[nodiscard]] const Migration* find(std::string_view revision) const noexcept;
+  [[nodiscard]] std::span<const Migration> migrations() const noexcept;
+  [[nodiscard]] const std::filesystem::path& location() const noexcept;
+
+ private:
+  struct Impl;
+  explicit ScriptDirectory(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+enum class Which { upgrade, downgrade };
+
+// The statements of one section, split for the dialect (PostgreSQL: libpg_query's parser;
+// SQLite: sqlite3_complete), with file offsets and lines. A syntax error is a Problem at its
+// file:line. Also rejects what cannot run where it stands: transaction control (BEGIN,
+// COMMIT, ROLLBACK) anywhere, and statements PostgreSQL refuses inside a transaction block
+// in a transactional migration.
+[[nodiscard]] base::Result<std::vector<Statement>, Problem> statements(const Migration& migration,
+                                                                       Which which,
+                                                                       Dialect dialect);
+
+// What `retort revision` and `retort merge` write.
+struct NewRevision {
+  std::string revision;  // already validated id
+  std::string message;
+  std::vector<std::string> revises;
+  std::vector<std::string> branch_labels;
+  std::vector<std::string> depends_on;
+};
+
+// Writes versions/<revision>_<slug>.sql from script.sql.tmpl (or the built-in template when
+// the directory has none) and returns its path. Throws retort::Error (input) if it exists.
+std::filesystem::path write_revision(const std::filesystem::path& script_location,
+                                     const NewRevision& revision);
+
+// The built-in template, also what `retort init` writes as script.sql.tmpl.
+[[nodiscard]] std::string_view default_template();
+
+// A new random revision id: 12 lowercase hex digits.
+[[nodiscard]] std::string new_revision_id();
+
+}  // namespace retort::script
