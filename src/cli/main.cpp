@@ -1,1 +1,412 @@
-int main() { return 0; }
+// The retort binary: CLI11 setup per command family, rendering, and the one place where
+// errors become exit codes. Uses only the public API in include/retort/.
+#include "cli/progress.hpp"
+#include "cli/render.hpp"
+#include "retort/retort.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <unistd.h>
+
+namespace {
+
+using retort::cli::print_json;
+using retort::cli::Style;
+
+// Options every command takes.
+struct GlobalOptions {
+  std::string config_path;
+  std::string url;
+  bool json = false;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+struct Context {
+  GlobalOptions global;
+  Style style;
+  bool stderr_terminal = false;
+
+  [[nodiscard]] retort::Config config() const {
+    retort::ConfigSources sources;
+    if (!global.config_path.empty()) {
+      sources.config_path = global.config_path;
+    }
+    if (!global.url.empty()) {
+      sources.url = global.url;
+    }
+    return retort::load_config(sources);
+  }
+};
+
+void add_global_options(CLI::App& app, GlobalOptions& global) {
+  app.add_option("-c,--config", global.config_path,
+                 "Path to retort.toml (default: search from "
+                 "the working directory upward)");
+  app.add_option("--url", global.url,
+                 "Database URL; overrides RETORT_URL, DATABASE_URL and retort.toml");
+  app.add_flag("--json", global.json, "Print one JSON document on stdout");
+  app.add_flag("-q,--quiet", global.quiet, "Print only errors and results");
+  app.add_flag("-v,--verbose", global.verbose, "Print more detail");
+}
+
+// ---- Project: init, revision, merge ----
+
+struct InitArgs {
+  std::string directory = "migrations";
+  std::string url = "sqlite:///app.db";
+};
+
+void setup_init(CLI::App& app, Context& ctx, std::function<int()>& run) {
+  auto args = std::make_shared<InitArgs>();
+  CLI::App* cmd = app.add_subcommand("init", "Create retort.toml and a migrations directory");
+  cmd->add_option("directory", args->directory, "The migrations directory to create")
+      ->capture_default_str();
+  cmd->add_option("--db", args->url, "Database URL to write into retort.toml")
+      ->capture_default_str();
+  cmd->footer(
+      "Refuses when retort.toml exists or DIRECTORY is not empty.\n"
+      "Example: retort init migrations && retort revision -m \"create users\"");
+  cmd->callback([&ctx, &run, args] {
+    run = [&ctx, args] {
+      retort::InitOptions options;
+      options.directory = args->directory;
+      options.url = args->url;
+      const retort::InitResult result = retort::init(options);
+      if (ctx.global.json) {
+        print_json(retort::cli::to_json(result));
+      } else if (!ctx.global.quiet) {
+        for (const std::string& created : result.created) {
+          fmt::print("Created {}\n", created);
+        }
+        fmt::print(
+            "Next: retort revision -m \"first change\", edit the new file, then retort "
+            "upgrade head\n");
+      }
+      return 0;
+    };
+  });
+}
+
+struct RevisionArgs {
+  std::string message;
+  std::vector<std::string> head;
+  bool splice = false;
+  std::vector<std::string> branch_labels;
+  std::vector<std::string> depends_on;
+  std::string rev_id;
+  std::vector<std::string> revisions;  // merge
+};
+
+void print_written(const Context& ctx, const retort::RevisionInfo& info) {
+  if (ctx.global.json) {
+    print_json(retort::cli::to_json(info));
+  } else if (!ctx.global.quiet) {
+    fmt::print("Generating {} ... done\n", info.path);
+  }
+}
+
+void setup_revision(CLI::App& app, Context& ctx, std::function<int()>& run) {
+  auto args = std::make_shared<RevisionArgs>();
+  CLI::App* cmd = app.add_subcommand("revision", "Create a new revision file");
+  cmd->add_option("-m,--message", args->message, "What the revision does")->required();
+  cmd->add_option("--head", args->head, "The parent revision (default: the single head)");
+  cmd->add_flag("--splice", args->splice, "Allow a --head that is not a head (a new branch)");
+  cmd->add_option("--branch-label", args->branch_labels, "A branch label for the new revision");
+  cmd->add_option("--depends-on", args->depends_on, "A revision or label this one depends on");
+  cmd->add_option("--rev-id", args->rev_id, "The revision id (default: 12 random hex digits)");
+  cmd->footer(
+      "Refuses several heads without --head, and a --head that is not a head without "
+      "--splice.\nExample: retort revision -m \"add users table\"");
+  cmd->callback([&ctx, &run, args] {
+    run = [&ctx, args] {
+      retort::RevisionOptions options{args->message,       args->head,       args->splice,
+                                      args->branch_labels, args->depends_on, args->rev_id};
+      print_written(ctx, retort::revision(ctx.config(), options));
+      return 0;
+    };
+  });
+
+  auto margs = std::make_shared<RevisionArgs>();
+  CLI::App* merge = app.add_subcommand("merge", "Create a merge revision joining revisions");
+  merge->add_option("revisions", margs->revisions, "Revisions to merge, e.g. heads")->required();
+  merge->add_option("-m,--message", margs->message, "What the merge is");
+  merge->add_option("--branch-label", margs->branch_labels, "A branch label for the merge");
+  merge->add_option("--rev-id", margs->rev_id, "The revision id");
+  merge->footer("Example: retort merge heads -m \"merge auth and billing\"");
+  merge->callback([&ctx, &run, margs] {
+    run = [&ctx, margs] {
+      retort::RevisionOptions options;
+      options.message = margs->message;
+      options.branch_labels = margs->branch_labels;
+      options.rev_id = margs->rev_id;
+      print_written(ctx, retort::merge(ctx.config(), margs->revisions, options));
+      return 0;
+    };
+  });
+}
+
+// ---- Inspecting: heads, branches, history, show ----
+
+struct ReadArgs {
+  std::string range;
+  std::string revision;
+};
+
+void print_revisions(const Context& ctx, const std::vector<retort::RevisionInfo>& infos) {
+  if (ctx.global.json) {
+    print_json(retort::cli::to_json(infos));
+    return;
+  }
+  for (const retort::RevisionInfo& info : infos) {
+    if (ctx.global.verbose) {
+      fmt::print("{}\n", retort::cli::revision_verbose(info, ctx.style));
+    } else {
+      fmt::print("{}\n", retort::cli::revision_line(info, ctx.style));
+    }
+  }
+}
+
+void setup_read(CLI::App& app, Context& ctx, std::function<int()>& run) {
+  CLI::App* heads = app.add_subcommand("heads", "Show the head revisions of the files");
+  heads->callback([&ctx, &run] {
+    run = [&ctx] {
+      const auto infos = retort::heads(ctx.config());
+      if (ctx.global.json || ctx.global.verbose) {
+        print_revisions(ctx, infos);
+      } else {
+        for (const retort::RevisionInfo& info : infos) {
+          std::string line = info.revision;
+          if (!info.branch_labels.empty()) {
+            std::string labels;
+            for (const std::string& label : info.branch_labels) {
+              labels += (labels.empty() ? "" : ", ") + label;
+            }
+            line += " (" + labels + ")";
+          }
+          fmt::print("{} (head)\n", line);
+        }
+      }
+      return 0;
+    };
+  });
+
+  CLI::App* branches = app.add_subcommand("branches", "Show the branch points");
+  branches->callback([&ctx, &run] {
+    run = [&ctx] {
+      const auto points = retort::branches(ctx.config());
+      if (ctx.global.json) {
+        print_json(retort::cli::to_json(points));
+        return 0;
+      }
+      for (const retort::BranchPoint& point : points) {
+        fmt::print("{}\n", retort::cli::revision_line(point.revision, ctx.style));
+        for (const std::string& child : point.children) {
+          fmt::print("    -> {}\n", child);
+        }
+      }
+      return 0;
+    };
+  });
+
+  auto args = std::make_shared<ReadArgs>();
+  CLI::App* history = app.add_subcommand("history", "List revisions, newest first");
+  history->add_option("-r,--rev-range", args->range, "A range LOWER:UPPER, e.g. base:head, -3:");
+  history->callback([&ctx, &run, args] {
+    run = [&ctx, args] {
+      print_revisions(ctx, retort::history(ctx.config(), args->range));
+      return 0;
+    };
+  });
+
+  CLI::App* show = app.add_subcommand("show", "Show one revision");
+  show->add_option("revision", args->revision, "A revision, prefix or target")->required();
+  show->callback([&ctx, &run, args] {
+    run = [&ctx, args] {
+      const retort::RevisionInfo info = retort::show(ctx.config(), args->revision);
+      if (ctx.global.json) {
+        print_json(retort::cli::to_json(info));
+      } else {
+        fmt::print("{}", retort::cli::revision_verbose(info, ctx.style));
+      }
+      return 0;
+    };
+  });
+}
+
+// ---- Running: upgrade, downgrade, stamp, current, check ----
+
+struct RunArgs {
+  std::string target;
+  bool sql = false;
+  bool purge = false;
+  std::string reason;
+};
+
+int run_migration(Context& ctx, const RunArgs& args, const char* verb,
+                  retort::RunResult (*command)(const retort::Config&, const retort::RunOptions&)) {
+  const retort::Config config = ctx.config();
+  retort::RunOptions options;
+  options.target = args.target;
+  options.purge = args.purge;
+  options.reason = args.reason;
+  if (args.sql) {
+    options.sql_out = &std::cout;
+    (void)command(config, options);
+    return 0;
+  }
+  retort::cli::Progress progress(ctx.style, ctx.stderr_terminal);
+  if (!ctx.global.json && !ctx.global.quiet) {
+    options.observer = &progress;
+  }
+  const retort::RunResult result = command(config, options);
+  if (ctx.global.json) {
+    print_json(retort::cli::to_json(result));
+  } else if (!ctx.global.quiet) {
+    fmt::print("{}", retort::cli::run_summary(result, verb, ctx.style));
+  }
+  return 0;
+}
+
+void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
+  auto up = std::make_shared<RunArgs>();
+  up->target = "head";
+  CLI::App* upgrade = app.add_subcommand("upgrade", "Apply migrations up to a target");
+  upgrade
+      ->add_option("target", up->target,
+                   "head, heads, REV, +N, LABEL@head; with --sql also "
+                   "START:END")
+      ->capture_default_str();
+  upgrade->add_flag("--sql", up->sql, "Print the SQL script instead of running it (no database)");
+  upgrade->footer(
+      "Each migration commits with its version-table change; a failure leaves the "
+      "database at the previous revision.\nExamples: retort upgrade head | retort "
+      "upgrade +1 | retort upgrade --sql base:head > deploy.sql");
+  upgrade->callback([&ctx, &run, up] {
+    run = [&ctx, up] { return run_migration(ctx, *up, "upgrade", &retort::upgrade); };
+  });
+
+  auto down = std::make_shared<RunArgs>();
+  CLI::App* downgrade = app.add_subcommand("downgrade", "Revert migrations down to a target");
+  downgrade->add_option("target", down->target, "-1, REV, base, LABEL@base; with --sql START:END")
+      ->required();
+  downgrade->add_flag("--sql", down->sql, "Print the SQL script instead of running it");
+  downgrade->footer(
+      "Refuses, before anything runs, a plan with a revision that has no "
+      "downgrade section.\nExamples: retort downgrade -1 | retort downgrade base");
+  downgrade->callback([&ctx, &run, down] {
+    run = [&ctx, down] { return run_migration(ctx, *down, "downgrade", &retort::downgrade); };
+  });
+
+  auto st = std::make_shared<RunArgs>();
+  CLI::App* stamp = app.add_subcommand("stamp", "Set the version table without running SQL");
+  stamp->add_option("target", st->target, "The revision(s) the database is at")->required();
+  stamp->add_flag("--purge", st->purge, "Empty the version table first");
+  stamp->add_flag("--sql", st->sql, "Print the SQL instead of running it");
+  stamp->add_option("--reason", st->reason, "Why, kept in the ledger");
+  stamp->footer(
+      "Examples: retort stamp head --reason \"built from schema dump\" | retort stamp "
+      "--purge 3f2a9c1b7d4e");
+  stamp->callback([&ctx, &run, st] {
+    run = [&ctx, st] { return run_migration(ctx, *st, "stamp", &retort::stamp); };
+  });
+
+  CLI::App* current = app.add_subcommand("current", "Show the database's current revision");
+  current->callback([&ctx, &run] {
+    run = [&ctx] {
+      const retort::CurrentResult result = retort::current(ctx.config());
+      if (ctx.global.json) {
+        print_json(retort::cli::to_json(result));
+      } else {
+        fmt::print("{}", retort::cli::current_text(result, ctx.style));
+      }
+      return 0;
+    };
+  });
+
+  CLI::App* check = app.add_subcommand(
+      "check", "Exit 1 when revisions are pending, the files have several heads or are invalid");
+  check->callback([&ctx, &run] {
+    run = [&ctx] {
+      const retort::CheckResult result = retort::check(ctx.config());
+      if (ctx.global.json) {
+        print_json(retort::cli::to_json(result));
+      } else {
+        for (const std::string& finding : result.findings) {
+          fmt::print("{}\n", finding);
+        }
+        if (result.ok) {
+          fmt::print("No problems: the database is up to date with the migration files.\n");
+        }
+      }
+      return result.ok ? 0 : 1;
+    };
+  });
+}
+
+bool no_color() {
+  const char* value = std::getenv("NO_COLOR");
+  return value != nullptr && value[0] != '\0';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Context ctx;
+  CLI::App app{"retort: production-first database schema migrations", "retort"};
+  app.set_version_flag("--version", "retort 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();
+  add_global_options(app, ctx.global);
+  std::function<int()> run;
+  setup_init(app, ctx, run);
+  setup_revision(app, ctx, run);
+  setup_read(app, ctx, run);
+  setup_run(app, ctx, run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "error: %s\n  run: retort --help\n", e.what());
+    return static_cast<int>(retort::ExitCode::input);
+  }
+
+  ctx.stderr_terminal = isatty(STDERR_FILENO) != 0;
+  ctx.style.color = ctx.stderr_terminal && !no_color();
+  ctx.style.verbosity = ctx.global.quiet ? -1 : (ctx.global.verbose ? 1 : 0);
+
+  try {
+    return run ? run() : 0;
+  } catch (const retort::Error& error) {
+    if (ctx.global.json) {
+      print_json(retort::cli::to_json(error));
+    }
+    std::string text = retort::format_error(error);
+    if (ctx.style.color) {
+      const std::size_t pos = text.find("error:");
+      if (pos != std::string::npos) {
+        text.replace(pos, 6, ctx.style.red("error:"));
+      }
+    }
+    std::fputs(text.c_str(), stderr);
+    return static_cast<int>(error.code());
+  } catch (const std::exception& error) {
+    // A bug or an unexpected system failure: say so plainly, never a silent crash.
+    std::fprintf(stderr, "error: internal: %s\n  please report this with the command you ran\n",
+                 error.what());
+    return static_cast<int>(retort::ExitCode::failed);
+  }
+}

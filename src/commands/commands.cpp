@@ -1,1 +1,477 @@
-// placeholder
+// The commands: each wires config, script directory, graph, runner and driver together
+// (Alembic's command.py). Lower layers report data; this layer writes the advice.
+#include "retort/commands.hpp"
+
+#include "base/text.hpp"
+#include "commands/support.hpp"
+#include "runner/ledger.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+
+namespace retort {
+
+namespace fs = std::filesystem;
+using commands::InfoBuilder;
+using commands::unwrap;
+
+namespace {
+
+void write_new_file(const fs::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) {
+    throw Error(ExitCode::failed, fmt::format("cannot write {}", path.string()));
+  }
+}
+
+std::string relative_to(const fs::path& path, const fs::path& base_dir) {
+  std::error_code ec;
+  fs::path rel = fs::relative(path, base_dir, ec);
+  return ec || rel.empty() ? path.string() : rel.string();
+}
+
+bool valid_revision_id(const std::string& id) {
+  static const std::regex k_id("[0-9a-zA-Z_]{1,64}");
+  return std::regex_match(id, k_id);
+}
+
+}  // namespace
+
+// ---- Project ----
+
+InitResult init(const InitOptions& options) {
+  const fs::path config_file = options.cwd / "retort.toml";
+  const fs::path location =
+      options.directory.is_absolute() ? options.directory : options.cwd / options.directory;
+  if (fs::exists(config_file)) {
+    throw Error(ExitCode::input, fmt::format("{} already exists", config_file.string()))
+        .explain("retort init never overwrites a project")
+        .next("edit retort.toml, or run retort init in another directory");
+  }
+  if (fs::exists(location) && !fs::is_empty(location)) {
+    throw Error(ExitCode::input,
+                fmt::format("directory {} exists and is not empty", location.string()))
+        .next("retort init DIR with a new directory name");
+  }
+  InitResult result;
+  fs::create_directories(location / "versions");
+  result.created.push_back(relative_to(location, options.cwd) + "/");
+  result.created.push_back(relative_to(location / "versions", options.cwd) + "/");
+  write_new_file(location / "script.sql.tmpl", script::default_template());
+  result.created.push_back(relative_to(location / "script.sql.tmpl", options.cwd));
+  write_new_file(config_file, default_config_text(relative_to(location, options.cwd), options.url));
+  result.created.push_back("retort.toml");
+  result.config_file = config_file.string();
+  result.script_location = location.string();
+  return result;
+}
+
+namespace {
+
+void check_new_labels(const script::ScriptDirectory& scripts,
+                      const std::vector<std::string>& labels) {
+  for (const script::Migration& migration : scripts.migrations()) {
+    for (const std::string& label : labels) {
+      if (std::find(migration.branch_labels.begin(), migration.branch_labels.end(), label) !=
+          migration.branch_labels.end()) {
+        throw Error(ExitCode::input, fmt::format("branch label '{}' is already used by revision {}",
+                                                 label, migration.revision))
+            .at({migration.display_path, 0, 0})
+            .next("pick another --branch-label");
+      }
+    }
+  }
+}
+
+std::string new_id(const script::ScriptDirectory& scripts, const std::string& requested) {
+  if (requested.empty()) {
+    return script::new_revision_id();
+  }
+  if (!valid_revision_id(requested)) {
+    throw Error(ExitCode::input, fmt::format("--rev-id '{}' is not a valid revision id", requested))
+        .explain("a revision id is 1 to 64 characters of 0-9, a-z, A-Z and _");
+  }
+  if (scripts.find(requested) != nullptr) {
+    throw Error(ExitCode::input, fmt::format("revision {} already exists", requested))
+        .at({scripts.find(requested)->display_path, 0, 0})
+        .next("choose another --rev-id, or leave it out for a random one");
+  }
+  return requested;
+}
+
+RevisionInfo written_info(const fs::path& path, const Config& config,
+                          const script::NewRevision& revision) {
+  RevisionInfo info;
+  info.revision = revision.revision;
+  info.down_revisions = revision.revises;
+  info.depends_on = revision.depends_on;
+  info.branch_labels = revision.branch_labels;
+  info.message = revision.message;
+  info.path = relative_to(path, config.project_dir);
+  info.is_head = true;
+  info.is_base = revision.revises.empty();
+  info.is_merge_point = revision.revises.size() > 1;
+  return info;
+}
+
+std::vector<std::string> resolve_all(const graph::RevisionMap& map, const std::string& target) {
+  return unwrap(map.resolve(target), target);
+}
+
+}  // namespace
+
+RevisionInfo revision(const Config& config, const RevisionOptions& options) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const graph::RevisionMap& map = scripts.map();
+  script::NewRevision revision;
+  revision.message = options.message;
+  revision.branch_labels = options.branch_labels;
+  check_new_labels(scripts, options.branch_labels);
+
+  const std::vector<std::string> heads = map.heads();
+  if (options.head.empty()) {
+    if (heads.size() > 1) {
+      throw Error(ExitCode::input,
+                  "several heads are present; say which one the new revision is based on, or "
+                  "merge them first")
+          .explain("heads: " + base::join(heads, ", "))
+          .next("retort revision -m \"...\" --head REV   (or: retort merge heads -m \"merge\")");
+    }
+    revision.revises = heads;
+  } else {
+    for (const std::string& head : options.head) {
+      if (head == "base") {
+        continue;  // a new base: an independent branch
+      }
+      for (const std::string& parent : resolve_all(map, head)) {
+        if (std::find(heads.begin(), heads.end(), parent) == heads.end() && !options.splice) {
+          throw Error(ExitCode::input,
+                      fmt::format("revision {} is not a head; a new revision on it starts a new "
+                                  "branch",
+                                  parent))
+              .next(fmt::format("retort revision -m \"...\" --head {} --splice", parent));
+        }
+        revision.revises.push_back(parent);
+      }
+    }
+  }
+  for (const std::string& dependency : options.depends_on) {
+    // Branch labels stay labels; revisions are stored as full ids, as Alembic does.
+    bool is_label = false;
+    for (const script::Migration& migration : scripts.migrations()) {
+      is_label =
+          is_label || std::find(migration.branch_labels.begin(), migration.branch_labels.end(),
+                                dependency) != migration.branch_labels.end();
+    }
+    if (is_label) {
+      revision.depends_on.push_back(dependency);
+      continue;
+    }
+    for (const std::string& resolved : resolve_all(map, dependency)) {
+      revision.depends_on.push_back(resolved);
+    }
+  }
+  revision.revision = new_id(scripts, options.rev_id);
+  const fs::path path = script::write_revision(config.script_location, revision);
+  return written_info(path, config, revision);
+}
+
+RevisionInfo merge(const Config& config, const std::vector<std::string>& revisions,
+                   const RevisionOptions& options) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  std::vector<std::string> parents;
+  for (const std::string& target : revisions) {
+    for (const std::string& parent : resolve_all(scripts.map(), target)) {
+      if (std::find(parents.begin(), parents.end(), parent) == parents.end()) {
+        parents.push_back(parent);
+      }
+    }
+  }
+  if (parents.size() < 2) {
+    throw Error(ExitCode::input,
+                fmt::format("a merge needs two or more revisions; '{}' resolves to {}",
+                            base::join(revisions, " "),
+                            parents.empty() ? std::string("none") : base::join(parents, ", ")))
+        .next("retort heads   (merge when there are several)");
+  }
+  check_new_labels(scripts, options.branch_labels);
+  script::NewRevision revision;
+  revision.message = options.message;
+  revision.revises = parents;
+  revision.branch_labels = options.branch_labels;
+  revision.revision = new_id(scripts, options.rev_id);
+  const fs::path path = script::write_revision(config.script_location, revision);
+  return written_info(path, config, revision);
+}
+
+// ---- Reading the script directory ----
+
+std::vector<RevisionInfo> heads(const Config& config) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const InfoBuilder info(scripts);
+  std::vector<RevisionInfo> out;
+  for (const std::string& head : scripts.map().heads()) {
+    out.push_back(info(head));
+  }
+  return out;
+}
+
+std::vector<BranchPoint> branches(const Config& config) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const InfoBuilder info(scripts);
+  std::vector<BranchPoint> out;
+  for (const std::string& point : scripts.map().branch_points()) {
+    out.push_back({info(point), scripts.map().children(point)});
+  }
+  return out;
+}
+
+std::vector<RevisionInfo> history(const Config& config, const std::string& range) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const InfoBuilder info(scripts);
+  const auto revisions = unwrap(scripts.map().history(range), range);
+  std::vector<RevisionInfo> out;
+  out.reserve(revisions.size());
+  for (const graph::Revision* revision : revisions) {
+    out.push_back(info(revision->id));
+  }
+  return out;
+}
+
+RevisionInfo show(const Config& config, const std::string& revision) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const std::vector<std::string> resolved = resolve_all(scripts.map(), revision);
+  if (resolved.size() != 1) {
+    throw Error(ExitCode::input,
+                fmt::format("'{}' names {} revisions; show takes one", revision, resolved.size()))
+        .explain(resolved.empty() ? "" : "revisions: " + base::join(resolved, ", "));
+  }
+  return InfoBuilder(scripts)(resolved.front());
+}
+
+// ---- The database ----
+
+namespace {
+
+driver::Dialect dialect_of(const Config& config) {
+  return commands::database_url(config).scheme == base::UrlScheme::postgres
+             ? driver::Dialect::postgres
+             : driver::Dialect::sqlite;
+}
+
+// --sql takes START:END; START is the set of heads the script starts from.
+struct OfflineRange {
+  std::vector<std::string> start;
+  std::string end;
+};
+
+OfflineRange offline_range(const graph::RevisionMap& map, const std::string& target,
+                           bool start_required) {
+  const std::size_t colon = target.find(':');
+  if (colon == std::string::npos) {
+    if (start_required) {
+      throw Error(ExitCode::input,
+                  fmt::format("downgrade --sql needs a range START:END, got '{}'", target))
+          .explain("offline mode cannot read the database's current revision")
+          .next("retort downgrade --sql HEAD_REV:TARGET");
+    }
+    return {{}, target};
+  }
+  OfflineRange range;
+  const std::string start = target.substr(0, colon);
+  range.end = target.substr(colon + 1);
+  if (!start.empty() && start != "base") {
+    range.start = unwrap(map.resolve(start), start);
+  }
+  return range;
+}
+
+RunResult run_offline(const Config& config, const RunOptions& options, graph::Direction direction) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const graph::RevisionMap& map = scripts.map();
+  const OfflineRange range =
+      offline_range(map, options.target, direction == graph::Direction::downgrade);
+  graph::Plan plan;
+  switch (direction) {
+    case graph::Direction::upgrade:
+      plan = unwrap(map.plan_upgrade(range.start, range.end), options.target);
+      break;
+    case graph::Direction::downgrade:
+      plan = unwrap(map.plan_downgrade(range.start, range.end), options.target);
+      break;
+    case graph::Direction::stamp:
+      plan = unwrap(map.plan_stamp(range.start, range.end, options.purge), options.target);
+      break;
+  }
+  runner::Settings settings = commands::runner_settings(config);
+  settings.reason = options.reason;
+  const driver::Dialect dialect = dialect_of(config);
+  runner::validate_plan(scripts, plan, runner::script_dialect(dialect));
+  runner::write_sql(*options.sql_out, dialect, scripts, plan, settings);
+  RunResult result;
+  result.database = config.redacted_url;
+  result.target = options.target;
+  result.heads_before = plan.heads_before;
+  result.heads_after = plan.heads_after;
+  return result;
+}
+
+RunResult run_online(const Config& config, const RunOptions& options, graph::Direction direction) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const graph::RevisionMap& map = scripts.map();
+  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  runner::Settings settings = commands::runner_settings(config);
+  settings.reason = options.reason;
+  runner::Runner runner(*connection, scripts, settings, options.observer);
+  const std::vector<std::string> current = runner.current_heads();
+
+  graph::Plan plan;
+  switch (direction) {
+    case graph::Direction::upgrade:
+      plan = unwrap(map.plan_upgrade(current, options.target), options.target);
+      break;
+    case graph::Direction::downgrade:
+      plan = unwrap(map.plan_downgrade(current, options.target), options.target);
+      break;
+    case graph::Direction::stamp:
+      plan = unwrap(map.plan_stamp(current, options.target, options.purge), options.target);
+      break;
+  }
+  RunResult result;
+  if (direction == graph::Direction::stamp) {
+    result = runner.stamp(plan, options.purge);
+  } else if (!plan.steps.empty()) {
+    result = runner.run(plan);
+  } else {
+    result.heads_before = current;
+    result.heads_after = current;
+  }
+  result.database = config.redacted_url;
+  result.target = options.target;
+  return result;
+}
+
+}  // namespace
+
+RunResult upgrade(const Config& config, const RunOptions& options) {
+  return options.sql_out != nullptr ? run_offline(config, options, graph::Direction::upgrade)
+                                    : run_online(config, options, graph::Direction::upgrade);
+}
+
+RunResult downgrade(const Config& config, const RunOptions& options) {
+  return options.sql_out != nullptr ? run_offline(config, options, graph::Direction::downgrade)
+                                    : run_online(config, options, graph::Direction::downgrade);
+}
+
+RunResult stamp(const Config& config, const RunOptions& options) {
+  return options.sql_out != nullptr ? run_offline(config, options, graph::Direction::stamp)
+                                    : run_online(config, options, graph::Direction::stamp);
+}
+
+namespace {
+
+std::vector<std::string> pending_of(const graph::RevisionMap& map,
+                                    const std::vector<std::string>& current) {
+  auto plan = map.plan_upgrade(current, "heads");
+  std::vector<std::string> out;
+  if (plan) {
+    for (const graph::Step& step : plan->steps) {
+      out.push_back(step.revision);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+CurrentResult current(const Config& config) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  runner::Runner runner(*connection, scripts, commands::runner_settings(config), nullptr);
+  const std::vector<std::string> rows = runner.current_heads();
+  const InfoBuilder info(scripts);
+  CurrentResult result;
+  result.database = config.redacted_url;
+  std::vector<std::string> known;
+  for (const std::string& row : rows) {
+    if (scripts.map().find(row) == nullptr) {
+      result.unknown.push_back(row);
+    } else {
+      known.push_back(row);
+      RevisionInfo revision = info(row);
+      revision.is_current = true;
+      result.heads.push_back(std::move(revision));
+    }
+  }
+  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+  result.unfinished = ledger.unfinished();
+  if (result.unknown.empty()) {
+    result.pending = pending_of(scripts.map(), known);
+  }
+  result.up_to_date = result.unknown.empty() && result.pending.empty();
+  return result;
+}
+
+PendingResult pending(const Config& config) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  runner::Runner runner(*connection, scripts, commands::runner_settings(config), nullptr);
+  PendingResult result;
+  result.current = runner.current_heads();
+  result.pending = pending_of(scripts.map(), result.current);
+  return result;
+}
+
+CheckResult check(const Config& config) {
+  CheckResult result;
+  std::optional<script::ScriptDirectory> scripts;
+  try {
+    scripts.emplace(commands::load_scripts(config));
+  } catch (const Error& error) {
+    result.ok = false;
+    std::string finding = error.what();
+    if (!error.explanation.empty()) {
+      finding += "\n  " + error.explanation;
+    }
+    result.findings.push_back(finding + "\n  fix the migration files, then run retort check again");
+    return result;
+  }
+  const std::vector<std::string> file_heads = scripts->map().heads();
+  if (file_heads.size() > 1) {
+    result.ok = false;
+    result.findings.push_back(
+        fmt::format("the migration files have {} heads ({}); merge them: retort merge heads -m "
+                    "\"merge heads\"",
+                    file_heads.size(), base::join(file_heads, ", ")));
+  }
+  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  runner::Runner runner(*connection, *scripts, commands::runner_settings(config), nullptr);
+  const std::vector<std::string> current_heads = runner.current_heads();
+  for (const std::string& row : current_heads) {
+    if (scripts->map().find(row) == nullptr) {
+      result.ok = false;
+      result.findings.push_back(fmt::format(
+          "the database is at revision {}, which no migration file declares: the database is "
+          "ahead of this code, or the file was deleted",
+          row));
+    }
+  }
+  if (result.ok) {
+    const std::vector<std::string> todo = pending_of(scripts->map(), current_heads);
+    if (!todo.empty()) {
+      result.ok = false;
+      result.findings.push_back(
+          fmt::format("{} revision{} not applied yet: {}; run retort upgrade "
+                      "heads",
+                      todo.size(), todo.size() == 1 ? " is" : "s are", base::join(todo, ", ")));
+    }
+  }
+  return result;
+}
+
+}  // namespace retort

@@ -1,0 +1,78 @@
+// The commands of retort, one function each (Alembic's command.py). The CLI is a thin client
+// of these; an application can call them at start-up.
+//
+// Every function throws retort::Error (see error.hpp) with the exit code, what failed, where,
+// the database's state and the next command. None is thread-safe against another call on the
+// same database from the same process; separate processes are kept apart by the run lock.
+#pragma once
+
+#include "retort/config.hpp"
+#include "retort/events.hpp"
+#include "retort/results.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace retort {
+
+// ---- Project ----
+
+struct InitOptions {
+  std::filesystem::path directory = "migrations";  // the script location to create
+  std::filesystem::path cwd = std::filesystem::current_path();
+  std::string url = "sqlite:///app.db";  // written into retort.toml
+};
+// Creates retort.toml, DIR/script.sql.tmpl and DIR/versions/. Refuses (input error) when
+// retort.toml or a non-empty DIR exists.
+InitResult init(const InitOptions& options);
+
+struct RevisionOptions {
+  std::string message;
+  std::vector<std::string> head;  // --head: the parent(s); default: the single head
+  bool splice = false;            // allow a parent that is not a head (a new branch)
+  std::vector<std::string> branch_labels;
+  std::vector<std::string> depends_on;
+  std::string rev_id;  // default: 12 random hex digits
+};
+// Writes a new revision file. Refuses what Alembic refuses: several heads without --head, a
+// --head that is not a head without --splice, a duplicate id or label.
+RevisionInfo revision(const Config& config, const RevisionOptions& options);
+
+// Writes a merge revision whose parents are revisions (targets such as "heads").
+RevisionInfo merge(const Config& config, const std::vector<std::string>& revisions,
+                   const RevisionOptions& options);
+
+// ---- Reading the script directory (no database) ----
+
+std::vector<RevisionInfo> heads(const Config& config);
+std::vector<BranchPoint> branches(const Config& config);
+// Newest first; range "LOWER:UPPER" as Alembic's history -r.
+std::vector<RevisionInfo> history(const Config& config, const std::string& range);
+RevisionInfo show(const Config& config, const std::string& revision);
+
+// ---- The database ----
+
+struct RunOptions {
+  std::string target = "head";
+  // --sql: write the script to sql_out instead of connecting. For downgrade, target must be
+  // START:END; for upgrade, START: is optional (default: base).
+  std::ostream* sql_out = nullptr;
+  std::string reason;  // kept in the ledger (stamp --reason)
+  bool purge = false;  // stamp --purge: empty the version table first
+  RunObserver* observer = nullptr;
+};
+
+RunResult upgrade(const Config& config, const RunOptions& options);
+RunResult downgrade(const Config& config, const RunOptions& options);
+RunResult stamp(const Config& config, const RunOptions& options);
+
+CurrentResult current(const Config& config);
+// Pending revisions without taking any lock: a readiness probe.
+PendingResult pending(const Config& config);
+// Fails (result.ok = false) on pending revisions, several heads, or a file the graph rejects.
+CheckResult check(const Config& config);
+
+}  // namespace retort

@@ -1,0 +1,95 @@
+// Plain structs returned by the commands: what the CLI renders as text and `--json` prints.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace retort {
+
+// One revision as the commands show it.
+struct RevisionInfo {
+  std::string revision;
+  std::vector<std::string> down_revisions;
+  std::vector<std::string> depends_on;
+  std::vector<std::string> branch_labels;  // declared and inherited
+  std::string message;
+  std::string path;  // relative to the project directory
+  bool is_head = false;
+  bool is_base = false;
+  bool is_branch_point = false;
+  bool is_merge_point = false;
+  bool is_current = false;  // in the database's version table (history with a database only)
+  bool transactional = true;
+  bool has_downgrade = true;
+  std::optional<std::int64_t> estimate_ms;
+};
+
+struct InitResult {
+  std::string config_file;
+  std::string script_location;
+  std::vector<std::string> created;  // every file and directory written
+};
+
+struct BranchPoint {
+  RevisionInfo revision;
+  std::vector<std::string> children;
+};
+
+// A ledger row (retort_log), as current -v and history show it.
+struct LedgerEntry {
+  std::int64_t id = 0;
+  std::string revision;
+  std::string direction;  // upgrade | downgrade | stamp
+  std::string status;     // running | ok | failed
+  int statements_done = 0;
+  int statements_total = 0;
+  std::string started_at;   // ISO 8601 UTC
+  std::string finished_at;  // empty while running
+  std::optional<std::int64_t> duration_ms;
+  std::string error;
+  std::string reason;
+};
+
+struct CurrentResult {
+  std::string database;                 // redacted URL
+  std::vector<RevisionInfo> heads;      // the version table's rows, as revisions
+  std::vector<std::string> unknown;     // rows that name no revision in the files
+  std::vector<LedgerEntry> unfinished;  // running or failed ledger rows not superseded
+  bool up_to_date = false;              // every head of the files is applied
+  std::vector<std::string> pending;     // revisions an `upgrade heads` would run, in order
+};
+
+// One step of a run, as it happened (or, with --sql, as it would).
+struct StepResult {
+  std::string revision;
+  std::string message;
+  std::string direction;  // upgrade | downgrade | stamp
+  std::string status;     // ok | failed | skipped
+  int statements_done = 0;
+  int statements_total = 0;
+  std::int64_t duration_ms = 0;
+  std::vector<std::string> heads_after;
+};
+
+struct RunResult {
+  std::string database;  // redacted URL
+  std::string target;
+  std::vector<std::string> heads_before;
+  std::vector<std::string> heads_after;
+  std::vector<StepResult> steps;
+  std::int64_t duration_ms = 0;
+};
+
+struct CheckResult {
+  bool ok = true;
+  std::vector<std::string> findings;  // one sentence each, with what to do
+};
+
+struct PendingResult {
+  std::vector<std::string> current;  // the database's heads
+  std::vector<std::string> pending;  // revisions `upgrade head(s)` would apply, in order
+};
+
+}  // namespace retort

@@ -1,0 +1,8 @@
+// libretort's umbrella header: the whole public API.
+#pragma once
+
+#include "retort/commands.hpp"
+#include "retort/config.hpp"
+#include "retort/error.hpp"
+#include "retort/events.hpp"
+#include "retort/results.hpp"

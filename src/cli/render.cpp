@@ -1,0 +1,257 @@
+// Text and JSON rendering of command results.
+#include "cli/render.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace retort::cli {
+
+namespace {
+
+std::string join(const std::vector<std::string>& parts, const std::string& separator) {
+  std::string out;
+  for (const std::string& part : parts) {
+    if (!out.empty()) {
+      out += separator;
+    }
+    out += part;
+  }
+  return out;
+}
+
+std::string ansi(bool on, const char* code, const std::string& text) {
+  return on ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
+}
+
+std::string ms_text(std::int64_t ms) {
+  if (ms < 1000) {
+    return fmt::format("{}ms", ms);
+  }
+  if (ms < 60'000) {
+    return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+  }
+  return fmt::format("{}m{:02}s", ms / 60'000, (ms / 1000) % 60);
+}
+
+}  // namespace
+
+std::string Style::bold(const std::string& text) const { return ansi(color, "1", text); }
+std::string Style::red(const std::string& text) const { return ansi(color, "31", text); }
+std::string Style::green(const std::string& text) const { return ansi(color, "32", text); }
+std::string Style::yellow(const std::string& text) const { return ansi(color, "33", text); }
+std::string Style::dim(const std::string& text) const { return ansi(color, "2", text); }
+
+std::string revision_line(const RevisionInfo& info, const Style& style) {
+  // Alembic's history line: "parent -> rev (label) (head), message".
+  std::string parents = info.down_revisions.empty() ? "<base>" : join(info.down_revisions, ", ");
+  if (info.down_revisions.size() > 1) {
+    parents = "(" + parents + ")";
+  }
+  std::string line = fmt::format("{} -> {}", parents, style.bold(info.revision));
+  if (!info.branch_labels.empty()) {
+    line += " (" + join(info.branch_labels, ", ") + ")";
+  }
+  if (info.is_current) {
+    line += " " + style.green("(current)");
+  }
+  if (info.is_head) {
+    line += " (head)";
+  }
+  if (info.is_branch_point) {
+    line += " (branchpoint)";
+  }
+  if (info.is_merge_point) {
+    line += " (mergepoint)";
+  }
+  line += ", " + info.message;
+  return line;
+}
+
+std::string revision_verbose(const RevisionInfo& info, const Style& style) {
+  std::string out = fmt::format("Rev: {}", style.bold(info.revision));
+  if (info.is_head) {
+    out += " (head)";
+  }
+  if (info.is_current) {
+    out += " (current)";
+  }
+  out += "\n";
+  out += fmt::format("Parent: {}\n",
+                     info.down_revisions.empty() ? "<base>" : join(info.down_revisions, ", "));
+  if (!info.depends_on.empty()) {
+    out += fmt::format("Also depends on: {}\n", join(info.depends_on, ", "));
+  }
+  if (!info.branch_labels.empty()) {
+    out += fmt::format("Branch names: {}\n", join(info.branch_labels, ", "));
+  }
+  out += fmt::format("Path: {}\n", info.path);
+  out +=
+      fmt::format("Transaction: {}\n", info.transactional ? "yes" : "no (statement by statement)");
+  out += fmt::format("Downgrade: {}\n", info.has_downgrade ? "yes" : "none (irreversible)");
+  if (info.estimate_ms) {
+    out += fmt::format("Estimate: {}\n", ms_text(*info.estimate_ms));
+  }
+  out += fmt::format("\n    {}\n", info.message);
+  return out;
+}
+
+std::string run_summary(const RunResult& result, const std::string& verb, const Style& style) {
+  const std::string before = result.heads_before.empty() ? "base" : join(result.heads_before, ", ");
+  const std::string after = result.heads_after.empty() ? "base" : join(result.heads_after, ", ");
+  if (result.steps.empty()) {
+    return fmt::format("Nothing to {}: {} is at {}.\n", verb, result.database, after);
+  }
+  return fmt::format("{} {} step{} on {} in {}: {} -> {}\n", style.green("Done:"),
+                     result.steps.size(), result.steps.size() == 1 ? "" : "s", result.database,
+                     ms_text(result.duration_ms), before, after);
+}
+
+std::string current_text(const CurrentResult& result, const Style& style) {
+  std::string out;
+  if (style.verbosity > 0) {
+    out += fmt::format("Database: {}\n", result.database);
+  }
+  if (result.heads.empty() && result.unknown.empty()) {
+    out += "(no revision applied: the database is at base)\n";
+  }
+  for (const RevisionInfo& head : result.heads) {
+    std::string line = head.revision;
+    if (!head.branch_labels.empty()) {
+      line += " (" + join(head.branch_labels, ", ") + ")";
+    }
+    if (head.is_head) {
+      line += " (head)";
+    }
+    out += line + (style.verbosity > 0 ? ", " + head.message : "") + "\n";
+  }
+  for (const std::string& unknown : result.unknown) {
+    out += style.yellow(fmt::format("{} (not in the migration files: the database is ahead of "
+                                    "this code)",
+                                    unknown)) +
+           "\n";
+  }
+  for (const LedgerEntry& entry : result.unfinished) {
+    out += style.red(fmt::format("{} {} {} at {}: {} of {} statements ran", entry.direction,
+                                 entry.revision, entry.status, entry.started_at,
+                                 entry.statements_done, entry.statements_total));
+    out += "\n";
+    if (!entry.error.empty()) {
+      out += "  error: " + entry.error + "\n";
+    }
+  }
+  if (style.verbosity > 0) {
+    out += result.pending.empty()
+               ? "Up to date.\n"
+               : fmt::format("Pending: {} revision{}: {}\n", result.pending.size(),
+                             result.pending.size() == 1 ? "" : "s", join(result.pending, ", "));
+  }
+  return out;
+}
+
+nlohmann::json to_json(const RevisionInfo& info) {
+  nlohmann::json doc{{"revision", info.revision},
+                     {"down_revisions", info.down_revisions},
+                     {"depends_on", info.depends_on},
+                     {"branch_labels", info.branch_labels},
+                     {"message", info.message},
+                     {"path", info.path},
+                     {"is_head", info.is_head},
+                     {"is_base", info.is_base},
+                     {"is_branch_point", info.is_branch_point},
+                     {"is_merge_point", info.is_merge_point},
+                     {"is_current", info.is_current},
+                     {"transactional", info.transactional},
+                     {"has_downgrade", info.has_downgrade}};
+  doc["estimate_ms"] = info.estimate_ms ? nlohmann::json(*info.estimate_ms) : nlohmann::json();
+  return doc;
+}
+
+nlohmann::json to_json(const std::vector<RevisionInfo>& infos) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const RevisionInfo& info : infos) {
+    list.push_back(to_json(info));
+  }
+  return list;
+}
+
+nlohmann::json to_json(const RunResult& result) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const StepResult& step : result.steps) {
+    steps.push_back({{"revision", step.revision},
+                     {"message", step.message},
+                     {"direction", step.direction},
+                     {"status", step.status},
+                     {"statements_done", step.statements_done},
+                     {"statements_total", step.statements_total},
+                     {"duration_ms", step.duration_ms},
+                     {"heads_after", step.heads_after}});
+  }
+  return {{"database", result.database},
+          {"target", result.target},
+          {"heads_before", result.heads_before},
+          {"heads_after", result.heads_after},
+          {"steps", steps},
+          {"duration_ms", result.duration_ms}};
+}
+
+nlohmann::json to_json(const CurrentResult& result) {
+  nlohmann::json unfinished = nlohmann::json::array();
+  for (const LedgerEntry& entry : result.unfinished) {
+    unfinished.push_back({{"id", entry.id},
+                          {"revision", entry.revision},
+                          {"direction", entry.direction},
+                          {"status", entry.status},
+                          {"statements_done", entry.statements_done},
+                          {"statements_total", entry.statements_total},
+                          {"started_at", entry.started_at},
+                          {"finished_at", entry.finished_at},
+                          {"error", entry.error}});
+  }
+  return {{"database", result.database},     {"heads", to_json(result.heads)},
+          {"unknown", result.unknown},       {"unfinished", unfinished},
+          {"up_to_date", result.up_to_date}, {"pending", result.pending}};
+}
+
+nlohmann::json to_json(const CheckResult& result) {
+  return {{"ok", result.ok}, {"findings", result.findings}};
+}
+
+nlohmann::json to_json(const InitResult& result) {
+  return {{"config_file", result.config_file},
+          {"script_location", result.script_location},
+          {"created", result.created}};
+}
+
+nlohmann::json to_json(const std::vector<BranchPoint>& points) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const BranchPoint& point : points) {
+    nlohmann::json doc = to_json(point.revision);
+    doc["children"] = point.children;
+    list.push_back(doc);
+  }
+  return list;
+}
+
+nlohmann::json to_json(const Error& error) {
+  nlohmann::json doc{{"exit_code", static_cast<int>(error.code())}, {"message", error.what()}};
+  if (error.where) {
+    doc["file"] = error.where->file;
+    doc["line"] = error.where->line;
+    doc["column"] = error.where->column;
+  }
+  if (error.server_message) {
+    doc["sqlstate"] = error.server_message->sqlstate;
+    doc["server_message"] = error.server_message->message;
+    doc["detail"] = error.server_message->detail;
+    doc["hint"] = error.server_message->hint;
+  }
+  doc["explanation"] = error.explanation;
+  doc["database_state"] = error.database_state;
+  doc["next_command"] = error.next_command;
+  return {{"error", doc}};
+}
+
+void print_json(const nlohmann::json& document) { std::cout << document.dump(2) << "\n"; }
+
+}  // namespace retort::cli

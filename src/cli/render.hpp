@@ -1,0 +1,45 @@
+// Rendering of command results: text for people, one JSON document for scripts (--json).
+#pragma once
+
+#include "retort/retort.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace retort::cli {
+
+struct Style {
+  bool color = false;  // ANSI colour: a terminal and no NO_COLOR
+  int verbosity = 0;   // -q: -1, -v: 1
+
+  [[nodiscard]] std::string bold(const std::string& text) const;
+  [[nodiscard]] std::string red(const std::string& text) const;
+  [[nodiscard]] std::string green(const std::string& text) const;
+  [[nodiscard]] std::string yellow(const std::string& text) const;
+  [[nodiscard]] std::string dim(const std::string& text) const;
+};
+
+// Text lines.
+[[nodiscard]] std::string revision_line(const RevisionInfo& info, const Style& style);
+[[nodiscard]] std::string revision_verbose(const RevisionInfo& info, const Style& style);
+[[nodiscard]] std::string run_summary(const RunResult& result, const std::string& verb,
+                                      const Style& style);
+[[nodiscard]] std::string current_text(const CurrentResult& result, const Style& style);
+
+// JSON documents.
+[[nodiscard]] nlohmann::json to_json(const RevisionInfo& info);
+[[nodiscard]] nlohmann::json to_json(const std::vector<RevisionInfo>& infos);
+[[nodiscard]] nlohmann::json to_json(const RunResult& result);
+[[nodiscard]] nlohmann::json to_json(const CurrentResult& result);
+[[nodiscard]] nlohmann::json to_json(const CheckResult& result);
+[[nodiscard]] nlohmann::json to_json(const InitResult& result);
+[[nodiscard]] nlohmann::json to_json(const std::vector<BranchPoint>& points);
+[[nodiscard]] nlohmann::json to_json(const Error& error);
+
+// Prints a JSON document on stdout, one per command.
+void print_json(const nlohmann::json& document);
+
+}  // namespace retort::cli

@@ -1,0 +1,140 @@
+// Shared wiring of the command layer.
+#include "commands/support.hpp"
+
+#include "base/text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace retort::commands {
+
+script::ScriptDirectory load_scripts(const Config& config) {
+  auto loaded = script::ScriptDirectory::load(config.script_location, config.project_dir);
+  if (loaded) {
+    return std::move(loaded).value();
+  }
+  const std::vector<script::Problem>& problems = loaded.error();
+  // One problem reads as a located error; several are listed, each with its fix.
+  if (problems.size() == 1) {
+    const script::Problem& problem = problems.front();
+    throw Error(ExitCode::input, problem.message)
+        .at(problem.where)
+        .explain(problem.fix.empty() ? "" : "fix: " + problem.fix)
+        .state("nothing was run");
+  }
+  std::string list;
+  for (const script::Problem& problem : problems) {
+    if (!list.empty()) {
+      list += "\n  ";
+    }
+    list += problem.where.file;
+    if (problem.where.line > 0) {
+      list += fmt::format(":{}", problem.where.line);
+    }
+    list += ": " + problem.message;
+    if (!problem.fix.empty()) {
+      list += "\n      fix: " + problem.fix;
+    }
+  }
+  throw Error(ExitCode::input, fmt::format("{} problems in the migration files", problems.size()))
+      .explain(list)
+      .state("nothing was run");
+}
+
+base::DatabaseUrl database_url(const Config& config) {
+  auto parsed = base::parse_database_url(config.url);
+  if (!parsed) {
+    throw Error(ExitCode::input, parsed.error())
+        .explain(fmt::format("the URL came from {}", config.url_source));
+  }
+  return std::move(parsed).value();
+}
+
+std::unique_ptr<driver::Connection> open_connection(const Config& config) {
+  return driver::connect(database_url(config));
+}
+
+runner::Settings runner_settings(const Config& config) {
+  runner::Settings settings;
+  settings.version_table = config.version_table;
+  settings.version_table_schema = config.version_table_schema;
+  settings.transaction_per_migration = config.transaction_per_migration;
+  settings.lock_timeout = config.postgres.lock_timeout;
+  settings.lock_retries = config.postgres.lock_retries;
+  settings.statement_timeout = config.postgres.statement_timeout;
+  return settings;
+}
+
+Error target_error(const graph::TargetError& error, const std::string& target) {
+  using Kind = graph::TargetError::Kind;
+  const std::string candidates = base::join(error.candidates, ", ");
+  switch (error.kind) {
+    case Kind::multiple_heads:
+      return Error(ExitCode::input, error.message)
+          .explain("heads: " + candidates)
+          .next("retort upgrade heads   (or join them: retort merge heads -m \"merge heads\")");
+    case Kind::ambiguous:
+      return Error(ExitCode::input, error.message)
+          .explain("candidates: " + candidates)
+          .next("give more characters of the revision id");
+    case Kind::not_found:
+    case Kind::syntax:
+      return Error(ExitCode::input, error.message)
+          .next(
+              "retort history   (lists every revision; targets: head, heads, base, REV, "
+              "REV+N, -N, LABEL@head)");
+    case Kind::unknown_current:
+      return Error(ExitCode::failed, error.message)
+          .explain(
+              "the database may be ahead of this code: a newer release applied revisions "
+              "this checkout does not have")
+          .next("run retort from the release that has " + candidates +
+                ", or after a hand fix `retort stamp REV --purge`");
+    case Kind::no_downgrade:
+      return Error(ExitCode::input, error.message)
+          .next("add a '-- retort:downgrade' section, or `retort stamp` past it");
+    case Kind::relative_range:
+    case Kind::not_a_downgrade:
+    case Kind::not_an_upgrade:
+      return Error(ExitCode::input, error.message).next("retort current   (then pick a target)");
+  }
+  return Error(ExitCode::input, fmt::format("target '{}': {}", target, error.message));
+}
+
+InfoBuilder::InfoBuilder(const script::ScriptDirectory& scripts) : m_scripts(scripts) {
+  for (std::string& head : scripts.map().heads()) {
+    m_heads.insert(std::move(head));
+  }
+  for (std::string& base_revision : scripts.map().bases()) {
+    m_bases.insert(std::move(base_revision));
+  }
+}
+
+RevisionInfo InfoBuilder::operator()(const std::string& revision) const {
+  const script::ScriptDirectory& scripts = m_scripts;
+  RevisionInfo info;
+  info.revision = revision;
+  const graph::RevisionMap& map = scripts.map();
+  if (const graph::Revision* node = map.find(revision); node != nullptr) {
+    info.down_revisions = node->down_revisions;
+    info.depends_on = node->depends_on;
+    info.message = node->message;
+  }
+  info.branch_labels = map.branch_labels_of(revision);
+  info.is_head = m_heads.contains(revision);
+  info.is_base = m_bases.contains(revision);
+  info.is_branch_point = map.children(revision).size() > 1;
+  info.is_merge_point = map.is_merge_point(revision);
+  if (const script::Migration* migration = scripts.find(revision); migration != nullptr) {
+    info.path = migration->display_path;
+    info.transactional = migration->transactional;
+    info.has_downgrade = migration->downgrade.has_value();
+    if (migration->estimate) {
+      info.estimate_ms = migration->estimate->count();
+    }
+  }
+  return info;
+}
+
+}  // namespace retort::commands

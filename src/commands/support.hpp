@@ -1,0 +1,52 @@
+// Shared wiring of the command layer: loading scripts, connecting, and turning lower layers'
+// problems (data) into the user's errors with the next command (Alembic _catch_revision_errors).
+#pragma once
+
+#include "driver/driver.hpp"
+#include "graph/revision_map.hpp"
+#include "retort/config.hpp"
+#include "retort/error.hpp"
+#include "retort/results.hpp"
+#include "runner/runner.hpp"
+#include "script/script_directory.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace retort::commands {
+
+// Loads the script directory; every problem becomes one input error listing them all.
+[[nodiscard]] script::ScriptDirectory load_scripts(const Config& config);
+
+// Parses config.url; an input error names where it came from.
+[[nodiscard]] base::DatabaseUrl database_url(const Config& config);
+[[nodiscard]] std::unique_ptr<driver::Connection> open_connection(const Config& config);
+
+[[nodiscard]] runner::Settings runner_settings(const Config& config);
+
+// A TargetError as the user's error: what is wrong and the command that gets past it.
+[[nodiscard]] Error target_error(const graph::TargetError& error, const std::string& target);
+
+template <typename T>
+T unwrap(base::Result<T, graph::TargetError> result, const std::string& target) {
+  if (!result) {
+    throw target_error(result.error(), target);
+  }
+  return std::move(result).value();
+}
+
+// Builds RevisionInfo for many revisions; heads and bases are computed once.
+class InfoBuilder {
+ public:
+  explicit InfoBuilder(const script::ScriptDirectory& scripts);
+  [[nodiscard]] RevisionInfo operator()(const std::string& revision) const;
+
+ private:
+  const script::ScriptDirectory& m_scripts;
+  std::unordered_set<std::string> m_heads;
+  std::unordered_set<std::string> m_bases;
+};
+
+}  // namespace retort::commands

@@ -1,0 +1,246 @@
+// retort_log: the ledger of every step, created and migrated in place.
+#include "runner/ledger.hpp"
+
+#include "runner/version_table.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdlib>
+#include <pwd.h>
+#include <string_view>
+#include <unistd.h>
+
+namespace retort::runner {
+
+namespace {
+
+constexpr std::string_view k_ledger_table = "retort_log";
+
+std::int64_t to_int(const driver::Value& value) {
+  return value ? std::strtoll(value->c_str(), nullptr, 10) : 0;
+}
+
+}  // namespace
+
+const char* retort_version_string() { return "0.1.0"; }
+
+std::string os_user() {
+  if (const passwd* entry = getpwuid(geteuid()); entry != nullptr && entry->pw_name != nullptr) {
+    return entry->pw_name;
+  }
+  if (const char* user = std::getenv("USER"); user != nullptr) {
+    return user;
+  }
+  return "";
+}
+
+std::string host_name() {
+  std::array<char, 256> buffer{};
+  if (gethostname(buffer.data(), buffer.size() - 1) == 0) {
+    return buffer.data();
+  }
+  return "";
+}
+
+Ledger::Ledger(driver::Connection* connection, driver::Dialect dialect, const std::string& schema)
+    : m_connection(connection), m_dialect(dialect), m_name(k_ledger_table) {
+  m_qualified = quote_identifier(m_name);
+  if (!schema.empty()) {
+    m_qualified = quote_identifier(schema) + "." + m_qualified;
+  }
+}
+
+bool Ledger::exists() {
+  if (m_dialect == driver::Dialect::sqlite) {
+    const std::array<driver::Value, 1> params{m_name};
+    return !m_connection
+                ->query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", params)
+                .empty();
+  }
+  const std::array<driver::Value, 1> params{m_qualified};
+  const driver::Rows rows = m_connection->query("SELECT to_regclass($1)::text", params);
+  return !rows.empty() && rows.rows[0][0].has_value();
+}
+
+std::string Ledger::create_sql() const {
+  // Column names are a contract (SPEC §5): add columns, never rename.
+  if (m_dialect == driver::Dialect::sqlite) {
+    return fmt::format(
+        "CREATE TABLE IF NOT EXISTS {} (\n"
+        "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+        "    revision VARCHAR(64) NOT NULL,\n"
+        "    direction VARCHAR(16) NOT NULL,\n"
+        "    status VARCHAR(16) NOT NULL,\n"
+        "    statements_done INTEGER NOT NULL DEFAULT 0,\n"
+        "    statements_total INTEGER NOT NULL DEFAULT 0,\n"
+        "    started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n"
+        "    finished_at TEXT,\n"
+        "    duration_ms INTEGER,\n"
+        "    error TEXT,\n"
+        "    checksum TEXT,\n"
+        "    retort_version TEXT,\n"
+        "    os_user TEXT,\n"
+        "    host TEXT,\n"
+        "    reason TEXT,\n"
+        "    pid INTEGER,\n"
+        "    parents TEXT,\n"
+        "    message TEXT\n"
+        ")",
+        m_qualified);
+  }
+  return fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} (\n"
+      "    id BIGSERIAL PRIMARY KEY,\n"
+      "    revision VARCHAR(64) NOT NULL,\n"
+      "    direction VARCHAR(16) NOT NULL,\n"
+      "    status VARCHAR(16) NOT NULL,\n"
+      "    statements_done INTEGER NOT NULL DEFAULT 0,\n"
+      "    statements_total INTEGER NOT NULL DEFAULT 0,\n"
+      "    started_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),\n"
+      "    finished_at TIMESTAMPTZ,\n"
+      "    duration_ms BIGINT,\n"
+      "    error TEXT,\n"
+      "    checksum TEXT,\n"
+      "    retort_version TEXT,\n"
+      "    os_user TEXT,\n"
+      "    host TEXT,\n"
+      "    reason TEXT,\n"
+      "    pid INTEGER,\n"
+      "    parents TEXT,\n"
+      "    message TEXT\n"
+      ")",
+      m_qualified);
+}
+
+void Ledger::create_if_missing() {
+  if (!exists()) {
+    m_connection->execute(create_sql());
+  }
+}
+
+std::int64_t Ledger::start(const LedgerStart& start) {
+  const std::array<driver::Value, 11> params{start.revision,
+                                             start.direction,
+                                             std::to_string(start.statements_total),
+                                             start.checksum,
+                                             std::string(retort_version_string()),
+                                             os_user(),
+                                             host_name(),
+                                             start.reason.empty() ? driver::Value{} : start.reason,
+                                             std::to_string(getpid()),
+                                             start.parents,
+                                             start.message};
+  const driver::Rows rows = m_connection->query(
+      fmt::format("INSERT INTO {} (revision, direction, status, statements_total, checksum, "
+                  "retort_version, os_user, host, reason, pid, parents, message) VALUES ($1, $2, "
+                  "'running', CAST($3 AS INTEGER), $4, $5, $6, $7, $8, CAST($9 AS INTEGER), $10, "
+                  "$11) RETURNING id",
+                  m_qualified),
+      params);
+  return rows.empty() ? 0 : to_int(rows.rows[0][0]);
+}
+
+void Ledger::progress(std::int64_t id, int statements_done) {
+  const std::array<driver::Value, 2> params{std::to_string(statements_done), std::to_string(id)};
+  m_connection->query(fmt::format("UPDATE {} SET statements_done = CAST($1 AS INTEGER) WHERE id = "
+                                  "CAST($2 AS BIGINT) RETURNING id",
+                                  m_qualified),
+                      params);
+}
+
+namespace {
+
+std::string now_sql(driver::Dialect dialect) {
+  return dialect == driver::Dialect::sqlite ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+                                            : "clock_timestamp()";
+}
+
+}  // namespace
+
+void Ledger::finish_ok(std::int64_t id, int statements_done, std::int64_t duration_ms) {
+  const std::array<driver::Value, 3> params{std::to_string(statements_done),
+                                            std::to_string(duration_ms), std::to_string(id)};
+  m_connection->query(
+      fmt::format("UPDATE {} SET status = 'ok', statements_done = CAST($1 AS INTEGER), "
+                  "finished_at = {}, duration_ms = CAST($2 AS BIGINT) WHERE id = CAST($3 AS "
+                  "BIGINT) RETURNING id",
+                  m_qualified, now_sql(m_dialect)),
+      params);
+}
+
+void Ledger::finish_failed(std::int64_t id, int statements_done, std::int64_t duration_ms,
+                           const std::string& error) {
+  const std::array<driver::Value, 4> params{std::to_string(statements_done),
+                                            std::to_string(duration_ms), error, std::to_string(id)};
+  m_connection->query(
+      fmt::format("UPDATE {} SET status = 'failed', statements_done = CAST($1 AS INTEGER), "
+                  "finished_at = {}, duration_ms = CAST($2 AS BIGINT), error = $3 WHERE id = "
+                  "CAST($4 AS BIGINT) RETURNING id",
+                  m_qualified, now_sql(m_dialect)),
+      params);
+}
+
+std::string Ledger::insert_ok_sql(const LedgerStart& start) const {
+  return fmt::format(
+      "INSERT INTO {} (revision, direction, status, statements_done, statements_total, "
+      "finished_at, duration_ms, checksum, retort_version, reason, parents, message) VALUES "
+      "({}, {}, 'ok', {}, {}, {}, 0, {}, {}, {}, {}, {})",
+      m_qualified, sql_literal(start.revision), sql_literal(start.direction),
+      start.statements_total, start.statements_total, now_sql(m_dialect),
+      sql_literal(start.checksum), sql_literal(retort_version_string()),
+      start.reason.empty() ? std::string("NULL") : sql_literal(start.reason),
+      sql_literal(start.parents), sql_literal(start.message));
+}
+
+std::vector<LedgerEntry> Ledger::select(const std::string& where_and_order) {
+  if (!exists()) {
+    return {};
+  }
+  const bool sqlite = m_dialect == driver::Dialect::sqlite;
+  const std::string started = sqlite ? "started_at"
+                                     : "to_char(started_at AT TIME ZONE 'UTC', "
+                                       "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+  const std::string finished = sqlite ? "finished_at"
+                                      : "to_char(finished_at AT TIME ZONE 'UTC', "
+                                        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+  const driver::Rows rows = m_connection->query(fmt::format(
+      "SELECT id, revision, direction, status, statements_done, statements_total, {}, {}, "
+      "duration_ms, error, reason FROM {} {}",
+      started, finished, m_qualified, where_and_order));
+  std::vector<LedgerEntry> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows.rows) {
+    LedgerEntry entry;
+    entry.id = to_int(row[0]);
+    entry.revision = row[1].value_or("");
+    entry.direction = row[2].value_or("");
+    entry.status = row[3].value_or("");
+    entry.statements_done = static_cast<int>(to_int(row[4]));
+    entry.statements_total = static_cast<int>(to_int(row[5]));
+    entry.started_at = row[6].value_or("");
+    entry.finished_at = row[7].value_or("");
+    if (row[8]) {
+      entry.duration_ms = to_int(row[8]);
+    }
+    entry.error = row[9].value_or("");
+    entry.reason = row[10].value_or("");
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::vector<LedgerEntry> Ledger::unfinished() {
+  // The newest row per revision and direction decides: a failed run followed by a successful
+  // retry is finished.
+  return select(fmt::format(
+      "AS l WHERE l.status <> 'ok' AND NOT EXISTS (SELECT 1 FROM {} AS n WHERE n.revision = "
+      "l.revision AND n.id > l.id) ORDER BY l.id DESC",
+      m_qualified));
+}
+
+std::vector<LedgerEntry> Ledger::recent(int limit) {
+  return select(fmt::format("ORDER BY id DESC LIMIT {}", limit));
+}
+
+}  // namespace retort::runner

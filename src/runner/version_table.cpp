@@ -1,0 +1,169 @@
+// The version table: reading heads, creating it, and checked single-row writes.
+#include "runner/version_table.hpp"
+
+#include "retort/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string_view>
+#include <utility>
+
+namespace retort::runner {
+
+std::string sql_literal(const std::string& value) {
+  std::string out = "'";
+  for (const char ch : value) {
+    out += ch;
+    if (ch == '\'') {
+      out += '\'';
+    }
+  }
+  out += "'";
+  return out;
+}
+
+std::string quote_identifier(const std::string& name) {
+  // Words that cannot stand bare as a table name in either dialect.
+  static const std::array<std::string_view, 12> k_reserved{"all",    "and",   "check", "column",
+                                                           "create", "from",  "group", "order",
+                                                           "select", "table", "user",  "where"};
+  bool plain =
+      !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_');
+  for (const char ch : name) {
+    plain = plain && (std::islower(static_cast<unsigned char>(ch)) != 0 ||
+                      std::isdigit(static_cast<unsigned char>(ch)) != 0 || ch == '_');
+  }
+  if (plain && std::find(k_reserved.begin(), k_reserved.end(), name) == k_reserved.end()) {
+    return name;
+  }
+  std::string out = "\"";
+  for (const char ch : name) {
+    out += ch;
+    if (ch == '"') {
+      out += '"';
+    }
+  }
+  out += '"';
+  return out;
+}
+
+VersionTable::VersionTable(driver::Connection* connection, driver::Dialect dialect,
+                           std::string table, std::string schema)
+    : m_connection(connection),
+      m_dialect(dialect),
+      m_table(std::move(table)),
+      m_schema(std::move(schema)) {
+  m_qualified = quote_identifier(m_table);
+  if (!m_schema.empty()) {
+    m_qualified = quote_identifier(m_schema) + "." + m_qualified;
+  }
+}
+
+bool VersionTable::exists() {
+  if (m_dialect == driver::Dialect::sqlite) {
+    const std::array<driver::Value, 1> params{m_table};
+    return !m_connection
+                ->query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", params)
+                .empty();
+  }
+  const std::array<driver::Value, 1> params{m_qualified};
+  const driver::Rows rows = m_connection->query("SELECT to_regclass($1)::text", params);
+  return !rows.empty() && rows.rows[0][0].has_value();
+}
+
+std::vector<std::string> VersionTable::heads() {
+  if (!exists()) {
+    return {};
+  }
+  const driver::Rows rows =
+      m_connection->query(fmt::format("SELECT version_num FROM {}", m_qualified));
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows.rows) {
+    if (row[0]) {
+      out.push_back(*row[0]);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string VersionTable::create_sql() const {
+  // Exactly alembic_version's shape (varchar rather than varchar(32): ids may be 64 long).
+  return fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} (\n"
+      "    version_num VARCHAR(64) NOT NULL,\n"
+      "    CONSTRAINT {} PRIMARY KEY (version_num)\n"
+      ")",
+      m_qualified, quote_identifier(m_table + "_pkc"));
+}
+
+void VersionTable::create_if_missing() {
+  if (!exists()) {
+    m_connection->execute(create_sql());
+  }
+}
+
+std::string VersionTable::op_sql(const graph::VersionOp& op) const {
+  switch (op.kind) {
+    case graph::VersionOp::Kind::insert:
+      return fmt::format("INSERT INTO {} (version_num) VALUES ({})", m_qualified,
+                         sql_literal(op.to));
+    case graph::VersionOp::Kind::update:
+      return fmt::format("UPDATE {} SET version_num = {} WHERE version_num = {}", m_qualified,
+                         sql_literal(op.to), sql_literal(op.from));
+    case graph::VersionOp::Kind::remove:
+      return fmt::format("DELETE FROM {} WHERE version_num = {}", m_qualified,
+                         sql_literal(op.from));
+  }
+  return {};
+}
+
+void VersionTable::apply(const graph::VersionOp& op) {
+  driver::Rows rows;
+  switch (op.kind) {
+    case graph::VersionOp::Kind::insert: {
+      const std::array<driver::Value, 1> params{op.to};
+      rows = m_connection->query(
+          fmt::format("INSERT INTO {} (version_num) VALUES ($1) RETURNING version_num",
+                      m_qualified),
+          params);
+      break;
+    }
+    case graph::VersionOp::Kind::update: {
+      const std::array<driver::Value, 2> params{op.to, op.from};
+      rows = m_connection->query(
+          fmt::format("UPDATE {} SET version_num = $1 WHERE version_num = $2 RETURNING version_num",
+                      m_qualified),
+          params);
+      break;
+    }
+    case graph::VersionOp::Kind::remove: {
+      const std::array<driver::Value, 1> params{op.from};
+      rows = m_connection->query(
+          fmt::format("DELETE FROM {} WHERE version_num = $1 RETURNING version_num", m_qualified),
+          params);
+      break;
+    }
+  }
+  if (rows.size() != 1) {
+    const std::string row = op.kind == graph::VersionOp::Kind::insert ? op.to : op.from;
+    throw Error(ExitCode::failed,
+                fmt::format("the version table {} changed under this run: the change of row '{}' "
+                            "touched {} rows instead of 1",
+                            m_qualified, row, rows.size()))
+        .state("this migration was rolled back; another process may be migrating this database")
+        .next("retort current -v   (then retry the command)");
+  }
+}
+
+void VersionTable::remove_all() {
+  if (exists()) {
+    m_connection->execute(fmt::format("DELETE FROM {}", m_qualified));
+  }
+}
+
+}  // namespace retort::runner

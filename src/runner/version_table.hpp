@@ -1,0 +1,51 @@
+// The version table (retort_version, or alembic_version when adopting an Alembic database):
+// one row per current head, exactly like Alembic's. Every write checks it touched one row.
+#pragma once
+
+#include "driver/driver.hpp"
+#include "graph/revision_map.hpp"
+
+#include <string>
+#include <vector>
+
+namespace retort::runner {
+
+class VersionTable {
+ public:
+  // table and schema as configured; an empty schema means the connection's default.
+  // connection may be null for a table used only to write SQL text (--sql).
+  VersionTable(driver::Connection* connection, driver::Dialect dialect, std::string table,
+               std::string schema);
+
+  // The table's name as SQL, quoted and schema-qualified.
+  [[nodiscard]] const std::string& qualified() const noexcept { return m_qualified; }
+  [[nodiscard]] bool exists();
+  // The version rows, sorted; empty when the table does not exist.
+  [[nodiscard]] std::vector<std::string> heads();
+  void create_if_missing();
+  // Applies one change; throws Error when it touched other than exactly one row (someone else
+  // changed the version table under us).
+  void apply(const graph::VersionOp& op);
+  void remove_all();
+
+  // The SQL text of the same operations, for --sql.
+  [[nodiscard]] std::string create_sql() const;
+  [[nodiscard]] std::string op_sql(const graph::VersionOp& op) const;
+
+ private:
+  driver::Connection* m_connection;  // null: SQL text only (--sql)
+  driver::Dialect m_dialect;
+  std::string m_table;
+  std::string m_schema;
+  std::string m_qualified;
+};
+
+// A string literal for SQL text ('it''s'). Only for --sql output and fixed identifiers; values
+// sent to the database go as parameters.
+[[nodiscard]] std::string sql_literal(const std::string& value);
+
+// An identifier as SQL: bare when it is a plain lowercase name, else double-quoted (the same
+// rule in PostgreSQL and SQLite), so --sql output reads like hand-written SQL.
+[[nodiscard]] std::string quote_identifier(const std::string& name);
+
+}  // namespace retort::runner
