@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -79,10 +80,11 @@ std::string format_elapsed(Millis duration) {
   if (ms < 1000) {
     return fmt::format("{}ms", ms);
   }
-  if (ms < 60'000) {
+  // Below 59.95s one decimal still reads under a minute; from there on "60.0s" would show.
+  if (ms < 59'950) {
     return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
   }
-  const std::int64_t seconds = ms / 1000;
+  const std::int64_t seconds = std::max<std::int64_t>(ms / 1000, 60);
   if (seconds < 3600) {
     return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
   }

@@ -33,9 +33,13 @@ std::string redact_url(std::string_view url) {
   const std::size_t scheme_end = out.find("://");
   if (scheme_end != std::string::npos) {
     const std::size_t authority = scheme_end + 3;
-    const std::size_t at = out.find('@', authority);
-    const std::size_t slash = out.find_first_of("/?", authority);
-    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+    // A pasted password may hold a raw '@', '/' or '?'. The parser takes the last '@' before
+    // the path as the end of the password, so redaction does too; hiding a few characters too
+    // many beats showing part of a password.
+    const std::size_t first_at = out.find('@', authority);
+    if (first_at != std::string::npos) {
+      const std::size_t path = out.find('/', first_at);
+      const std::size_t at = out.rfind('@', path);
       const std::size_t colon = out.find(':', authority);
       if (colon != std::string::npos && colon < at) {
         out.replace(colon + 1, at - colon - 1, "***");
@@ -86,11 +90,14 @@ Result<DatabaseUrl, std::string> parse_database_url(std::string_view url) {
   } else if (url.starts_with("postgres://")) {
     rest = url.substr(11);
   } else {
-    const std::size_t colon = url.find(':');
-    const std::string scheme(colon == std::string_view::npos ? url : url.substr(0, colon));
     if (url.empty()) {
       return fail(std::string("the database URL is empty: " + accepted));
     }
+    const std::size_t colon = url.find(':');
+    if (colon == std::string_view::npos) {
+      return fail(std::string("database URL '" + shown + "' has no scheme: " + accepted));
+    }
+    const std::string scheme(url.substr(0, colon));
     return fail(std::string("database URL '" + shown + "' has an unsupported scheme '" + scheme +
                             "': " + accepted));
   }
@@ -135,8 +142,11 @@ Result<DatabaseUrl, std::string> parse_database_url(std::string_view url) {
   }
   for (const char digit : parsed.port) {
     if (std::isdigit(static_cast<unsigned char>(digit)) == 0) {
-      return fail(std::string("database URL '" + shown + "' has a port '" + parsed.port +
-                              "' that is not a number"));
+      // The port is not echoed on its own: with a raw '/' in a password, what this reads as
+      // the port is part of the password. The redacted URL shows it when it is safe.
+      return fail(std::string("database URL '" + shown +
+                              "' has a port that is not a number (percent-encode '/', '?' and "
+                              "'@' in a password)"));
     }
   }
   parsed.database = percent_decode(path);

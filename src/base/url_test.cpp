@@ -1,1 +1,171 @@
+// Tests of database URL parsing and password redaction.
+#include "base/url.hpp"
+
 #include <gtest/gtest.h>
+
+#include <string>
+
+namespace retort::base {
+namespace {
+
+DatabaseUrl parsed(const std::string& url) {
+  Result<DatabaseUrl, std::string> result = parse_database_url(url);
+  EXPECT_TRUE(result.ok()) << url << ": " << (result.ok() ? "" : result.error());
+  return result.ok() ? std::move(result).value() : DatabaseUrl{};
+}
+
+std::string failure(const std::string& url) {
+  Result<DatabaseUrl, std::string> result = parse_database_url(url);
+  EXPECT_FALSE(result.ok()) << url << " should be rejected";
+  return result.ok() ? std::string() : result.error();
+}
+
+TEST(ParseDatabaseUrl, ReadsEveryPartOfAPostgresqlUrl) {
+  const DatabaseUrl url =
+      parsed("postgresql://alice:s3cret@db.example.com:5433/app?sslmode=require&connect_timeout=5");
+  EXPECT_EQ(url.scheme, UrlScheme::postgres);
+  EXPECT_EQ(url.user, "alice");
+  EXPECT_EQ(url.password, "s3cret");
+  EXPECT_EQ(url.host, "db.example.com");
+  EXPECT_EQ(url.port, "5433");
+  EXPECT_EQ(url.database, "app");
+  EXPECT_EQ(url.params.at("sslmode"), "require");
+  EXPECT_EQ(url.params.at("connect_timeout"), "5");
+  EXPECT_TRUE(url.sqlite_path.empty());
+}
+
+TEST(ParseDatabaseUrl, AcceptsThePostgresShortScheme) {
+  const DatabaseUrl url = parsed("postgres://db/app");
+  EXPECT_EQ(url.scheme, UrlScheme::postgres);
+  EXPECT_EQ(url.host, "db");
+  EXPECT_EQ(url.database, "app");
+  EXPECT_EQ(url.user, "");
+  EXPECT_EQ(url.port, "");
+}
+
+TEST(ParseDatabaseUrl, LeavesOutWhatLibpqDefaults) {
+  const DatabaseUrl url = parsed("postgresql://");
+  EXPECT_EQ(url.scheme, UrlScheme::postgres);
+  EXPECT_EQ(url.host, "");
+  EXPECT_EQ(url.database, "");
+}
+
+TEST(ParseDatabaseUrl, ReadsABracketedIpv6Host) {
+  const DatabaseUrl url = parsed("postgresql://bob:pw@[::1]:6543/app");
+  EXPECT_EQ(url.host, "::1");
+  EXPECT_EQ(url.port, "6543");
+  EXPECT_EQ(url.user, "bob");
+  EXPECT_EQ(url.password, "pw");
+  EXPECT_EQ(url.database, "app");
+  EXPECT_EQ(url.redacted(), "postgresql://bob:***@[::1]:6543/app");
+
+  const DatabaseUrl no_port = parsed("postgresql://[2001:db8::7]/app");
+  EXPECT_EQ(no_port.host, "2001:db8::7");
+  EXPECT_EQ(no_port.port, "");
+}
+
+TEST(ParseDatabaseUrl, DecodesAPercentEncodedPassword) {
+  const DatabaseUrl url = parsed("postgresql://app%20user:p%40ss%3Aw%2Fd@db/my%2Ddb");
+  EXPECT_EQ(url.user, "app user");
+  EXPECT_EQ(url.password, "p@ss:w/d");
+  EXPECT_EQ(url.database, "my-db");
+  EXPECT_EQ(url.redacted(), "postgresql://app%20user:***@db/my%2Ddb");
+}
+
+TEST(ParseDatabaseUrl, ReadsSqlitePaths) {
+  EXPECT_EQ(parsed("sqlite:///rel.db").sqlite_path, "rel.db");
+  EXPECT_EQ(parsed("sqlite:///data/rel.db").sqlite_path, "data/rel.db");
+  EXPECT_EQ(parsed("sqlite:////abs.db").sqlite_path, "/abs.db");
+  EXPECT_EQ(parsed("sqlite:////var/lib/app/app.db").sqlite_path, "/var/lib/app/app.db");
+  EXPECT_EQ(parsed("sqlite:///:memory:").sqlite_path, ":memory:");
+  EXPECT_EQ(parsed("sqlite:///rel.db").scheme, UrlScheme::sqlite);
+}
+
+struct Rejected {
+  std::string url;
+  std::string message;
+};
+
+TEST(ParseDatabaseUrl, RejectsWithASentenceSayingWhatIsAccepted) {
+  const Rejected cases[] = {
+      {"mysql://root:hunter2@db/app",
+       "database URL 'mysql://root:***@db/app' has an unsupported scheme 'mysql': use "
+       "postgresql://user@host:5432/dbname or sqlite:///path/to/file.db"},
+      {"app.db",
+       "database URL 'app.db' has no scheme: use "
+       "postgresql://user@host:5432/dbname or sqlite:///path/to/file.db"},
+      {"",
+       "the database URL is empty: use postgresql://user@host:5432/dbname or "
+       "sqlite:///path/to/file.db"},
+      {"sqlite://app.db",
+       "database URL 'sqlite://app.db' is not a SQLite URL: use sqlite:///app.db (three slashes)"},
+      {"sqlite:///",
+       "database URL 'sqlite:///' names no file: use sqlite:///app.db (relative) or "
+       "sqlite:////var/lib/app.db (absolute)"},
+      {"postgresql://u:hunter2@db:54x2/app",
+       "database URL 'postgresql://u:***@db:54x2/app' has a port that is not a number "
+       "(percent-encode '/', '?' and '@' in a password)"},
+      {"postgresql://u:hunter2@[::1:5432/app",
+       "database URL 'postgresql://u:***@[::1:5432/app' has an unclosed '[' in its host"},
+  };
+  for (const Rejected& c : cases) {
+    EXPECT_EQ(failure(c.url), c.message);
+  }
+}
+
+TEST(RedactUrl, ReplacesThePasswordWithStars) {
+  EXPECT_EQ(redact_url("postgresql://alice:s3cret@db:5432/app"),
+            "postgresql://alice:***@db:5432/app");
+  EXPECT_EQ(redact_url("postgresql://db/app?password=s3cret&sslmode=require"),
+            "postgresql://db/app?password=***&sslmode=require");
+  EXPECT_EQ(redact_url("postgresql://db/app?sslmode=require&password=s3cret"),
+            "postgresql://db/app?sslmode=require&password=***");
+  EXPECT_EQ(redact_url("host=db user=alice password=s3cret dbname=app"),
+            "host=db user=alice password=*** dbname=app");
+}
+
+TEST(RedactUrl, LeavesUrlsWithoutAPasswordAlone) {
+  for (const std::string url :
+       {"postgresql://alice@db:5432/app", "postgresql://db/app?sslmode=require", "sqlite:///app.db",
+        "sqlite:////var/lib/app.db", "postgresql://[::1]:5432/app", "not a url"}) {
+    EXPECT_EQ(redact_url(url), url);
+  }
+}
+
+TEST(RedactUrl, HidesAPasswordHoldingARawAtSign) {
+  // libpq wants '@' percent-encoded, but people paste passwords as they are; the parser reads
+  // the last '@' as the end of the password, so redaction must too.
+  const std::string url = "postgresql://alice:p@ss@db/app";
+  EXPECT_EQ(parsed(url).password, "p@ss");
+  EXPECT_EQ(redact_url(url), "postgresql://alice:***@db/app");
+}
+
+TEST(RedactUrl, NeverShowsThePasswordOfAnyAcceptedOrRejectedUrl) {
+  const std::string secret = "Zq9secretZq9";
+  const std::string urls[] = {
+      "postgresql://alice:" + secret + "@db:5432/app",
+      "postgres://alice:" + secret + "@db/app?sslmode=require",
+      "postgresql://alice:" + secret + "@[::1]:5432/app",
+      "postgresql://db/app?password=" + secret,
+      "postgresql://db/app?sslmode=require&password=" + secret + "&application_name=x",
+      "postgresql://alice:" + secret + "@db:notaport/app",
+      "postgresql://alice:" + secret + "@[::1/app",
+      "mysql://alice:" + secret + "@db/app",
+      "postgresql://alice:" + secret + "@with@at@db/app",
+      "postgresql://alice:pre@" + secret + "@db/app",
+      "postgresql://alice:" + secret + "/x@db/app",
+      "postgresql://alice:" + secret + "?x@db/app",
+  };
+  for (const std::string& url : urls) {
+    EXPECT_EQ(redact_url(url).find(secret), std::string::npos) << redact_url(url);
+    Result<DatabaseUrl, std::string> result = parse_database_url(url);
+    if (result.ok()) {
+      EXPECT_EQ(result->redacted().find(secret), std::string::npos) << result->redacted();
+    } else {
+      EXPECT_EQ(result.error().find(secret), std::string::npos) << result.error();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace retort::base

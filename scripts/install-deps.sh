@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything retort needs to build and test on Debian 12, with apt-get. Idempotent:
+# packages already present are left alone. Run as root, or as a user with sudo.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config clang-format clang
+  # libraries (see README: which library does what)
+  libpq-dev libsqlite3-dev libpg-query-dev libcli11-dev libtomlplusplus-dev libfmt-dev
+  nlohmann-json3-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # real servers and peers the tests run
+  postgresql-15 postgresql-client-15 pgbouncer sqlite3 alembic
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian postgresql package starts a cluster of its own; tests start their own throwaway
+# clusters instead, so the packaged one is not needed.
+echo "install-deps: done"

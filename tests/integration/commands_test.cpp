@@ -1,0 +1,350 @@
+// The commands against real databases: upgrade, downgrade, stamp, current, check and --sql on
+// a real SQLite file and (in the postgres build of this file) a real PostgreSQL 15.
+#include "retort/commands.hpp"
+
+#include "integration/project.hpp"
+#include "retort/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace retort::test {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+class CommandsTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  Project make(const std::string& hint) { return Project(GetParam(), hint); }
+
+  // Three revisions in a line, each reversible.
+  static void add_linear(Project& project) {
+    project.add({"a1",
+                 {},
+                 "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);",
+                 "DROP TABLE users;",
+                 {},
+                 "create users"});
+    project.add({"b2",
+                 {"a1"},
+                 "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER);\n"
+                 "CREATE INDEX orders_user_idx ON orders (user_id);",
+                 "DROP INDEX orders_user_idx;\nDROP TABLE orders;",
+                 {},
+                 "create orders"});
+    project.add({"c3",
+                 {"b2"},
+                 "ALTER TABLE users ADD COLUMN name TEXT;",
+                 "ALTER TABLE users DROP COLUMN name;",
+                 {},
+                 "add name"});
+  }
+};
+
+RunOptions target(const std::string& value) {
+  RunOptions options;
+  options.target = value;
+  return options;
+}
+
+TEST_P(CommandsTest, UpgradeHeadAppliesEveryRevisionOnceInOrder) {
+  Project project = make("upgrade_head");
+  add_linear(project);
+
+  const RunResult result = upgrade(project.config(), target("head"));
+
+  ASSERT_EQ(result.steps.size(), 3U);
+  EXPECT_EQ(result.steps[0].revision, "a1");
+  EXPECT_EQ(result.steps[1].revision, "b2");
+  EXPECT_EQ(result.steps[2].revision, "c3");
+  EXPECT_EQ(result.heads_after, Strings{"c3"});
+  EXPECT_EQ(project.version_rows(), Strings{"c3"});
+  EXPECT_EQ(project.tables(), (Strings{"orders", "users"}));
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 3U);
+  for (const auto& row : ledger) {
+    EXPECT_EQ(row.direction, "upgrade");
+    EXPECT_EQ(row.status, "ok") << row.revision;
+    EXPECT_EQ(row.statements_done, row.statements_total) << row.revision;
+  }
+  EXPECT_EQ(ledger[1].statements_total, 2) << "b2 has two statements";
+
+  // A second run finds nothing to do and writes nothing.
+  const RunResult again = upgrade(project.config(), target("head"));
+  EXPECT_TRUE(again.steps.empty());
+  EXPECT_EQ(project.ledger().size(), 3U);
+}
+
+TEST_P(CommandsTest, FailingStatementLeavesSchemaAndVersionTableExactlyAsTheyWere) {
+  Project project = make("failing_statement");
+  project.add({"a1",
+               {},
+               "CREATE TABLE users (id INTEGER PRIMARY KEY);",
+               "DROP TABLE users;",
+               {},
+               "create users"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE audit (id INTEGER);\n"
+               "ALTER TABLE users ADD COLUMN note TEXT;\n"
+               "INSERT INTO no_such_table VALUES (1);\n",
+               "DROP TABLE audit;",
+               {},
+               "audit"});
+  (void)upgrade(project.config(), target("a1"));
+  const std::string schema_before = project.schema();
+
+  try {
+    (void)upgrade(project.config(), target("head"));
+    FAIL() << "upgrade should have failed";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ExitCode::failed);
+    ASSERT_TRUE(error.where.has_value());
+    EXPECT_EQ(error.where->file, "migrations/versions/b2_change.sql");
+    // Header: 3 lines, blank, marker on 5; the failing INSERT is the third statement.
+    EXPECT_EQ(error.where->line, 8);
+    EXPECT_NE(std::string(error.what()).find("no_such_table"), std::string::npos) << error.what();
+    EXPECT_NE(error.database_state.find("rolled back"), std::string::npos) << error.database_state;
+    EXPECT_NE(error.database_state.find("a1"), std::string::npos) << error.database_state;
+    EXPECT_FALSE(error.next_command.empty());
+  }
+
+  EXPECT_EQ(project.schema(), schema_before) << "nothing of b2 may remain";
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 2U);
+  EXPECT_EQ(ledger[1].revision, "b2");
+  EXPECT_EQ(ledger[1].status, "failed");
+  EXPECT_NE(ledger[1].error.find("no_such_table"), std::string::npos) << ledger[1].error;
+}
+
+TEST_P(CommandsTest, SyntaxErrorPointsAtTheLineAndColumnOfTheFailingCharacter) {
+  Project project = make("syntax_position");
+  project.add({"a1",
+               {},
+               "CREATE TABLE t (id INTEGER);\nSELECT 1;\nSELECT *\n  FROMM t;",
+               "",
+               {},
+               "broken"});
+  if (GetParam() == Backend::postgres) {
+    // PostgreSQL scripts are parsed before anything runs: the error is an input error.
+    try {
+      (void)upgrade(project.config(), target("head"));
+      FAIL() << "expected a syntax error";
+    } catch (const Error& error) {
+      ASSERT_TRUE(error.where.has_value());
+      EXPECT_EQ(error.where->file, "migrations/versions/a1_change.sql");
+      EXPECT_EQ(error.where->line, 8);
+    }
+  } else {
+    try {
+      (void)upgrade(project.config(), target("head"));
+      FAIL() << "expected a syntax error";
+    } catch (const Error& error) {
+      ASSERT_TRUE(error.where.has_value());
+      EXPECT_EQ(error.where->file, "migrations/versions/a1_change.sql");
+      EXPECT_GE(error.where->line, 7);
+      EXPECT_LE(error.where->line, 8);
+    }
+  }
+  EXPECT_EQ(project.tables(), Strings{});
+}
+
+TEST_P(CommandsTest, DowngradeWalksBackOneStepAndToBase) {
+  Project project = make("downgrade");
+  add_linear(project);
+  (void)upgrade(project.config(), target("head"));
+
+  const RunResult one = downgrade(project.config(), target("-1"));
+  ASSERT_EQ(one.steps.size(), 1U);
+  EXPECT_EQ(one.steps[0].revision, "c3");
+  EXPECT_EQ(one.steps[0].direction, "downgrade");
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+
+  (void)downgrade(project.config(), target("base"));
+  EXPECT_EQ(project.version_rows(), Strings{});
+  EXPECT_EQ(project.tables(), Strings{});
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 6U);
+  EXPECT_EQ(ledger.back().revision, "a1");
+  EXPECT_EQ(ledger.back().direction, "downgrade");
+}
+
+TEST_P(CommandsTest, DowngradeOfAnIrreversibleRevisionIsRefusedBeforeAnythingRuns) {
+  Project project = make("irreversible");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "DROP TABLE users;", {}, "users"});
+  project.add({"b2", {"a1"}, "CREATE TABLE keep (id INTEGER);", "", {}, "no way back"});
+  project.add({"c3", {"b2"}, "CREATE TABLE later (id INTEGER);", "DROP TABLE later;", {}, "later"});
+  (void)upgrade(project.config(), target("head"));
+
+  try {
+    (void)downgrade(project.config(), target("base"));
+    FAIL() << "downgrade across b2 must be refused";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ExitCode::input);
+    EXPECT_NE(std::string(error.what()).find("b2"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("cannot be downgraded"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(project.version_rows(), Strings{"c3"}) << "c3 must not have been downgraded";
+  EXPECT_EQ(project.tables(), (Strings{"keep", "later", "users"}));
+}
+
+TEST_P(CommandsTest, StampWritesTheVersionTableAndLedgerWithoutRunningSql) {
+  Project project = make("stamp");
+  add_linear(project);
+  RunOptions options = target("head");
+  options.reason = "restored from a schema dump";
+
+  const RunResult result = stamp(project.config(), options);
+
+  EXPECT_EQ(result.heads_after, Strings{"c3"});
+  EXPECT_EQ(project.version_rows(), Strings{"c3"});
+  EXPECT_EQ(project.tables(), Strings{}) << "stamp runs no migration SQL";
+  const auto ledger = project.ledger();
+  ASSERT_FALSE(ledger.empty());
+  EXPECT_EQ(ledger.back().direction, "stamp");
+  EXPECT_EQ(ledger.back().status, "ok");
+
+  RunOptions purge = target("a1");
+  purge.purge = true;
+  (void)stamp(project.config(), purge);
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+}
+
+TEST_P(CommandsTest, UpgradeHeadsAppliesEveryBranchAndMergeJoinsThem) {
+  Project project = make("branches");
+  project.add({"root", {}, "CREATE TABLE root_t (id INTEGER);", "DROP TABLE root_t;", {}, "root"});
+  project.add(
+      {"left", {"root"}, "CREATE TABLE left_t (id INTEGER);", "DROP TABLE left_t;", {}, "left"});
+  project.add({"right",
+               {"root"},
+               "CREATE TABLE right_t (id INTEGER);",
+               "DROP TABLE right_t;",
+               {},
+               "right"});
+
+  try {
+    (void)upgrade(project.config(), target("head"));
+    FAIL() << "head with two heads must be refused";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ExitCode::input);
+    EXPECT_NE(error.explanation.find("left"), std::string::npos) << error.explanation;
+    EXPECT_NE(error.explanation.find("right"), std::string::npos) << error.explanation;
+    EXPECT_NE(error.next_command.find("merge"), std::string::npos) << error.next_command;
+  }
+  EXPECT_EQ(project.version_rows(), Strings{"<no version table>"});
+
+  (void)upgrade(project.config(), target("heads"));
+  EXPECT_EQ(project.version_rows(), (Strings{"left", "right"}));
+
+  project.add({"joined",
+               {"left", "right"},
+               "CREATE TABLE joined_t (id INTEGER);",
+               "DROP TABLE joined_t;",
+               {},
+               "merge"});
+  (void)upgrade(project.config(), target("head"));
+  EXPECT_EQ(project.version_rows(), Strings{"joined"});
+
+  (void)downgrade(project.config(), target("-1"));
+  EXPECT_EQ(project.version_rows(), (Strings{"left", "right"}));
+}
+
+TEST_P(CommandsTest, CurrentAndCheckReportPendingRevisions) {
+  Project project = make("current_check");
+  add_linear(project);
+  (void)upgrade(project.config(), target("a1"));
+
+  const CurrentResult now = current(project.config());
+  ASSERT_EQ(now.heads.size(), 1U);
+  EXPECT_EQ(now.heads[0].revision, "a1");
+  EXPECT_EQ(now.pending, (Strings{"b2", "c3"}));
+  EXPECT_FALSE(now.up_to_date);
+
+  const CheckResult before = check(project.config());
+  EXPECT_FALSE(before.ok);
+  ASSERT_EQ(before.findings.size(), 1U);
+  EXPECT_NE(before.findings[0].find("2 revisions are not applied yet: b2, c3"), std::string::npos)
+      << before.findings[0];
+
+  (void)upgrade(project.config(), target("head"));
+  EXPECT_TRUE(check(project.config()).ok);
+  EXPECT_TRUE(current(project.config()).up_to_date);
+}
+
+TEST_P(CommandsTest, OneTransactionForTheWholeRunRollsBackEveryStep) {
+  Project project = make("one_transaction");
+  project.config().transaction_per_migration = false;
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "DROP TABLE users;", {}, "users"});
+  project.add({"b2", {"a1"}, "INSERT INTO missing_table VALUES (1);", "", {}, "broken"});
+
+  EXPECT_THROW((void)upgrade(project.config(), target("head")), Error);
+
+  EXPECT_EQ(project.tables(), Strings{}) << "a1 must roll back with b2";
+  EXPECT_EQ(project.version_rows(), Strings{});
+}
+
+TEST_P(CommandsTest, SqlOutputNeedsNoDatabaseAndHasEveryStatementAndVersionChange) {
+  Project project = make("offline_sql");
+  add_linear(project);
+  Config offline = project.config();
+  // A database that does not exist: --sql must not connect.
+  offline.url = GetParam() == Backend::sqlite ? "sqlite:///no/such/dir/app.db"
+                                              : "postgresql://nobody@127.0.0.1:1/none";
+  std::ostringstream sql;
+  RunOptions options = target("base:head");
+  options.sql_out = &sql;
+
+  (void)upgrade(offline, options);
+
+  const std::string text = sql.str();
+  EXPECT_NE(text.find("CREATE TABLE IF NOT EXISTS retort_version"), std::string::npos) << text;
+  EXPECT_NE(text.find("CREATE TABLE users"), std::string::npos) << text;
+  EXPECT_NE(text.find("INSERT INTO retort_version (version_num) VALUES ('a1')"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("UPDATE retort_version SET version_num = 'c3' WHERE version_num = 'b2'"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(project.version_rows(), Strings{"<no version table>"});
+}
+
+TEST_P(CommandsTest, NonTransactionalMigrationRecordsEachStatement) {
+  Project project = make("no_transaction");
+  project.add(
+      {"a1", {}, "CREATE TABLE users (id INTEGER, email TEXT);", "DROP TABLE users;", {}, "users"});
+  const std::string index = GetParam() == Backend::postgres
+                                ? "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);"
+                                : "CREATE INDEX users_email_idx ON users (email);";
+  project.add({"b2",
+               {"a1"},
+               index + "\nCREATE TABLE second (id INTEGER);\nINSERT INTO nowhere VALUES (1);",
+               "",
+               {"transaction false"},
+               "index"});
+
+  EXPECT_THROW((void)upgrade(project.config(), target("head")), Error);
+
+  // Statements run alone: the first two stay, and the ledger says how far it got.
+  EXPECT_EQ(project.tables(), (Strings{"second", "users"}));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 2U);
+  EXPECT_EQ(ledger[1].status, "failed");
+  EXPECT_EQ(ledger[1].statements_done, 2);
+  EXPECT_EQ(ledger[1].statements_total, 3);
+}
+
+std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
+  return backend_name(info.param);
+}
+
+#if RETORT_TEST_POSTGRES
+INSTANTIATE_TEST_SUITE_P(Postgres, CommandsTest, ::testing::Values(Backend::postgres), name_of);
+#else
+INSTANTIATE_TEST_SUITE_P(Sqlite, CommandsTest, ::testing::Values(Backend::sqlite), name_of);
+#endif
+
+}  // namespace
+}  // namespace retort::test
