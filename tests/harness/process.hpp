@@ -7,15 +7,17 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace retort::test {
 
 struct ProcessResult {
-  int exit_code = -1;  // -1 when killed by a signal
-  int signal = 0;      // the signal that ended it, 0 if it exited
-  std::string out;     // stdout
-  std::string err;     // stderr
+  int exit_code = -1;      // -1 when killed by a signal
+  int signal = 0;          // the signal that ended it, 0 if it exited
+  std::string out;         // stdout
+  std::string err;         // stderr
+  bool timed_out = false;  // killed with SIGKILL after SpawnOptions::timeout (the test failed)
 };
 
 struct SpawnOptions {
@@ -24,9 +26,17 @@ struct SpawnOptions {
   std::vector<std::string> unset_env;      // removed from the environment
   std::string stdin_text;
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // then SIGKILL, and the test fails
+  // When the test runs as root: the OS user (e.g. "postgres") to become before exec. Ignored
+  // otherwise, since only root can switch users.
+  std::string run_as_user;
 };
 
-// A running child process. Destruction kills it (SIGKILL) and reaps it.
+// A running child process, in a process group of its own so that kill() and the timeout also
+// reach what it started. Destruction kills it (SIGKILL) and reaps it. argv[0] without a slash is
+// looked up in PATH. Throws std::system_error when the program cannot be executed. One thread
+// at a time per Process; different Processes may run from different threads. The first Process
+// sets SIGPIPE to ignored in the test binary, so that feeding stdin to a child that exited is
+// an error code, not a crash; children start with the default again.
 class Process {
  public:
   Process(std::vector<std::string> argv, const SpawnOptions& options);
@@ -37,8 +47,12 @@ class Process {
   Process& operator=(Process&&) noexcept;
 
   [[nodiscard]] int pid() const noexcept;
+  // Sends signal to the process group; does nothing once the process has been reaped.
   void kill(int signal);
-  ProcessResult wait();  // waits (up to the timeout), collecting output
+  // Feeds stdin_text, collects stdout and stderr until both close, and reaps the process. The
+  // timeout counts from the start; when it passes, the group gets SIGKILL and the test gets a
+  // failure naming the command. A second call returns the same result.
+  ProcessResult wait();
 
  private:
   struct State;
@@ -52,10 +66,12 @@ ProcessResult run(std::vector<std::string> argv, const SpawnOptions& options = {
 [[nodiscard]] std::filesystem::path retort_binary();
 
 // Runs `retort ARGS...` in cwd with NO_COLOR=1 and without RETORT_URL/DATABASE_URL from the
-// caller's environment unless given in options.env.
+// caller's environment unless given in options.env. Throws std::system_error naming the binary
+// when it does not exist: a test target that calls this needs add_dependencies(<test> retort).
 ProcessResult run_retort(const std::vector<std::string>& args, const SpawnOptions& options);
 
-// A temp directory removed at destruction (kept when RETORT_KEEP_TEMP is set).
+// A temp directory (mkdtemp under $TMPDIR, else /tmp) removed at destruction (kept, and its path
+// printed to stderr, when RETORT_KEEP_TEMP is set).
 class TempDir {
  public:
   TempDir();

@@ -1,0 +1,677 @@
+// The PostgreSQL cluster of a test binary: initdb as the `postgres` OS user when run as root,
+// a launcher process that owns the server and tears it down however the test binary ends.
+//
+// Process tree and teardown:
+//
+//   test binary --fork--> launcher --fork--> postgres (PR_SET_PDEATHSIG = SIGQUIT)
+//        |  control pipe  ^
+//        +----------------+
+//
+// The launcher holds the read end of a pipe whose only write end is in the test binary
+// (O_CLOEXEC, so programs the tests spawn never inherit it). When the test binary exits or dies
+// in any way, even by SIGKILL, the kernel closes that end; the launcher reads EOF, sends
+// SIGQUIT (PostgreSQL's immediate shutdown), waits, and removes the cluster's directory. The
+// launcher watches the pipe and not PR_SET_PDEATHSIG itself, since the death signal follows the
+// thread that forked, not the process, and a killed launcher could not clean up. postgres does
+// use PR_SET_PDEATHSIG: should the launcher itself be killed, the server still goes.
+#include "harness/postgres_server.hpp"
+
+#include "harness/process.hpp"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <functional>
+#include <grp.h>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+namespace retort::test {
+namespace {
+
+constexpr auto k_start_timeout = std::chrono::seconds(60);
+constexpr int k_port_attempts = 8;
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string last_lines(const std::string& text, std::size_t count) {
+  std::size_t pos = text.size();
+  while (count > 0 && pos > 0) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) {
+      return text;
+    }
+    --count;
+  }
+  return text.substr(pos == 0 ? 0 : pos + 1);
+}
+
+bool has_initdb(const std::filesystem::path& dir) {
+  return !dir.empty() && ::access((dir / "initdb").c_str(), X_OK) == 0;
+}
+
+std::filesystem::path find_bin_dir() {
+  if (const char* dir = std::getenv("RETORT_PG_BINDIR"); dir != nullptr && *dir) {
+    return dir;
+  }
+  const std::filesystem::path debian = "/usr/lib/postgresql/15/bin";
+  if (has_initdb(debian)) {
+    return debian;
+  }
+  try {
+    SpawnOptions options;
+    options.timeout = std::chrono::seconds(10);
+    ProcessResult result = run({"pg_config", "--bindir"}, options);
+    while (!result.out.empty() && (result.out.back() == '\n' || result.out.back() == '\r')) {
+      result.out.pop_back();
+    }
+    if (result.exit_code == 0 && has_initdb(result.out)) {
+      return result.out;
+    }
+  } catch (const std::exception&) {
+    // No pg_config on PATH: the caller reports that no server programs were found.
+  }
+  return {};
+}
+
+// A port nobody listens on right now. Another process may take it before postgres binds it;
+// the caller retries with a new one when the server log says so.
+int free_loopback_port() {
+  const int sock = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) {
+    throw std::system_error(errno, std::generic_category(), "socket");
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  // The POSIX socket API takes sockaddr*; sockaddr_in is designed to be passed as one.
+  auto* generic = reinterpret_cast<sockaddr*>(&addr);
+  if (::bind(sock, generic, sizeof addr) != 0 || ::getsockname(sock, generic, &len) != 0) {
+    const int err = errno;
+    ::close(sock);
+    throw std::system_error(err, std::generic_category(), "bind 127.0.0.1:0");
+  }
+  ::close(sock);
+  return ntohs(addr.sin_port);
+}
+
+std::string sanitize_hint(std::string_view hint) {
+  std::string name;
+  for (const char c : hint) {
+    if (name.size() >= 40) {
+      break;
+    }
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (alnum) {
+      name += c;
+    } else if (c >= 'A' && c <= 'Z') {
+      name += static_cast<char>(c - 'A' + 'a');
+    } else if (!name.empty() && name.back() != '_') {
+      name += '_';
+    }
+  }
+  while (!name.empty() && name.back() == '_') {
+    name.pop_back();
+  }
+  if (name.empty() || (name.front() >= '0' && name.front() <= '9')) {
+    name = "db_" + name;
+  }
+  return name;
+}
+
+// initdb costs a second per test process (ctest runs each test in its own), so its output is
+// kept once, pristine, next to the clusters and copied for later ones. The name changes with
+// the server programs, and with k_template_format when the harness's initdb options change.
+constexpr int k_template_format = 1;
+
+std::filesystem::path template_path(const std::filesystem::path& temp_root,
+                                    const std::filesystem::path& bin_dir) {
+  struct stat info {};
+  const std::string postgres = (bin_dir / "postgres").string();
+  ::stat(postgres.c_str(), &info);
+  const std::string key = postgres + "|" + std::to_string(info.st_mtim.tv_sec) + "|" +
+                          std::to_string(info.st_size) + "|" + std::to_string(k_template_format);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(key));
+  return temp_root / ("retort-pg-template-" + std::to_string(::geteuid()) + "-" + hex);
+}
+
+// Copies the template into data_dir; false when there is none (or none to trust: another OS
+// user could have planted one in a shared /tmp).
+bool copy_template(const std::filesystem::path& template_dir, uid_t server_uid,
+                   const std::filesystem::path& data_dir) {
+  struct stat info {};
+  if (::lstat(template_dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+      info.st_uid != server_uid || (info.st_mode & 077) != 0 ||
+      !std::filesystem::exists(template_dir / "PG_VERSION")) {
+    return false;
+  }
+  SpawnOptions options;
+  options.timeout = std::chrono::seconds(120);
+  // cp -a as root keeps the postgres owner; otherwise everything is the current user's anyway.
+  const ProcessResult copy =
+      run({"cp", "-a", "--", template_dir.string(), data_dir.string()}, options);
+  if (copy.exit_code == 0) {
+    return true;
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(data_dir, ignored);
+  return false;
+}
+
+// Publishes a fresh initdb output as the template: copied aside, then renamed into place, so
+// a concurrent test binary sees either no template or a whole one. Best effort.
+void save_template(const std::filesystem::path& data_dir,
+                   const std::filesystem::path& template_dir) {
+  std::string staging = template_dir.string() + ".XXXXXX";
+  if (::mkdtemp(staging.data()) == nullptr) {
+    return;
+  }
+  const std::filesystem::path staged = std::filesystem::path(staging) / "data";
+  SpawnOptions options;
+  options.timeout = std::chrono::seconds(120);
+  const ProcessResult copy = run({"cp", "-a", "--", data_dir.string(), staged.string()}, options);
+  if (copy.exit_code == 0) {
+    // Fails harmlessly when another test binary published one first.
+    std::rename(staged.c_str(), template_dir.c_str());
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(staging, ignored);
+}
+
+// What the launcher needs, all prepared before fork: after fork, in a test binary that may
+// have threads, only async-signal-safe calls are allowed.
+struct LaunchPlan {
+  std::vector<std::string> postgres_argv;
+  std::vector<char*> postgres_argv_ptrs;  // into postgres_argv, null-terminated
+  std::string postgres_program;
+  std::string log_path;
+  std::string base_dir;
+  bool keep_dir = false;
+  bool change_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
+// The launcher: starts postgres, then waits for EOF on control_fd (the test binary is gone or
+// stopping) or for postgres to exit on its own. Never returns.
+[[noreturn]] void run_launcher(const LaunchPlan& plan, int control_fd) {
+  // Keep only the control pipe: inherited descriptors (pipes of processes other threads are
+  // running, the terminal, ctest's capture pipe) must not stay open for the server's lifetime.
+  if (control_fd != 3) {
+    ::dup2(control_fd, 3);
+  }
+  ::close_range(4, ~0U, 0);
+  const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  ::dup2(null_fd, STDIN_FILENO);
+  ::dup2(null_fd, STDOUT_FILENO);
+  ::dup2(null_fd, STDERR_FILENO);
+  // Detached from the terminal: Ctrl-C ends the test binary only, and the launcher learns of
+  // that from the pipe, as of any other exit, and still cleans up.
+  ::setsid();
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    ::signal(sig, SIG_DFL);
+  }
+
+  const pid_t launcher = ::getpid();
+  const pid_t server = ::fork();
+  if (server < 0) {
+    ::_exit(120);
+  }
+  if (server == 0) {
+    ::close(3);
+    // The order matters: a credential change clears the parent-death signal.
+    if (plan.change_user && (::setgroups(plan.groups.size(), plan.groups.data()) != 0 ||
+                             ::setgid(plan.gid) != 0 || ::setuid(plan.uid) != 0)) {
+      ::_exit(121);
+    }
+    if (::prctl(PR_SET_PDEATHSIG, SIGQUIT) != 0 || ::getppid() != launcher) {
+      ::_exit(122);
+    }
+    const int log_fd = ::open(plan.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (log_fd < 0) {
+      ::_exit(123);
+    }
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    ::close(log_fd);
+    ::execve(plan.postgres_program.c_str(), plan.postgres_argv_ptrs.data(), environ);
+    ::_exit(124);
+  }
+
+  int status = 0;
+  for (;;) {
+    pollfd control{3, POLLIN, 0};
+    const int ready = ::poll(&control, 1, 200);
+    if (ready > 0) {
+      char byte = 0;
+      const ssize_t n = ::read(3, &byte, 1);
+      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+        break;
+      }
+    }
+    if (::waitpid(server, &status, WNOHANG) == server) {
+      // The server ended by itself (a failed start: port taken, bad setting). The test binary
+      // reads the log and removes the directory.
+      ::_exit(100);
+    }
+  }
+  ::kill(server, SIGQUIT);
+  while (::waitpid(server, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (plan.keep_dir) {
+    ::_exit(0);
+  }
+  char rm[] = "rm";
+  char recursive[] = "-rf";
+  char end_of_options[] = "--";
+  char* rm_argv[] = {rm, recursive, end_of_options, const_cast<char*>(plan.base_dir.c_str()),
+                     nullptr};
+  ::execve("/bin/rm", rm_argv, environ);
+  ::_exit(125);
+}
+
+// A libpq connection closed at scope exit.
+struct PgConnCloser {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+using PgConn = std::unique_ptr<PGconn, PgConnCloser>;
+
+// Runs one command; returns the error text, empty on success.
+std::string exec_admin(const std::string& url, const std::string& sql) {
+  PgConn conn(PQconnectdb(url.c_str()));
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    return std::string("cannot connect: ") + PQerrorMessage(conn.get());
+  }
+  PGresult* result = PQexec(conn.get(), sql.c_str());
+  std::string error;
+  if (PQresultStatus(result) != PGRES_COMMAND_OK && PQresultStatus(result) != PGRES_TUPLES_OK) {
+    error = PQresultErrorMessage(result);
+  }
+  PQclear(result);
+  return error;
+}
+
+}  // namespace
+
+struct PostgresServer::State {
+  std::mutex mutex;
+  bool running = false;
+  std::string failure;  // why the server could not be started; reported by every instance()
+  pid_t owner_pid = 0;  // the process that started it; a fork of the test binary never stops it
+  std::filesystem::path bin_dir;
+  std::filesystem::path base_dir;
+  std::filesystem::path template_dir;
+  bool from_template = false;  // the cluster is a copy of template_dir, not a fresh initdb
+  std::string os_user;
+  int port = 0;
+  pid_t launcher_pid = -1;
+  int control_fd = -1;
+  unsigned database_counter = 0;
+
+  void start();
+  // Starts postgres on one port; returns false when the port was taken meanwhile.
+  bool launch(const LaunchPlan& plan);
+  void shutdown();
+  [[nodiscard]] std::string admin_url(std::string_view database) const {
+    return "postgresql://" + os_user + "@127.0.0.1:" + std::to_string(port) + "/" +
+           std::string(database);
+  }
+  [[nodiscard]] std::string log_tail() const {
+    return last_lines(read_file(base_dir / "server.log"), 30);
+  }
+};
+
+void PostgresServer::State::start() {
+  owner_pid = ::getpid();
+  bin_dir = find_bin_dir();
+  if (bin_dir.empty()) {
+    throw std::runtime_error(
+        "no PostgreSQL server programs found: install postgresql-15, or set RETORT_PG_BINDIR to "
+        "the directory holding initdb and postgres");
+  }
+
+  LaunchPlan plan;
+  std::string run_as;
+  if (::geteuid() == 0) {
+    // PostgreSQL refuses to run as root; Debian's package creates this user.
+    run_as = "postgres";
+    const passwd* pw = ::getpwnam(run_as.c_str());
+    if (pw == nullptr) {
+      throw std::runtime_error(
+          "running as root, but there is no `postgres` OS user to run the "
+          "server as: install postgresql-15 or run the tests as another user");
+    }
+    plan.change_user = true;
+    plan.uid = pw->pw_uid;
+    plan.gid = pw->pw_gid;
+    int count = 64;
+    plan.groups.resize(static_cast<std::size_t>(count));
+    if (::getgrouplist(run_as.c_str(), plan.gid, plan.groups.data(), &count) < 0) {
+      count = 1;
+      plan.groups.assign(1, plan.gid);
+    }
+    plan.groups.resize(static_cast<std::size_t>(count));
+    os_user = run_as;
+  } else {
+    const passwd* pw = ::getpwuid(::geteuid());
+    if (pw == nullptr) {
+      throw std::runtime_error("the current user has no name in the password database");
+    }
+    os_user = pw->pw_name;
+  }
+
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::filesystem::path temp_root =
+      tmpdir != nullptr && *tmpdir ? std::filesystem::path(tmpdir) : "/tmp";
+  std::string pattern = (temp_root / "retort-pg-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+  }
+  base_dir = pattern;
+  if (plan.change_user && ::chown(base_dir.c_str(), plan.uid, plan.gid) != 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            "cannot give " + base_dir.string() + " to the postgres OS user");
+  }
+  const std::filesystem::path data_dir = base_dir / "data";
+
+  template_dir = template_path(temp_root, bin_dir);
+  const uid_t server_uid = plan.change_user ? plan.uid : ::geteuid();
+  from_template = copy_template(template_dir, server_uid, data_dir);
+  if (!from_template) {
+    SpawnOptions initdb_options;
+    initdb_options.cwd = base_dir;
+    initdb_options.run_as_user = run_as;
+    initdb_options.timeout = std::chrono::seconds(120);
+    initdb_options.unset_env = {"PGDATA", "PGHOST", "PGPORT", "PGUSER"};
+    const ProcessResult initdb =
+        run({(bin_dir / "initdb").string(), "-D", data_dir.string(), "-U", os_user, "--auth=trust",
+             "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"},
+            initdb_options);
+    if (initdb.exit_code != 0) {
+      throw std::runtime_error("initdb failed (exit " + std::to_string(initdb.exit_code) + "):\n" +
+                               last_lines(initdb.out + initdb.err, 30));
+    }
+    save_template(data_dir, template_dir);
+  }
+
+  {
+    // Durability is irrelevant for a throwaway cluster, and costs most of the test time.
+    std::ofstream conf(data_dir / "postgresql.conf", std::ios::app);
+    conf << "\n# retort test harness\n"
+         << "listen_addresses = '127.0.0.1'\n"
+         << "unix_socket_directories = '" << base_dir.string() << "'\n"
+         << "max_connections = 200\n"
+         << "shared_buffers = 32MB\n"
+         << "fsync = off\n"
+         << "synchronous_commit = off\n"
+         << "full_page_writes = off\n";
+    std::ofstream hba(data_dir / "pg_hba.conf", std::ios::trunc);
+    // First match wins: the password role before the trust lines.
+    hba << "# retort test harness: the password role must authenticate, everyone else is "
+           "trusted.\n"
+        << "local all " << PostgresServer::k_password_user << " scram-sha-256\n"
+        << "host  all " << PostgresServer::k_password_user << " 127.0.0.1/32 scram-sha-256\n"
+        << "host  all " << PostgresServer::k_password_user << " ::1/128 scram-sha-256\n"
+        << "local all all trust\n"
+        << "host  all all 127.0.0.1/32 trust\n"
+        << "host  all all ::1/128 trust\n";
+    if (!conf || !hba) {
+      throw std::runtime_error("cannot write the configuration in " + data_dir.string());
+    }
+  }
+
+  plan.postgres_program = (bin_dir / "postgres").string();
+  plan.log_path = (base_dir / "server.log").string();
+  plan.base_dir = base_dir.string();
+  const char* keep = std::getenv("RETORT_KEEP_TEMP");
+  plan.keep_dir = keep != nullptr && *keep;
+
+  for (int attempt = 1;; ++attempt) {
+    port = free_loopback_port();
+    plan.postgres_argv = {"postgres", "-D", data_dir.string(), "-p", std::to_string(port)};
+    plan.postgres_argv_ptrs.clear();
+    for (auto& arg : plan.postgres_argv) {
+      plan.postgres_argv_ptrs.push_back(arg.data());
+    }
+    plan.postgres_argv_ptrs.push_back(nullptr);
+    std::error_code ignored;
+    std::filesystem::remove(plan.log_path, ignored);  // a new attempt, a new log
+    if (launch(plan)) {
+      break;
+    }
+    if (attempt == k_port_attempts) {
+      throw std::runtime_error("no free loopback port after " + std::to_string(attempt) +
+                               " attempts; server log:\n" + log_tail());
+    }
+  }
+
+  const std::string role_error = exec_admin(
+      admin_url("postgres"), "CREATE ROLE " + std::string(k_password_user) +
+                                 " LOGIN SUPERUSER PASSWORD '" + std::string(k_password) + "'");
+  if (!role_error.empty()) {
+    throw std::runtime_error("cannot create the role " + std::string(k_password_user) + ": " +
+                             role_error);
+  }
+  if (plan.keep_dir) {
+    std::cerr << "RETORT_KEEP_TEMP: PostgreSQL cluster kept in " << base_dir.string() << '\n';
+  }
+}
+
+bool PostgresServer::State::launch(const LaunchPlan& plan) {
+  int control[2];
+  if (::pipe2(control, O_CLOEXEC) != 0) {
+    throw std::system_error(errno, std::generic_category(), "pipe2");
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int err = errno;
+    ::close(control[0]);
+    ::close(control[1]);
+    throw std::system_error(err, std::generic_category(), "fork");
+  }
+  if (pid == 0) {
+    ::close(control[1]);
+    run_launcher(plan, control[0]);
+  }
+  ::close(control[0]);
+  launcher_pid = pid;
+  control_fd = control[1];
+
+  const std::string conninfo = admin_url("postgres") + "?connect_timeout=5";
+  const auto deadline = std::chrono::steady_clock::now() + k_start_timeout;
+  for (;;) {
+    if (PQping(conninfo.c_str()) == PQPING_OK) {
+      running = true;
+      return true;
+    }
+    int status = 0;
+    if (::waitpid(launcher_pid, &status, WNOHANG) == launcher_pid) {
+      ::close(control_fd);
+      control_fd = -1;
+      launcher_pid = -1;
+      const std::string log = read_file(base_dir / "server.log");
+      if (log.find("could not bind") != std::string::npos ||
+          log.find("Address already in use") != std::string::npos) {
+        return false;
+      }
+      throw std::runtime_error("postgres exited during start-up; server log:\n" +
+                               last_lines(log, 30));
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      shutdown();
+      throw std::runtime_error("postgres did not accept connections within 60 s; server log:\n" +
+                               log_tail());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+void PostgresServer::State::shutdown() {
+  if (control_fd >= 0) {
+    ::close(control_fd);  // the launcher reads EOF: SIGQUIT, wait, remove the directory
+    control_fd = -1;
+  }
+  if (launcher_pid > 0) {
+    int status = 0;
+    while (::waitpid(launcher_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    launcher_pid = -1;
+  }
+  running = false;
+  const char* keep = std::getenv("RETORT_KEEP_TEMP");
+  if (!base_dir.empty() && (keep == nullptr || *keep == '\0')) {
+    std::error_code ignored;
+    std::filesystem::remove_all(base_dir, ignored);
+  }
+}
+
+namespace {
+
+PostgresServer* g_server = nullptr;
+
+void stop_at_exit() {
+  if (g_server != nullptr) {
+    g_server->stop();
+  }
+}
+
+class PostgresEnvironment : public testing::Environment {
+ public:
+  void TearDown() override { stop_at_exit(); }
+};
+
+// Registered at static initialisation, as GoogleTest documents: linked into a test binary
+// exactly when the binary uses PostgresServer, since this file defines instance().
+[[maybe_unused]] const testing::Environment* const k_environment =
+    testing::AddGlobalTestEnvironment(new PostgresEnvironment);
+
+}  // namespace
+
+PostgresServer::PostgresServer() : m_state(new State) {}
+
+PostgresServer& PostgresServer::instance() {
+  static std::mutex instance_mutex;
+  std::lock_guard lock(instance_mutex);
+  if (g_server == nullptr) {
+    // Never destroyed: tests on other threads may still hold the reference at exit.
+    g_server = new PostgresServer;
+    std::atexit(stop_at_exit);
+  }
+  State& st = *g_server->m_state;
+  if (!st.running && st.failure.empty()) {
+    try {
+      st.start();
+    } catch (const std::exception& error) {
+      st.failure = error.what();
+      if (st.from_template) {
+        st.failure += "\n(the cluster was a copy of " + st.template_dir.string() +
+                      "; remove that directory to make the next run use initdb)";
+      }
+      st.shutdown();
+    }
+  }
+  if (!st.failure.empty()) {
+    ADD_FAILURE() << "cannot start the PostgreSQL test server: " << st.failure;
+    throw std::runtime_error("the PostgreSQL test server is not running (see the failure above)");
+  }
+  return *g_server;
+}
+
+std::string PostgresServer::admin_url() const { return m_state->admin_url("postgres"); }
+
+std::string PostgresServer::url(std::string_view database) const {
+  return m_state->admin_url(database);
+}
+
+std::string PostgresServer::password_url(std::string_view database) const {
+  return "postgresql://" + std::string(k_password_user) + ":" + std::string(k_password) +
+         "@127.0.0.1:" + std::to_string(m_state->port) + "/" + std::string(database);
+}
+
+std::string PostgresServer::create_database(std::string_view hint) {
+  std::string name;
+  {
+    std::lock_guard lock(m_state->mutex);
+    name = sanitize_hint(hint) + "_" + std::to_string(++m_state->database_counter);
+  }
+  const std::string error =
+      exec_admin(admin_url(), "CREATE DATABASE \"" + name + "\" TEMPLATE template0");
+  if (!error.empty()) {
+    ADD_FAILURE() << "CREATE DATABASE " << name << " failed: " << error;
+    throw std::runtime_error("CREATE DATABASE " + name + " failed: " + error);
+  }
+  return url(name);
+}
+
+int PostgresServer::port() const { return m_state->port; }
+
+std::string PostgresServer::user() const { return m_state->os_user; }
+
+const std::filesystem::path& PostgresServer::bin_dir() const { return m_state->bin_dir; }
+
+std::filesystem::path PostgresServer::log_path() const { return m_state->base_dir / "server.log"; }
+
+std::string PostgresServer::psql(std::string_view database_url, std::string_view sql) {
+  SpawnOptions options;
+  options.timeout = std::chrono::seconds(120);
+  const ProcessResult result =
+      run({(bin_dir() / "psql").string(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d",
+           std::string(database_url), "-c", std::string(sql)},
+          options);
+  if (result.exit_code != 0) {
+    ADD_FAILURE() << "psql failed (exit " << result.exit_code << ", signal " << result.signal
+                  << ") running: " << sql << "\n"
+                  << result.err;
+  }
+  return result.out;
+}
+
+void PostgresServer::stop() {
+  State& st = *m_state;
+  std::lock_guard lock(st.mutex);
+  // A forked child of the test binary (a death test, say) runs atexit too; the server is not
+  // its to stop.
+  if (st.owner_pid != ::getpid()) {
+    return;
+  }
+  st.shutdown();
+  st.base_dir.clear();
+}
+
+}  // namespace retort::test
