@@ -78,6 +78,11 @@ class Connection {
   // Runs SQL that returns no rows: one statement or a script of several (simple protocol).
   // Throws DatabaseError; on a statement error the transaction state is the server's
   // (inside a transaction block, the transaction is aborted until rollback()).
+  // @warning A script of several statements outside begin() differs by dialect: PostgreSQL
+  // runs it as one implicit transaction (all or nothing, and CREATE INDEX CONCURRENTLY or
+  // VACUUM in it fail with "cannot run inside a transaction block"); SQLite commits each
+  // statement as it goes. For the same behaviour everywhere, run a script inside begin(), and
+  // run no-transaction migrations one statement per call.
   virtual void execute(std::string_view sql) = 0;
 
   // Runs one statement with parameters written $1, $2, ... in both dialects, and returns its
@@ -93,11 +98,16 @@ class Connection {
 
   // Asks the server to stop the statement now running (PQcancel / sqlite3_interrupt). Safe to
   // call from another thread; a no-op when nothing runs. The interrupted call throws
-  // DatabaseError with Kind::cancelled.
+  // DatabaseError with Kind::cancelled. Inside a transaction, PostgreSQL leaves it aborted
+  // (roll back); SQLite may have rolled it back already (in_transaction() tells).
   virtual void cancel() noexcept = 0;
 
   // Quotes an identifier for this dialect ("my table" -> "\"my table\"").
   [[nodiscard]] virtual std::string quote_identifier(std::string_view name) const = 0;
+
+  // The notices and warnings the server sent since the last call ("NOTICE: relation \"t\"
+  // already exists, skipping"), oldest first, and forgets them. SQLite sends none.
+  [[nodiscard]] virtual std::vector<std::string> take_notices() { return {}; }
 };
 
 // Opens a connection for the URL's scheme. Throws DatabaseError (Kind::connect) with the

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Whole-command timings at 10,000 revisions: retort heads, history, a no-op upgrade head and
+# current on an up-to-date SQLite database, beside `alembic heads` and `alembic history` on
+# the same graph. Prints the median of RUNS runs and the peak RSS of one run.
+# Usage: bench/commands.sh BUILD_DIR [COUNT] [RUNS]
+set -euo pipefail
+build=$(cd "${1:?usage: bench/commands.sh BUILD_DIR [COUNT] [RUNS]}" && pwd)
+count=${2:-10000}
+runs=${3:-11}
+retort="$build/src/cli/retort"
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+python3 "$here/make_history.py" "$work" "$count" --shape linear
+python3 "$here/make_history.py" "$work/branchy" "$count" --shape branchy
+
+# median_ms CMD...: runs the command RUNS times and prints the median wall time in ms.
+median_ms() {
+  local times=()
+  for _ in $(seq "$runs"); do
+    local start end
+    start=$(date +%s%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s%N)
+    times+=($(((end - start) / 1000000)))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
+}
+
+# peak_kb CMD...: the maximum resident set size of one run, in KiB.
+peak_kb() {
+  /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1
+}
+
+report() {
+  local label=$1
+  shift
+  printf '%-44s %6s ms  %7s KiB\n' "$label" "$(median_ms "$@")" "$(peak_kb "$@")"
+}
+
+echo "retort at $count revisions (median of $runs runs; peak RSS of one)"
+cd "$work/retort"
+report "retort heads (linear)" "$retort" heads
+report "retort history (linear)" "$retort" history
+"$retort" -q upgrade head >/dev/null 2>&1 || { echo "upgrade head failed"; exit 1; }
+report "retort upgrade head, nothing pending" "$retort" upgrade head
+report "retort current" "$retort" current
+cd "$work/branchy/retort"
+report "retort heads (branchy, with merges)" "$retort" heads
+
+if command -v alembic >/dev/null 2>&1; then
+  cd "$work/alembic"
+  alembic_runs=3
+  runs=$alembic_runs
+  report "alembic heads (linear, $alembic_runs runs)" alembic -c alembic.ini heads
+  report "alembic history (linear, $alembic_runs runs)" alembic -c alembic.ini history
+fi
