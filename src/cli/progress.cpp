@@ -57,12 +57,15 @@ void Progress::step_started(const StepEvent& step) {
     draw(step, 0, 1);
     return;
   }
-  std::string line = fmt::format("[{}/{}] {} {}: {}", step.index, step.count, step.direction,
-                                 step.revision, step.message);
-  if (step.estimate_ms) {
-    line += fmt::format(" (estimate {})", elapsed_text(*step.estimate_ms));
+  // Logs get one line per step, when it ends; -v adds one as it starts, for long steps.
+  if (m_style.verbosity > 0) {
+    std::string line = fmt::format("[{}/{}] {} {}: {} ...", step.index, step.count,
+                                   step.direction, step.revision, step.message);
+    if (step.estimate_ms) {
+      line += fmt::format(" (estimate {})", elapsed_text(*step.estimate_ms));
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
   }
-  std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 void Progress::statement_done(const StepEvent& step, int done, int total) {

@@ -248,8 +248,18 @@ TEST_P(CommandsTest, UpgradeHeadsAppliesEveryBranchAndMergeJoinsThem) {
   (void)upgrade(project.config(), target("head"));
   EXPECT_EQ(project.version_rows(), Strings{"joined"});
 
-  (void)downgrade(project.config(), target("-1"));
-  EXPECT_EQ(project.version_rows(), (Strings{"left", "right"}));
+  // As in Alembic, -1 from a merge point is ambiguous: name the revision instead.
+  try {
+    (void)downgrade(project.config(), target("-1"));
+    FAIL() << "-1 from a merge point must be refused";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ExitCode::input);
+    EXPECT_NE(std::string(error.what()).find("ambiguous"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(project.version_rows(), Strings{"joined"});
+  (void)downgrade(project.config(), target("root"));
+  EXPECT_EQ(project.version_rows(), Strings{"root"});
+  EXPECT_EQ(project.tables(), Strings{"root_t"});
 }
 
 TEST_P(CommandsTest, CurrentAndCheckReportPendingRevisions) {
