@@ -344,7 +344,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   }
   RunResult result;
   if (direction == graph::Direction::stamp) {
-    result = runner.stamp(plan, options.purge);
+    result = runner.stamp(plan);
   } else if (!plan.steps.empty()) {
     result = runner.run(plan);
   } else {

@@ -414,7 +414,7 @@ RunResult Runner::run(const graph::Plan& plan) {
   return out;
 }
 
-RunResult Runner::stamp(const graph::Plan& plan, bool purge) {
+RunResult Runner::stamp(const graph::Plan& plan) {
   const driver::Dialect dialect = m_connection.dialect();
   VersionTable versions(&m_connection, dialect, m_settings.version_table,
                         m_settings.version_table_schema);
@@ -427,9 +427,6 @@ RunResult Runner::stamp(const graph::Plan& plan, bool purge) {
   const Clock::time_point start = Clock::now();
   m_connection.begin();
   try {
-    if (purge) {
-      versions.remove_all();
-    }
     for (const graph::Step& step : plan.steps) {
       const script::Migration* migration = m_scripts.find(step.revision);
       LedgerStart entry{step.revision,

@@ -49,8 +49,9 @@ class Runner {
   // transaction_per_migration is false.
   RunResult run(const graph::Plan& plan);
 
-  // Stamp: version-table changes only, with a ledger row per step.
-  RunResult stamp(const graph::Plan& plan, bool purge);
+  // Stamp: version-table changes only, with a ledger row per step. A --purge plan removes
+  // every row, known or not, in its first steps.
+  RunResult stamp(const graph::Plan& plan);
 
  private:
   struct Prepared;

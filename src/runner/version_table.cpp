@@ -160,10 +160,4 @@ void VersionTable::apply(const graph::VersionOp& op) {
   }
 }
 
-void VersionTable::remove_all() {
-  if (exists()) {
-    m_connection->execute(fmt::format("DELETE FROM {}", m_qualified));
-  }
-}
-
 }  // namespace retort::runner

@@ -26,7 +26,6 @@ class VersionTable {
   // Applies one change; throws Error when it touched other than exactly one row (someone else
   // changed the version table under us).
   void apply(const graph::VersionOp& op);
-  void remove_all();
 
   // The SQL text of the same operations, for --sql.
   [[nodiscard]] std::string create_sql() const;
