@@ -118,6 +118,14 @@ std::vector<script::Statement> split_or_throw(const script::Migration& migration
         .explain(problem.fix)
         .state("nothing was run");
   }
+  // An unfinished file must not be recorded as applied. A merge may hold no statement.
+  if (which == script::Which::upgrade && result->empty() && migration.revises.size() < 2) {
+    throw Error(ExitCode::input, fmt::format("the upgrade section of revision {} has no statement",
+                                             migration.revision))
+        .at({migration.display_path, migration.upgrade.marker_line, 0})
+        .explain("fix: write the upgrade SQL below `-- retort:upgrade`")
+        .state("nothing was run");
+  }
   return std::move(result).value();
 }
 

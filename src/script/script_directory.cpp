@@ -1,1 +1,308 @@
-// placeholder
+// ScriptDirectory: reads versions/*.sql once each, parses them, checks the directory as a
+// whole (duplicate revisions, the graph), and keeps the migrations and their RevisionMap.
+#include "script/script_directory.hpp"
+
+#include "script/migration_parser.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <optional>
+#include <string>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
+#include <unordered_map>
+#include <utility>
+
+namespace retort::script {
+
+namespace fs = std::filesystem;
+
+struct ScriptDirectory::Impl {
+  Impl(fs::path location_in, std::vector<Migration> migrations_in, graph::RevisionMap map_in)
+      : location(std::move(location_in)),
+        migrations(std::move(migrations_in)),
+        map(std::move(map_in)) {
+    by_revision.reserve(migrations.size());
+    for (std::size_t migration_idx = 0; migration_idx < migrations.size(); ++migration_idx) {
+      by_revision.emplace(migrations[migration_idx].revision, migration_idx);
+    }
+  }
+
+  fs::path location;
+  std::vector<Migration> migrations;  // never resized after construction: by_revision views it
+  graph::RevisionMap map;
+  std::unordered_map<std::string_view, std::size_t> by_revision;
+};
+
+namespace {
+
+// An open directory, closed on scope exit.
+class Directory {
+ public:
+  explicit Directory(const fs::path& path) : m_dir(opendir(path.c_str())) {}
+  ~Directory() {
+    if (m_dir != nullptr) {
+      closedir(m_dir);
+    }
+  }
+  Directory(const Directory&) = delete;
+  Directory& operator=(const Directory&) = delete;
+
+  [[nodiscard]] DIR* get() const noexcept { return m_dir; }
+
+ private:
+  DIR* m_dir;
+};
+
+// The names of the migration files in a directory: regular files ending in .sql, not hidden.
+// Editor backups, __pycache__ and README files are skipped.
+std::optional<std::vector<std::string>> list_sql_files(const Directory& dir, std::string& error) {
+  std::vector<std::string> names;
+  if (dir.get() == nullptr) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  const int dir_fd = dirfd(dir.get());
+  errno = 0;
+  while (const dirent* entry = readdir(dir.get())) {
+    const std::string_view name = entry->d_name;
+    if (name.empty() || name.front() == '.' || !name.ends_with(".sql")) {
+      continue;
+    }
+    bool regular = entry->d_type == DT_REG;
+    if (entry->d_type == DT_UNKNOWN || entry->d_type == DT_LNK) {
+      struct stat info {};
+      regular = fstatat(dir_fd, entry->d_name, &info, 0) == 0 && S_ISREG(info.st_mode);
+    }
+    if (regular) {
+      names.emplace_back(name);
+    }
+  }
+  if (errno != 0) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The whole file, or nullopt with errno's text in `error`. Opening relative to the directory
+// and reading into a buffer that usually holds the whole file keep this at three system calls
+// per file, which is most of the cost of loading a large directory.
+std::optional<std::string> read_file_at(int dir_fd, const std::string& name, std::string& error) {
+  const int fd = openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string content;
+  std::array<char, 65536> buffer;  // NOLINT: filled by read() before use
+  for (;;) {
+    const ssize_t got = read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      error = std::strerror(errno);
+      close(fd);
+      return std::nullopt;
+    }
+    content.append(buffer.data(), static_cast<std::size_t>(got));
+    // A regular file reads short only at its end.
+    if (static_cast<std::size_t>(got) < buffer.size()) {
+      break;
+    }
+  }
+  close(fd);
+  return content;
+}
+
+std::string display_of(const fs::path& path, const fs::path& project_dir) {
+  fs::path relative = path.lexically_relative(project_dir);
+  if (relative.empty() || *relative.begin() == "..") {
+    return path.generic_string();
+  }
+  return relative.generic_string();
+}
+
+// The line of the directive a graph problem is about, in the file of its revision.
+int line_for(const graph::GraphProblem& problem, const Migration& migration,
+             const DirectiveLines& lines) {
+  using Kind = graph::GraphProblem::Kind;
+  auto first_set = [](std::initializer_list<int> candidates) {
+    for (const int line : candidates) {
+      if (line != 0) {
+        return line;
+      }
+    }
+    return 1;
+  };
+  switch (problem.kind) {
+    case Kind::duplicate_revision:
+      return first_set({lines.revision});
+    case Kind::missing_parent:
+      return first_set({lines.revises, lines.revision});
+    case Kind::missing_dependency:
+      return first_set({lines.depends_on, lines.revision});
+    case Kind::cycle: {
+      // The cycle leaves its first revision through `revises` or through `depends_on`.
+      const std::string next = problem.revisions.size() > 1 ? problem.revisions[1] : "";
+      const bool by_revises = std::find(migration.revises.begin(), migration.revises.end(), next) !=
+                              migration.revises.end();
+      return by_revises ? first_set({lines.revises, lines.revision})
+                        : first_set({lines.depends_on, lines.revises, lines.revision});
+    }
+    case Kind::duplicate_label:
+    case Kind::label_collides:
+      return first_set({lines.branch_labels, lines.revision});
+  }
+  return 1;
+}
+
+std::string fix_for(const graph::GraphProblem& problem) {
+  using Kind = graph::GraphProblem::Kind;
+  switch (problem.kind) {
+    case Kind::duplicate_revision:
+      return "give one of the files a new revision id";
+    case Kind::missing_parent:
+      return "correct the id in `-- retort:revises`, or restore the file that declares it";
+    case Kind::missing_dependency:
+      return "correct `-- retort:depends_on`: it takes revision ids, unique prefixes of them, or "
+             "branch labels";
+    case Kind::cycle:
+      return "a revision cannot come after itself: remove one of the `revises` or `depends_on` "
+             "links of the cycle";
+    case Kind::duplicate_label:
+      return "choose a branch label no other branch uses";
+    case Kind::label_collides:
+      return "choose a branch label that is not a revision id";
+  }
+  return {};
+}
+
+}  // namespace
+
+base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
+    const fs::path& script_location, const fs::path& project_dir) {
+  std::error_code ec;
+  const fs::path location = fs::absolute(script_location, ec);
+  const fs::path project = fs::absolute(project_dir, ec).lexically_normal();
+  const fs::path versions = (location / "versions").lexically_normal();
+  std::vector<Problem> problems;
+  if (!fs::is_directory(versions, ec)) {
+    problems.push_back(Problem{
+        SourceLocation{display_of(versions, project), 0, 0},
+        "the script directory has no versions/ directory",
+        "run `retort init " + display_of(location.lexically_normal(), project) +
+            "` to create it, or point script_location in retort.toml at the right directory"});
+    return base::fail(std::move(problems));
+  }
+
+  const Directory dir(versions);
+  std::string list_error;
+  const std::optional<std::vector<std::string>> names = list_sql_files(dir, list_error);
+  if (!names) {
+    problems.push_back(Problem{SourceLocation{display_of(versions, project), 0, 0},
+                               "cannot list the directory: " + list_error,
+                               "check that it exists and is readable"});
+    return base::fail(std::move(problems));
+  }
+  const int dir_fd = dirfd(dir.get());
+  const std::string display_prefix = display_of(versions, project) + "/";
+
+  std::vector<Migration> migrations;
+  std::vector<DirectiveLines> lines;
+  migrations.reserve(names->size());
+  lines.reserve(names->size());
+  std::unordered_map<std::string, std::size_t> first_declared;
+  first_declared.reserve(names->size());
+  std::vector<graph::Revision> revisions;
+  revisions.reserve(names->size());
+  for (const std::string& name : *names) {
+    const std::string display = display_prefix + name;
+    std::string read_error;
+    const std::optional<std::string> text = read_file_at(dir_fd, name, read_error);
+    if (!text) {
+      problems.push_back(Problem{SourceLocation{display, 0, 0},
+                                 "cannot read the file: " + read_error, "check its permissions"});
+      continue;
+    }
+    ParsedMigration parsed = parse_migration_text(display, *text);
+    parsed.migration.path = versions / name;
+    for (Problem& problem : parsed.problems) {
+      problems.push_back(std::move(problem));
+    }
+    Migration& migration = parsed.migration;
+    if (migration.revision.empty()) {
+      continue;  // already a problem; the graph cannot place it
+    }
+    const auto [first, inserted] = first_declared.emplace(migration.revision, migrations.size());
+    if (!inserted) {
+      const Migration& other = migrations[first->second];
+      problems.push_back(Problem{
+          SourceLocation{display, parsed.lines.revision, 0},
+          "revision " + migration.revision + " is also declared in " + other.display_path + ":" +
+              std::to_string(lines[first->second].revision),
+          "give one of the two files a new revision id (`retort revision` makes one) and update "
+          "the `-- retort:revises` lines that should point to it"});
+      continue;
+    }
+    revisions.push_back(graph::Revision{migration.revision, migration.revises, migration.depends_on,
+                                        migration.branch_labels, migration.message});
+    migrations.push_back(std::move(migration));
+    lines.push_back(parsed.lines);
+  }
+
+  auto map = graph::RevisionMap::build(std::move(revisions));
+  if (!map.ok()) {
+    for (const graph::GraphProblem& graph_problem : map.error()) {
+      const auto at = first_declared.find(graph_problem.revision);
+      if (at == first_declared.end()) {
+        problems.push_back(Problem{SourceLocation{display_of(versions, project), 0, 0},
+                                   graph_problem.message, fix_for(graph_problem)});
+        continue;
+      }
+      const Migration& migration = migrations[at->second];
+      problems.push_back(
+          Problem{SourceLocation{migration.display_path,
+                                 line_for(graph_problem, migration, lines[at->second]), 0},
+                  graph_problem.message, fix_for(graph_problem)});
+    }
+  }
+  if (!problems.empty()) {
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+      if (a.where.file != b.where.file) {
+        return a.where.file < b.where.file;
+      }
+      return a.where.line < b.where.line;
+    });
+    return base::fail(std::move(problems));
+  }
+  return ScriptDirectory(
+      std::make_unique<Impl>(location, std::move(migrations), std::move(map).value()));
+}
+
+ScriptDirectory::ScriptDirectory(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+ScriptDirectory::ScriptDirectory(ScriptDirectory&&) noexcept = default;
+ScriptDirectory& ScriptDirectory::operator=(ScriptDirectory&&) noexcept = default;
+ScriptDirectory::~ScriptDirectory() = default;
+
+const graph::RevisionMap& ScriptDirectory::map() const noexcept { return m_impl->map; }
+
+const Migration* ScriptDirectory::find(std::string_view revision) const noexcept {
+  const auto it = m_impl->by_revision.find(revision);
+  return it == m_impl->by_revision.end() ? nullptr : &m_impl->migrations[it->second];
+}
+
+std::span<const Migration> ScriptDirectory::migrations() const noexcept {
+  return m_impl->migrations;
+}
+
+const fs::path& ScriptDirectory::location() const noexcept { return m_impl->location; }
+
+}  // namespace retort::script

@@ -33,7 +33,8 @@ struct Statement {
   std::string sql;          // the statement's text, without the leading comments or ';'
   std::size_t offset = 0;   // byte offset of sql's first byte in the file
   int line = 0;             // 1-based line of sql's first byte in the file
-  std::string fingerprint;  // checksum of the normalised statement (comments/space ignored)
+  std::string fingerprint;  // SHA-256 hex of the normalised statement (sql::fingerprint):
+                            // comments and layout ignored, constants and names not
 };
 
 struct Section {
@@ -64,7 +65,9 @@ struct Migration {
   std::vector<LintIgnore> lint_ignores;
   Section upgrade;
   std::optional<Section> downgrade;  // none: the revision cannot be downgraded
-  std::string checksum;              // of the file's normalised statements (both sections)
+  // SHA-256 hex of both sections normalised (comments and layout ignored), computed at load
+  // without the SQL parser and the same for every dialect, for the ledger's edit detection.
+  std::string checksum;
 };
 
 class ScriptDirectory {

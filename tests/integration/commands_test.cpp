@@ -346,6 +346,24 @@ TEST_P(CommandsTest, NonTransactionalMigrationRecordsEachStatement) {
   EXPECT_EQ(ledger[1].statements_total, 3);
 }
 
+TEST_P(CommandsTest, AnUpgradeSectionWithNoStatementIsRefusedBeforeAnythingRuns) {
+  Project project = make("empty_upgrade");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "DROP TABLE users;", {}, "users"});
+  project.add({"b2", {"a1"}, "-- to be written", "", {}, "unfinished"});
+
+  try {
+    (void)upgrade(project.config(), target("head"));
+    FAIL() << "an empty upgrade section must not run";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ExitCode::input);
+    EXPECT_EQ(std::string(error.what()), "the upgrade section of revision b2 has no statement");
+    ASSERT_TRUE(error.where.has_value());
+    EXPECT_EQ(error.where->file, "migrations/versions/b2_change.sql");
+    EXPECT_EQ(error.where->line, 5);
+  }
+  EXPECT_EQ(project.tables(), Strings{}) << "a1 must not run either: the plan is checked first";
+}
+
 std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
   return backend_name(info.param);
 }

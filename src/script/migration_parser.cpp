@@ -1,0 +1,420 @@
+// The migration file parser: one pass over the lines, directives in the header, markers that
+// start the sections. Problems carry the file, the line and the fix.
+#include "script/migration_parser.hpp"
+
+#include "base/duration.hpp"
+#include "base/text.hpp"
+#include "sql/lexer.hpp"
+#include "sql/sha256.hpp"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace retort::script {
+namespace {
+
+constexpr std::string_view k_prefix = "retort:";
+
+// Header directives, then the two section markers. Order is what hints list.
+const std::array<std::string, 12> k_keys{
+    "revision", "revises",      "message",           "branch_labels", "depends_on", "transaction",
+    "estimate", "lock_timeout", "statement_timeout", "lint-ignore",   "upgrade",    "downgrade"};
+
+// Appending rather than `"`" + std::string(...)`: GCC 12 at -O2 reports a false -Wrestrict
+// for a literal prepended to a temporary string (GCC bug 105329).
+std::string code(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '`';
+  out += text;
+  out += '`';
+  return out;
+}
+
+std::string directive(std::string_view key) {
+  std::string out = "`-- retort:";
+  out += key;
+  out += '`';
+  return out;
+}
+
+// One directive line: "-- retort:KEY VALUE", spaces after "--" optional.
+struct Directive {
+  std::string_view key;
+  std::string_view value;
+};
+
+std::optional<Directive> parse_directive(std::string_view line) {
+  std::string_view rest = base::trim(line);
+  if (!rest.starts_with("--")) {
+    return std::nullopt;
+  }
+  rest.remove_prefix(2);
+  rest = base::trim(rest);
+  if (!rest.starts_with(k_prefix)) {
+    return std::nullopt;
+  }
+  rest.remove_prefix(k_prefix.size());
+  const std::size_t key_end = rest.find_first_of(" \t");
+  if (key_end == std::string_view::npos) {
+    return Directive{rest, {}};
+  }
+  return Directive{rest.substr(0, key_end), base::trim(rest.substr(key_end))};
+}
+
+bool is_blank_or_comment(std::string_view line) {
+  const std::string_view trimmed = base::trim(line);
+  return trimmed.empty() || trimmed.starts_with("--");
+}
+
+// The section currently being read.
+enum class Place { header, upgrade, downgrade };
+
+class Parser {
+ public:
+  Parser(std::string_view display_path, std::string_view text)
+      : m_display_path(display_path), m_text(text) {
+    m_result.migration.display_path = std::string(display_path);
+  }
+
+  ParsedMigration run() {
+    std::size_t pos = 0;
+    // A UTF-8 byte order mark is not part of the first line's text.
+    if (m_text.starts_with("\xEF\xBB\xBF")) {
+      pos = 3;
+    }
+    int line_number = 0;
+    while (pos < m_text.size()) {
+      ++line_number;
+      const std::size_t newline = m_text.find('\n', pos);
+      const std::size_t line_end = newline == std::string_view::npos ? m_text.size() : newline;
+      const std::size_t next = newline == std::string_view::npos ? m_text.size() : newline + 1;
+      on_line(m_text.substr(pos, line_end - pos), line_number, pos, next);
+      pos = next;
+    }
+    close_section(m_text.size());
+    finish();
+    std::stable_sort(
+        m_result.problems.begin(), m_result.problems.end(),
+        [](const Problem& a, const Problem& b) { return a.where.line < b.where.line; });
+    return std::move(m_result);
+  }
+
+ private:
+  void problem(int line, std::string message, std::string fix) {
+    m_result.problems.push_back(Problem{SourceLocation{std::string(m_display_path), line, 0},
+                                        std::move(message), std::move(fix)});
+  }
+
+  void on_line(std::string_view line, int line_number, std::size_t begin, std::size_t next) {
+    const std::optional<Directive> found = parse_directive(line);
+    if (!found) {
+      if (m_place == Place::header && !m_reported_sql_in_header && !is_blank_or_comment(line)) {
+        m_reported_sql_in_header = true;
+        problem(line_number,
+                "SQL before " + directive("upgrade") + ": the header holds only comments",
+                "put the statements below " + directive("upgrade"));
+      }
+      return;
+    }
+    if (found->key == "upgrade" || found->key == "downgrade") {
+      on_marker(*found, line_number, begin, next);
+      return;
+    }
+    const auto known = std::find(k_keys.begin(), k_keys.end(), found->key);
+    if (known == k_keys.end()) {
+      const std::optional<std::string> hint = base::nearest(found->key, k_keys);
+      problem(line_number,
+              found->key.empty() ? code("-- retort:") + " names no directive"
+                                 : "unknown directive " + directive(found->key),
+              hint ? "did you mean " + directive(*hint) + "?"
+                   : "the directives are " + known_keys_list());
+      return;
+    }
+    if (m_place != Place::header) {
+      problem(line_number, directive(found->key) + " is in a section, not in the header",
+              "move it above " + directive("upgrade"));
+      return;
+    }
+    on_header_directive(*found, line_number);
+  }
+
+  static std::string known_keys_list() {
+    std::string out;
+    for (const std::string& key : k_keys) {
+      out += out.empty() ? "" : ", ";
+      out += key;
+    }
+    return out;
+  }
+
+  void on_marker(const Directive& marker, int line_number, std::size_t begin, std::size_t next) {
+    if (!marker.value.empty()) {
+      problem(line_number, directive(marker.key) + " takes no value",
+              "put the SQL on the lines below " + directive(marker.key));
+    }
+    if (marker.key == "upgrade") {
+      if (m_upgrade_line != 0) {
+        problem(line_number,
+                "a second " + directive("upgrade") + " (the first is at line " +
+                    std::to_string(m_upgrade_line) + ")",
+                "keep one upgrade section: remove one of the markers");
+        return;
+      }
+      if (m_downgrade_line != 0) {
+        problem(m_downgrade_line,
+                directive("downgrade") + " comes before " + directive("upgrade") + " (line " +
+                    std::to_string(line_number) + ")",
+                "move the downgrade section below the upgrade section");
+      }
+      close_section(begin);
+      m_upgrade_line = line_number;
+      m_place = Place::upgrade;
+    } else {
+      if (m_downgrade_line != 0) {
+        problem(line_number,
+                "a second " + directive("downgrade") + " (the first is at line " +
+                    std::to_string(m_downgrade_line) + ")",
+                "keep one downgrade section: remove one of the markers");
+        return;
+      }
+      close_section(begin);
+      m_downgrade_line = line_number;
+      m_place = Place::downgrade;
+    }
+    m_section_begin = next;
+  }
+
+  // Ends the section being read at byte `end` (the start of the next marker line, or EOF).
+  void close_section(std::size_t end) {
+    if (m_place == Place::header) {
+      return;
+    }
+    Section section;
+    section.offset = m_section_begin;
+    section.text = std::string(m_text.substr(m_section_begin, end - m_section_begin));
+    if (m_place == Place::upgrade) {
+      section.marker_line = m_upgrade_line;
+      m_result.migration.upgrade = std::move(section);
+    } else {
+      section.marker_line = m_downgrade_line;
+      m_result.migration.downgrade = std::move(section);
+    }
+  }
+
+  void on_header_directive(const Directive& entry, int line_number) {
+    const std::string key(entry.key);
+    if (key != "lint-ignore") {
+      const auto seen = std::find_if(m_seen.begin(), m_seen.end(),
+                                     [&](const auto& item) { return item.first == key; });
+      if (seen != m_seen.end()) {
+        const bool takes_list = key == "revises" || key == "branch_labels" || key == "depends_on";
+        problem(
+            line_number,
+            directive(key) + " appears twice (first at line " + std::to_string(seen->second) + ")",
+            takes_list ? "keep one line and list the values on it, separated by spaces"
+                       : "keep one of the two lines");
+        return;
+      }
+      m_seen.emplace_back(key, line_number);
+    }
+    Migration& migration = m_result.migration;
+    const std::string_view value = entry.value;
+    if (key == "revision") {
+      m_result.lines.revision = line_number;
+      if (value.empty()) {
+        problem(line_number, directive(key) + " has no value",
+                "write the revision id after it, e.g. `-- retort:revision 3f2a9c1b7d4e`");
+      } else if (!is_valid_revision_id(value)) {
+        problem(line_number, code(value) + " is not a valid revision id",
+                "use 1 to 64 letters, digits or underscores; `retort revision` makes new ids");
+      } else {
+        migration.revision = std::string(value);
+      }
+    } else if (key == "revises") {
+      m_result.lines.revises = line_number;
+      for (std::string& parent : base::split_words(value)) {
+        if (!is_valid_revision_id(parent)) {
+          problem(line_number, code(parent) + " in " + directive(key) + " is not a revision id",
+                  "list the parent revision ids separated by spaces");
+          continue;
+        }
+        migration.revises.push_back(std::move(parent));
+      }
+    } else if (key == "message") {
+      migration.message = std::string(value);
+    } else if (key == "branch_labels") {
+      m_result.lines.branch_labels = line_number;
+      migration.branch_labels = base::split_words(value);
+    } else if (key == "depends_on") {
+      m_result.lines.depends_on = line_number;
+      migration.depends_on = base::split_words(value);
+    } else if (key == "transaction") {
+      if (value == "true" || value == "false") {
+        migration.transactional = value == "true";
+      } else {
+        problem(line_number, directive(key) + " is " + code(value) + "; it takes true or false",
+                "write `-- retort:transaction false` to run each statement on its own, or remove "
+                "the line for one transaction");
+      }
+    } else if (key == "estimate" || key == "lock_timeout" || key == "statement_timeout") {
+      const std::optional<base::Millis> duration = base::parse_duration(value);
+      if (!duration) {
+        problem(line_number, directive(key) + " is " + code(value) + ", which is not a duration",
+                "write a whole number and a unit (ms, s, m, h, d), e.g. `500ms`, `90s`, `40m`");
+      } else if (key == "estimate") {
+        migration.estimate = duration;
+      } else if (key == "lock_timeout") {
+        migration.lock_timeout = duration;
+      } else {
+        migration.statement_timeout = duration;
+      }
+    } else if (key == "lint-ignore") {
+      on_lint_ignore(value, line_number);
+    }
+  }
+
+  void on_lint_ignore(std::string_view value, int line_number) {
+    const std::size_t separator = value.find("--");
+    LintIgnore ignore;
+    ignore.line = line_number;
+    ignore.codes = base::split_words(value.substr(0, separator));
+    if (separator != std::string_view::npos) {
+      ignore.reason = std::string(base::trim(value.substr(separator + 2)));
+    }
+    const std::string example = "`-- retort:lint-ignore PG101 -- the table is empty`";
+    if (ignore.codes.empty()) {
+      problem(line_number, directive("lint-ignore") + " names no lint code",
+              "name the codes to accept, then the reason: " + example);
+      return;
+    }
+    if (ignore.reason.empty()) {
+      problem(line_number, directive("lint-ignore") + " has no reason",
+              "say why it is safe after `--`: " + example);
+      return;
+    }
+    m_result.migration.lint_ignores.push_back(std::move(ignore));
+  }
+
+  // Whole-file checks, once every line is read.
+  void finish() {
+    Migration& migration = m_result.migration;
+    const std::string_view file_name = base_name(m_display_path);
+    if (m_result.lines.revision == 0) {
+      const std::string_view stem = file_name.substr(0, file_name.find('_'));
+      const std::string guess =
+          is_valid_revision_id(stem) && !stem.ends_with(".sql") ? std::string(stem) : "<id>";
+      problem(1, "no " + directive("revision") + " line",
+              "add `-- retort:revision " + guess + "` to the header");
+    } else if (!migration.revision.empty()) {
+      check_file_name(file_name, m_result.lines.revision);
+    }
+    // A section with no statement loads (a fresh revision, a merge): the runner refuses to
+    // run an empty upgrade before anything runs, so `revision` and `history` keep working
+    // while a file is being written.
+    if (m_upgrade_line == 0) {
+      problem(1, "no " + directive("upgrade") + " line, so there is no upgrade section",
+              "add " + directive("upgrade") + " and the upgrade SQL below it");
+    }
+    migration.checksum = migration_checksum(migration.upgrade, migration.downgrade);
+  }
+
+  static std::string_view base_name(std::string_view path) {
+    const std::size_t slash = path.find_last_of("/\\");
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+  }
+
+  void check_file_name(std::string_view file_name, int line_number) {
+    Migration& migration = m_result.migration;
+    const std::string& revision = migration.revision;
+    std::string_view stem = file_name;
+    if (stem.ends_with(".sql")) {
+      stem.remove_suffix(4);
+    }
+    if (stem == revision) {
+      return;
+    }
+    if (stem.size() > revision.size() + 1 && stem.starts_with(revision) &&
+        stem[revision.size()] == '_') {
+      migration.slug = std::string(stem.substr(revision.size() + 1));
+      return;
+    }
+    // Suggest the slug `retort revision` would write, else keep the one the file has.
+    const std::size_t underscore = stem.find('_');
+    std::string slug = slugify(migration.message);
+    if (slug.empty() && underscore != std::string_view::npos) {
+      slug = std::string(stem.substr(underscore + 1));
+    }
+    problem(line_number,
+            "the file name " + code(file_name) + " does not match its revision " + code(revision),
+            "rename the file to " + code(revision + (slug.empty() ? "" : "_" + slug) + ".sql") +
+                ", or correct the revision");
+  }
+
+  std::string_view m_display_path;
+  std::string_view m_text;
+  ParsedMigration m_result;
+  Place m_place = Place::header;
+  int m_upgrade_line = 0;
+  int m_downgrade_line = 0;
+  std::size_t m_section_begin = 0;
+  bool m_reported_sql_in_header = false;
+  std::vector<std::pair<std::string, int>> m_seen;  // directive key, first line
+};
+
+}  // namespace
+
+ParsedMigration parse_migration_text(std::string_view display_path, std::string_view text) {
+  return Parser(display_path, text).run();
+}
+
+bool is_valid_revision_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > 64) {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  });
+}
+
+std::string migration_checksum(const Section& upgrade, const std::optional<Section>& downgrade) {
+  // Dialect-neutral on purpose: the checksum a ledger stores must not depend on which
+  // database it was computed for. PostgreSQL's lexing rules are the superset that matters.
+  sql::Sha256 hash;
+  hash.update("upgrade\n");
+  hash.update(sql::normalize(upgrade.text, sql::Dialect::postgres));
+  if (downgrade) {
+    hash.update("\ndowngrade\n");
+    hash.update(sql::normalize(downgrade->text, sql::Dialect::postgres));
+  }
+  return hash.hex_digest();
+}
+
+std::string slugify(std::string_view message) {
+  constexpr std::size_t k_max_length = 40;
+  std::string slug;
+  bool in_word = false;
+  for (const char c : message) {
+    const bool word_char =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!word_char) {
+      in_word = false;
+      continue;
+    }
+    if (!in_word && !slug.empty()) {
+      slug += '_';
+    }
+    in_word = true;
+    slug += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  if (slug.size() > k_max_length) {
+    const std::size_t boundary = slug.rfind('_', k_max_length);
+    slug.resize(boundary != std::string::npos && boundary > 0 ? boundary : k_max_length);
+  }
+  return slug;
+}
+
+}  // namespace retort::script
