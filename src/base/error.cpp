@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
 #include <utility>
 
 namespace retort {
@@ -51,7 +52,8 @@ std::string format_error(const Error& error) {
     const ServerMessage& msg = *error.server_message;
     if (!msg.sqlstate.empty()) {
       out += fmt::format("  SQLSTATE {}: {}\n", msg.sqlstate, msg.message);
-    } else if (!msg.message.empty()) {
+    } else if (!msg.message.empty() &&
+               std::string_view(error.what()).find(msg.message) == std::string_view::npos) {
       out += fmt::format("  server: {}\n", msg.message);
     }
     if (!msg.detail.empty()) {

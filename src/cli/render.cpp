@@ -132,7 +132,7 @@ std::string current_text(const CurrentResult& result, const Style& style) {
            "\n";
   }
   for (const LedgerEntry& entry : result.unfinished) {
-    out += style.red(fmt::format("{} {} {} at {}: {} of {} statements ran", entry.direction,
+    out += style.red(fmt::format("{} {} {} (started {}): {} of {} statements ran", entry.direction,
                                  entry.revision, entry.status, entry.started_at,
                                  entry.statements_done, entry.statements_total));
     out += "\n";

@@ -124,7 +124,7 @@ TEST_F(CliTest, AFailingMigrationExitsOneWithFileLineStateAndNextCommand) {
   // bbb is no longer the head of the files; ccc did not apply, and its failure is shown.
   const ProcessResult now = retort({"current"});
   EXPECT_EQ(now.out.substr(0, 4), "bbb\n") << now.out;
-  EXPECT_NE(now.out.find("upgrade ccc failed at "), std::string::npos) << now.out;
+  EXPECT_NE(now.out.find("upgrade ccc failed (started "), std::string::npos) << now.out;
   EXPECT_NE(now.out.find("0 of 2 statements ran"), std::string::npos) << now.out;
 }
 
