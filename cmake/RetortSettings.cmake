@@ -14,3 +14,13 @@ if(RETORT_SANITIZE)
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(retort_settings INTERFACE -fsanitize=address,undefined)
 endif()
+
+if(RETORT_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "RETORT_BUILD_FUZZERS needs clang: CXX=clang++ cmake ...")
+  endif()
+  # Coverage for libFuzzer and the sanitizers in every object the fuzzers link.
+  target_compile_options(retort_settings INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(retort_settings INTERFACE -fsanitize=address,undefined)
+endif()
