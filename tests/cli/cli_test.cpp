@@ -142,6 +142,48 @@ TEST_F(CliTest, RevisionWritesAFileThatLoadsAndChainsOnTheHead) {
   EXPECT_NE(text.find("-- retort:revises bbb"), std::string::npos) << text;
 }
 
+TEST_F(CliTest, RevisionRefusesWhatAlembicRefusesAndMergeJoinsHeads) {
+  make_project();
+  // A second branch on aaa needs --splice: aaa is not a head.
+  const ProcessResult no_splice = retort({"revision", "-m", "side", "--head", "aaa"});
+  EXPECT_EQ(no_splice.exit_code, 2);
+  EXPECT_NE(no_splice.err.find("revision aaa is not a head"), std::string::npos) << no_splice.err;
+  EXPECT_NE(no_splice.err.find("--splice"), std::string::npos) << no_splice.err;
+
+  const ProcessResult spliced =
+      retort({"revision", "-m", "side", "--head", "aaa", "--splice", "--rev-id", "sss"});
+  ASSERT_EQ(spliced.exit_code, 0) << spliced.err;
+  m_dir.write("migrations/versions/sss_side.sql",
+              "-- retort:revision sss\n-- retort:revises aaa\n-- retort:message side\n\n"
+              "-- retort:upgrade\nCREATE TABLE side (id INTEGER);\n");
+  EXPECT_EQ(retort({"heads"}).out, "bbb (head)\nsss (head)\n");
+
+  // Two heads: a plain revision must say which head.
+  const ProcessResult ambiguous = retort({"revision", "-m", "next"});
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_NE(ambiguous.err.find("several heads are present"), std::string::npos) << ambiguous.err;
+  EXPECT_NE(ambiguous.err.find("bbb, sss"), std::string::npos) << ambiguous.err;
+
+  const ProcessResult branches = retort({"branches"});
+  EXPECT_NE(branches.out.find("-> aaa (branchpoint), create users"), std::string::npos)
+      << branches.out;
+
+  const ProcessResult merged = retort({"merge", "heads", "-m", "join", "--rev-id", "mmm"});
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  const std::string text = read_file(m_dir.path() / "migrations" / "versions" / "mmm_join.sql");
+  EXPECT_NE(text.find("-- retort:revises bbb sss"), std::string::npos) << text;
+  EXPECT_EQ(retort({"heads"}).out, "mmm (head)\n");
+  // A merge with no statement runs: it only joins the graph.
+  const ProcessResult up = retort({"upgrade", "head"});
+  EXPECT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(retort({"current"}).out, "mmm (head)\n");
+
+  const ProcessResult show = retort({"show", "mmm"});
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("Rev: mmm (head)"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("Parent: bbb, sss"), std::string::npos) << show.out;
+}
+
 TEST_F(CliTest, UnknownTargetAndBadFlagsAreInputErrors) {
   make_project();
   const ProcessResult bad_target = retort({"upgrade", "zzz"});
