@@ -106,19 +106,29 @@ class RevisionMap {
   // The labels of a revision, declared and inherited along its branch, as Alembic shows them.
   [[nodiscard]] std::vector<std::string> branch_labels_of(std::string_view id) const;
 
-  // Resolves one target expression to revision ids (empty for "base"), given the database's
-  // current heads (needed for +N, -N, "current"). Every form of SPEC §3.
+  // Resolves one target expression to revision ids, sorted (empty for "base"), given the
+  // database's current heads (needed for +N, -N, "current"). Every form of SPEC §3: head,
+  // heads (the heads nothing depends on, as Alembic), base, current, a full id, a branch label,
+  // a unique prefix of at least four characters, LABEL@head|heads|base|REV, REV@head, +N, -N,
+  // LABEL@+N, LABEL@-N, REV+N, REV-N. "-N" with several current heads is refused (Alembic
+  // deprecated guessing); name the branch as REV@-N or LABEL@-N. Thread-safe; O(n) at worst.
   [[nodiscard]] base::Result<std::vector<std::string>, TargetError> resolve(
       std::string_view target, std::span<const std::string> current_heads = {}) const;
 
   // Plans from the current heads to the target. Upgrade walks parents before children and
   // honours depends_on; downgrade walks back across merge points as Alembic does. A plan that
   // would run a downgrade with no downgrade section is not refused here: runner checks.
+  // The version-table rows after every step are the heads of the applied revisions: where
+  // Alembic would write a row below another row (a dependency that is also an ancestor), or
+  // stop on an assertion, retort writes the heads or fails with a TargetError. Upgrading to an
+  // ancestor of the current heads is an empty plan, as in Alembic.
   [[nodiscard]] base::Result<Plan, TargetError> plan_upgrade(
       std::span<const std::string> current_heads, std::string_view target) const;
   [[nodiscard]] base::Result<Plan, TargetError> plan_downgrade(
       std::span<const std::string> current_heads, std::string_view target) const;
-  // Version-table changes only, as `alembic stamp` makes them.
+  // Version-table changes only, as `alembic stamp` makes them; with purge, one step first
+  // removes each current row, known or not. With several branches each branch's own row moves
+  // (Alembic moves every row of the lineage into the first target).
   [[nodiscard]] base::Result<Plan, TargetError> plan_stamp(
       std::span<const std::string> current_heads, std::string_view target, bool purge) const;
 

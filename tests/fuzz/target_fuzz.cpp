@@ -1,6 +1,5 @@
 // libFuzzer entry point for target expressions: any bytes as a target, resolved and planned
-// against a small fixed graph with branches, a merge, depends_on and labels. Must never crash
-// or hang; an error must carry a message, and a plan must keep the rows consistent.
+// against a small fixed graph. Must never crash or hang; every error is a full sentence.
 #include "graph/revision_map.hpp"
 
 #include <cstddef>
