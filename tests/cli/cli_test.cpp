@@ -184,6 +184,24 @@ TEST_F(CliTest, RevisionRefusesWhatAlembicRefusesAndMergeJoinsHeads) {
   EXPECT_NE(show.out.find("Parent: bbb, sss"), std::string::npos) << show.out;
 }
 
+TEST_F(CliTest, AnApplicationMigratesAtStartUpThroughTheLibrary) {
+  make_project();
+  SpawnOptions options;
+  options.cwd = m_dir.path();
+  const ProcessResult before = run({RETORT_STARTUP_EXAMPLE, "--probe"}, options);
+  EXPECT_EQ(before.exit_code, 1) << before.out << before.err;
+  EXPECT_EQ(before.out, "not ready: 2 revision(s) pending\n");
+
+  const ProcessResult started = run({RETORT_STARTUP_EXAMPLE}, options);
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_EQ(started.out, "migrated 2 step(s); serving on a database at bbb\n");
+
+  const ProcessResult replica = run({RETORT_STARTUP_EXAMPLE}, options);
+  EXPECT_EQ(replica.out, "migrated 0 step(s); serving on a database at bbb\n");
+  EXPECT_EQ(run({RETORT_STARTUP_EXAMPLE, "--probe"}, options).exit_code, 0);
+  EXPECT_EQ(retort({"current"}).out, "bbb (head)\n");
+}
+
 TEST_F(CliTest, UnknownTargetAndBadFlagsAreInputErrors) {
   make_project();
   const ProcessResult bad_target = retort({"upgrade", "zzz"});
