@@ -5,6 +5,7 @@
 #include "base/text.hpp"
 #include "commands/support.hpp"
 #include "runner/ledger.hpp"
+#include "runner/run_lock.hpp"
 
 #include <fmt/format.h>
 
@@ -321,36 +322,73 @@ RunResult run_offline(const Config& config, const RunOptions& options, graph::Di
   return result;
 }
 
+graph::Plan make_plan(const graph::RevisionMap& map, const std::vector<std::string>& current,
+                      const RunOptions& options, graph::Direction direction) {
+  switch (direction) {
+    case graph::Direction::upgrade:
+      return unwrap(map.plan_upgrade(current, options.target), options.target);
+    case graph::Direction::downgrade:
+      return unwrap(map.plan_downgrade(current, options.target), options.target);
+    case graph::Direction::stamp:
+      return unwrap(map.plan_stamp(current, options.target, options.purge), options.target);
+  }
+  return {};
+}
+
+runner::LockSettings lock_settings(const Config& config, const base::DatabaseUrl& url) {
+  runner::LockSettings settings;
+  settings.wait = config.postgres.lock_wait;
+  settings.version_table = config.version_table;
+  settings.version_table_schema = config.version_table_schema;
+  if (config.postgres.lock == LockMode::none) {
+    settings.kind = runner::LockKind::none;
+  } else if (url.scheme == base::UrlScheme::sqlite) {
+    settings.kind = runner::LockKind::file;
+  } else if (config.postgres.lock == LockMode::lease) {
+    throw Error(ExitCode::input, "lock = \"lease\" is not available in this release")
+        .explain(
+            "[retort.postgres] lock takes \"advisory\" (a direct connection) or \"none\" "
+            "(you guarantee a single runner)")
+        .state("nothing was run");
+  } else {
+    settings.kind = runner::LockKind::advisory;
+  }
+  return settings;
+}
+
 RunResult run_online(const Config& config, const RunOptions& options, graph::Direction direction) {
   const script::ScriptDirectory scripts = commands::load_scripts(config);
   const graph::RevisionMap& map = scripts.map();
-  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  const base::DatabaseUrl url = commands::database_url(config);
+  const std::unique_ptr<driver::Connection> connection = driver::connect(url);
   runner::Settings settings = commands::runner_settings(config);
   settings.reason = options.reason;
   runner::Runner runner(*connection, scripts, settings, options.observer);
-  const std::vector<std::string> current = runner.current_heads();
 
-  graph::Plan plan;
-  switch (direction) {
-    case graph::Direction::upgrade:
-      plan = unwrap(map.plan_upgrade(current, options.target), options.target);
-      break;
-    case graph::Direction::downgrade:
-      plan = unwrap(map.plan_downgrade(current, options.target), options.target);
-      break;
-    case graph::Direction::stamp:
-      plan = unwrap(map.plan_stamp(current, options.target, options.purge), options.target);
-      break;
-  }
+  // Lock-free first: when nothing is to be done, exit at once, so replicas that start after
+  // the migration ran never queue behind the lock.
+  std::vector<std::string> current = runner.current_heads();
+  graph::Plan plan = make_plan(map, current, options, direction);
   RunResult result;
-  if (direction == graph::Direction::stamp) {
-    result = runner.stamp(plan);
-  } else if (!plan.steps.empty()) {
-    result = runner.run(plan);
+  result.database = config.redacted_url;
+  result.target = options.target;
+  result.heads_before = current;
+  result.heads_after = current;
+  if (plan.steps.empty()) {
+    return result;
+  }
+
+  const auto lock = runner::RunLock::acquire(url, lock_settings(config, url), options.observer);
+  // Under the lock, read again: usually another runner has done the work meanwhile.
+  current = runner.current_heads();
+  plan = make_plan(map, current, options, direction);
+  if (!plan.steps.empty()) {
+    result = direction == graph::Direction::stamp ? runner.stamp(plan) : runner.run(plan);
   } else {
     result.heads_before = current;
     result.heads_after = current;
   }
+  lock->release();
   result.database = config.redacted_url;
   result.target = options.target;
   return result;
