@@ -1,12 +1,12 @@
 // Hot functions of the revision graph at 10,000 revisions: build and validate, resolve a
 // target, plan base -> head. Linear histories and branchy ones with merges.
+#include "graph/revision_map.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <random>
 #include <string>
 #include <vector>
-
-#include "graph/revision_map.hpp"
 
 namespace {
 

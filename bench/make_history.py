@@ -5,6 +5,10 @@ Usage: make_history.py OUT_DIR COUNT [--shape linear|branchy] [--db URL]
 
 OUT_DIR/retort/  retort.toml + migrations/versions/*.sql
 OUT_DIR/alembic/ alembic.ini + env.py + versions/*.py
+OUT_DIR/dbmate/  db/migrations/*.sql in dbmate's format (linear histories only)
+OUT_DIR/floor.sql the same SQL as one script for psql or the sqlite3 shell: per revision one
+                 transaction with its statement and a version-table change, the least work
+                 any tool can do to apply the history
 Each revision creates one small table, so applying the history does real work.
 """
 import argparse
@@ -105,6 +109,35 @@ def write_alembic(root, revisions, url):
                 "def downgrade():\n    op.execute('DROP TABLE t_%s')\n" % (rid, down, rid, rid))
 
 
+def write_dbmate(root, revisions):
+    """dbmate orders migrations by the numeric version before the first '_' of the name and has
+    no graph, so only a line of revisions converts; a merge point is refused."""
+    migrations = os.path.join(root, "db", "migrations")
+    os.makedirs(migrations, exist_ok=True)
+    for number, (rid, parents) in enumerate(revisions):
+        if len(parents) > 1:
+            raise SystemExit("dbmate has no merge points: use --shape linear")
+        with open(os.path.join(migrations, "%014d_step_%d.sql" % (number + 1, number)), "w") as out:
+            out.write("-- migrate:up\nCREATE TABLE t_%s (id INTEGER PRIMARY KEY, v TEXT);\n\n"
+                      "-- migrate:down\nDROP TABLE t_%s;\n" % (rid, rid))
+
+
+def write_floor(path, revisions):
+    """Linear histories only: each step moves the one version row."""
+    with open(path, "w") as out:
+        out.write("CREATE TABLE floor_version (version_num VARCHAR(64) NOT NULL PRIMARY KEY);\n")
+        previous = None
+        for rid, _parents in revisions:
+            out.write("BEGIN;\nCREATE TABLE t_%s (id INTEGER PRIMARY KEY, v TEXT);\n" % rid)
+            if previous is None:
+                out.write("INSERT INTO floor_version (version_num) VALUES ('%s');\n" % rid)
+            else:
+                out.write("UPDATE floor_version SET version_num = '%s' WHERE version_num = '%s';\n"
+                          % (rid, previous))
+            out.write("COMMIT;\n")
+            previous = rid
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
@@ -116,6 +149,9 @@ def main():
     revisions = build(args.count, args.shape)
     write_retort(os.path.join(args.out, "retort"), revisions, args.db)
     write_alembic(os.path.join(args.out, "alembic"), revisions, args.alembic_db or args.db)
+    if args.shape == "linear":
+        write_dbmate(os.path.join(args.out, "dbmate"), revisions)
+        write_floor(os.path.join(args.out, "floor.sql"), revisions)
 
 
 if __name__ == "__main__":

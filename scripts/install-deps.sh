@@ -12,7 +12,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real servers and peers the tests run
-  postgresql-15 postgresql-client-15 pgbouncer sqlite3 alembic
+  postgresql-15 postgresql-client-15 pgbouncer sqlite3 alembic python3-psycopg2
 )
 
 missing=()

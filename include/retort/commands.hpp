@@ -69,6 +69,14 @@ RunResult upgrade(const Config& config, const RunOptions& options);
 RunResult downgrade(const Config& config, const RunOptions& options);
 RunResult stamp(const Config& config, const RunOptions& options);
 
+// Asks the upgrade, downgrade or stamp running in this process to stop: the running
+// statement is cancelled on the server, the current migration rolls back (a
+// non-transactional one stops after its last completed statement) and is recorded `failed`,
+// the run lock is released, and the command throws Error (exit 1) with the database's state.
+// Returns false when no such command runs. Safe from any thread, not from a signal handler:
+// the CLI calls it from a thread that waits for SIGINT and SIGTERM.
+bool cancel() noexcept;
+
 CurrentResult current(const Config& config);
 // Pending revisions without taking any lock: a readiness probe.
 PendingResult pending(const Config& config);

@@ -7,12 +7,16 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <pthread.h>
 #include <sstream>
+#include <string_view>
+#include <thread>
 #include <unistd.h>
 
 namespace {
@@ -351,6 +355,50 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
   });
 }
 
+// Whether --json is among the arguments (before a "--" that ends the options).
+bool asks_for_json(int argc, char** argv) {
+  for (int arg_idx = 1; arg_idx < argc; ++arg_idx) {
+    const std::string_view arg = argv[arg_idx];
+    if (arg == "--") {
+      return false;
+    }
+    if (arg == "--json") {
+      return true;
+    }
+  }
+  return false;
+}
+
+// SIGINT and SIGTERM (how Kubernetes stops a Job) are taken by a thread, not a handler, so
+// that cancelling may talk to the database: the first cancels the run, which rolls back,
+// records and releases; a second exits at once. Idle commands exit at the first.
+void start_signal_thread() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread([signals] {
+    bool cancelling = false;
+    for (;;) {
+      int received = 0;
+      if (sigwait(&signals, &received) != 0) {
+        continue;
+      }
+      const char* name = received == SIGINT ? "SIGINT" : "SIGTERM";
+      if (cancelling || !retort::cancel()) {
+        std::fprintf(stderr, "%s: exiting now\n", name);
+        std::_Exit(128 + received);
+      }
+      cancelling = true;
+      std::fprintf(stderr,
+                   "%s: cancelling the running statement; the current migration rolls back "
+                   "(send it again to exit at once)\n",
+                   name);
+    }
+  }).detach();
+}
+
 bool no_color() {
   const char* value = std::getenv("NO_COLOR");
   return value != nullptr && value[0] != '\0';
@@ -380,10 +428,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // The parse stopped early, so --json may not have been seen yet: a script that asked for
+    // JSON still gets its one document.
+    if (ctx.global.json || asks_for_json(argc, argv)) {
+      retort::Error error(retort::ExitCode::input, e.what());
+      error.next("retort --help");
+      print_json(retort::cli::to_json(error));
+    }
     std::fprintf(stderr, "error: %s\n  run: retort --help\n", e.what());
     return static_cast<int>(retort::ExitCode::input);
   }
 
+  start_signal_thread();
   ctx.stderr_terminal = isatty(STDERR_FILENO) != 0;
   ctx.style.color = ctx.stderr_terminal && !no_color();
   ctx.style.verbosity = ctx.global.quiet ? -1 : (ctx.global.verbose ? 1 : 0);

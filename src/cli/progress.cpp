@@ -59,8 +59,8 @@ void Progress::step_started(const StepEvent& step) {
   }
   // Logs get one line per step, when it ends; -v adds one as it starts, for long steps.
   if (m_style.verbosity > 0) {
-    std::string line = fmt::format("[{}/{}] {} {}: {} ...", step.index, step.count,
-                                   step.direction, step.revision, step.message);
+    std::string line = fmt::format("[{}/{}] {} {}: {} ...", step.index, step.count, step.direction,
+                                   step.revision, step.message);
     if (step.estimate_ms) {
       line += fmt::format(" (estimate {})", elapsed_text(*step.estimate_ms));
     }

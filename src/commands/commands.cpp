@@ -4,6 +4,7 @@
 
 #include "base/text.hpp"
 #include "commands/support.hpp"
+#include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
 #include "runner/run_lock.hpp"
 
@@ -378,6 +379,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
     return result;
   }
 
+  const runner::CancelScope cancellable;
   const auto lock = runner::RunLock::acquire(url, lock_settings(config, url), options.observer);
   // Under the lock, read again: usually another runner has done the work meanwhile.
   current = runner.current_heads();
@@ -395,6 +397,8 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
 }
 
 }  // namespace
+
+bool cancel() noexcept { return runner::request_cancel(); }
 
 RunResult upgrade(const Config& config, const RunOptions& options) {
   return options.sql_out != nullptr ? run_offline(config, options, graph::Direction::upgrade)

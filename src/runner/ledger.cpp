@@ -120,13 +120,17 @@ void Ledger::create_if_missing() {
 }
 
 std::int64_t Ledger::start(const LedgerStart& start) {
+  // Looked up once per process: getpwuid reads the user database, once per step it showed in
+  // the time of applying a thousand small migrations.
+  static const std::string k_os_user = os_user();
+  static const std::string k_host = host_name();
   const std::array<driver::Value, 11> params{start.revision,
                                              start.direction,
                                              std::to_string(start.statements_total),
                                              start.checksum,
                                              std::string(retort_version_string()),
-                                             os_user(),
-                                             host_name(),
+                                             k_os_user,
+                                             k_host,
                                              start.reason.empty() ? driver::Value{} : start.reason,
                                              std::to_string(getpid()),
                                              start.parents,

@@ -1,6 +1,8 @@
 // The single-runner lock: try, back off with jitter, report the holder, give up at lock_wait.
 #include "runner/run_lock.hpp"
 
+#include "runner/cancel.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -20,6 +22,13 @@ using Clock = std::chrono::steady_clock;
 // The first key of the two-key advisory lock: "retr" in ASCII, so that retort's locks are
 // recognisable in pg_locks and do not collide with an application's single-key locks.
 constexpr int k_lock_class = 0x72657472;
+
+void throw_if_cancelled() {
+  if (cancel_requested()) {
+    throw Error(ExitCode::failed, "cancelled while waiting for the run lock")
+        .state("nothing was run by this process");
+  }
+}
 
 std::string key_sql() { return "coalesce(nullif($1, ''), current_schema()) || '.' || $2"; }
 
@@ -99,6 +108,7 @@ std::unique_ptr<RunLock> RunLock::acquire(const base::DatabaseUrl& url,
       }
       std::this_thread::sleep_for(backoff);
       backoff = next_backoff(backoff);
+      throw_if_cancelled();
     }
   }
 
@@ -138,6 +148,7 @@ std::unique_ptr<RunLock> RunLock::acquire(const base::DatabaseUrl& url,
     }
     std::this_thread::sleep_for(backoff);
     backoff = next_backoff(backoff);
+    throw_if_cancelled();
   }
 }
 

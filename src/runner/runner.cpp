@@ -15,12 +15,14 @@
 #include "runner/runner.hpp"
 
 #include "base/text.hpp"
+#include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
 #include "runner/version_table.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -188,14 +190,72 @@ Error statement_error(const driver::DatabaseError& error, const script::Migratio
   return out;
 }
 
+// PostgreSQL: a step's one version-table change and its ledger row's `ok` in one statement,
+// one round trip instead of two, with the same check as VersionTable::apply: the change must
+// touch exactly one row. Data-modifying CTEs run once whether or not the query reads them;
+// a step with several changes takes the one-by-one path, as CTEs of one statement must not
+// touch a row twice.
+void finish_step_postgres(driver::Connection& connection, const VersionTable& versions,
+                          const Ledger& ledger, const graph::VersionOp& op, std::int64_t ledger_id,
+                          int statements_done, std::int64_t duration_ms) {
+  std::vector<driver::Value> params;
+  std::string change;
+  switch (op.kind) {
+    case graph::VersionOp::Kind::insert:
+      change = fmt::format("INSERT INTO {} (version_num) VALUES ($1)", versions.qualified());
+      params = {op.to};
+      break;
+    case graph::VersionOp::Kind::update:
+      change = fmt::format("UPDATE {} SET version_num = $1 WHERE version_num = $2",
+                           versions.qualified());
+      params = {op.to, op.from};
+      break;
+    case graph::VersionOp::Kind::remove:
+      change = fmt::format("DELETE FROM {} WHERE version_num = $1", versions.qualified());
+      params = {op.from};
+      break;
+  }
+  const std::size_t first = params.size() + 1;
+  params.emplace_back(std::to_string(statements_done));
+  params.emplace_back(std::to_string(duration_ms));
+  params.emplace_back(std::to_string(ledger_id));
+  const driver::Rows rows = connection.query(
+      fmt::format("WITH version_change AS ({} RETURNING 1), ledger_ok AS (UPDATE {} SET status "
+                  "= 'ok', statements_done = CAST(${} AS INTEGER), finished_at = "
+                  "clock_timestamp(), duration_ms = CAST(${} AS BIGINT) WHERE id = CAST(${} AS "
+                  "BIGINT) RETURNING 1) SELECT (SELECT count(*) FROM version_change)",
+                  change, ledger.qualified(), first, first + 1, first + 2),
+      params);
+  const std::string touched = rows.empty() ? "0" : rows.rows[0][0].value_or("0");
+  if (touched != "1") {
+    const std::string row = op.kind == graph::VersionOp::Kind::insert ? op.to : op.from;
+    throw Error(ExitCode::failed,
+                fmt::format("the version table {} changed under this run: the change of row '{}' "
+                            "touched {} rows instead of 1",
+                            versions.qualified(), row, touched))
+        .state("this migration was rolled back; another process may be migrating this database")
+        .next("retort current -v   (then retry the command)");
+  }
+}
+
 }  // namespace
 
 void Runner::run_transactional(const Prepared& prepared, StepResult& result, bool own_transaction) {
   const script::Migration& migration = *prepared.migration;
-  if (own_transaction) {
-    m_connection.begin();
+  if (own_transaction && m_connection.dialect() == driver::Dialect::postgres) {
+    // BEGIN and the SET LOCAL lines in one round trip: a thousand small migrations spend
+    // most of their time in round trips. The driver reads the transaction state from the
+    // server, so it knows the transaction is open.
+    m_connection.execute(fmt::format(
+        "BEGIN; SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
+        duration_sql(migration.lock_timeout.value_or(m_settings.lock_timeout)),
+        duration_sql(migration.statement_timeout.value_or(m_settings.statement_timeout))));
+  } else {
+    if (own_transaction) {
+      m_connection.begin();
+    }
+    set_local_timeouts(migration);
   }
-  set_local_timeouts(migration);
   int done = 0;
   for (const script::Statement& statement : prepared.statements) {
     try {
@@ -265,9 +325,47 @@ RunResult Runner::run(const graph::Plan& plan) {
   const bool one_transaction = !m_settings.transaction_per_migration;
   bool outer_open = false;
 
+  const auto ledger_start_of = [&](const Prepared& item) {
+    return LedgerStart{item.step->revision,
+                       direction_name(item.step->direction),
+                       static_cast<int>(item.statements.size()),
+                       item.migration->checksum(),
+                       m_settings.reason,
+                       base::join(item.migration->revises, " "),
+                       item.migration->message};
+  };
+  // The next step's `running` row, when it was committed with the step before it: one commit
+  // per migration instead of two (on SQLite each commit is a journal write and fsyncs).
+  // It is still committed before that step's transaction starts, as docs/reference/tables.md
+  // promises.
+  std::int64_t next_ledger_id = 0;
+
+  const CancelTarget cancel_target(m_connection);
   for (const Prepared& item : prepared) {
     const graph::Step& step = *item.step;
     const script::Migration& migration = *item.migration;
+    if (cancel_requested()) {
+      if (outer_open) {
+        m_connection.rollback();
+        outer_open = false;
+      }
+      if (next_ledger_id != 0) {
+        // The step never began: leave no `running` row behind for it.
+        const std::array<driver::Value, 1> params{std::to_string(next_ledger_id)};
+        try {
+          (void)m_connection.query(
+              fmt::format("DELETE FROM {} WHERE id = CAST($1 AS BIGINT) RETURNING id",
+                          ledger.qualified()),
+              params);
+        } catch (const driver::DatabaseError&) {
+          // Best effort, as for a failed step's row: the cancellation below is what counts.
+        }
+      }
+      throw Error(ExitCode::failed,
+                  fmt::format("cancelled before revision {} started", step.revision))
+          .state(fmt::format("the database is at {}", heads_text(versions.heads())))
+          .next("run the same command again to continue");
+    }
     StepResult result;
     result.revision = step.revision;
     result.message = migration.message;
@@ -277,14 +375,18 @@ RunResult Runner::run(const graph::Plan& plan) {
       m_observer->step_started(item.event);
     }
 
-    LedgerStart start{step.revision,      result.direction,  result.statements_total,
-                      migration.checksum, m_settings.reason, base::join(migration.revises, " "),
-                      migration.message};
+    const LedgerStart start = ledger_start_of(item);
     const Clock::time_point step_start = Clock::now();
     // In one-transaction mode a transactional step's ledger row commits with the run; every
     // other step's row is written before its first statement, in autocommit.
     const bool in_outer = one_transaction && migration.transactional;
-    std::int64_t ledger_id = in_outer ? 0 : ledger.start(start);
+    std::int64_t ledger_id = 0;
+    if (!in_outer) {
+      ledger_id = next_ledger_id != 0 ? next_ledger_id : ledger.start(start);
+    }
+    next_ledger_id = 0;
+    const Prepared* const next_item =
+        &item + 1 != prepared.data() + prepared.size() ? &item + 1 : nullptr;
 
     int attempt = 0;
     for (;;) {
@@ -342,13 +444,23 @@ RunResult Runner::run(const graph::Plan& plan) {
           }
           m_connection.begin();
         }
-        for (const graph::VersionOp& op : step.version_ops) {
-          versions.apply(op);
+        if (dialect == driver::Dialect::postgres && step.version_ops.size() == 1) {
+          finish_step_postgres(m_connection, versions, ledger, step.version_ops.front(), ledger_id,
+                               result.statements_done, elapsed_ms(step_start));
+        } else {
+          for (const graph::VersionOp& op : step.version_ops) {
+            versions.apply(op);
+          }
+          ledger.finish_ok(ledger_id, result.statements_done, elapsed_ms(step_start));
         }
-        ledger.finish_ok(ledger_id, result.statements_done, elapsed_ms(step_start));
+        std::int64_t pre_started = 0;
+        if (!one_transaction && next_item != nullptr && !cancel_requested()) {
+          pre_started = ledger.start(ledger_start_of(*next_item));
+        }
         if (!one_transaction || !migration.transactional) {
           m_connection.commit();
         }
+        next_ledger_id = pre_started;
         break;
       } catch (Error& error) {
         if (m_connection.in_transaction()) {
@@ -402,6 +514,14 @@ RunResult Runner::run(const graph::Plan& plan) {
         if (m_observer != nullptr) {
           m_observer->step_finished(item.event, duration, false);
         }
+        if (cancel_requested()) {
+          Error cancelled(ExitCode::failed,
+                          fmt::format("cancelled: revision {} was interrupted", step.revision));
+          cancelled.at(error.where.value_or(SourceLocation{migration.display_path, 0, 0}));
+          cancelled.state(error.database_state);
+          cancelled.next("run the same command again to continue");
+          throw cancelled;
+        }
         throw;
       }
     }
@@ -440,7 +560,7 @@ RunResult Runner::stamp(const graph::Plan& plan) {
       LedgerStart entry{step.revision,
                         "stamp",
                         0,
-                        migration != nullptr ? migration->checksum : std::string(),
+                        migration != nullptr ? migration->checksum() : std::string(),
                         m_settings.reason,
                         migration != nullptr ? base::join(migration->revises, " ") : "",
                         migration != nullptr ? migration->message : ""};
@@ -524,7 +644,7 @@ void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptD
     LedgerStart entry{step.revision,
                       direction_name(step.direction),
                       static_cast<int>(statements.size()),
-                      migration.checksum,
+                      migration.checksum(),
                       settings.reason,
                       base::join(migration.revises, " "),
                       migration.message};

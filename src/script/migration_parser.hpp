@@ -26,7 +26,7 @@ struct ParsedMigration {
 
 // display_path names the file in problems, and its last component must be
 // `<revision>_<slug>.sql` (or `<revision>.sql`). Every problem of the file is reported.
-// Fills migration.checksum. Never throws on any input text.
+// Never throws on any input text.
 [[nodiscard]] ParsedMigration parse_migration_text(std::string_view display_path,
                                                    std::string_view text);
 

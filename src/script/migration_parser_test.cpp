@@ -76,7 +76,7 @@ TEST(ParseMigration, ValidFileParsesEveryDirective) {
   EXPECT_EQ(parsed.lines.revises, 2);
   EXPECT_EQ(parsed.lines.branch_labels, 4);
   EXPECT_EQ(parsed.lines.depends_on, 5);
-  EXPECT_EQ(m.checksum.size(), 64U);
+  EXPECT_EQ(m.checksum().size(), 64U);
 }
 
 TEST(ParseMigration, DefaultsWithoutOptionalDirectives) {
@@ -228,7 +228,7 @@ TEST(ParseMigration, EveryProblemWithItsWordsAndLine) {
 TEST(ParseMigration, ChecksumIgnoresCommentsAndLayoutOnly) {
   const auto checksum = [](const char* body) {
     return parse_migration_text("v/r1.sql", std::string("-- retort:revision r1\n") + body)
-        .migration.checksum;
+        .migration.checksum();
   };
   const std::string base = checksum("-- retort:upgrade\nCREATE TABLE t (id int);\n");
   EXPECT_EQ(base, checksum("-- retort:message edited\n-- retort:upgrade\n-- why\n"

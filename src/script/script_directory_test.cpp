@@ -75,6 +75,20 @@ std::string read(const fs::path& path) {
   return out.str();
 }
 
+// The file names are kept in one buffer that the loader views; with a single short name that
+// buffer once fit in std::string's inline storage, moved with it, and the views read garbage.
+TEST(ScriptDirectory, LoadsADirectoryWithOneShortFileName) {
+  const Project project;
+  project.write("migrations/versions/a1.sql",
+                "-- retort:revision a1\n\n-- retort:upgrade\nCREATE TABLE t (id int);\n");
+  auto loaded = ScriptDirectory::load(project.location(), project.root());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().front().message;
+  const Migration* migration = loaded->find("a1");
+  ASSERT_NE(migration, nullptr);
+  EXPECT_EQ(migration->display_path, "migrations/versions/a1.sql");
+  EXPECT_EQ(migration->path, (project.location() / "versions" / "a1.sql").string());
+}
+
 TEST(ScriptDirectory, LoadsATenFileGraphAndIgnoresWhatIsNotAMigration) {
   Project project;
   // base -> a1 -> a2 -> a3 -> merge <- b1 <- (a1); c1 -> c2 -> c3 on its own branch.
@@ -109,7 +123,7 @@ TEST(ScriptDirectory, LoadsATenFileGraphAndIgnoresWhatIsNotAMigration) {
   EXPECT_EQ(c2->revises, (std::vector<std::string>{"c1"}));
   EXPECT_FALSE(c2->transactional);
   EXPECT_EQ(c2->estimate, base::Millis(40 * 60 * 1000));
-  EXPECT_EQ(c2->checksum.size(), 64U);
+  EXPECT_EQ(c2->checksum().size(), 64U);
   EXPECT_EQ(dir.find("merge1")->revises, (std::vector<std::string>{"a3", "b1"}));
   EXPECT_EQ(dir.find("nope"), nullptr);
   EXPECT_EQ(dir.find("c"), nullptr) << "find takes exact ids only";

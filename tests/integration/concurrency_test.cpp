@@ -185,6 +185,54 @@ TEST(ConcurrencyPostgresTest, ARunnerKilledWhileHoldingTheLockDoesNotBlockTheNex
   EXPECT_EQ(next.exit_code, 0) << next.err;
   EXPECT_EQ(project.version_rows(), Strings{"b2"});
 }
+
+TEST(ConcurrencyPostgresTest, SigtermCancelsTheStatementRollsBackRecordsAndReleasesTheLock) {
+  Project project(Backend::postgres, "sigterm");
+  project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE u (id INTEGER);\nSELECT pg_sleep(60);",
+               "DROP TABLE u;",
+               {},
+               "long"});
+  write_config(project);
+
+  Process runner({retort_binary().string(), "upgrade", "head"}, in(project));
+  bool sleeping = false;
+  for (int poll_idx = 0; poll_idx < 400 && !sleeping; ++poll_idx) {
+    sleeping = !project.db()
+                    .query(
+                        "SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+                        "'SELECT pg_sleep(60)%'")
+                    .empty();
+    if (!sleeping) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+  ASSERT_TRUE(sleeping) << "the long statement never started";
+  runner.kill(SIGTERM);
+  const ProcessResult result = runner.wait();
+
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("SIGTERM: cancelling the running statement"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("cancelled: revision b2 was interrupted"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("database: revision b2 was rolled back; the database is at a1"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(project.tables(), Strings{"t"}) << "u must have been rolled back";
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 2U);
+  EXPECT_EQ(ledger[1].revision, "b2");
+  EXPECT_EQ(ledger[1].status, "failed");
+  EXPECT_TRUE(project.db()
+                  .query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = "
+                         "1919251570::oid")
+                  .empty())
+      << "the run lock must be free";
+}
 #endif
 
 std::string name_of(const ::testing::TestParamInfo<Backend>& info) {

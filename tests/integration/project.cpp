@@ -125,4 +125,26 @@ std::vector<Project::LedgerRow> Project::ledger() {
   return out;
 }
 
+void Project::write_config_file() const {
+  m_dir.write("retort.toml", fmt::format("[retort]\n"
+                                         "script_location = \"migrations\"\n"
+                                         "url = \"{}\"\n"
+                                         "version_table = \"{}\"\n"
+                                         "transaction_per_migration = {}\n",
+                                         m_config.url, m_config.version_table,
+                                         m_config.transaction_per_migration ? "true" : "false"));
+}
+
+std::vector<std::string> Project::query_rows(const std::string& sql) {
+  std::vector<std::string> out;
+  for (const auto& row : db().query(sql).rows) {
+    std::string line;
+    for (std::size_t col_idx = 0; col_idx < row.size(); ++col_idx) {
+      line += (col_idx == 0 ? "" : "|") + row[col_idx].value_or("NULL");
+    }
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 }  // namespace retort::test

@@ -56,6 +56,14 @@ class Project {
   };
   [[nodiscard]] std::vector<LedgerRow> ledger();
 
+  // Writes retort.toml in the project directory from config() (script_location, url,
+  // version_table, transaction_per_migration), so that the retort binary run there sees the same
+  // project.
+  void write_config_file() const;
+  // The rows of a query as "col1|col2|..." lines, NULL as "NULL": for checks the helpers above
+  // do not cover (a column's type, a row count).
+  [[nodiscard]] std::vector<std::string> query_rows(const std::string& sql);
+
  private:
   Backend m_backend;
   TempDir m_dir;
