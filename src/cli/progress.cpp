@@ -8,20 +8,6 @@
 
 namespace retort::cli {
 
-namespace {
-
-std::string elapsed_text(std::int64_t ms) {
-  if (ms < 1000) {
-    return fmt::format("{}ms", ms);
-  }
-  if (ms < 60'000) {
-    return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
-  }
-  return fmt::format("{}m{:02}s", ms / 60'000, (ms / 1000) % 60);
-}
-
-}  // namespace
-
 Progress::Progress(const Style& style, bool terminal) : m_style(style), m_terminal(terminal) {}
 
 void Progress::draw(const StepEvent& step, int done, int total) {

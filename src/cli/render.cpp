@@ -24,7 +24,9 @@ std::string ansi(bool on, const char* code, const std::string& text) {
   return on ? fmt::format("\033[{}m{}\033[0m", code, text) : text;
 }
 
-std::string ms_text(std::int64_t ms) {
+}  // namespace
+
+std::string elapsed_text(std::int64_t ms) {
   if (ms < 1000) {
     return fmt::format("{}ms", ms);
   }
@@ -33,8 +35,6 @@ std::string ms_text(std::int64_t ms) {
   }
   return fmt::format("{}m{:02}s", ms / 60'000, (ms / 1000) % 60);
 }
-
-}  // namespace
 
 std::string Style::bold(const std::string& text) const { return ansi(color, "1", text); }
 std::string Style::red(const std::string& text) const { return ansi(color, "31", text); }
@@ -90,7 +90,7 @@ std::string revision_verbose(const RevisionInfo& info, const Style& style) {
       fmt::format("Transaction: {}\n", info.transactional ? "yes" : "no (statement by statement)");
   out += fmt::format("Downgrade: {}\n", info.has_downgrade ? "yes" : "none (irreversible)");
   if (info.estimate_ms) {
-    out += fmt::format("Estimate: {}\n", ms_text(*info.estimate_ms));
+    out += fmt::format("Estimate: {}\n", elapsed_text(*info.estimate_ms));
   }
   out += fmt::format("\n    {}\n", info.message);
   return out;
@@ -104,7 +104,7 @@ std::string run_summary(const RunResult& result, const std::string& verb, const 
   }
   return fmt::format("{} {} step{} on {} in {}: {} -> {}\n", style.green("Done:"),
                      result.steps.size(), result.steps.size() == 1 ? "" : "s", result.database,
-                     ms_text(result.duration_ms), before, after);
+                     elapsed_text(result.duration_ms), before, after);
 }
 
 std::string current_text(const CurrentResult& result, const Style& style) {

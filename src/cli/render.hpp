@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct Style {
   [[nodiscard]] std::string yellow(const std::string& text) const;
   [[nodiscard]] std::string dim(const std::string& text) const;
 };
+
+// A duration for people: "850ms", "12.4s", "3m05s".
+[[nodiscard]] std::string elapsed_text(std::int64_t ms);
 
 // Text lines.
 [[nodiscard]] std::string revision_line(const RevisionInfo& info, const Style& style);

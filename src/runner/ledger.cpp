@@ -45,23 +45,10 @@ std::string host_name() {
 
 Ledger::Ledger(driver::Connection* connection, driver::Dialect dialect, const std::string& schema)
     : m_connection(connection), m_dialect(dialect), m_name(k_ledger_table) {
-  m_qualified = quote_identifier(m_name);
-  if (!schema.empty()) {
-    m_qualified = quote_identifier(schema) + "." + m_qualified;
-  }
+  m_qualified = qualified_name(m_name, schema);
 }
 
-bool Ledger::exists() {
-  if (m_dialect == driver::Dialect::sqlite) {
-    const std::array<driver::Value, 1> params{m_name};
-    return !m_connection
-                ->query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", params)
-                .empty();
-  }
-  const std::array<driver::Value, 1> params{m_qualified};
-  const driver::Rows rows = m_connection->query("SELECT to_regclass($1)::text", params);
-  return !rows.empty() && rows.rows[0][0].has_value();
-}
+bool Ledger::exists() { return table_exists(*m_connection, m_name, m_qualified); }
 
 std::string Ledger::create_sql() const {
   // Column names are a contract (SPEC §5): add columns, never rename.

@@ -72,6 +72,25 @@ std::string duration_sql(base::Millis value) { return fmt::format("'{}ms'", valu
 
 }  // namespace
 
+namespace {
+
+// The version table and the ledger of a run, created if missing.
+struct Tables {
+  VersionTable versions;
+  Ledger ledger;
+};
+
+Tables open_tables(driver::Connection& connection, const Settings& settings) {
+  Tables tables{VersionTable(&connection, connection.dialect(), settings.version_table,
+                             settings.version_table_schema),
+                Ledger(&connection, connection.dialect(), settings.version_table_schema)};
+  tables.versions.create_if_missing();
+  tables.ledger.create_if_missing();
+  return tables;
+}
+
+}  // namespace
+
 script::Dialect script_dialect(driver::Dialect dialect) {
   return dialect == driver::Dialect::sqlite ? script::Dialect::sqlite : script::Dialect::postgres;
 }
@@ -312,11 +331,7 @@ RunResult Runner::run(const graph::Plan& plan) {
     prepared.push_back(std::move(item));
   }
 
-  VersionTable versions(&m_connection, dialect, m_settings.version_table,
-                        m_settings.version_table_schema);
-  Ledger ledger(&m_connection, dialect, m_settings.version_table_schema);
-  versions.create_if_missing();
-  ledger.create_if_missing();
+  auto [versions, ledger] = open_tables(m_connection, m_settings);
 
   RunResult out;
   out.heads_before = plan.heads_before;
@@ -543,12 +558,7 @@ RunResult Runner::run(const graph::Plan& plan) {
 }
 
 RunResult Runner::stamp(const graph::Plan& plan) {
-  const driver::Dialect dialect = m_connection.dialect();
-  VersionTable versions(&m_connection, dialect, m_settings.version_table,
-                        m_settings.version_table_schema);
-  Ledger ledger(&m_connection, dialect, m_settings.version_table_schema);
-  versions.create_if_missing();
-  ledger.create_if_missing();
+  auto [versions, ledger] = open_tables(m_connection, m_settings);
 
   RunResult out;
   out.heads_before = plan.heads_before;

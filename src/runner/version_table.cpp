@@ -56,23 +56,28 @@ VersionTable::VersionTable(driver::Connection* connection, driver::Dialect diale
       m_dialect(dialect),
       m_table(std::move(table)),
       m_schema(std::move(schema)) {
-  m_qualified = quote_identifier(m_table);
-  if (!m_schema.empty()) {
-    m_qualified = quote_identifier(m_schema) + "." + m_qualified;
-  }
+  m_qualified = qualified_name(m_table, m_schema);
 }
 
-bool VersionTable::exists() {
-  if (m_dialect == driver::Dialect::sqlite) {
-    const std::array<driver::Value, 1> params{m_table};
-    return !m_connection
-                ->query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", params)
+bool table_exists(driver::Connection& connection, const std::string& name,
+                  const std::string& qualified) {
+  if (connection.dialect() == driver::Dialect::sqlite) {
+    const std::array<driver::Value, 1> params{name};
+    return !connection
+                .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", params)
                 .empty();
   }
-  const std::array<driver::Value, 1> params{m_qualified};
-  const driver::Rows rows = m_connection->query("SELECT to_regclass($1)::text", params);
+  const std::array<driver::Value, 1> params{qualified};
+  const driver::Rows rows = connection.query("SELECT to_regclass($1)::text", params);
   return !rows.empty() && rows.rows[0][0].has_value();
 }
+
+std::string qualified_name(const std::string& table, const std::string& schema) {
+  return schema.empty() ? quote_identifier(table)
+                        : quote_identifier(schema) + "." + quote_identifier(table);
+}
+
+bool VersionTable::exists() { return table_exists(*m_connection, m_table, m_qualified); }
 
 std::vector<std::string> VersionTable::heads() {
   if (!exists()) {

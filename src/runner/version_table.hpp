@@ -43,6 +43,14 @@ class VersionTable {
 // sent to the database go as parameters.
 [[nodiscard]] std::string sql_literal(const std::string& value);
 
+// Whether a table exists. name as stored (SQLite looks it up in sqlite_master); qualified as
+// SQL text, schema-qualified where configured (PostgreSQL resolves it with to_regclass).
+[[nodiscard]] bool table_exists(driver::Connection& connection, const std::string& name,
+                                const std::string& qualified);
+
+// schema.table as SQL text; the table alone when schema is empty.
+[[nodiscard]] std::string qualified_name(const std::string& table, const std::string& schema);
+
 // An identifier as SQL: bare when it is a plain lowercase name, else double-quoted (the same
 // rule in PostgreSQL and SQLite), so --sql output reads like hand-written SQL.
 [[nodiscard]] std::string quote_identifier(const std::string& name);
