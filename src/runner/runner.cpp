@@ -81,8 +81,7 @@ struct Tables {
 };
 
 Tables open_tables(driver::Connection& connection, const Settings& settings) {
-  Tables tables{VersionTable(&connection, connection.dialect(), settings.version_table,
-                             settings.version_table_schema),
+  Tables tables{VersionTable(&connection, settings.version_table, settings.version_table_schema),
                 Ledger(&connection, connection.dialect(), settings.version_table_schema)};
   tables.versions.create_if_missing();
   tables.ledger.create_if_missing();
@@ -170,8 +169,7 @@ Runner::Runner(driver::Connection& connection, const script::ScriptDirectory& sc
       m_observer(observer) {}
 
 std::vector<std::string> Runner::current_heads() {
-  VersionTable table(&m_connection, m_connection.dialect(), m_settings.version_table,
-                     m_settings.version_table_schema);
+  VersionTable table(&m_connection, m_settings.version_table, m_settings.version_table_schema);
   return table.heads();
 }
 
@@ -602,7 +600,7 @@ RunResult Runner::stamp(const graph::Plan& plan) {
 void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptDirectory& scripts,
                const graph::Plan& plan, const Settings& settings) {
   const script::Dialect sdialect = script_dialect(dialect);
-  VersionTable versions(nullptr, dialect, settings.version_table, settings.version_table_schema);
+  VersionTable versions(nullptr, settings.version_table, settings.version_table_schema);
   Ledger ledger(nullptr, dialect, settings.version_table_schema);
   const bool postgres = dialect == driver::Dialect::postgres;
   const bool one_transaction = !settings.transaction_per_migration;

@@ -50,12 +50,8 @@ std::string quote_identifier(const std::string& name) {
   return out;
 }
 
-VersionTable::VersionTable(driver::Connection* connection, driver::Dialect dialect,
-                           std::string table, std::string schema)
-    : m_connection(connection),
-      m_dialect(dialect),
-      m_table(std::move(table)),
-      m_schema(std::move(schema)) {
+VersionTable::VersionTable(driver::Connection* connection, std::string table, std::string schema)
+    : m_connection(connection), m_table(std::move(table)), m_schema(std::move(schema)) {
   m_qualified = qualified_name(m_table, m_schema);
 }
 

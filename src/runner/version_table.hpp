@@ -14,8 +14,8 @@ class VersionTable {
  public:
   // table and schema as configured; an empty schema means the connection's default.
   // connection may be null for a table used only to write SQL text (--sql).
-  VersionTable(driver::Connection* connection, driver::Dialect dialect, std::string table,
-               std::string schema);
+  // The SQL is the same in both dialects.
+  VersionTable(driver::Connection* connection, std::string table, std::string schema);
 
   // The table's name as SQL, quoted and schema-qualified.
   [[nodiscard]] const std::string& qualified() const noexcept { return m_qualified; }
@@ -33,7 +33,6 @@ class VersionTable {
 
  private:
   driver::Connection* m_connection;  // null: SQL text only (--sql)
-  driver::Dialect m_dialect;
   std::string m_table;
   std::string m_schema;
   std::string m_qualified;
