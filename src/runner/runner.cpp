@@ -245,13 +245,7 @@ void finish_step_postgres(driver::Connection& connection, const VersionTable& ve
       params);
   const std::string touched = rows.empty() ? "0" : rows.rows[0][0].value_or("0");
   if (touched != "1") {
-    const std::string row = op.kind == graph::VersionOp::Kind::insert ? op.to : op.from;
-    throw Error(ExitCode::failed,
-                fmt::format("the version table {} changed under this run: the change of row '{}' "
-                            "touched {} rows instead of 1",
-                            versions.qualified(), row, touched))
-        .state("this migration was rolled back; another process may be migrating this database")
-        .next("retort current -v   (then retry the command)");
+    throw version_conflict(versions.qualified(), op, touched);
   }
 }
 
@@ -293,17 +287,15 @@ void Runner::run_transactional(const Prepared& prepared, StepResult& result, boo
   result.statements_done = done;
 }
 
-void Runner::run_autocommit(const Prepared& prepared, StepResult& result) {
-  const script::Migration& migration = *prepared.migration;
-  // Timeouts for statements outside a transaction block are session settings; they are reset
-  // after the step.
+void Runner::set_session_timeouts(const script::Migration& migration) {
+  // Statements outside a transaction block can only take session settings. They stay on
+  // retort's own session after the step; every transactional step sets its own with SET LOCAL.
   if (m_connection.dialect() == driver::Dialect::postgres) {
     m_connection.execute(fmt::format(
         "SET lock_timeout = {}; SET statement_timeout = {}",
         duration_sql(migration.lock_timeout.value_or(m_settings.lock_timeout)),
         duration_sql(migration.statement_timeout.value_or(m_settings.statement_timeout))));
   }
-  (void)result;
 }
 
 RunResult Runner::run(const graph::Plan& plan) {
@@ -420,7 +412,7 @@ RunResult Runner::run(const graph::Plan& plan) {
             m_connection.commit();
             outer_open = false;
           }
-          run_autocommit(item, result);
+          set_session_timeouts(migration);
           int done = 0;
           for (const script::Statement& statement : item.statements) {
             int statement_attempt = 0;

@@ -56,7 +56,7 @@ class Runner {
  private:
   struct Prepared;
   void run_transactional(const Prepared& prepared, StepResult& result, bool own_transaction);
-  void run_autocommit(const Prepared& prepared, StepResult& result);
+  void set_session_timeouts(const script::Migration& migration);
   void set_local_timeouts(const script::Migration& migration);
 
   driver::Connection& m_connection;

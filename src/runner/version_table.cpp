@@ -55,6 +55,18 @@ VersionTable::VersionTable(driver::Connection* connection, std::string table, st
   m_qualified = qualified_name(m_table, m_schema);
 }
 
+Error version_conflict(const std::string& qualified, const graph::VersionOp& op,
+                       const std::string& touched) {
+  const std::string row = op.kind == graph::VersionOp::Kind::insert ? op.to : op.from;
+  Error error(ExitCode::failed,
+              fmt::format("the version table {} changed under this run: the change of row '{}' "
+                          "touched {} rows instead of 1",
+                          qualified, row, touched));
+  error.state("this migration was rolled back; another process may be migrating this database")
+      .next("retort current -v   (then retry the command)");
+  return error;
+}
+
 bool table_exists(driver::Connection& connection, const std::string& name,
                   const std::string& qualified) {
   if (connection.dialect() == driver::Dialect::sqlite) {
@@ -151,13 +163,7 @@ void VersionTable::apply(const graph::VersionOp& op) {
     }
   }
   if (rows.size() != 1) {
-    const std::string row = op.kind == graph::VersionOp::Kind::insert ? op.to : op.from;
-    throw Error(ExitCode::failed,
-                fmt::format("the version table {} changed under this run: the change of row '{}' "
-                            "touched {} rows instead of 1",
-                            m_qualified, row, rows.size()))
-        .state("this migration was rolled back; another process may be migrating this database")
-        .next("retort current -v   (then retry the command)");
+    throw version_conflict(m_qualified, op, std::to_string(rows.size()));
   }
 }
 

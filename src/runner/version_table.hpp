@@ -4,6 +4,7 @@
 
 #include "driver/driver.hpp"
 #include "graph/revision_map.hpp"
+#include "retort/error.hpp"
 
 #include <string>
 #include <vector>
@@ -41,6 +42,10 @@ class VersionTable {
 // A string literal for SQL text ('it''s'). Only for --sql output and fixed identifiers; values
 // sent to the database go as parameters.
 [[nodiscard]] std::string sql_literal(const std::string& value);
+
+// The error of a version-table write that touched other than exactly one row.
+[[nodiscard]] Error version_conflict(const std::string& qualified, const graph::VersionOp& op,
+                                     const std::string& touched);
 
 // Whether a table exists. name as stored (SQLite looks it up in sqlite_master); qualified as
 // SQL text, schema-qualified where configured (PostgreSQL resolves it with to_regclass).

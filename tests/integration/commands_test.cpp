@@ -364,6 +364,33 @@ TEST_P(CommandsTest, AnUpgradeSectionWithNoStatementIsRefusedBeforeAnythingRuns)
   EXPECT_EQ(project.tables(), Strings{}) << "a1 must not run either: the plan is checked first";
 }
 
+TEST_P(CommandsTest, AVersionTableWriteThatTouchesNoRowRollsTheMigrationBack) {
+  Project project = make("version_conflict");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "DROP TABLE users;", {}, "users"});
+  // The migration itself empties the version table, as a stray hand edit would.
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE orders (id INTEGER);\nDELETE FROM retort_version;",
+               "DROP TABLE orders;",
+               {},
+               "tampers"});
+  (void)upgrade(project.config(), target("a1"));
+
+  try {
+    (void)upgrade(project.config(), target("head"));
+    FAIL() << "the update of a1 -> b2 touched no row and must fail";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ExitCode::failed);
+    EXPECT_NE(std::string(error.what())
+                  .find("changed under this run: the change of row 'a1' "
+                        "touched 0 rows instead of 1"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(project.tables(), Strings{"users"}) << "orders must have been rolled back";
+}
+
 std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
   return backend_name(info.param);
 }
