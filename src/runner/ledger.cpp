@@ -51,41 +51,19 @@ Ledger::Ledger(driver::Connection* connection, driver::Dialect dialect, const st
 bool Ledger::exists() { return table_exists(*m_connection, m_name, m_qualified); }
 
 std::string Ledger::create_sql() const {
-  // Column names are a contract (SPEC §5): add columns, never rename.
-  if (m_dialect == driver::Dialect::sqlite) {
-    return fmt::format(
-        "CREATE TABLE IF NOT EXISTS {} (\n"
-        "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-        "    revision VARCHAR(64) NOT NULL,\n"
-        "    direction VARCHAR(16) NOT NULL,\n"
-        "    status VARCHAR(16) NOT NULL,\n"
-        "    statements_done INTEGER NOT NULL DEFAULT 0,\n"
-        "    statements_total INTEGER NOT NULL DEFAULT 0,\n"
-        "    started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n"
-        "    finished_at TEXT,\n"
-        "    duration_ms INTEGER,\n"
-        "    error TEXT,\n"
-        "    checksum TEXT,\n"
-        "    retort_version TEXT,\n"
-        "    os_user TEXT,\n"
-        "    host TEXT,\n"
-        "    reason TEXT,\n"
-        "    pid INTEGER,\n"
-        "    parents TEXT,\n"
-        "    message TEXT\n"
-        ")",
-        m_qualified);
-  }
+  // Column names are a contract (SPEC §5): add columns, never rename. Only the types of the
+  // key and the timestamps differ between the dialects.
+  const bool sqlite = m_dialect == driver::Dialect::sqlite;
   return fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} (\n"
-      "    id BIGSERIAL PRIMARY KEY,\n"
+      "CREATE TABLE IF NOT EXISTS {0} (\n"
+      "    id {1} PRIMARY KEY{2},\n"
       "    revision VARCHAR(64) NOT NULL,\n"
       "    direction VARCHAR(16) NOT NULL,\n"
       "    status VARCHAR(16) NOT NULL,\n"
       "    statements_done INTEGER NOT NULL DEFAULT 0,\n"
       "    statements_total INTEGER NOT NULL DEFAULT 0,\n"
-      "    started_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),\n"
-      "    finished_at TIMESTAMPTZ,\n"
+      "    started_at {3} NOT NULL DEFAULT {4},\n"
+      "    finished_at {3},\n"
       "    duration_ms BIGINT,\n"
       "    error TEXT,\n"
       "    checksum TEXT,\n"
@@ -97,7 +75,9 @@ std::string Ledger::create_sql() const {
       "    parents TEXT,\n"
       "    message TEXT\n"
       ")",
-      m_qualified);
+      m_qualified, sqlite ? "INTEGER" : "BIGSERIAL", sqlite ? " AUTOINCREMENT" : "",
+      sqlite ? "TEXT" : "TIMESTAMPTZ",
+      sqlite ? "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))" : "clock_timestamp()");
 }
 
 void Ledger::create_if_missing() {
@@ -228,10 +208,6 @@ std::vector<LedgerEntry> Ledger::unfinished() {
       "AS l WHERE l.status <> 'ok' AND NOT EXISTS (SELECT 1 FROM {} AS n WHERE n.revision = "
       "l.revision AND n.id > l.id) ORDER BY l.id DESC",
       m_qualified));
-}
-
-std::vector<LedgerEntry> Ledger::recent(int limit) {
-  return select(fmt::format("ORDER BY id DESC LIMIT {}", limit));
 }
 
 }  // namespace retort::runner

@@ -48,7 +48,6 @@ class Ledger {
   // Rows whose last word is not `ok` (running or failed), newest first, limited to the newest
   // row per revision and direction. Empty when the table does not exist.
   [[nodiscard]] std::vector<LedgerEntry> unfinished();
-  [[nodiscard]] std::vector<LedgerEntry> recent(int limit);
 
  private:
   std::vector<LedgerEntry> select(const std::string& where_and_order);
