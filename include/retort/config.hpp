@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace retort {
 
@@ -26,6 +27,9 @@ struct PostgresSettings {
   Millis lock_timeout{std::chrono::seconds(2)};  // per statement that needs a lock; then retry
   int lock_retries = 10;                         // with backoff
   Millis statement_timeout{0};                   // 0 = none
+  // lock = "lease": a runner that stops renewing its lease (killed, cut off) loses it after
+  // this long, and the next runner takes it over. Renewed every third of it while a run lasts.
+  Millis lease_ttl{std::chrono::seconds(30)};
 };
 
 struct Config {
@@ -53,6 +57,14 @@ struct ConfigSources {
   std::optional<std::filesystem::path> config_path;  // -c PATH
   std::optional<std::string> url;                    // --url
   std::filesystem::path cwd = std::filesystem::current_path();
+  // Settings given for one run (--lock-timeout 500ms), applied over retort.toml and checked as
+  // its keys are; an error names the flag.
+  struct Override {
+    std::string key;    // as in retort.toml, with its table: "retort.postgres.lock_timeout"
+    std::string value;  // as the user wrote it: "500ms"
+    std::string flag;   // for errors: "--lock-timeout"
+  };
+  std::vector<Override> overrides;
   // Reads an environment variable; nullopt when unset. Defaults to std::getenv.
   std::function<std::optional<std::string>(const std::string&)> getenv;
 };

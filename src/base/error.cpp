@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
@@ -64,7 +65,14 @@ std::string format_error(const Error& error) {
     }
   }
   if (!error.explanation.empty()) {
-    out += fmt::format("  {}\n", error.explanation);
+    // Every line of a longer explanation indented alike, under the error it belongs to.
+    std::size_t begin = 0;
+    while (begin <= error.explanation.size()) {
+      const std::size_t end =
+          std::min(error.explanation.find('\n', begin), error.explanation.size());
+      out += fmt::format("  {}\n", std::string_view(error.explanation).substr(begin, end - begin));
+      begin = end + 1;
+    }
   }
   if (!error.database_state.empty()) {
     out += fmt::format("  database: {}\n", error.database_state);

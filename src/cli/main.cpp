@@ -18,6 +18,8 @@
 #include <string_view>
 #include <thread>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -38,8 +40,10 @@ struct Context {
   Style style;
   bool stderr_terminal = false;
 
-  [[nodiscard]] retort::Config config() const {
+  [[nodiscard]] retort::Config config(
+      std::vector<retort::ConfigSources::Override> overrides = {}) const {
     retort::ConfigSources sources;
+    sources.overrides = std::move(overrides);
     if (!global.config_path.empty()) {
       sources.config_path = global.config_path;
     }
@@ -252,11 +256,48 @@ struct RunArgs {
   bool sql = false;
   bool purge = false;
   std::string reason;
+  // [retort.postgres] settings for this run, as written on the command line.
+  std::string lock_timeout;
+  std::string statement_timeout;
+  std::string lock_retries;
+  std::string lock_wait;
+
+  [[nodiscard]] std::vector<retort::ConfigSources::Override> overrides() const {
+    std::vector<retort::ConfigSources::Override> out;
+    const auto add = [&out](const std::string& value, const char* key, const char* flag) {
+      if (!value.empty()) {
+        out.push_back({std::string("retort.postgres.") + key, value, flag});
+      }
+    };
+    add(lock_timeout, "lock_timeout", "--lock-timeout");
+    add(statement_timeout, "statement_timeout", "--statement-timeout");
+    add(lock_retries, "lock_retries", "--lock-retries");
+    add(lock_wait, "lock_wait", "--lock-wait");
+    return out;
+  }
 };
+
+// The [retort.postgres] settings a run may override. Statements' timeouts only where
+// statements run: stamp writes only the version table.
+enum class RunsStatements { yes, no };
+
+void add_run_settings(CLI::App& cmd, RunArgs& args, RunsStatements runs) {
+  if (runs == RunsStatements::yes) {
+    cmd.add_option("--lock-timeout", args.lock_timeout,
+                   "lock_timeout for each migration statement, e.g. 500ms (default: "
+                   "retort.toml, else 2s); a migration's own header wins");
+    cmd.add_option("--statement-timeout", args.statement_timeout,
+                   "statement_timeout for each migration statement, e.g. 30m; 0 = none");
+    cmd.add_option("--lock-retries", args.lock_retries,
+                   "how often a statement that hit lock_timeout is retried, with backoff");
+  }
+  cmd.add_option("--lock-wait", args.lock_wait,
+                 "how long to wait for another runner's run lock, e.g. 10m; then exit 3");
+}
 
 int run_migration(Context& ctx, const RunArgs& args, const char* verb,
                   retort::RunResult (*command)(const retort::Config&, const retort::RunOptions&)) {
-  const retort::Config config = ctx.config();
+  const retort::Config config = ctx.config(args.overrides());
   retort::RunOptions options;
   options.target = args.target;
   options.purge = args.purge;
@@ -289,10 +330,14 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
                    "START:END")
       ->capture_default_str();
   upgrade->add_flag("--sql", up->sql, "Print the SQL script instead of running it (no database)");
+  add_run_settings(*upgrade, *up, RunsStatements::yes);
   upgrade->footer(
       "Each migration commits with its version-table change; a failure leaves the "
-      "database at the previous revision.\nExamples: retort upgrade head | retort "
-      "upgrade +1 | retort upgrade --sql base:head > deploy.sql");
+      "database at the previous revision. Each statement runs under lock_timeout: one that "
+      "waits longer for a lock is rolled back and retried, so the application's queries never "
+      "queue behind it for longer.\nExamples: retort upgrade head | retort "
+      "upgrade +1 | retort upgrade --sql base:head > deploy.sql | retort upgrade head "
+      "--lock-timeout 500ms --lock-retries 30");
   upgrade->callback([&ctx, &run, up] {
     run = [&ctx, up] { return run_migration(ctx, *up, "upgrade", &retort::upgrade); };
   });
@@ -302,6 +347,7 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
   downgrade->add_option("target", down->target, "-1, REV, base, LABEL@base; with --sql START:END")
       ->required();
   downgrade->add_flag("--sql", down->sql, "Print the SQL script instead of running it");
+  add_run_settings(*downgrade, *down, RunsStatements::yes);
   downgrade->footer(
       "Refuses, before anything runs, a plan with a revision that has no "
       "downgrade section.\nExamples: retort downgrade -1 | retort downgrade base");
@@ -315,6 +361,7 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
   stamp->add_flag("--purge", st->purge, "Empty the version table first");
   stamp->add_flag("--sql", st->sql, "Print the SQL instead of running it");
   stamp->add_option("--reason", st->reason, "Why, kept in the ledger");
+  add_run_settings(*stamp, *st, RunsStatements::no);
   stamp->footer(
       "Examples: retort stamp head --reason \"built from schema dump\" | retort stamp "
       "--purge 3f2a9c1b7d4e");

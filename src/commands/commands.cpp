@@ -2,6 +2,7 @@
 // (Alembic's command.py). Lower layers report data; this layer writes the advice.
 #include "retort/commands.hpp"
 
+#include "base/duration.hpp"
 #include "base/text.hpp"
 #include "commands/support.hpp"
 #include "runner/cancel.hpp"
@@ -341,20 +342,43 @@ runner::LockSettings lock_settings(const Config& config, const base::DatabaseUrl
   settings.wait = config.postgres.lock_wait;
   settings.version_table = config.version_table;
   settings.version_table_schema = config.version_table_schema;
+  settings.lease_ttl = config.postgres.lease_ttl;
   if (config.postgres.lock == LockMode::none) {
     settings.kind = runner::LockKind::none;
   } else if (url.scheme == base::UrlScheme::sqlite) {
     settings.kind = runner::LockKind::file;
   } else if (config.postgres.lock == LockMode::lease) {
-    throw Error(ExitCode::input, "lock = \"lease\" is not available in this release")
-        .explain(
-            "[retort.postgres] lock takes \"advisory\" (a direct connection) or \"none\" "
-            "(you guarantee a single runner)")
-        .state("nothing was run");
+    settings.kind = runner::LockKind::lease;
+    // Renewed every third of it: shorter than a second leaves no room for one slow round trip.
+    if (config.postgres.lease_ttl < std::chrono::seconds(1)) {
+      throw Error(ExitCode::input,
+                  fmt::format("retort.postgres.lease_ttl must be at least 1s, not {}",
+                              base::format_duration(config.postgres.lease_ttl)))
+          .explain("a runner renews its lease every third of lease_ttl; 30s is the default")
+          .state("nothing was run");
+    }
   } else {
     settings.kind = runner::LockKind::advisory;
   }
   return settings;
+}
+
+// A run the lease's renewer cancelled: say so, rather than "cancelled", which reads as if
+// someone had pressed Ctrl-C.
+Error lease_lost(const Error& error, const runner::RunLock& lock) {
+  Error out(ExitCode::failed,
+            fmt::format("the migration lease on {} was lost: it could not be renewed within "
+                        "lease_ttl, so another runner may take it over; this run stopped",
+                        lock.key()));
+  if (error.where) {
+    out.at(*error.where);
+  }
+  out.explain(error.what());
+  out.state(error.database_state);
+  out.next(
+      "check the connection to the database (and the pooler), then `retort current -v` and run "
+      "the same command again");
+  return out;
 }
 
 RunResult run_online(const Config& config, const RunOptions& options, graph::Direction direction) {
@@ -365,6 +389,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   runner::Settings settings = commands::runner_settings(config);
   settings.reason = options.reason;
   runner::Runner runner(*connection, scripts, settings, options.observer);
+  runner.watch_blockers(url);
 
   // Lock-free first: when nothing is to be done, exit at once, so replicas that start after
   // the migration ran never queue behind the lock.
@@ -380,15 +405,23 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   }
 
   const runner::CancelScope cancellable;
-  const auto lock = runner::RunLock::acquire(url, lock_settings(config, url), options.observer);
-  // Under the lock, read again: usually another runner has done the work meanwhile.
-  current = runner.current_heads();
-  plan = make_plan(map, current, options, direction);
-  if (!plan.steps.empty()) {
-    result = direction == graph::Direction::stamp ? runner.stamp(plan) : runner.run(plan);
-  } else {
-    result.heads_before = current;
-    result.heads_after = current;
+  const auto lock =
+      runner::RunLock::acquire(url, lock_settings(config, url), options.observer, connection.get());
+  try {
+    // Under the lock, read again: usually another runner has done the work meanwhile.
+    current = runner.current_heads();
+    plan = make_plan(map, current, options, direction);
+    if (!plan.steps.empty()) {
+      result = direction == graph::Direction::stamp ? runner.stamp(plan) : runner.run(plan);
+    } else {
+      result.heads_before = current;
+      result.heads_after = current;
+    }
+  } catch (const Error& error) {
+    if (lock->lost()) {
+      throw lease_lost(error, *lock);
+    }
+    throw;
   }
   lock->release();
   result.database = config.redacted_url;

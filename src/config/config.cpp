@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
@@ -337,6 +338,7 @@ const std::vector<KeySpec>& known_keys() {
       {"retort.postgres", "lock_timeout", duration(&PostgresSettings::lock_timeout)},
       {"retort.postgres", "lock_retries", count(&PostgresSettings::lock_retries)},
       {"retort.postgres", "statement_timeout", duration(&PostgresSettings::statement_timeout)},
+      {"retort.postgres", "lease_ttl", duration(&PostgresSettings::lease_ttl)},
   };
   return keys;
 }
@@ -628,6 +630,19 @@ Config load_config(const ConfigSources& sources) {
     loaded.config.project_dir = cwd;
   }
 
+  for (const ConfigSources::Override& given : sources.overrides) {
+    const std::size_t dot = given.key.rfind('.');
+    const auto& keys = known_keys();
+    const auto spec = std::find_if(keys.begin(), keys.end(), [&](const KeySpec& candidate) {
+      return dot != std::string::npos && candidate.table == given.key.substr(0, dot) &&
+             candidate.name == given.key.substr(dot + 1);
+    });
+    // Overrides come from the CLI's own table of flags: an unknown key is a bug there.
+    assert(spec != keys.end() && "override of a key retort.toml does not have");
+    const toml::value<std::string> node(given.value);
+    spec->read(Input(node, given.flag, {}, read_env), loaded);
+  }
+
   apply_url(choose_url(sources, read_env, cwd, loaded, display_file), loaded.config);
 
   const fs::path script_location(
@@ -682,7 +697,8 @@ std::string default_config_text(const std::string& script_location, const std::s
               "false: the whole run in one transaction");
   out += "\n";
   out += line("[retort.postgres]", "all optional, safe defaults");
-  out += line("# lock = " + toml_string(lock_name(pg.lock)), "advisory | lease | none");
+  out += line("# lock = " + toml_string(lock_name(pg.lock)),
+              "advisory | lease (behind PgBouncer) | none");
   out += line("# lock_wait = " + toml_string(base::format_duration(pg.lock_wait)),
               "how long a second runner waits for the first");
   out += line("# lock_timeout = " + toml_string(base::format_duration(pg.lock_timeout)),
@@ -690,6 +706,8 @@ std::string default_config_text(const std::string& script_location, const std::s
   out += line("# lock_retries = " + std::to_string(pg.lock_retries), "with backoff");
   out += line("# statement_timeout = " + toml_string(base::format_duration(pg.statement_timeout)),
               "0 = none");
+  out += line("# lease_ttl = " + toml_string(base::format_duration(pg.lease_ttl)),
+              "lease: a runner that stops renewing loses it after this");
   return out;
 }
 

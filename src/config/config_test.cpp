@@ -100,6 +100,7 @@ TEST_F(ConfigTest, AppliesTheDefaultsOfEveryOptionalKey) {
   EXPECT_EQ(config.postgres.lock_timeout, std::chrono::seconds(2));
   EXPECT_EQ(config.postgres.lock_retries, 10);
   EXPECT_EQ(config.postgres.statement_timeout, Millis{0});
+  EXPECT_EQ(config.postgres.lease_ttl, std::chrono::seconds(30));
 }
 
 TEST_F(ConfigTest, ReadsEveryKey) {
@@ -116,6 +117,7 @@ lock_wait = "90s"
 lock_timeout = "500ms"
 lock_retries = 0
 statement_timeout = "4h"
+lease_ttl = "45s"
 )");
   const Config config = load_config(sources());
   EXPECT_EQ(config.script_location, fs::path("/srv/app/migrations"));
@@ -128,6 +130,31 @@ statement_timeout = "4h"
   EXPECT_EQ(config.postgres.lock_timeout, std::chrono::milliseconds(500));
   EXPECT_EQ(config.postgres.lock_retries, 0);
   EXPECT_EQ(config.postgres.statement_timeout, std::chrono::hours(4));
+  EXPECT_EQ(config.postgres.lease_ttl, std::chrono::seconds(45));
+}
+
+TEST_F(ConfigTest, SettingsGivenForOneRunOverrideTheFile) {
+  write("retort.toml",
+        "[retort]\nurl = \"sqlite:///app.db\"\n[retort.postgres]\nlock_timeout = \"5s\"\n"
+        "lock_retries = 3\n");
+  ConfigSources from = sources();
+  from.overrides = {{"retort.postgres.lock_timeout", "250ms", "--lock-timeout"},
+                    {"retort.postgres.statement_timeout", "10m", "--statement-timeout"}};
+  const Config config = load_config(from);
+  EXPECT_EQ(config.postgres.lock_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(config.postgres.statement_timeout, std::chrono::minutes(10));
+  EXPECT_EQ(config.postgres.lock_retries, 3) << "what is not overridden comes from the file";
+}
+
+TEST_F(ConfigTest, ABadOverrideIsAnInputErrorNamingTheFlag) {
+  write("retort.toml", "[retort]\nurl = \"sqlite:///app.db\"\n");
+  ConfigSources from = sources();
+  from.overrides = {{"retort.postgres.lock_retries", "many", "--lock-retries"}};
+  const Error error = load_error(from);
+  EXPECT_EQ(error.code(), ExitCode::input);
+  EXPECT_EQ(std::string(error.what()),
+            "--lock-retries must be a whole number (0 or more), not \"many\"");
+  EXPECT_FALSE(error.where.has_value()) << "a flag has no file and line";
 }
 
 TEST_F(ConfigTest, ReadsDottedKeysLikeTables) {

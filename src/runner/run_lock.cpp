@@ -1,14 +1,19 @@
-// The single-runner lock: try, back off with jitter, report the holder, give up at lock_wait.
+// The single-runner lock: try, back off with jitter, report the holder, give up at lock_wait;
+// renew a lease while the run lasts.
 #include "runner/run_lock.hpp"
 
 #include "runner/cancel.hpp"
+#include "runner/lease.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <fcntl.h>
 #include <random>
+#include <span>
 #include <sys/file.h>
 #include <thread>
 #include <unistd.h>
@@ -70,67 +75,130 @@ Holder advisory_holder(driver::Connection& connection, const LockSettings& setti
 }  // namespace
 
 std::unique_ptr<RunLock> RunLock::acquire(const base::DatabaseUrl& url,
-                                          const LockSettings& settings, RunObserver* observer) {
+                                          const LockSettings& settings, RunObserver* observer,
+                                          driver::Connection* session) {
   std::unique_ptr<RunLock> lock(new RunLock());
-  if (settings.kind == LockKind::none) {
-    return lock;
+  switch (settings.kind) {
+    case LockKind::none:
+      break;
+    case LockKind::file:
+      lock->acquire_file(url, settings, observer);
+      break;
+    case LockKind::advisory:
+      lock->acquire_advisory(url, settings, observer, session);
+      break;
+    case LockKind::lease:
+      lock->acquire_lease(url, settings, observer);
+      break;
+  }
+  return lock;
+}
+
+void RunLock::acquire_file(const base::DatabaseUrl& url, const LockSettings& settings,
+                           RunObserver* observer) {
+  if (url.sqlite_path.empty() || url.sqlite_path == ":memory:") {
+    return;
   }
   const Clock::time_point deadline = Clock::now() + settings.wait;
   base::Millis backoff{50};
-  std::string last_reported;
-
-  if (settings.kind == LockKind::file) {
-    if (url.sqlite_path.empty() || url.sqlite_path == ":memory:") {
-      return lock;
-    }
-    const std::string path = url.sqlite_path + ".retort-lock";
-    lock->m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock->m_fd < 0) {
-      throw Error(ExitCode::failed, fmt::format("cannot open the run lock file {}", path))
-          .next("check that the database's directory is writable");
-    }
-    for (;;) {
-      if (::flock(lock->m_fd, LOCK_EX | LOCK_NB) == 0) {
-        lock->m_held = true;
-        return lock;
-      }
-      if (Clock::now() >= deadline) {
-        throw Error(ExitCode::lock_busy,
-                    fmt::format("another retort is migrating {} (it holds {}) and did not "
-                                "finish within lock_wait ({})",
-                                url.redacted(), path, base::format_duration(settings.wait)))
-            .state("nothing was run by this process")
-            .next("wait for the other run to finish, then run this command again");
-      }
-      if (observer != nullptr && last_reported.empty()) {
-        last_reported = path;
-        observer->note(fmt::format("waiting for the run lock: another retort holds {}", path));
-      }
-      std::this_thread::sleep_for(backoff);
-      backoff = next_backoff(backoff);
-      throw_if_cancelled();
-    }
+  bool reported = false;
+  const std::string path = url.sqlite_path + ".retort-lock";
+  m_key = path;
+  m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (m_fd < 0) {
+    throw Error(ExitCode::failed, fmt::format("cannot open the run lock file {}", path))
+        .next("check that the database's directory is writable");
   }
-
-  lock->m_connection = driver::connect(url, {std::chrono::seconds(10), "retort run lock"});
-  driver::Connection& connection = *lock->m_connection;
-  const std::array<driver::Value, 2> params{settings.version_table_schema, settings.version_table};
-  const driver::Rows key = connection.query(fmt::format("SELECT {}", key_sql()), params);
-  lock->m_key = key.empty() ? settings.version_table : key.rows[0][0].value_or("");
   for (;;) {
+    if (::flock(m_fd, LOCK_EX | LOCK_NB) == 0) {
+      m_held = true;
+      return;
+    }
+    if (Clock::now() >= deadline) {
+      throw Error(ExitCode::lock_busy,
+                  fmt::format("another retort is migrating {} (it holds {}) and did not "
+                              "finish within lock_wait ({})",
+                              url.redacted(), path, base::format_duration(settings.wait)))
+          .state("nothing was run by this process")
+          .next("wait for the other run to finish, then run this command again");
+    }
+    if (observer != nullptr && !reported) {
+      reported = true;
+      observer->note(fmt::format("waiting for the run lock: another retort holds {}", path));
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = next_backoff(backoff);
+    throw_if_cancelled();
+  }
+}
+
+namespace {
+
+std::int64_t backend_pid(driver::Connection& connection) {
+  const driver::Rows rows = connection.query("SELECT pg_backend_pid()::text");
+  return rows.empty() ? 0 : std::strtoll(rows.rows[0][0].value_or("0").c_str(), nullptr, 10);
+}
+
+Error pooled_session_error(std::int64_t pid) {
+  Error error(ExitCode::input,
+              "the advisory run lock cannot work on this connection: it goes through a "
+              "transaction-mode pooler (such as PgBouncer with pool_mode = transaction)");
+  error
+      .explain(fmt::format(
+          "backend pid {} served two of retort's connections: the pooler hands each "
+          "transaction to any server session, so a session lock would not stay with this run, "
+          "and another runner could take it too",
+          pid))
+      .state("nothing was run");
+  error.next(
+      "set lock = \"lease\" under [retort.postgres] in retort.toml (a lease row works "
+      "through any pooler), or connect to PostgreSQL directly or through a session-mode pool");
+  return error;
+}
+
+}  // namespace
+
+void RunLock::acquire_advisory(const base::DatabaseUrl& url, const LockSettings& settings,
+                               RunObserver* observer, driver::Connection* session) {
+  const Clock::time_point deadline = Clock::now() + settings.wait;
+  base::Millis backoff{50};
+  std::string last_reported;
+  m_connection = driver::connect(url, {std::chrono::seconds(10), "retort run lock"});
+  driver::Connection& connection = *m_connection;
+  // Two connections that reach one server session, or a session that moves between
+  // statements, mean a transaction pooler: direct connections and session pools give every
+  // client a server session of its own for as long as it is connected.
+  const std::int64_t lock_pid = backend_pid(connection);
+  if (session != nullptr && backend_pid(*session) == lock_pid) {
+    throw pooled_session_error(lock_pid);
+  }
+  const std::array<driver::Value, 3> params{settings.version_table_schema, settings.version_table,
+                                            std::to_string(lock_pid)};
+  const driver::Rows key =
+      connection.query(fmt::format("SELECT {}", key_sql()), std::span(params).first(2));
+  m_key = key.empty() ? settings.version_table : key.rows[0][0].value_or("");
+  for (;;) {
+    // The lock is tried only on the session seen above, so that a pooler that moved this
+    // connection leaves no lock behind on a server session that retort cannot reach again.
     const driver::Rows got = connection.query(
-        fmt::format("SELECT pg_try_advisory_lock({}, hashtext({}))::text", k_lock_class, key_sql()),
+        fmt::format("SELECT CASE WHEN pg_backend_pid() = CAST($3 AS INTEGER) THEN "
+                    "pg_try_advisory_lock({}, hashtext({}))::text ELSE 'moved' END",
+                    k_lock_class, key_sql()),
         params);
-    if (!got.empty() && got.rows[0][0] == std::optional<std::string>("true")) {
-      lock->m_held = true;
-      return lock;
+    const driver::Value answer = got.empty() ? driver::Value{} : got.rows[0][0];
+    if (answer == std::optional<std::string>("true")) {
+      m_held = true;
+      return;
+    }
+    if (answer == std::optional<std::string>("moved")) {
+      throw pooled_session_error(lock_pid);
     }
     const Holder holder = advisory_holder(connection, settings);
     if (Clock::now() >= deadline) {
       Error error(ExitCode::lock_busy,
                   fmt::format("another runner holds the migration lock on {} and did not "
                               "release it within lock_wait ({})",
-                              lock->m_key, base::format_duration(settings.wait)));
+                              m_key, base::format_duration(settings.wait)));
       error
           .explain("holder: " +
                    (holder.line.empty() ? std::string("(gone just now)") : holder.line))
@@ -152,7 +220,114 @@ std::unique_ptr<RunLock> RunLock::acquire(const base::DatabaseUrl& url,
   }
 }
 
+void RunLock::acquire_lease(const base::DatabaseUrl& url, const LockSettings& settings,
+                            RunObserver* observer) {
+  const Clock::time_point deadline = Clock::now() + settings.wait;
+  base::Millis backoff{50};
+  std::string last_reported;
+  m_connection = driver::connect(url, {std::chrono::seconds(10), "retort run lease"});
+  m_lease = std::make_unique<Lease>(*m_connection, settings.version_table_schema,
+                                    settings.version_table, settings.lease_ttl);
+  m_key = m_lease->key();
+  m_lease->create_if_missing();
+  for (;;) {
+    const LeaseAttempt attempt = m_lease->try_take();
+    if (attempt.taken) {
+      m_held = true;
+      if (observer != nullptr && attempt.previous) {
+        observer->note(fmt::format("took over the expired migration lease on {} (was: {})", m_key,
+                                   attempt.previous->describe()));
+      }
+      m_renewer =
+          std::thread([this, url, ttl = settings.lease_ttl] { renew_until_stopped(url, ttl); });
+      return;
+    }
+    if (Clock::now() >= deadline) {
+      Error error(ExitCode::lock_busy,
+                  fmt::format("another runner holds the migration lease on {} and did not "
+                              "release it within lock_wait ({})",
+                              m_key, base::format_duration(settings.wait)));
+      error.explain("holder: " + (attempt.previous ? attempt.previous->describe()
+                                                   : std::string("(gone just now)")));
+      error.state("nothing was run by this process");
+      error.next(attempt.previous
+                     ? fmt::format("wait for it to finish; a runner that is gone loses the lease "
+                                   "when it expires (lease_ttl {}), and the next run takes it "
+                                   "over; to free it now: {}",
+                                   base::format_duration(settings.lease_ttl),
+                                   m_lease->delete_sql(attempt.previous->owner))
+                     : std::string("run this command again"));
+      throw error;
+    }
+    if (observer != nullptr && attempt.previous && attempt.previous->owner != last_reported) {
+      last_reported = attempt.previous->owner;
+      observer->note("waiting for the migration lease, held by " + attempt.previous->describe());
+    }
+    // Not past the holder's expiry by more than a moment: a runner that was killed blocks the
+    // next one for no longer than its lease.
+    std::this_thread::sleep_for(
+        attempt.previous && attempt.previous->expires_in_ms >= 0
+            ? std::min(backoff, base::Millis{attempt.previous->expires_in_ms + 20})
+            : backoff);
+    backoff = next_backoff(backoff);
+    throw_if_cancelled();
+  }
+}
+
+// The renewing thread: renews every third of the ttl, so two renewals may fail before the
+// lease runs out. A failed renewal (a broken connection, the pooler restarting) is retried
+// on a new connection; once the last successful renewal is a whole ttl old, another runner
+// may hold the lease, and the run is cancelled.
+void RunLock::renew_until_stopped(const base::DatabaseUrl& url, base::Millis ttl) {
+  const base::Millis interval{std::max<std::int64_t>(ttl.count() / 3, 50)};
+  Clock::time_point valid_until = Clock::now() + ttl;
+  std::unique_lock<std::mutex> guard(m_mutex);
+  while (!m_stop) {
+    m_wake.wait_for(guard, interval, [this] { return m_stop; });
+    if (m_stop) {
+      return;
+    }
+    guard.unlock();
+    bool renewed = false;
+    bool gone = false;
+    try {
+      renewed = m_lease->renew();
+      gone = !renewed;
+    } catch (const driver::DatabaseError&) {
+      // Counted against valid_until below; the next try goes through a new connection.
+      try {
+        m_connection = driver::connect(url, {std::chrono::seconds(5), "retort run lease"});
+        m_lease->use(*m_connection);
+      } catch (const driver::DatabaseError&) {
+        // Still unreachable: try again at the next interval.
+      }
+    }
+    if (renewed) {
+      valid_until = Clock::now() + ttl;
+    }
+    if (gone || Clock::now() >= valid_until) {
+      m_lost = true;
+      (void)request_cancel();
+      return;
+    }
+    guard.lock();
+  }
+}
+
+void RunLock::stop_renewing() {
+  if (!m_renewer.joinable()) {
+    return;
+  }
+  {
+    const std::lock_guard<std::mutex> guard(m_mutex);
+    m_stop = true;
+  }
+  m_wake.notify_all();
+  m_renewer.join();
+}
+
 void RunLock::release() {
+  stop_renewing();
   if (!m_held) {
     return;
   }
@@ -161,6 +336,20 @@ void RunLock::release() {
     ::flock(m_fd, LOCK_UN);
     ::close(m_fd);
     m_fd = -1;
+    return;
+  }
+  if (m_lease) {
+    const bool released = !m_lost && m_lease->release();
+    if (!released) {
+      throw Error(ExitCode::failed,
+                  fmt::format("the migration lease on {} was not held at release: it was not "
+                              "renewed within lease_ttl and may have been taken over",
+                              m_key))
+          .state(
+              "the migrations reported above did run; another runner may have run at the "
+              "same time")
+          .next("retort current -v");
+    }
     return;
   }
   if (m_connection) {

@@ -15,6 +15,7 @@
 #include "runner/runner.hpp"
 
 #include "base/text.hpp"
+#include "runner/blockers.hpp"
 #include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
 #include "runner/version_table.hpp"
@@ -69,6 +70,14 @@ bool is_lock_timeout(const driver::DatabaseError& error) {
 }
 
 std::string duration_sql(base::Millis value) { return fmt::format("'{}ms'", value.count()); }
+
+// BEGIN with the migration's timeouts, as one script (PostgreSQL).
+std::string begin_sql(const script::Migration& migration, const Settings& settings) {
+  return fmt::format(
+      "BEGIN; SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
+      duration_sql(migration.lock_timeout.value_or(settings.lock_timeout)),
+      duration_sql(migration.statement_timeout.value_or(settings.statement_timeout)));
+}
 
 }  // namespace
 
@@ -207,6 +216,31 @@ Error statement_error(const driver::DatabaseError& error, const script::Migratio
   return out;
 }
 
+// A lock timeout that retries did not get past: how long was waited, and behind whom.
+void explain_lock_timeout(Error& error, const script::Migration& migration,
+                          const Settings& settings, bool retried,
+                          const std::vector<Blocker>& blockers) {
+  std::string text = fmt::format(
+      "the statement could not get its lock within lock_timeout ({}){}; it gave up waiting "
+      "each time, so the application's queries did not queue behind it",
+      base::format_duration(migration.lock_timeout.value_or(settings.lock_timeout)),
+      retried ? fmt::format(", nor in {} retries (lock_retries)", settings.lock_retries)
+              : std::string(" (no retry: the whole run is one transaction)"));
+  for (const Blocker& blocker : blockers) {
+    text += "\nwaiting behind " + blocker.line;
+  }
+  error.explain(std::move(text));
+}
+
+std::string lock_timeout_next(const std::vector<Blocker>& blockers) {
+  std::string out = "run the same command again once the blocking transaction has ended";
+  if (!blockers.empty()) {
+    out += fmt::format(" (end it with SELECT pg_terminate_backend({}); if it is stuck)",
+                       blockers.front().pid);
+  }
+  return out + ", or allow more with --lock-timeout / --lock-retries";
+}
+
 // PostgreSQL: a step's one version-table change and its ledger row's `ok` in one statement,
 // one round trip instead of two, with the same check as VersionTable::apply: the change must
 // touch exactly one row. Data-modifying CTEs run once whether or not the query reads them;
@@ -257,20 +291,18 @@ void Runner::run_transactional(const Prepared& prepared, StepResult& result, boo
     // BEGIN and the SET LOCAL lines in one round trip: a thousand small migrations spend
     // most of their time in round trips. The driver reads the transaction state from the
     // server, so it knows the transaction is open.
-    m_connection.execute(fmt::format(
-        "BEGIN; SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
-        duration_sql(migration.lock_timeout.value_or(m_settings.lock_timeout)),
-        duration_sql(migration.statement_timeout.value_or(m_settings.statement_timeout))));
+    m_connection.execute(begin_sql(migration, m_settings));
   } else {
     if (own_transaction) {
       m_connection.begin();
     }
     set_local_timeouts(migration);
   }
+  const base::Millis lock_timeout = migration.lock_timeout.value_or(m_settings.lock_timeout);
   int done = 0;
   for (const script::Statement& statement : prepared.statements) {
     try {
-      m_connection.execute(statement.sql);
+      execute_statement(statement, lock_timeout);
     } catch (const driver::DatabaseError& error) {
       if (error.kind() == driver::DatabaseError::Kind::statement) {
         result.statements_done = done;
@@ -298,6 +330,108 @@ void Runner::set_session_timeouts(const script::Migration& migration) {
   }
 }
 
+Runner::~Runner() = default;
+
+void Runner::watch_blockers(const base::DatabaseUrl& url) {
+  if (m_connection.dialect() == driver::Dialect::postgres &&
+      m_settings.session == SessionSettings::kept) {
+    m_watch_url = url;
+  }
+}
+
+void Runner::execute_statement(const script::Statement& statement, base::Millis lock_timeout) {
+  if (!m_watch || lock_timeout.count() <= 0) {
+    m_connection.execute(statement.sql);
+    return;
+  }
+  // Looked at a little before the timeout fires, while the statement still waits.
+  m_watch->arm(lock_timeout * 8 / 10);
+  try {
+    m_connection.execute(statement.sql);
+  } catch (...) {
+    m_blockers = m_watch->disarm();
+    throw;
+  }
+  (void)m_watch->disarm();
+}
+
+std::string Runner::blockers_text() const {
+  std::string out;
+  for (const Blocker& blocker : m_blockers) {
+    out += (out.empty() ? "; waiting behind " : "; and behind ") + blocker.line;
+  }
+  return out;
+}
+
+// A `transaction false` step: each statement alone, the ledger's statements_done advanced
+// after each, a lock timeout retrying only the statement that timed out.
+void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& ledger,
+                       std::int64_t ledger_id) {
+  const script::Migration& migration = *prepared.migration;
+  const graph::Step& step = *prepared.step;
+  const bool postgres = m_connection.dialect() == driver::Dialect::postgres;
+  const bool pooled = postgres && m_settings.session == SessionSettings::not_kept;
+  const base::Millis lock_timeout = migration.lock_timeout.value_or(m_settings.lock_timeout);
+  if (!pooled) {
+    set_session_timeouts(migration);
+  }
+  int done = 0;
+  for (const script::Statement& statement : prepared.statements) {
+    // Behind a transaction pooler a session SET would stay on a server session that the
+    // pooler hands to other clients next. A statement that may run in a transaction block
+    // gets one of its own, with SET LOCAL; one that may not runs without retort's timeouts.
+    const bool own_transaction = pooled && !statement.needs_no_transaction;
+    if (pooled && statement.needs_no_transaction && m_observer != nullptr) {
+      m_observer->note(fmt::format(
+          "{}: {}:{} runs without lock_timeout and statement_timeout: it cannot run in a "
+          "transaction block, and with lock = \"lease\" a session setting could reach the "
+          "pooler's other clients",
+          step.revision, migration.display_path, statement.line));
+    }
+    int statement_attempt = 0;
+    for (;;) {
+      try {
+        if (own_transaction) {
+          m_connection.execute(begin_sql(migration, m_settings));
+        }
+        execute_statement(statement, pooled && !own_transaction ? base::Millis{0} : lock_timeout);
+        if (own_transaction) {
+          m_connection.commit();
+        }
+        break;
+      } catch (const driver::DatabaseError& error) {
+        if (m_connection.in_transaction()) {
+          m_connection.rollback();
+        }
+        if (is_lock_timeout(error) && statement_attempt < m_settings.lock_retries) {
+          ++statement_attempt;
+          const base::Millis wait = backoff(statement_attempt);
+          if (m_observer != nullptr) {
+            m_observer->note(fmt::format("{}: lock_timeout ({}) at {}:{}; retry {} of {} in {}{}",
+                                         step.revision, base::format_duration(lock_timeout),
+                                         migration.display_path, statement.line, statement_attempt,
+                                         m_settings.lock_retries, base::format_elapsed(wait),
+                                         blockers_text()));
+          }
+          std::this_thread::sleep_for(wait);
+          continue;
+        }
+        result.statements_done = done;
+        if (error.kind() == driver::DatabaseError::Kind::statement) {
+          throw statement_error(error, migration, statement);
+        }
+        throw;
+      }
+    }
+    ++done;
+    result.statements_done = done;
+    ledger.progress(ledger_id, done);
+    if (m_observer != nullptr) {
+      m_observer->statement_done(prepared.event, done, result.statements_total);
+    }
+  }
+}
+
 RunResult Runner::run(const graph::Plan& plan) {
   const driver::Dialect dialect = m_connection.dialect();
   const script::Dialect sdialect = script_dialect(dialect);
@@ -322,6 +456,11 @@ RunResult Runner::run(const graph::Plan& plan) {
   }
 
   auto [versions, ledger] = open_tables(m_connection, m_settings);
+  if (m_watch_url && !m_watch) {
+    const driver::Rows pid = m_connection.query("SELECT pg_backend_pid()::text");
+    m_watch = std::make_unique<BlockerWatch>(
+        *m_watch_url, pid.empty() ? 0 : std::stoll(pid.rows[0][0].value_or("0")));
+  }
 
   RunResult out;
   out.heads_before = plan.heads_before;
@@ -412,41 +551,7 @@ RunResult Runner::run(const graph::Plan& plan) {
             m_connection.commit();
             outer_open = false;
           }
-          set_session_timeouts(migration);
-          int done = 0;
-          for (const script::Statement& statement : item.statements) {
-            int statement_attempt = 0;
-            for (;;) {
-              try {
-                m_connection.execute(statement.sql);
-                break;
-              } catch (const driver::DatabaseError& error) {
-                if (is_lock_timeout(error) && statement_attempt < m_settings.lock_retries) {
-                  ++statement_attempt;
-                  const base::Millis wait = backoff(statement_attempt);
-                  if (m_observer != nullptr) {
-                    m_observer->note(fmt::format(
-                        "{}: lock_timeout at {}:{}; retry {} of {} in {}", step.revision,
-                        migration.display_path, statement.line, statement_attempt,
-                        m_settings.lock_retries, base::format_elapsed(wait)));
-                  }
-                  std::this_thread::sleep_for(wait);
-                  continue;
-                }
-                result.statements_done = done;
-                if (error.kind() == driver::DatabaseError::Kind::statement) {
-                  throw statement_error(error, migration, statement);
-                }
-                throw;
-              }
-            }
-            ++done;
-            result.statements_done = done;
-            ledger.progress(ledger_id, done);
-            if (m_observer != nullptr) {
-              m_observer->statement_done(item.event, done, result.statements_total);
-            }
-          }
+          run_alone(item, result, ledger, ledger_id);
           m_connection.begin();
         }
         if (dialect == driver::Dialect::postgres && step.version_ops.size() == 1) {
@@ -479,12 +584,17 @@ RunResult Runner::run(const graph::Plan& plan) {
           ++attempt;
           const base::Millis wait = backoff(attempt);
           if (m_observer != nullptr) {
-            m_observer->note(fmt::format("{}: lock_timeout; rolled back, retry {} of {} in {}",
-                                         step.revision, attempt, m_settings.lock_retries,
-                                         base::format_elapsed(wait)));
+            m_observer->note(fmt::format(
+                "{}: lock_timeout ({}); rolled back, retry {} of {} in {}{}", step.revision,
+                base::format_duration(migration.lock_timeout.value_or(m_settings.lock_timeout)),
+                attempt, m_settings.lock_retries, base::format_elapsed(wait), blockers_text()));
           }
           std::this_thread::sleep_for(wait);
           continue;
+        }
+        if (lock_timeout) {
+          explain_lock_timeout(error, migration, m_settings,
+                               !(one_transaction && migration.transactional), m_blockers);
         }
         const std::int64_t duration = elapsed_ms(step_start);
         // In one-transaction mode the running row was rolled back with everything else.
@@ -515,6 +625,9 @@ RunResult Runner::run(const graph::Plan& plan) {
               "inspect what statement {} left behind, then `retort upgrade --resume` once "
               "available, or finish by hand and `retort stamp {}`",
               result.statements_done + 1, step.revision));
+        }
+        if (lock_timeout) {
+          error.next(lock_timeout_next(m_blockers));
         }
         if (m_observer != nullptr) {
           m_observer->step_finished(item.event, duration, false);

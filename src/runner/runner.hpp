@@ -3,17 +3,28 @@
 #pragma once
 
 #include "base/duration.hpp"
+#include "base/url.hpp"
 #include "driver/driver.hpp"
 #include "graph/revision_map.hpp"
 #include "retort/events.hpp"
 #include "retort/results.hpp"
 #include "script/script_directory.hpp"
 
+#include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 namespace retort::runner {
+
+class BlockerWatch;
+class Ledger;
+struct Blocker;
+
+// Whether the connection keeps session state (SET) from one transaction to the next. A
+// transaction-mode pooler does not: each transaction may run on another server session.
+enum class SessionSettings { kept, not_kept };
 
 // What the runner needs of the configuration.
 struct Settings {
@@ -24,6 +35,10 @@ struct Settings {
   int lock_retries = 10;                  // on SQLSTATE 55P03, with backoff
   base::Millis statement_timeout{0};      // 0 = none
   std::string reason;                     // kept in the ledger
+  // not_kept: a statement of a `transaction false` migration runs in a transaction of its own
+  // with SET LOCAL timeouts when it can; one that cannot (CREATE INDEX CONCURRENTLY) runs
+  // without retort's timeouts, since a session SET would leak to the pooler's next client.
+  SessionSettings session = SessionSettings::kept;
 };
 
 [[nodiscard]] script::Dialect script_dialect(driver::Dialect dialect);
@@ -39,6 +54,16 @@ class Runner {
   // observer may be null. The connection must not be inside a transaction.
   Runner(driver::Connection& connection, const script::ScriptDirectory& scripts, Settings settings,
          RunObserver* observer);
+
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // PostgreSQL: name the sessions a statement waits behind when it times out on a lock, read
+  // through a second connection to url that is opened only once a statement has waited most
+  // of its lock_timeout (runner/blockers.hpp). Not behind a transaction pooler, where the
+  // run's server session changes from one transaction to the next.
+  void watch_blockers(const base::DatabaseUrl& url);
 
   // The version table's rows (empty when the table does not exist yet).
   [[nodiscard]] std::vector<std::string> current_heads();
@@ -56,13 +81,22 @@ class Runner {
  private:
   struct Prepared;
   void run_transactional(const Prepared& prepared, StepResult& result, bool own_transaction);
+  void run_alone(const Prepared& prepared, StepResult& result, Ledger& ledger,
+                 std::int64_t ledger_id);
   void set_session_timeouts(const script::Migration& migration);
   void set_local_timeouts(const script::Migration& migration);
+  // Runs one migration statement, watched for blockers when a watch is on.
+  void execute_statement(const script::Statement& statement, base::Millis lock_timeout);
+  // "; waiting behind pid 42 (psql, ...): UPDATE ..." for the last statement that failed.
+  [[nodiscard]] std::string blockers_text() const;
 
   driver::Connection& m_connection;
   const script::ScriptDirectory& m_scripts;
   Settings m_settings;
   RunObserver* m_observer;
+  std::optional<base::DatabaseUrl> m_watch_url;
+  std::unique_ptr<BlockerWatch> m_watch;
+  std::vector<Blocker> m_blockers;  // seen for the last statement that failed
 };
 
 // Writes the plan as the SQL script a DBA can review and run with psql (or sqlite3): the

@@ -35,6 +35,9 @@ struct Statement {
   int line = 0;             // 1-based line of sql's first byte in the file
   std::string fingerprint;  // SHA-256 hex of the normalised statement (sql::fingerprint):
                             // comments and layout ignored, constants and names not
+  // The database refuses it inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM):
+  // only in a `transaction false` migration, where it runs alone in autocommit.
+  bool needs_no_transaction = false;
 };
 
 struct Section {

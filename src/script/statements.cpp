@@ -98,6 +98,7 @@ base::Result<std::vector<Statement>, Problem> statements(const Migration& migrat
     statement.offset = section.offset + span.offset;
     statement.line = section.marker_line + base::line_of_offset(section.text, span.offset);
     statement.fingerprint = sql::fingerprint(text, sql_dialect);
+    statement.needs_no_transaction = traits.needs_no_transaction;
     out.push_back(std::move(statement));
   }
   return out;

@@ -1,5 +1,7 @@
 // Tests of the harness itself: the PostgreSQL server answers, databases are separate and
-// empty, the password role authenticates; processes report exit codes, output and signals.
+// empty, the password role authenticates; PgBouncer pools as its mode says; processes report
+// exit codes, output and signals.
+#include "harness/pgbouncer.hpp"
 #include "harness/postgres_server.hpp"
 #include "harness/process.hpp"
 
@@ -303,6 +305,138 @@ TEST(TempDirTest, WritesFilesAndRemovesItself) {
     EXPECT_EQ(text.str(), "-- retort:revision abc\n");
   }
   EXPECT_FALSE(std::filesystem::exists(path)) << path;
+}
+
+// The database name at the end of a URL from create_database().
+std::string database_of(const std::string& url) { return url.substr(url.rfind('/') + 1); }
+
+// Who holds the session advisory lock pg_advisory_lock(1) in the current database: the
+// backend pids, comma-separated; empty when nobody does.
+constexpr const char* k_lock_one_holders =
+    "SELECT string_agg(pid::text, ',') FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND classid = 0 AND objid = 1 AND objsubid = 1 "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
+TEST(PgBouncerTest, PlainQueriesRunThroughBothPoolModes) {
+  PostgresServer& server = PostgresServer::instance();
+  const std::string database = database_of(server.create_database(current_test_name()));
+  for (const PoolMode mode : {PoolMode::session, PoolMode::transaction}) {
+    SCOPED_TRACE(mode == PoolMode::session ? "pool_mode session" : "pool_mode transaction");
+    PgBouncer bouncer(mode);
+    EXPECT_EQ(bouncer.mode(), mode);
+    EXPECT_NE(bouncer.port(), server.port());
+    EXPECT_EQ(bouncer.url(database), "postgresql://" + server.user() + "@127.0.0.1:" +
+                                         std::to_string(bouncer.port()) + "/" + database);
+
+    // The startup parameters retort's driver sends besides user and database.
+    const std::string url =
+        bouncer.url(database) + "?application_name=retort_harness&client_encoding=UTF8";
+    PgConn conn(PQconnectdb(url.c_str()));
+    ASSERT_EQ(PQstatus(conn.get()), CONNECTION_OK) << PQerrorMessage(conn.get());
+    EXPECT_EQ(std::string(PQport(conn.get())), std::to_string(bouncer.port()));
+    EXPECT_EQ(query_value(conn.get(), "SELECT 1"), "1");
+    EXPECT_EQ(query_value(conn.get(), "SELECT current_database()"), database);
+    EXPECT_EQ(query_value(conn.get(), "SELECT current_user"), server.user());
+    // The backend at the other end is the test server's.
+    EXPECT_EQ(query_value(conn.get(), "SELECT inet_server_port()"), std::to_string(server.port()));
+    EXPECT_EQ(query_value(conn.get(), "SHOW application_name"), "retort_harness");
+    EXPECT_EQ(query_value(conn.get(), "SHOW client_encoding"), "UTF8");
+    EXPECT_EQ(query_value(conn.get(),
+                          "BEGIN; CREATE TEMP TABLE t (a int); INSERT INTO t "
+                          "VALUES (1), (2); SELECT count(*) FROM t"),
+              "2");
+    PQclear(PQexec(conn.get(), "ROLLBACK"));
+
+    // The admin console answers the harness's user, and names the mode.
+    PgConn admin(PQconnectdb(bouncer.url("pgbouncer").c_str()));
+    ASSERT_EQ(PQstatus(admin.get()), CONNECTION_OK) << PQerrorMessage(admin.get());
+    PGresult* pools = PQexec(admin.get(), "SHOW POOLS");
+    ASSERT_EQ(PQresultStatus(pools), PGRES_TUPLES_OK) << PQresultErrorMessage(pools);
+    std::string pool_mode;
+    for (int row = 0; row < PQntuples(pools); ++row) {
+      if (PQgetvalue(pools, row, PQfnumber(pools, "database")) == database) {
+        pool_mode = PQgetvalue(pools, row, PQfnumber(pools, "pool_mode"));
+      }
+    }
+    PQclear(pools);
+    EXPECT_EQ(pool_mode, mode == PoolMode::session ? "session" : "transaction");
+  }
+}
+
+// What the run lock must not rely on behind a transaction-mode pooler: a server connection
+// serves whichever client runs the next transaction (LIFO: the one released last), and a
+// session-level lock stays with the server connection, not with the client that took it.
+TEST(PgBouncerTest, TransactionModeSharesOneBackendAndItsSessionLocks) {
+  PostgresServer& server = PostgresServer::instance();
+  const std::string direct_url = server.create_database(current_test_name());
+  const std::string database = database_of(direct_url);
+  PgBouncer bouncer(PoolMode::transaction);
+  PgConn a(PQconnectdb(bouncer.url(database).c_str()));
+  PgConn b(PQconnectdb(bouncer.url(database).c_str()));
+  PgConn direct(PQconnectdb(direct_url.c_str()));
+  ASSERT_EQ(PQstatus(a.get()), CONNECTION_OK) << PQerrorMessage(a.get());
+  ASSERT_EQ(PQstatus(b.get()), CONNECTION_OK) << PQerrorMessage(b.get());
+  ASSERT_EQ(PQstatus(direct.get()), CONNECTION_OK) << PQerrorMessage(direct.get());
+
+  const std::string pid_a = query_value(a.get(), "SELECT pg_backend_pid()");
+  const std::string pid_b = query_value(b.get(), "SELECT pg_backend_pid()");
+  EXPECT_EQ(pid_b, pid_a) << "B did not get the server connection A released";
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_backend_pid()"), pid_a);
+
+  // A takes a session lock in an autocommit statement; the backend keeps it after A's
+  // transaction, and goes on to serve B.
+  EXPECT_EQ(query_value(a.get(), "SELECT 'locked' FROM pg_advisory_lock(1)"), "locked");
+  EXPECT_EQ(query_value(direct.get(), "SELECT pg_try_advisory_lock(1)"), "f")
+      << "the lock is not held on the server";
+  EXPECT_EQ(query_value(b.get(), k_lock_one_holders), pid_a);
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_backend_pid()"), pid_a);
+  // So B "takes" the lock A holds (advisory locks are re-entrant in a session) and, unlocking
+  // twice, frees it, although A never unlocked.
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_try_advisory_lock(1)"), "t");
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_advisory_unlock(1)"), "t");
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_advisory_unlock(1)"), "t");
+  EXPECT_EQ(query_value(a.get(), k_lock_one_holders), "");
+  EXPECT_EQ(query_value(direct.get(), "SELECT pg_try_advisory_lock(1)"), "t");
+}
+
+TEST(PgBouncerTest, SessionModeGivesEachClientItsOwnBackend) {
+  PostgresServer& server = PostgresServer::instance();
+  const std::string database = database_of(server.create_database(current_test_name()));
+  PgBouncer bouncer(PoolMode::session);
+  PgConn a(PQconnectdb(bouncer.url(database).c_str()));
+  PgConn b(PQconnectdb(bouncer.url(database).c_str()));
+  ASSERT_EQ(PQstatus(a.get()), CONNECTION_OK) << PQerrorMessage(a.get());
+  ASSERT_EQ(PQstatus(b.get()), CONNECTION_OK) << PQerrorMessage(b.get());
+
+  const std::string pid_a = query_value(a.get(), "SELECT pg_backend_pid()");
+  const std::string pid_b = query_value(b.get(), "SELECT pg_backend_pid()");
+  EXPECT_NE(pid_b, pid_a);
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_backend_pid()"), pid_a);
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_backend_pid()"), pid_b);
+
+  EXPECT_EQ(query_value(a.get(), "SELECT 'locked' FROM pg_advisory_lock(1)"), "locked");
+  EXPECT_EQ(query_value(b.get(), k_lock_one_holders), pid_a);
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_try_advisory_lock(1)"), "f");
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_advisory_unlock(1)"), "t");
+}
+
+TEST(PgBouncerTest, DestructionStopsItAndRemovesItsDirectory) {
+  std::string url;
+  std::filesystem::path log_path;
+  {
+    PgBouncer bouncer(PoolMode::transaction);
+    url = bouncer.url("postgres") + "?connect_timeout=5";
+    log_path = bouncer.log_path();
+    ASSERT_EQ(PQping(url.c_str()), PQPING_OK);
+    std::ifstream log(log_path);
+    std::stringstream text;
+    text << log.rdbuf();
+    EXPECT_NE(text.str().find("listening on 127.0.0.1:" + std::to_string(bouncer.port())),
+              std::string::npos)
+        << text.str();
+  }
+  EXPECT_EQ(PQping(url.c_str()), PQPING_NO_RESPONSE);
+  EXPECT_FALSE(std::filesystem::exists(log_path.parent_path())) << log_path;
 }
 
 }  // namespace

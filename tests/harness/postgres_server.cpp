@@ -103,29 +103,6 @@ std::filesystem::path find_bin_dir() {
   return {};
 }
 
-// A port nobody listens on right now. Another process may take it before postgres binds it;
-// the caller retries with a new one when the server log says so.
-int free_loopback_port() {
-  const int sock = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) {
-    throw std::system_error(errno, std::generic_category(), "socket");
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  // The POSIX socket API takes sockaddr*; sockaddr_in is designed to be passed as one.
-  auto* generic = reinterpret_cast<sockaddr*>(&addr);
-  if (::bind(sock, generic, sizeof addr) != 0 || ::getsockname(sock, generic, &len) != 0) {
-    const int err = errno;
-    ::close(sock);
-    throw std::system_error(err, std::generic_category(), "bind 127.0.0.1:0");
-  }
-  ::close(sock);
-  return ntohs(addr.sin_port);
-}
-
 std::string sanitize_hint(std::string_view hint) {
   std::string name;
   for (const char c : hint) {

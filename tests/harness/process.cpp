@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -15,9 +16,11 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <system_error>
@@ -516,6 +519,27 @@ void TempDir::write(const std::filesystem::path& relative, std::string_view cont
   if (written != content.size() || !closed) {
     throw std::system_error(EIO, std::generic_category(), "cannot write " + target.string());
   }
+}
+
+int free_loopback_port() {
+  const int sock = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) {
+    throw std::system_error(errno, std::generic_category(), "socket");
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  // The POSIX socket API takes sockaddr*; sockaddr_in is designed to be passed as one.
+  auto* generic = reinterpret_cast<sockaddr*>(&addr);
+  if (::bind(sock, generic, sizeof addr) != 0 || ::getsockname(sock, generic, &len) != 0) {
+    const int err = errno;
+    ::close(sock);
+    throw std::system_error(err, std::generic_category(), "bind 127.0.0.1:0");
+  }
+  ::close(sock);
+  return ntohs(addr.sin_port);
 }
 
 }  // namespace retort::test

@@ -86,4 +86,8 @@ class TempDir {
   std::filesystem::path m_path;
 };
 
+// A loopback TCP port nobody listens on right now. Another process may take it before the
+// caller binds it: a server started on it must be retried with a new port when that happens.
+[[nodiscard]] int free_loopback_port();
+
 }  // namespace retort::test

@@ -1,14 +1,17 @@
 // One runner at a time, with real processes: many `retort upgrade head` started at once,
 // a lock held past lock_wait (exit 3), and a waiter beside CREATE INDEX CONCURRENTLY.
 #include "base/url.hpp"
+#include "harness/pgbouncer.hpp"
 #include "harness/postgres_server.hpp"
 #include "integration/project.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sys/file.h>
 #include <thread>
@@ -232,6 +235,324 @@ TEST(ConcurrencyPostgresTest, SigtermCancelsTheStatementRollsBackRecordsAndRelea
                          "1919251570::oid")
                   .empty())
       << "the run lock must be free";
+}
+
+std::unique_ptr<driver::Connection> connect_to(const Project& project) {
+  return driver::connect(base::parse_database_url(project.config().url).value());
+}
+
+// A session that holds ACCESS SHARE on `accounts` in an open transaction, as a long report or
+// a forgotten psql session does: ALTER TABLE must wait for it, and every query that comes
+// after the ALTER would queue behind the ALTER.
+struct Blocker {
+  std::unique_ptr<driver::Connection> connection;
+  std::string pid;
+};
+
+Blocker hold_access_share(const Project& project) {
+  Blocker blocker{connect_to(project), {}};
+  blocker.connection->begin();
+  blocker.pid = blocker.connection->query("SELECT pg_backend_pid()::text").rows[0][0].value();
+  (void)blocker.connection->query("SELECT count(*) FROM accounts");
+  return blocker;
+}
+
+void add_accounts(Project& project) {
+  project.add({"a1",
+               {},
+               "CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER);\n"
+               "INSERT INTO accounts SELECT g, 0 FROM generate_series(1, 1000) g;",
+               "DROP TABLE accounts;",
+               {},
+               "accounts"});
+  project.add({"b2",
+               {"a1"},
+               "ALTER TABLE accounts ADD COLUMN note TEXT;",
+               "ALTER TABLE accounts DROP COLUMN note;",
+               {},
+               "add note"});
+}
+
+bool wait_for(const std::function<bool()>& condition) {
+  for (int poll_idx = 0; poll_idx < 400; ++poll_idx) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
+}
+
+TEST(ConcurrencyPostgresTest, ALockTimeoutNeverQueuesLiveQueriesAndTheMigrationFinishesAfter) {
+  Project project(Backend::postgres, "live_queries");
+  add_accounts(project);
+  write_config(project, "[retort.postgres]\nlock_timeout = \"200ms\"\nlock_retries = 100\n");
+  ASSERT_EQ(run_retort({"upgrade", "a1"}, in(project)).exit_code, 0);
+
+  Blocker blocker = hold_access_share(project);
+  // The application: one query after another on the table the migration alters.
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> worst_ms{0};
+  std::atomic<int> queries{0};
+  std::thread application([&] {
+    auto connection = connect_to(project);
+    while (!stop) {
+      const auto started = std::chrono::steady_clock::now();
+      (void)connection->query("SELECT balance FROM accounts WHERE id = 7");
+      const std::int64_t took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - started)
+                                    .count();
+      worst_ms = std::max<std::int64_t>(worst_ms, took);
+      ++queries;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+
+  Process runner({retort_binary().string(), "upgrade", "head"}, in(project));
+  // Let the migration time out and retry for a while, then end the blocker.
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  blocker.connection->commit();
+  const ProcessResult result = runner.wait();
+  stop = true;
+  application.join();
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  EXPECT_EQ(project.query_rows("SELECT count(*) FROM information_schema.columns WHERE "
+                               "table_name = 'accounts' AND column_name = 'note'"),
+            Strings{"1"});
+  EXPECT_NE(result.err.find("b2: lock_timeout (200ms); rolled back, retry 1 of 100 in "),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("; waiting behind pid " + blocker.pid + " ("), std::string::npos)
+      << "each retry names the session it waited behind:\n"
+      << result.err;
+  EXPECT_GT(queries.load(), 20);
+  // Without lock_timeout, the queries would have queued behind the ALTER for the blocker's
+  // four seconds; with it, no query waits much longer than lock_timeout (200ms).
+  EXPECT_LT(worst_ms.load(), 2000) << "a query waited " << worst_ms.load() << " ms";
+}
+
+TEST(ConcurrencyPostgresTest, RetriesThatRunOutNameTheBlockerAndLeaveThePreviousRevision) {
+  Project project(Backend::postgres, "retries_run_out");
+  add_accounts(project);
+  write_config(project, "[retort.postgres]\nlock_timeout = \"1s\"\n");
+  ASSERT_EQ(run_retort({"upgrade", "a1"}, in(project)).exit_code, 0);
+
+  Blocker blocker = hold_access_share(project);
+  const ProcessResult result = run_retort(
+      {"upgrade", "head", "--lock-timeout", "300ms", "--lock-retries", "1"}, in(project));
+  blocker.connection->rollback();
+
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("canceling statement due to lock timeout"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("could not get its lock within lock_timeout (300ms), nor in 1 "
+                            "retries (lock_retries)"),
+            std::string::npos)
+      << "--lock-timeout and --lock-retries override retort.toml:\n"
+      << result.err;
+  EXPECT_NE(result.err.find("waiting behind pid " + blocker.pid + " ("), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("idle in transaction"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("SELECT pg_terminate_backend(" + blocker.pid + ")"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 2U);
+  EXPECT_EQ(ledger[1].status, "failed");
+
+  const ProcessResult bad = run_retort({"upgrade", "head", "--lock-timeout", "soon"}, in(project));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--lock-timeout must be a duration such as \"500ms\""), std::string::npos)
+      << bad.err;
+}
+
+TEST(ConcurrencyPostgresTest, ALeaseKeepsRunnersApartAndNamesItsHolder) {
+  Project project(Backend::postgres, "lease_direct");
+  add_history(project, 3);
+  project.add({"r103",
+               {"r102"},
+               "SELECT pg_sleep(3);\nCREATE TABLE slow (id INTEGER);",
+               "DROP TABLE slow;",
+               {},
+               "slow"});
+  write_config(project,
+               "[retort.postgres]\nlock = \"lease\"\nlock_wait = \"1s\"\nlease_ttl = "
+               "\"1s\"\n");
+
+  Process first({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return project.db().query("SELECT to_regclass('retort_lease')::text").rows[0][0] &&
+           project.query_rows("SELECT count(*) FROM retort_lease") == Strings{"1"};
+  })) << "the first runner never took the lease";
+  // The lease outlives several ttls while its runner renews it: the second gives up.
+  const ProcessResult second = run_retort({"upgrade", "head"}, in(project));
+  EXPECT_EQ(second.exit_code, 3) << second.err;
+  EXPECT_NE(second.err.find("another runner holds the migration lease on public.retort_version"),
+            std::string::npos)
+      << second.err;
+  EXPECT_NE(second.err.find("holder: host "), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("DELETE FROM retort_lease WHERE lock_key = 'public.retort_version' "
+                            "AND owner = '"),
+            std::string::npos)
+      << second.err;
+
+  const ProcessResult done = first.wait();
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(project.version_rows(), Strings{"r103"});
+  EXPECT_EQ(project.query_rows("SELECT count(*) FROM retort_lease"), Strings{"0"})
+      << "release deletes the lease row";
+}
+
+TEST(ConcurrencyPostgresTest, AKilledLeaseHolderBlocksTheNextRunnerOnlyUntilTheLeaseExpires) {
+  Project project(Backend::postgres, "lease_killed");
+  project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
+  project.add({"b2",
+               {"a1"},
+               "SELECT pg_sleep(30);\nCREATE TABLE u (id INTEGER);",
+               "DROP TABLE u;",
+               {},
+               "slow"});
+  write_config(project,
+               "[retort.postgres]\nlock = \"lease\"\nlock_wait = \"20s\"\nlease_ttl = "
+               "\"2s\"\n");
+
+  Process victim({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return !project.db()
+                .query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'")
+                .empty();
+  })) << "the first runner never started its slow statement";
+  victim.kill(SIGKILL);
+  (void)victim.wait();
+  // The killed runner's statement goes on in its server session; end it, as the database
+  // would when the client's connection is found dead.
+  (void)project.db().query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
+      "'SELECT pg_sleep(30)%'");
+  project.add({"b2", {"a1"}, "CREATE TABLE u (id INTEGER);", "DROP TABLE u;", {}, "slow"});
+
+  const ProcessResult next = run_retort({"upgrade", "head"}, in(project));
+  EXPECT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_NE(next.err.find("waiting for the migration lease, held by host "), std::string::npos)
+      << next.err;
+  EXPECT_NE(next.err.find("took over the expired migration lease on public.retort_version"),
+            std::string::npos)
+      << next.err;
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+}
+
+// Behind PgBouncer in transaction mode: each transaction may run on another server session.
+void write_pooled_config(const Project& project, const PgBouncer& pooler,
+                         const std::string& postgres_settings) {
+  const std::string database = project.config().url.substr(project.config().url.rfind('/') + 1);
+  std::ofstream out(project.dir() / "retort.toml");
+  out << "[retort]\nscript_location = \"migrations\"\nurl = \"" << pooler.url(database)
+      << "\"\n[retort.postgres]\n"
+      << postgres_settings;
+}
+
+TEST(ConcurrencyPgBouncerTest, ManyRunnersThroughATransactionPoolerWithALeaseApplyEachOnce) {
+  const PgBouncer pooler(PoolMode::transaction);
+  Project project(Backend::postgres, "pooled_racers");
+  add_history(project, 5);
+  write_pooled_config(project, pooler, "lock = \"lease\"\n");
+
+  SpawnOptions options = in(project);
+  options.timeout = std::chrono::seconds(120);
+  std::vector<std::unique_ptr<Process>> processes;
+  for (int runner_idx = 0; runner_idx < 32; ++runner_idx) {
+    processes.push_back(std::make_unique<Process>(
+        std::vector<std::string>{retort_binary().string(), "upgrade", "head"}, options));
+  }
+  for (auto& process : processes) {
+    const ProcessResult result = process->wait();
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    EXPECT_EQ(result.err.find("error"), std::string::npos) << result.err;
+  }
+  EXPECT_EQ(project.version_rows(), Strings{"r104"});
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 5U) << "each migration applied exactly once";
+  for (const auto& row : ledger) {
+    EXPECT_EQ(row.status, "ok") << row.revision << ": " << row.error;
+  }
+  EXPECT_EQ(project.tables().size(), 5U);
+  EXPECT_EQ(project.query_rows("SELECT count(*) FROM retort_lease"), Strings{"0"});
+}
+
+TEST(ConcurrencyPgBouncerTest, AnAdvisoryLockThroughATransactionPoolerIsRefusedBeforeAnythingRuns) {
+  const PgBouncer pooler(PoolMode::transaction);
+  Project project(Backend::postgres, "pooled_advisory");
+  add_history(project, 2);
+  write_pooled_config(project, pooler, "");
+
+  const ProcessResult result = run_retort({"upgrade", "head"}, in(project));
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("the advisory run lock cannot work on this connection: it goes "
+                            "through a transaction-mode pooler"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("next: set lock = \"lease\" under [retort.postgres]"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(project.version_rows(), Strings{"<no version table>"}) << "nothing may run";
+  EXPECT_TRUE(project.tables().empty());
+  EXPECT_TRUE(project.db()
+                  .query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = "
+                         "1919251570::oid")
+                  .empty())
+      << "no lock may be left on a pooled server session";
+
+  // Through a session-mode pool every client keeps its server session: the advisory lock works.
+  const PgBouncer session_pool(PoolMode::session);
+  write_pooled_config(project, session_pool, "");
+  const ProcessResult pooled = run_retort({"upgrade", "head"}, in(project));
+  EXPECT_EQ(pooled.exit_code, 0) << pooled.err;
+  EXPECT_EQ(project.version_rows(), Strings{"r101"});
+}
+
+TEST(ConcurrencyPgBouncerTest, NonTransactionalStepsThroughATransactionPoolerKeepTheirTimeouts) {
+  const PgBouncer pooler(PoolMode::transaction);
+  Project project(Backend::postgres, "pooled_no_transaction");
+  add_accounts(project);
+  const std::string c3_file =
+      project.add({"c3",
+                   {"b2"},
+                   "ALTER TABLE accounts ADD COLUMN flag BOOLEAN;\n"
+                   "CREATE INDEX CONCURRENTLY accounts_note_idx ON accounts (note);",
+                   "DROP INDEX accounts_note_idx;\nALTER TABLE accounts DROP COLUMN flag;",
+                   {"transaction false"},
+                   "flag and index"});
+  write_pooled_config(project, pooler,
+                      "lock = \"lease\"\nlock_timeout = \"200ms\"\nlock_retries = 2\n");
+  ASSERT_EQ(run_retort({"upgrade", "b2"}, in(project)).exit_code, 0);
+
+  // The ALTER of the non-transactional step still runs under lock_timeout: in a transaction
+  // of its own with SET LOCAL, which a transaction pooler keeps together.
+  Blocker blocker = hold_access_share(project);
+  const ProcessResult blocked = run_retort({"upgrade", "head"}, in(project));
+  blocker.connection->rollback();
+  EXPECT_EQ(blocked.exit_code, 1) << blocked.err;
+  EXPECT_NE(blocked.err.find("c3: lock_timeout (200ms) at " + c3_file + ":"), std::string::npos)
+      << blocked.err;
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+
+  const ProcessResult result = run_retort({"upgrade", "head"}, in(project));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("runs without lock_timeout and statement_timeout: it cannot run in "
+                            "a transaction block"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(project.version_rows(), Strings{"c3"});
+  EXPECT_EQ(project.query_rows("SELECT indisvalid::text FROM pg_index WHERE indexrelid = "
+                               "'accounts_note_idx'::regclass"),
+            Strings{"true"});
+  // No session setting of retort's was left on the pool's server sessions.
+  auto client = driver::connect(base::parse_database_url(pooler.url(project.config().url.substr(
+                                                             project.config().url.rfind('/') + 1)))
+                                    .value());
+  EXPECT_EQ(client->query("SHOW lock_timeout").rows[0][0], std::optional<std::string>("0"));
 }
 #endif
 

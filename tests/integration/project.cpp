@@ -84,7 +84,7 @@ std::vector<std::string> Project::tables() {
   std::vector<std::string> out;
   for (const auto& row : db().query(sql).rows) {
     const std::string name = row[0].value_or("");
-    if (name != m_config.version_table && name != "retort_log") {
+    if (name != m_config.version_table && name != "retort_log" && name != "retort_lease") {
       out.push_back(name);
     }
   }
