@@ -28,7 +28,7 @@ declare -A ALLOWED=(
   [runner]="base graph script driver/driver.hpp retort/events.hpp retort/results.hpp"
   [schema]="base sql driver"
   [lint]="base sql script"
-  [ops]="base driver runner schema lint"
+  [ops]="base sql script graph driver runner schema lint retort/results.hpp"
   [commands]="*"
   [fleet]="commands retort"
   [cli]="retort"
@@ -38,6 +38,8 @@ declare -A ALLOWED=(
 # Third-party headers only one door may open.
 declare -A ONLY_IN=(
   [pg_query.h]="sql"
+  [pg_query/pg_query.pb-c.h]="sql"
+  [protobuf-c/protobuf-c.h]="sql"
   [libpq-fe.h]="driver/postgres"
   [sqlite3.h]="driver/sqlite sql"
 )

@@ -7,8 +7,8 @@ packages=(
   # toolchain
   g++ cmake ninja-build pkg-config clang-format clang
   # libraries (see README: which library does what)
-  libpq-dev libsqlite3-dev libpg-query-dev libcli11-dev libtomlplusplus-dev libfmt-dev
-  nlohmann-json3-dev
+  libpq-dev libsqlite3-dev libpg-query-dev libprotobuf-c-dev libcli11-dev libtomlplusplus-dev
+  libfmt-dev nlohmann-json3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real servers and peers the tests run

@@ -62,6 +62,12 @@ struct RunOptions {
   std::ostream* sql_out = nullptr;
   std::string reason;  // kept in the ledger (stamp --reason)
   bool purge = false;  // stamp --purge: empty the version table first
+  // --resume: continue a partially applied `transaction false` migration from the statement
+  // after the last one that ran (an INVALID index that statement left is dropped and built
+  // again). Refused when a statement that ran was edited since, or when nothing is partial.
+  // Without it, a partially applied migration stops every upgrade and downgrade (exit 1)
+  // with the choices; stamp is the other way out.
+  bool resume = false;
   RunObserver* observer = nullptr;
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,10 @@ struct Config {
   std::string version_table_schema;       // empty: the connection's default schema
   bool transaction_per_migration = true;  // false: the whole run in one transaction
   PostgresSettings postgres;
+  // [retort.allowed_edits]: revision = "reason". Applied migration files whose statements the
+  // team changed on purpose (a typo in a comment is never an edit); `check` and `doctor`
+  // report them as accepted, with the reason, instead of failing.
+  std::map<std::string, std::string> allowed_edits;
 };
 
 // What the command line says about where the configuration is.

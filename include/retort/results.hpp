@@ -87,6 +87,21 @@ struct CheckResult {
   std::vector<std::string> findings;  // one sentence each, with what to do
 };
 
+// One problem `retort doctor` found, with its fix.
+struct DoctorFinding {
+  std::string code;     // stable: "partial-migration", "invalid-index", ...
+  std::string level;    // error | warning | info
+  std::string message;  // what is wrong, with the revision, file or object it concerns
+  std::string fix;      // the command or SQL that mends it
+  bool fixed = false;   // --fix mended it (message says what was, fix what was done)
+};
+
+struct DoctorResult {
+  std::string database;  // redacted URL
+  std::vector<DoctorFinding> findings;
+  bool ok = true;  // no finding of level error is left
+};
+
 struct PendingResult {
   std::vector<std::string> current;  // the database's heads
   std::vector<std::string> pending;  // revisions `upgrade head(s)` would apply, in order

@@ -5,4 +5,5 @@
 #include "retort/config.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
+#include "retort/production.hpp"
 #include "retort/results.hpp"

@@ -255,6 +255,7 @@ struct RunArgs {
   std::string target;
   bool sql = false;
   bool purge = false;
+  bool resume = false;
   std::string reason;
   // [retort.postgres] settings for this run, as written on the command line.
   std::string lock_timeout;
@@ -283,6 +284,9 @@ enum class RunsStatements { yes, no };
 
 void add_run_settings(CLI::App& cmd, RunArgs& args, RunsStatements runs) {
   if (runs == RunsStatements::yes) {
+    cmd.add_flag("--resume", args.resume,
+                 "Continue a partially applied `transaction false` migration from the "
+                 "statement after the last one that ran");
     cmd.add_option("--lock-timeout", args.lock_timeout,
                    "lock_timeout for each migration statement, e.g. 500ms (default: "
                    "retort.toml, else 2s); a migration's own header wins");
@@ -301,6 +305,7 @@ int run_migration(Context& ctx, const RunArgs& args, const char* verb,
   retort::RunOptions options;
   options.target = args.target;
   options.purge = args.purge;
+  options.resume = args.resume;
   options.reason = args.reason;
   if (args.sql) {
     options.sql_out = &std::cout;
@@ -337,7 +342,10 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
       "waits longer for a lock is rolled back and retried, so the application's queries never "
       "queue behind it for longer.\nExamples: retort upgrade head | retort "
       "upgrade +1 | retort upgrade --sql base:head > deploy.sql | retort upgrade head "
-      "--lock-timeout 500ms --lock-retries 30");
+      "--lock-timeout 500ms --lock-retries 30 | retort upgrade --resume\nA `transaction "
+      "false` migration that stopped part way stops every run until you decide: --resume "
+      "runs it on from the statement after the last one that ran, or finish it by hand and "
+      "`retort stamp` it.");
   upgrade->callback([&ctx, &run, up] {
     run = [&ctx, up] { return run_migration(ctx, *up, "upgrade", &retort::upgrade); };
   });
@@ -396,6 +404,36 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
         if (result.ok) {
           fmt::print("No problems: the database is up to date with the migration files.\n");
         }
+      }
+      return result.ok ? 0 : 1;
+    };
+  });
+}
+
+// ---- Production: doctor ----
+
+void setup_production(CLI::App& app, Context& ctx, std::function<int()>& run) {
+  auto fix = std::make_shared<bool>(false);
+  CLI::App* doctor = app.add_subcommand(
+      "doctor", "Find what failed or killed runs and hand fixes left behind, with the fix");
+  doctor->add_flag("--fix", *fix,
+                   "Apply the safe repairs (ledger rows of runners that are gone, expired "
+                   "leases); takes the run lock");
+  doctor->footer(
+      "One finding per problem: partially applied migrations, interrupted runs, version rows "
+      "no file declares (a database ahead of its code), rows below rows, INVALID indexes and "
+      "NOT VALID constraints, applied files edited since they ran, stale leases, objects the "
+      "next migration would create that exist already. Exit 1 while an error-level finding "
+      "remains.\nExamples: retort doctor | retort doctor --json | retort doctor --fix");
+  doctor->callback([&ctx, &run, fix] {
+    run = [&ctx, fix] {
+      retort::DoctorOptions options;
+      options.fix = *fix;
+      const retort::DoctorResult result = retort::doctor(ctx.config(), options);
+      if (ctx.global.json) {
+        print_json(retort::cli::to_json(result));
+      } else {
+        fmt::print("{}", retort::cli::doctor_text(result, ctx.style));
       }
       return result.ok ? 0 : 1;
     };
@@ -465,6 +503,7 @@ int main(int argc, char** argv) {
   setup_revision(app, ctx, run);
   setup_read(app, ctx, run);
   setup_run(app, ctx, run);
+  setup_production(app, ctx, run);
 
   try {
     app.parse(argc, argv);

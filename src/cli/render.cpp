@@ -213,6 +213,34 @@ nlohmann::json to_json(const CurrentResult& result) {
           {"up_to_date", result.up_to_date}, {"pending", result.pending}};
 }
 
+std::string doctor_text(const DoctorResult& result, const Style& style) {
+  std::string out;
+  for (const DoctorFinding& finding : result.findings) {
+    std::string level = finding.fixed ? std::string("fixed") : finding.level;
+    if (!finding.fixed && finding.level == "error") {
+      level = style.red(level);
+    }
+    out += fmt::format("{} {}: {}\n  {}: {}\n", level, finding.code, finding.message,
+                       finding.fixed ? "done" : "fix", finding.fix);
+  }
+  if (result.findings.empty()) {
+    out += fmt::format("No problems found on {}.\n", result.database);
+  }
+  return out;
+}
+
+nlohmann::json to_json(const DoctorResult& result) {
+  nlohmann::json findings = nlohmann::json::array();
+  for (const DoctorFinding& finding : result.findings) {
+    findings.push_back({{"code", finding.code},
+                        {"level", finding.level},
+                        {"message", finding.message},
+                        {"fix", finding.fix},
+                        {"fixed", finding.fixed}});
+  }
+  return {{"database", result.database}, {"ok", result.ok}, {"findings", findings}};
+}
+
 nlohmann::json to_json(const CheckResult& result) {
   return {{"ok", result.ok}, {"findings", result.findings}};
 }

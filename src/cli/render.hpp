@@ -32,6 +32,8 @@ struct Style {
 [[nodiscard]] std::string run_summary(const RunResult& result, const std::string& verb,
                                       const Style& style);
 [[nodiscard]] std::string current_text(const CurrentResult& result, const Style& style);
+// One block per finding: "error partial-migration: ...", then "  fix: ...".
+[[nodiscard]] std::string doctor_text(const DoctorResult& result, const Style& style);
 
 // JSON documents.
 [[nodiscard]] nlohmann::json to_json(const RevisionInfo& info);
@@ -39,6 +41,7 @@ struct Style {
 [[nodiscard]] nlohmann::json to_json(const RunResult& result);
 [[nodiscard]] nlohmann::json to_json(const CurrentResult& result);
 [[nodiscard]] nlohmann::json to_json(const CheckResult& result);
+[[nodiscard]] nlohmann::json to_json(const DoctorResult& result);
 [[nodiscard]] nlohmann::json to_json(const InitResult& result);
 [[nodiscard]] nlohmann::json to_json(const std::vector<BranchPoint>& points);
 [[nodiscard]] nlohmann::json to_json(const Error& error);

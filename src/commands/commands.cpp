@@ -337,32 +337,6 @@ graph::Plan make_plan(const graph::RevisionMap& map, const std::vector<std::stri
   return {};
 }
 
-runner::LockSettings lock_settings(const Config& config, const base::DatabaseUrl& url) {
-  runner::LockSettings settings;
-  settings.wait = config.postgres.lock_wait;
-  settings.version_table = config.version_table;
-  settings.version_table_schema = config.version_table_schema;
-  settings.lease_ttl = config.postgres.lease_ttl;
-  if (config.postgres.lock == LockMode::none) {
-    settings.kind = runner::LockKind::none;
-  } else if (url.scheme == base::UrlScheme::sqlite) {
-    settings.kind = runner::LockKind::file;
-  } else if (config.postgres.lock == LockMode::lease) {
-    settings.kind = runner::LockKind::lease;
-    // Renewed every third of it: shorter than a second leaves no room for one slow round trip.
-    if (config.postgres.lease_ttl < std::chrono::seconds(1)) {
-      throw Error(ExitCode::input,
-                  fmt::format("retort.postgres.lease_ttl must be at least 1s, not {}",
-                              base::format_duration(config.postgres.lease_ttl)))
-          .explain("a runner renews its lease every third of lease_ttl; 30s is the default")
-          .state("nothing was run");
-    }
-  } else {
-    settings.kind = runner::LockKind::advisory;
-  }
-  return settings;
-}
-
 // A run the lease's renewer cancelled: say so, rather than "cancelled", which reads as if
 // someone had pressed Ctrl-C.
 Error lease_lost(const Error& error, const runner::RunLock& lock) {
@@ -388,6 +362,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   const std::unique_ptr<driver::Connection> connection = driver::connect(url);
   runner::Settings settings = commands::runner_settings(config);
   settings.reason = options.reason;
+  settings.resume = options.resume;
   runner::Runner runner(*connection, scripts, settings, options.observer);
   runner.watch_blockers(url);
 
@@ -405,8 +380,8 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   }
 
   const runner::CancelScope cancellable;
-  const auto lock =
-      runner::RunLock::acquire(url, lock_settings(config, url), options.observer, connection.get());
+  const auto lock = runner::RunLock::acquire(url, commands::lock_settings(config, url),
+                                             options.observer, connection.get());
   try {
     // Under the lock, read again: usually another runner has done the work meanwhile.
     current = runner.current_heads();
@@ -484,7 +459,9 @@ CurrentResult current(const Config& config) {
     }
   }
   runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
-  result.unfinished = ledger.unfinished();
+  for (runner::LedgerRow& row : ledger.unfinished()) {
+    result.unfinished.push_back(std::move(row.entry));
+  }
   if (result.unknown.empty()) {
     result.pending = pending_of(scripts.map(), known);
   }

@@ -1,6 +1,7 @@
 // Shared wiring of the command layer.
 #include "commands/support.hpp"
 
+#include "base/duration.hpp"
 #include "base/text.hpp"
 
 #include <fmt/format.h>
@@ -67,6 +68,32 @@ runner::Settings runner_settings(const Config& config) {
   // server session that other clients get next.
   settings.session = config.postgres.lock == LockMode::lease ? runner::SessionSettings::not_kept
                                                              : runner::SessionSettings::kept;
+  return settings;
+}
+
+runner::LockSettings lock_settings(const Config& config, const base::DatabaseUrl& url) {
+  runner::LockSettings settings;
+  settings.wait = config.postgres.lock_wait;
+  settings.version_table = config.version_table;
+  settings.version_table_schema = config.version_table_schema;
+  settings.lease_ttl = config.postgres.lease_ttl;
+  if (config.postgres.lock == LockMode::none) {
+    settings.kind = runner::LockKind::none;
+  } else if (url.scheme == base::UrlScheme::sqlite) {
+    settings.kind = runner::LockKind::file;
+  } else if (config.postgres.lock == LockMode::lease) {
+    settings.kind = runner::LockKind::lease;
+    // Renewed every third of it: shorter than a second leaves no room for one slow round trip.
+    if (config.postgres.lease_ttl < std::chrono::seconds(1)) {
+      throw Error(ExitCode::input,
+                  fmt::format("retort.postgres.lease_ttl must be at least 1s, not {}",
+                              base::format_duration(config.postgres.lease_ttl)))
+          .explain("a runner renews its lease every third of lease_ttl; 30s is the default")
+          .state("nothing was run");
+    }
+  } else {
+    settings.kind = runner::LockKind::advisory;
+  }
   return settings;
 }
 

@@ -7,6 +7,7 @@
 #include "retort/config.hpp"
 #include "retort/error.hpp"
 #include "retort/results.hpp"
+#include "runner/run_lock.hpp"
 #include "runner/runner.hpp"
 #include "script/script_directory.hpp"
 
@@ -25,6 +26,9 @@ namespace retort::commands {
 [[nodiscard]] std::unique_ptr<driver::Connection> open_connection(const Config& config);
 
 [[nodiscard]] runner::Settings runner_settings(const Config& config);
+// The run lock the configuration asks for; an input error for a lease_ttl under a second.
+[[nodiscard]] runner::LockSettings lock_settings(const Config& config,
+                                                 const base::DatabaseUrl& url);
 
 // A TargetError as the user's error: what is wrong and the command that gets past it.
 [[nodiscard]] Error target_error(const graph::TargetError& error, const std::string& target);

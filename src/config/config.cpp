@@ -417,6 +417,30 @@ struct Reading {
   const Getenv& getenv;
 };
 
+// [retort.allowed_edits]: its keys are revisions, not settings, so it has no KeySpec.
+constexpr std::string_view k_allowed_edits = "retort.allowed_edits";
+
+void read_allowed_edits(const toml::node& node, const SourceLocation& where, const Reading& reading,
+                        Loaded& loaded) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    throw_input(where, std::string(k_allowed_edits) + " must be a table, written [" +
+                           std::string(k_allowed_edits) + "], of revision = \"reason\"");
+  }
+  for (const auto& [key, value] : *table) {
+    const std::string revision(key.str());
+    const std::string dotted = std::string(k_allowed_edits) + "." + revision;
+    const SourceLocation at{reading.display_file, line_of(key, value), 0};
+    const Input input(value, dotted, at, reading.getenv);
+    const std::optional<std::string> reason = input.text();
+    if (!reason || base::trim(*reason).empty()) {
+      input.reject("the reason the edit is accepted, as a non-empty string",
+                   "write: " + revision + " = \"fixed a typo in a comment, INC-123\"");
+    }
+    loaded.config.allowed_edits[revision] = *reason;
+  }
+}
+
 void read_table(const toml::table& table, const std::string& prefix, const Reading& reading,
                 Loaded& loaded) {
   const std::vector<std::string> tables = known_tables();
@@ -424,6 +448,10 @@ void read_table(const toml::table& table, const std::string& prefix, const Readi
     const std::string name(key.str());
     const std::string dotted = prefix.empty() ? name : prefix + "." + name;
     const SourceLocation where{reading.display_file, line_of(key, node), 0};
+    if (dotted == k_allowed_edits) {
+      read_allowed_edits(node, where, reading, loaded);
+      continue;
+    }
     if (std::find(tables.begin(), tables.end(), dotted) != tables.end()) {
       const toml::table* sub = node.as_table();
       if (sub == nullptr) {

@@ -134,6 +134,33 @@ LeaseAttempt Lease::try_take() {
   return attempt;
 }
 
+std::optional<LeaseHolder> Lease::holder() {
+  if (!table_exists(*m_connection, std::string(k_lease_table), m_qualified)) {
+    return std::nullopt;
+  }
+  const std::array<driver::Value, 1> params{m_key};
+  const driver::Rows rows = m_connection->query(
+      fmt::format("SELECT {} FROM {} l WHERE l.lock_key = $1", k_holder_columns, m_qualified),
+      params);
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return holder_of(rows.rows[0], 0);
+}
+
+bool Lease::delete_expired() {
+  if (!table_exists(*m_connection, std::string(k_lease_table), m_qualified)) {
+    return false;
+  }
+  const std::array<driver::Value, 1> params{m_key};
+  return !m_connection
+              ->query(fmt::format("DELETE FROM {} WHERE lock_key = $1 AND expires_at < "
+                                  "clock_timestamp() RETURNING 1",
+                                  m_qualified),
+                      params)
+              .empty();
+}
+
 bool Lease::renew() {
   const std::array<driver::Value, 3> params{m_key, m_owner, m_ttl};
   const driver::Rows rows = m_connection->query(

@@ -53,6 +53,10 @@ class Lease {
   void create_if_missing();
   // Takes the lease when nobody holds it or its holder let it expire. Throws DatabaseError.
   [[nodiscard]] LeaseAttempt try_take();
+  // The row as it is now, expired or not; nullopt when nobody holds the lease.
+  [[nodiscard]] std::optional<LeaseHolder> holder();
+  // Deletes the row when it has expired (its runner is gone); true when it did.
+  bool delete_expired();
   // Moves the expiry to now + ttl; false when the row is no longer this runner's (it expired
   // and another runner took it over). Throws DatabaseError.
   [[nodiscard]] bool renew();

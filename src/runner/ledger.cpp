@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <pwd.h>
@@ -73,17 +74,54 @@ std::string Ledger::create_sql() const {
       "    reason TEXT,\n"
       "    pid INTEGER,\n"
       "    parents TEXT,\n"
-      "    message TEXT\n"
+      "    message TEXT,\n"
+      "    statement_checksums TEXT,\n"
+      "    sql TEXT,\n"
+      "    resumed_from BIGINT\n"
       ")",
       m_qualified, sqlite ? "INTEGER" : "BIGSERIAL", sqlite ? " AUTOINCREMENT" : "",
       sqlite ? "TEXT" : "TIMESTAMPTZ",
       sqlite ? "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))" : "clock_timestamp()");
 }
 
+namespace {
+
+// Columns added after the first release, with their types: an older ledger gets them in
+// place (SPEC section 5: add columns, never rename).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> k_added_columns{{
+    {"statement_checksums", "TEXT"},
+    {"sql", "TEXT"},
+    {"resumed_from", "BIGINT"},
+}};
+
+}  // namespace
+
 void Ledger::create_if_missing() {
   if (!exists()) {
     m_connection->execute(create_sql());
+    m_columns.clear();
+    return;
   }
+  const std::vector<std::string>& have = columns();
+  for (const auto& [column, type] : k_added_columns) {
+    if (std::find(have.begin(), have.end(), column) == have.end()) {
+      m_connection->execute(
+          fmt::format("ALTER TABLE {} ADD COLUMN {} {}", m_qualified, column, type));
+    }
+  }
+  m_columns.clear();
+}
+
+const std::vector<std::string>& Ledger::columns() {
+  if (m_columns.empty()) {
+    m_columns = m_connection->query(fmt::format("SELECT * FROM {} LIMIT 0", m_qualified)).columns;
+  }
+  return m_columns;
+}
+
+std::string Ledger::column_or_null(const std::string& column) {
+  const std::vector<std::string>& have = columns();
+  return std::find(have.begin(), have.end(), column) != have.end() ? column : "NULL";
 }
 
 std::int64_t Ledger::start(const LedgerStart& start) {
@@ -91,22 +129,28 @@ std::int64_t Ledger::start(const LedgerStart& start) {
   // the time of applying a thousand small migrations.
   static const std::string k_os_user = os_user();
   static const std::string k_host = host_name();
-  const std::array<driver::Value, 11> params{start.revision,
-                                             start.direction,
-                                             std::to_string(start.statements_total),
-                                             start.checksum,
-                                             std::string(retort_version_string()),
-                                             k_os_user,
-                                             k_host,
-                                             start.reason.empty() ? driver::Value{} : start.reason,
-                                             std::to_string(getpid()),
-                                             start.parents,
-                                             start.message};
+  const std::array<driver::Value, 15> params{
+      start.revision,
+      start.direction,
+      std::to_string(start.statements_total),
+      start.checksum,
+      std::string(retort_version_string()),
+      k_os_user,
+      k_host,
+      start.reason.empty() ? driver::Value{} : start.reason,
+      std::to_string(getpid()),
+      start.parents,
+      start.message,
+      start.statement_checksums,
+      start.sql,
+      std::to_string(start.statements_done),
+      start.resumed_from == 0 ? driver::Value{} : std::to_string(start.resumed_from)};
   const driver::Rows rows = m_connection->query(
       fmt::format("INSERT INTO {} (revision, direction, status, statements_total, checksum, "
-                  "retort_version, os_user, host, reason, pid, parents, message) VALUES ($1, $2, "
+                  "retort_version, os_user, host, reason, pid, parents, message, "
+                  "statement_checksums, sql, statements_done, resumed_from) VALUES ($1, $2, "
                   "'running', CAST($3 AS INTEGER), $4, $5, $6, $7, $8, CAST($9 AS INTEGER), $10, "
-                  "$11) RETURNING id",
+                  "$11, $12, $13, CAST($14 AS INTEGER), CAST($15 AS BIGINT)) RETURNING id",
                   m_qualified),
       params);
   return rows.empty() ? 0 : to_int(rows.rows[0][0]);
@@ -118,6 +162,21 @@ void Ledger::progress(std::int64_t id, int statements_done) {
                                   "CAST($2 AS BIGINT) RETURNING id",
                                   m_qualified),
                       params);
+}
+
+std::string Ledger::progress_sql(std::int64_t id, int statements_done) const {
+  return fmt::format("UPDATE {} SET statements_done = {} WHERE id = {}", m_qualified,
+                     statements_done, id);
+}
+
+bool Ledger::mark_interrupted(std::int64_t id, const std::string& error) {
+  const std::array<driver::Value, 2> params{error, std::to_string(id)};
+  return !m_connection
+              ->query(fmt::format("UPDATE {} SET status = 'failed', error = $1 WHERE id = "
+                                  "CAST($2 AS BIGINT) AND status = 'running' RETURNING id",
+                                  m_qualified),
+                      params)
+              .empty();
 }
 
 namespace {
@@ -164,25 +223,30 @@ std::string Ledger::insert_ok_sql(const LedgerStart& start) const {
       sql_literal(start.parents), sql_literal(start.message));
 }
 
-std::vector<LedgerEntry> Ledger::select(const std::string& where_and_order) {
+std::vector<LedgerRow> Ledger::select(const std::string& where_and_order,
+                                      std::span<const driver::Value> params) {
   if (!exists()) {
     return {};
   }
   const bool sqlite = m_dialect == driver::Dialect::sqlite;
-  const std::string started = sqlite ? "started_at"
-                                     : "to_char(started_at AT TIME ZONE 'UTC', "
+  const std::string started = sqlite ? "l.started_at"
+                                     : "to_char(l.started_at AT TIME ZONE 'UTC', "
                                        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
-  const std::string finished = sqlite ? "finished_at"
-                                      : "to_char(finished_at AT TIME ZONE 'UTC', "
+  const std::string finished = sqlite ? "l.finished_at"
+                                      : "to_char(l.finished_at AT TIME ZONE 'UTC', "
                                         "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
-  const driver::Rows rows = m_connection->query(fmt::format(
-      "SELECT id, revision, direction, status, statements_done, statements_total, {}, {}, "
-      "duration_ms, error, reason FROM {} {}",
-      started, finished, m_qualified, where_and_order));
-  std::vector<LedgerEntry> out;
+  const driver::Rows rows = m_connection->query(
+      fmt::format("SELECT l.id, l.revision, l.direction, l.status, l.statements_done, "
+                  "l.statements_total, {}, {}, l.duration_ms, l.error, l.reason, l.checksum, "
+                  "{}, {}, l.parents, l.message, l.host, l.pid, l.retort_version FROM {} AS l {}",
+                  started, finished, column_or_null("statement_checksums"), column_or_null("sql"),
+                  m_qualified, where_and_order),
+      params);
+  std::vector<LedgerRow> out;
   out.reserve(rows.size());
   for (const auto& row : rows.rows) {
-    LedgerEntry entry;
+    LedgerRow read;
+    LedgerEntry& entry = read.entry;
     entry.id = to_int(row[0]);
     entry.revision = row[1].value_or("");
     entry.direction = row[2].value_or("");
@@ -196,18 +260,39 @@ std::vector<LedgerEntry> Ledger::select(const std::string& where_and_order) {
     }
     entry.error = row[9].value_or("");
     entry.reason = row[10].value_or("");
-    out.push_back(std::move(entry));
+    read.checksum = row[11].value_or("");
+    read.statement_checksums = row[12].value_or("");
+    read.sql = row[13].value_or("");
+    read.parents = row[14].value_or("");
+    read.message = row[15].value_or("");
+    read.host = row[16].value_or("");
+    read.pid = row[17].value_or("");
+    read.retort_version = row[18].value_or("");
+    out.push_back(std::move(read));
   }
   return out;
 }
 
-std::vector<LedgerEntry> Ledger::unfinished() {
-  // The newest row per revision and direction decides: a failed run followed by a successful
-  // retry is finished.
+std::vector<LedgerRow> Ledger::unfinished() {
+  // The newest row per revision decides: a failed run followed by a successful retry, or by a
+  // stamp, is finished.
+  return select(
+      fmt::format("WHERE l.status <> 'ok' AND NOT EXISTS (SELECT 1 FROM {} AS n WHERE n.revision = "
+                  "l.revision AND n.id > l.id) ORDER BY l.id DESC",
+                  m_qualified));
+}
+
+std::vector<LedgerRow> Ledger::applied() {
   return select(fmt::format(
-      "AS l WHERE l.status <> 'ok' AND NOT EXISTS (SELECT 1 FROM {} AS n WHERE n.revision = "
-      "l.revision AND n.id > l.id) ORDER BY l.id DESC",
+      "WHERE l.status = 'ok' AND l.direction IN ('upgrade', 'stamp') AND NOT EXISTS (SELECT 1 "
+      "FROM {} AS n WHERE n.revision = l.revision AND n.status = 'ok' AND n.id > l.id) ORDER BY "
+      "l.id",
       m_qualified));
+}
+
+std::vector<LedgerRow> Ledger::rows_of(const std::string& revision) {
+  const std::array<driver::Value, 1> params{revision};
+  return select("WHERE l.revision = $1 ORDER BY l.id DESC", params);
 }
 
 }  // namespace retort::runner

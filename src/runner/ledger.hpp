@@ -8,6 +8,7 @@
 #include "retort/results.hpp"
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,24 @@ struct LedgerStart {
   std::string reason;
   std::string parents;  // space separated, so an older retort can name revisions it lacks
   std::string message;
+  // Each statement's fingerprint, in order, space separated: what a resume compares against.
+  std::string statement_checksums{};
+  std::string sql{};              // the section as it ran, for the diff of an edited file
+  int statements_done = 0;        // a resumed step starts where the interrupted one stopped
+  std::int64_t resumed_from = 0;  // the ledger row a resume continues; 0 for none
+};
+
+// A row as read back, with what recovery needs beyond the public LedgerEntry.
+struct LedgerRow {
+  LedgerEntry entry;
+  std::string checksum;
+  std::string statement_checksums;
+  std::string sql;
+  std::string parents;
+  std::string message;
+  std::string host;
+  std::string pid;
+  std::string retort_version;  // of the retort that wrote the row
 };
 
 class Ledger {
@@ -32,6 +51,7 @@ class Ledger {
 
   [[nodiscard]] const std::string& qualified() const noexcept { return m_qualified; }
   [[nodiscard]] bool exists();
+  // Creates the table, or adds the columns a newer retort writes to an older one in place.
   void create_if_missing();
   [[nodiscard]] std::string create_sql() const;
 
@@ -46,16 +66,33 @@ class Ledger {
   [[nodiscard]] std::string insert_ok_sql(const LedgerStart& start) const;
 
   // Rows whose last word is not `ok` (running or failed), newest first, limited to the newest
-  // row per revision and direction. Empty when the table does not exist.
-  [[nodiscard]] std::vector<LedgerEntry> unfinished();
+  // row per revision. Empty when the table does not exist.
+  [[nodiscard]] std::vector<LedgerRow> unfinished();
+  // Marks a `running` row whose runner is gone as `failed` with the error; false when the row
+  // was no longer `running`.
+  bool mark_interrupted(std::int64_t id, const std::string& error);
+  // The newest `ok` upgrade or stamp row of each revision, oldest first: what was applied and
+  // with which statements. Empty when the table does not exist.
+  [[nodiscard]] std::vector<LedgerRow> applied();
+  // Every row of one revision, newest first.
+  [[nodiscard]] std::vector<LedgerRow> rows_of(const std::string& revision);
+
+  // The statement text that sets statements_done of row `id` (PostgreSQL and SQLite alike),
+  // to run in the same transaction as the statement it counts.
+  [[nodiscard]] std::string progress_sql(std::int64_t id, int statements_done) const;
 
  private:
-  std::vector<LedgerEntry> select(const std::string& where_and_order);
+  std::vector<LedgerRow> select(const std::string& where_and_order,
+                                std::span<const driver::Value> params = {});
+  // The table's columns, read once: an older ledger lacks the newer ones until a run adds them.
+  const std::vector<std::string>& columns();
+  [[nodiscard]] std::string column_or_null(const std::string& column);
 
   driver::Connection* m_connection;  // null: SQL text only (--sql)
   driver::Dialect m_dialect;
   std::string m_qualified;
   std::string m_name;
+  std::vector<std::string> m_columns;  // empty until read
 };
 
 // The identity recorded with each row.

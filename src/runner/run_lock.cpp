@@ -326,6 +326,36 @@ void RunLock::stop_renewing() {
   m_renewer.join();
 }
 
+std::string RunLock::holder(const base::DatabaseUrl& url, const LockSettings& settings,
+                            driver::Connection& connection) {
+  switch (settings.kind) {
+    case LockKind::none:
+      return {};
+    case LockKind::advisory:
+      return advisory_holder(connection, settings).line;
+    case LockKind::lease: {
+      Lease lease(connection, settings.version_table_schema, settings.version_table,
+                  settings.lease_ttl);
+      const std::optional<LeaseHolder> held = lease.holder();
+      return held && held->expires_in_ms >= 0 ? held->describe() : std::string();
+    }
+    case LockKind::file: {
+      if (url.sqlite_path.empty() || url.sqlite_path == ":memory:") {
+        return {};
+      }
+      const std::string path = url.sqlite_path + ".retort-lock";
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        return {};
+      }
+      const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+      ::close(fd);  // also releases the flock just taken
+      return free ? std::string() : "another retort holds " + path;
+    }
+  }
+  return {};
+}
+
 void RunLock::release() {
   stop_renewing();
   if (!m_held) {

@@ -47,6 +47,13 @@ class RunLock {
                                           const LockSettings& settings, RunObserver* observer,
                                           driver::Connection* session = nullptr);
 
+  // Who holds the run lock now, without taking it or waiting: one line naming the holder,
+  // or empty when nobody does. connection: any connection to the database (unused for
+  // SQLite). A lease that has expired counts as free.
+  [[nodiscard]] static std::string holder(const base::DatabaseUrl& url,
+                                          const LockSettings& settings,
+                                          driver::Connection& connection);
+
   // Releases the lock; throws Error when the database says it was not held (it was lost
   // with its session, or the lease expired). The destructor releases quietly if release()
   // was not called.

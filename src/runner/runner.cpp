@@ -109,6 +109,9 @@ struct Runner::Prepared {
   const script::Migration* migration = nullptr;
   std::vector<script::Statement> statements;
   StepEvent event;
+  // A resumed non-transactional step: the row it continues, and the first statement to run.
+  const Leftover* resumed = nullptr;
+  int resume_at = 0;
 };
 
 namespace {
@@ -363,8 +366,12 @@ std::string Runner::blockers_text() const {
   return out;
 }
 
-// A `transaction false` step: each statement alone, the ledger's statements_done advanced
-// after each, a lock timeout retrying only the statement that timed out.
+// A `transaction false` step: each statement on its own, a lock timeout retrying only the
+// statement that timed out. A statement that may run in a transaction block runs in one of its
+// own together with the ledger's statements_done, so that the ledger can never be behind
+// what ran; one that may not (CREATE INDEX CONCURRENTLY) runs alone, and the ledger is
+// advanced after it: a crash between the two leaves that one statement in doubt, which a
+// resume checks (see resume_index()).
 void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& ledger,
                        std::int64_t ledger_id) {
   const script::Migration& migration = *prepared.migration;
@@ -375,13 +382,24 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
   if (!pooled) {
     set_session_timeouts(migration);
   }
-  int done = 0;
-  for (const script::Statement& statement : prepared.statements) {
+  int done = prepared.resume_at;
+  result.statements_done = done;
+  for (std::size_t stmt_idx = static_cast<std::size_t>(done); stmt_idx < prepared.statements.size();
+       ++stmt_idx) {
+    const script::Statement& statement = prepared.statements[stmt_idx];
+    const bool alone = statement.needs_no_transaction;
+    if (alone && prepared.resumed != nullptr && static_cast<int>(stmt_idx) == prepared.resume_at &&
+        !resume_index(prepared, statement)) {
+      // It had finished before the interruption; count it and go on.
+      ++done;
+      result.statements_done = done;
+      ledger.progress(ledger_id, done);
+      continue;
+    }
     // Behind a transaction pooler a session SET would stay on a server session that the
-    // pooler hands to other clients next. A statement that may run in a transaction block
-    // gets one of its own, with SET LOCAL; one that may not runs without retort's timeouts.
-    const bool own_transaction = pooled && !statement.needs_no_transaction;
-    if (pooled && statement.needs_no_transaction && m_observer != nullptr) {
+    // pooler hands to other clients next: a statement that must run alone runs without
+    // retort's timeouts there.
+    if (pooled && alone && m_observer != nullptr) {
       m_observer->note(fmt::format(
           "{}: {}:{} runs without lock_timeout and statement_timeout: it cannot run in a "
           "transaction block, and with lock = \"lease\" a session setting could reach the "
@@ -391,11 +409,17 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
     int statement_attempt = 0;
     for (;;) {
       try {
-        if (own_transaction) {
-          m_connection.execute(begin_sql(migration, m_settings));
-        }
-        execute_statement(statement, pooled && !own_transaction ? base::Millis{0} : lock_timeout);
-        if (own_transaction) {
+        if (alone) {
+          execute_statement(statement, pooled ? base::Millis{0} : lock_timeout);
+          ledger.progress(ledger_id, done + 1);
+        } else {
+          if (postgres) {
+            m_connection.execute(begin_sql(migration, m_settings));
+          } else {
+            m_connection.begin();
+          }
+          execute_statement(statement, lock_timeout);
+          m_connection.execute(ledger.progress_sql(ledger_id, done + 1));
           m_connection.commit();
         }
         break;
@@ -425,10 +449,206 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
     }
     ++done;
     result.statements_done = done;
-    ledger.progress(ledger_id, done);
     if (m_observer != nullptr) {
       m_observer->statement_done(prepared.event, done, result.statements_total);
     }
+  }
+}
+
+// The statement a resume starts with, when it runs alone (CREATE INDEX CONCURRENTLY): a
+// concurrent build that failed or was interrupted leaves an INVALID index behind, which is
+// dropped so that the statement can build it again; a valid one, after an interruption, means
+// the statement had finished and only the ledger had not been told. Returns whether to run it.
+bool Runner::resume_index(const Prepared& prepared, const script::Statement& statement) {
+  if (m_connection.dialect() != driver::Dialect::postgres || statement.concurrent_index.empty()) {
+    return true;
+  }
+  const std::array<driver::Value, 1> params{statement.concurrent_index};
+  const driver::Rows rows = m_connection.query(
+      "SELECT i.indisvalid::text FROM pg_index i WHERE i.indexrelid = to_regclass($1)", params);
+  if (rows.empty()) {
+    return true;
+  }
+  const script::Migration& migration = *prepared.migration;
+  const std::string where = fmt::format("{}:{}", migration.display_path, statement.line);
+  if (rows.rows[0][0] == std::optional<std::string>("false")) {
+    m_connection.execute(
+        fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", statement.concurrent_index));
+    if (m_observer != nullptr) {
+      m_observer->note(fmt::format(
+          "{}: dropped the INVALID index {} that the statement at {} left behind when it "
+          "stopped; building it again",
+          prepared.step->revision, statement.concurrent_index, where));
+    }
+    return true;
+  }
+  if (prepared.resumed->interrupted) {
+    if (m_observer != nullptr) {
+      m_observer->note(fmt::format(
+          "{}: index {} exists and is valid: the statement at {} had finished before the "
+          "interruption; not running it again",
+          prepared.step->revision, statement.concurrent_index, where));
+    }
+    return false;
+  }
+  return true;
+}
+
+std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
+  std::vector<Leftover> out;
+  for (LedgerRow& row : ledger.unfinished()) {
+    if (row.entry.direction == "stamp") {
+      continue;
+    }
+    Leftover leftover{std::move(row)};
+    LedgerEntry& entry = leftover.row.entry;
+    const script::Migration* migration = m_scripts.find(entry.revision);
+    // A file that is gone or changed its mind: trust what the ledger saw run.
+    const bool transactional = migration != nullptr && migration->transactional;
+    if (entry.status == "running") {
+      // This process holds the run lock, so no other runner is at work: whoever wrote this
+      // row stopped without finishing (killed, or the machine went down).
+      leftover.interrupted = true;
+      const std::string who = fmt::format("its runner (host {}, pid {})",
+                                          leftover.row.host.empty() ? "?" : leftover.row.host,
+                                          leftover.row.pid.empty() ? "?" : leftover.row.pid);
+      entry.error = transactional
+                        ? fmt::format(
+                              "interrupted: {} ended before it finished; it ran in one "
+                              "transaction, so nothing of it was applied",
+                              who)
+                        : fmt::format(
+                              "interrupted: {} ended after statement {} of {} (no transaction); "
+                              "the statements before stay applied{}",
+                              who, entry.statements_done, entry.statements_total,
+                              entry.statements_done < entry.statements_total
+                                  ? fmt::format(", and statement {} may or may not have run",
+                                                entry.statements_done + 1)
+                                  : std::string());
+      (void)ledger.mark_interrupted(entry.id, entry.error);
+      entry.status = "failed";
+      if (m_observer != nullptr) {
+        m_observer->note(fmt::format("{} {}: {}", entry.direction, entry.revision, entry.error));
+      }
+    }
+    leftover.partial = !transactional && entry.statements_done > 0;
+    out.push_back(std::move(leftover));
+  }
+  return out;
+}
+
+namespace {
+
+std::string command_for(const Leftover& leftover) {
+  return leftover.row.entry.direction == "downgrade" ? "downgrade TARGET" : "upgrade";
+}
+
+}  // namespace
+
+void Runner::attach_resumes(const std::vector<Leftover>& leftovers, std::vector<Prepared>& prepared,
+                            script::Dialect dialect) {
+  bool any_partial = false;
+  for (const Leftover& leftover : leftovers) {
+    const LedgerEntry& entry = leftover.row.entry;
+    Prepared* item = nullptr;
+    for (Prepared& candidate : prepared) {
+      if (candidate.step->revision == entry.revision &&
+          direction_name(candidate.step->direction) == entry.direction &&
+          !candidate.migration->transactional) {
+        item = &candidate;
+      }
+    }
+    // A non-transactional step that stopped at its first statement resumes there by itself:
+    // nothing of it ran, but a concurrent index build may have left an INVALID index.
+    if (item != nullptr && !leftover.partial) {
+      item->resumed = &leftover;
+      item->resume_at = 0;
+      continue;
+    }
+    if (!leftover.partial) {
+      continue;
+    }
+    any_partial = true;
+    const script::Migration* migration = m_scripts.find(entry.revision);
+    const std::string file =
+        migration != nullptr ? migration->display_path : std::string("(no file declares it)");
+    const std::string state = fmt::format(
+        "revision {} is partially applied: {} of {} statements ran (no transaction) and stay; "
+        "the version table does not include it",
+        entry.revision, entry.statements_done, entry.statements_total);
+    if (!m_settings.resume) {
+      Error error(ExitCode::failed,
+                  fmt::format("revision {} ({}) is partially applied; retort runs nothing else "
+                              "until you decide how to finish it",
+                              entry.revision, migration != nullptr ? migration->message : file));
+      error.explain(fmt::format(
+          "its last run: {}\nchoices:\n  retort {} --resume   runs it again from statement {} "
+          "({}); an INVALID index left by that statement is dropped and built again\n  finish "
+          "it by hand, then: retort stamp {} --reason \"...\"",
+          entry.error.empty() ? std::string("failed") : entry.error, command_for(leftover),
+          entry.statements_done + 1, file, entry.revision));
+      error.state(state);
+      error.next(fmt::format("retort {} --resume", command_for(leftover)));
+      throw error;
+    }
+    if (item == nullptr) {
+      throw Error(ExitCode::input,
+                  fmt::format("revision {} is partially applied and this run's plan does not "
+                              "include it",
+                              entry.revision))
+          .state(state)
+          .next(fmt::format("retort {} --resume {}", command_for(leftover), entry.revision));
+    }
+    // What ran must be what the file says, or the resumed run would build on statements that
+    // are not there.
+    const std::vector<std::string> ran = base::split_words(leftover.row.statement_checksums);
+    const int done = entry.statements_done;
+    if (static_cast<int>(ran.size()) < done || static_cast<int>(item->statements.size()) < done) {
+      throw Error(ExitCode::input,
+                  fmt::format("cannot resume revision {}: the ledger does not say which {} "
+                              "statements ran, or the file now has fewer",
+                              entry.revision, done))
+          .at({file, 0, 0})
+          .state(state)
+          .next(fmt::format("finish it by hand, then: retort stamp {} --reason \"...\"",
+                            entry.revision));
+    }
+    for (int stmt_idx = 0; stmt_idx < done; ++stmt_idx) {
+      const script::Statement& now = item->statements[static_cast<std::size_t>(stmt_idx)];
+      if (now.fingerprint == ran[static_cast<std::size_t>(stmt_idx)]) {
+        continue;
+      }
+      const std::vector<script::Statement> before =
+          script::split_section(leftover.row.sql, dialect);
+      const std::string old_text = static_cast<std::size_t>(stmt_idx) < before.size()
+                                       ? before[static_cast<std::size_t>(stmt_idx)].sql
+                                       : std::string("(not kept)");
+      throw Error(ExitCode::input,
+                  fmt::format("cannot resume revision {}: statement {}, which already ran, was "
+                              "edited since",
+                              entry.revision, stmt_idx + 1))
+          .at({file, now.line, 0})
+          .explain(fmt::format("it ran as:\n    {}\nthe file now says:\n    {}", old_text, now.sql))
+          .state(state)
+          .next(
+              "put the statement back as it ran and resume, or finish by hand and `retort "
+              "stamp " +
+              entry.revision + "`");
+    }
+    item->resumed = &leftover;
+    item->resume_at = done;
+    if (m_observer != nullptr) {
+      m_observer->note(fmt::format("{}: resuming at statement {} of {} ({}:{})", entry.revision,
+                                   done + 1, item->statements.size(), file,
+                                   static_cast<std::size_t>(done) < item->statements.size()
+                                       ? item->statements[static_cast<std::size_t>(done)].line
+                                       : 0));
+    }
+  }
+  if (m_settings.resume && !any_partial) {
+    throw Error(ExitCode::input, "nothing to resume: no migration is partially applied")
+        .state("nothing was run")
+        .next("retort current -v   (then run without --resume)");
   }
 }
 
@@ -456,6 +676,8 @@ RunResult Runner::run(const graph::Plan& plan) {
   }
 
   auto [versions, ledger] = open_tables(m_connection, m_settings);
+  const std::vector<Leftover> leftovers = inspect_leftovers(ledger);
+  attach_resumes(leftovers, prepared, sdialect);
   if (m_watch_url && !m_watch) {
     const driver::Rows pid = m_connection.query("SELECT pg_backend_pid()::text");
     m_watch = std::make_unique<BlockerWatch>(
@@ -470,13 +692,24 @@ RunResult Runner::run(const graph::Plan& plan) {
   bool outer_open = false;
 
   const auto ledger_start_of = [&](const Prepared& item) {
-    return LedgerStart{item.step->revision,
-                       direction_name(item.step->direction),
-                       static_cast<int>(item.statements.size()),
-                       item.migration->checksum(),
-                       m_settings.reason,
-                       base::join(item.migration->revises, " "),
-                       item.migration->message};
+    LedgerStart start{.revision = item.step->revision,
+                      .direction = direction_name(item.step->direction),
+                      .statements_total = static_cast<int>(item.statements.size()),
+                      .checksum = item.migration->checksum(),
+                      .reason = m_settings.reason,
+                      .parents = base::join(item.migration->revises, " "),
+                      .message = item.migration->message};
+    for (const script::Statement& statement : item.statements) {
+      start.statement_checksums +=
+          (start.statement_checksums.empty() ? "" : " ") + statement.fingerprint;
+    }
+    const bool down = item.step->direction == graph::Direction::downgrade;
+    start.sql = down ? item.migration->downgrade->text : item.migration->upgrade.text;
+    if (item.resumed != nullptr) {
+      start.statements_done = item.resume_at;
+      start.resumed_from = item.resumed->row.entry.id;
+    }
+    return start;
   };
   // The next step's `running` row, when it was committed with the step before it: one commit
   // per migration instead of two (on SQLite each commit is a journal write and fsyncs).
@@ -613,8 +846,11 @@ RunResult Runner::run(const graph::Plan& plan) {
               "revision {} was rolled back; the database is at {}{}", step.revision,
               heads_text(heads_now),
               one_transaction ? " (the whole run was one transaction and was rolled back)" : ""));
-          error.next(fmt::format("fix {} and run `retort upgrade {}` again", migration.display_path,
-                                 step.revision));
+          error.next(step.direction == graph::Direction::downgrade
+                         ? fmt::format("fix {} and run the same `retort downgrade` again",
+                                       migration.display_path)
+                         : fmt::format("fix {} and run `retort upgrade {}` again",
+                                       migration.display_path, step.revision));
         } else {
           error.state(fmt::format(
               "revision {} is partially applied: {} of {} statements ran (no transaction); the "
@@ -622,8 +858,9 @@ RunResult Runner::run(const graph::Plan& plan) {
               step.revision, result.statements_done, result.statements_total,
               heads_text(heads_now)));
           error.next(fmt::format(
-              "inspect what statement {} left behind, then `retort upgrade --resume` once "
-              "available, or finish by hand and `retort stamp {}`",
+              "retort {} --resume   (runs it on from statement {}; an INVALID index that "
+              "statement left is built again), or finish it by hand and `retort stamp {}`",
+              step.direction == graph::Direction::downgrade ? "downgrade TARGET" : "upgrade",
               result.statements_done + 1, step.revision));
         }
         if (lock_timeout) {
@@ -670,13 +907,12 @@ RunResult Runner::stamp(const graph::Plan& plan) {
   try {
     for (const graph::Step& step : plan.steps) {
       const script::Migration* migration = m_scripts.find(step.revision);
-      LedgerStart entry{step.revision,
-                        "stamp",
-                        0,
-                        migration != nullptr ? migration->checksum() : std::string(),
-                        m_settings.reason,
-                        migration != nullptr ? base::join(migration->revises, " ") : "",
-                        migration != nullptr ? migration->message : ""};
+      LedgerStart entry{.revision = step.revision,
+                        .direction = "stamp",
+                        .checksum = migration != nullptr ? migration->checksum() : std::string(),
+                        .reason = m_settings.reason,
+                        .parents = migration != nullptr ? base::join(migration->revises, " ") : "",
+                        .message = migration != nullptr ? migration->message : ""};
       const std::int64_t id = ledger.start(entry);
       for (const graph::VersionOp& op : step.version_ops) {
         versions.apply(op);
@@ -699,6 +935,40 @@ RunResult Runner::stamp(const graph::Plan& plan) {
   }
   out.heads_after = versions.heads();
   out.duration_ms = elapsed_ms(start);
+  return out;
+}
+
+BeyondFiles beyond_files(Ledger& ledger, const graph::RevisionMap& map,
+                         const std::string& revision) {
+  BeyondFiles out;
+  std::vector<std::string> todo{revision};
+  std::vector<std::string> seen;
+  // Breadth first over the parents the ledger recorded, stopping at revisions the files have.
+  while (!todo.empty() && out.revisions.size() < 100) {
+    const std::string current = todo.front();
+    todo.erase(todo.begin());
+    if (std::find(seen.begin(), seen.end(), current) != seen.end()) {
+      continue;
+    }
+    seen.push_back(current);
+    if (map.find(current) != nullptr) {
+      if (out.known_ancestor.empty()) {
+        out.known_ancestor = current;
+      }
+      continue;
+    }
+    std::vector<LedgerRow> rows = ledger.rows_of(current);
+    const auto applied = std::find_if(rows.begin(), rows.end(), [](const LedgerRow& row) {
+      return row.entry.status == "ok" && row.entry.direction != "downgrade";
+    });
+    if (applied == rows.end()) {
+      continue;
+    }
+    for (const std::string& parent : base::split_words(applied->parents)) {
+      todo.push_back(parent);
+    }
+    out.revisions.push_back(std::move(*applied));
+  }
   return out;
 }
 
@@ -754,13 +1024,13 @@ void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptD
     for (const graph::VersionOp& op : step.version_ops) {
       out << versions.op_sql(op) << ";\n";
     }
-    LedgerStart entry{step.revision,
-                      direction_name(step.direction),
-                      static_cast<int>(statements.size()),
-                      migration.checksum(),
-                      settings.reason,
-                      base::join(migration.revises, " "),
-                      migration.message};
+    LedgerStart entry{.revision = step.revision,
+                      .direction = direction_name(step.direction),
+                      .statements_total = static_cast<int>(statements.size()),
+                      .checksum = migration.checksum(),
+                      .reason = settings.reason,
+                      .parents = base::join(migration.revises, " "),
+                      .message = migration.message};
     out << ledger.insert_ok_sql(entry) << ";\n";
     if (!one_transaction) {
       out << "COMMIT;\n";

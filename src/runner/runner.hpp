@@ -8,6 +8,7 @@
 #include "graph/revision_map.hpp"
 #include "retort/events.hpp"
 #include "retort/results.hpp"
+#include "runner/ledger.hpp"
 #include "script/script_directory.hpp"
 
 #include <memory>
@@ -19,8 +20,18 @@
 namespace retort::runner {
 
 class BlockerWatch;
-class Ledger;
 struct Blocker;
+
+// What a failed or killed run left: the newest ledger row of a revision that is not `ok`.
+struct Leftover {
+  LedgerRow row;
+  // Its runner is gone without finishing (the row said `running` while this process held the
+  // run lock); the row is now `failed` with a note saying so.
+  bool interrupted = false;
+  // A `transaction false` migration of which some statements ran: what ran stays, and the
+  // version table does not say so.
+  bool partial = false;
+};
 
 // Whether the connection keeps session state (SET) from one transaction to the next. A
 // transaction-mode pooler does not: each transaction may run on another server session.
@@ -35,6 +46,10 @@ struct Settings {
   int lock_retries = 10;                  // on SQLSTATE 55P03, with backoff
   base::Millis statement_timeout{0};      // 0 = none
   std::string reason;                     // kept in the ledger
+  // upgrade/downgrade --resume: continue a partially applied `transaction false` migration
+  // from the statement after the last one that ran. Without it, such a migration stops every
+  // run until the operator decides (resume, or finish by hand and stamp).
+  bool resume = false;
   // not_kept: a statement of a `transaction false` migration runs in a transaction of its own
   // with SET LOCAL timeouts when it can; one that cannot (CREATE INDEX CONCURRENTLY) runs
   // without retort's timeouts, since a session SET would leak to the pooler's next client.
@@ -85,6 +100,13 @@ class Runner {
                  std::int64_t ledger_id);
   void set_session_timeouts(const script::Migration& migration);
   void set_local_timeouts(const script::Migration& migration);
+  // Reads the ledger's unfinished rows under the run lock; marks those whose runner is gone.
+  [[nodiscard]] std::vector<Leftover> inspect_leftovers(Ledger& ledger);
+  // Refuses a run while a migration is partially applied, unless it resumes it; checks that
+  // the statements that already ran are the file's.
+  void attach_resumes(const std::vector<Leftover>& leftovers, std::vector<Prepared>& prepared,
+                      script::Dialect dialect);
+  [[nodiscard]] bool resume_index(const Prepared& prepared, const script::Statement& statement);
   // Runs one migration statement, watched for blockers when a watch is on.
   void execute_statement(const script::Statement& statement, base::Millis lock_timeout);
   // "; waiting behind pid 42 (psql, ...): UPDATE ..." for the last statement that failed.
@@ -98,6 +120,16 @@ class Runner {
   std::unique_ptr<BlockerWatch> m_watch;
   std::vector<Blocker> m_blockers;  // seen for the last statement that failed
 };
+
+// A version row that no file declares (the database is ahead of this code): the revisions
+// beyond the files as the ledger remembers them, newest first (each with its message and
+// parents), and the first ancestor the files know; empty when the ledger has none of it.
+struct BeyondFiles {
+  std::vector<LedgerRow> revisions;
+  std::string known_ancestor;  // empty: none found
+};
+[[nodiscard]] BeyondFiles beyond_files(Ledger& ledger, const graph::RevisionMap& map,
+                                       const std::string& revision);
 
 // Writes the plan as the SQL script a DBA can review and run with psql (or sqlite3): the
 // version table and ledger DDL, then each step's statements and its version-table change, in

@@ -38,6 +38,10 @@ struct Statement {
   // The database refuses it inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM):
   // only in a `transaction false` migration, where it runs alone in autocommit.
   bool needs_no_transaction = false;
+  // CREATE INDEX CONCURRENTLY, REINDEX INDEX CONCURRENTLY: the index it builds, as SQL
+  // ("ops"."accounts_email_idx"), so that a resume can find an INVALID index it left behind;
+  // empty otherwise, and for an index without a name.
+  std::string concurrent_index;
 };
 
 struct Section {
@@ -111,6 +115,10 @@ enum class Which { upgrade, downgrade };
 [[nodiscard]] base::Result<std::vector<Statement>, Problem> statements(const Migration& migration,
                                                                        Which which,
                                                                        Dialect dialect);
+
+// The statements of a section kept elsewhere (the ledger's copy of one as it ran), split as a
+// `transaction false` section is; empty when it does not split.
+[[nodiscard]] std::vector<Statement> split_section(const std::string& sql, Dialect dialect);
 
 // What `retort revision` and `retort merge` write.
 struct NewRevision {

@@ -3,6 +3,7 @@
 #include "base/text.hpp"
 #include "script/script_directory.hpp"
 #include "sql/classify.hpp"
+#include "sql/objects.hpp"
 #include "sql/splitter.hpp"
 
 #include <fmt/format.h>
@@ -46,6 +47,27 @@ std::string first_line(std::string_view statement) {
     return std::string(line.substr(0, k_max)) + "...";
   }
   return std::string(base::trim(line));
+}
+
+// The index a concurrent build makes, quoted, with its table's schema when one was written.
+std::string concurrent_index(std::string_view statement) {
+  const auto quoted = [](const std::string& name) {
+    std::string out = "\"";
+    for (const char ch : name) {
+      out += ch;
+      if (ch == '"') {
+        out += '"';
+      }
+    }
+    return out + "\"";
+  };
+  for (const sql::CreatedObject& object : sql::created_objects(statement)) {
+    if (object.kind == sql::ObjectKind::index && object.concurrently && !object.name.empty()) {
+      return object.schema.empty() ? quoted(object.name)
+                                   : quoted(object.schema) + "." + quoted(object.name);
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -99,9 +121,20 @@ base::Result<std::vector<Statement>, Problem> statements(const Migration& migrat
     statement.line = section.marker_line + base::line_of_offset(section.text, span.offset);
     statement.fingerprint = sql::fingerprint(text, sql_dialect);
     statement.needs_no_transaction = traits.needs_no_transaction;
+    if (traits.needs_no_transaction && dialect == Dialect::postgres) {
+      statement.concurrent_index = concurrent_index(text);
+    }
     out.push_back(std::move(statement));
   }
   return out;
+}
+
+std::vector<Statement> split_section(const std::string& sql, Dialect dialect) {
+  Migration kept;
+  kept.transactional = false;
+  kept.upgrade.text = sql;
+  auto split = statements(kept, Which::upgrade, dialect);
+  return split ? std::move(split).value() : std::vector<Statement>{};
 }
 
 }  // namespace retort::script

@@ -1,0 +1,110 @@
+// doctor: what the version table says against the files. A row no file declares (the database
+// is ahead of this code, or a file was deleted) and a row below another row (no run writes
+// that: a hand edit of the table).
+#include "base/text.hpp"
+#include "ops/doctor/doctor.hpp"
+#include "runner/runner.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace retort::ops::doctor {
+
+namespace {
+
+// Whether `ancestor` is reached from `revision` through its parents.
+bool descends_from(const graph::RevisionMap& map, const std::string& revision,
+                   const std::string& ancestor) {
+  std::vector<std::string> todo{revision};
+  std::set<std::string> seen;
+  while (!todo.empty()) {
+    const std::string current = todo.back();
+    todo.pop_back();
+    const graph::Revision* node = map.find(current);
+    if (node == nullptr || !seen.insert(current).second) {
+      continue;
+    }
+    for (const std::string& parent : node->down_revisions) {
+      if (parent == ancestor) {
+        return true;
+      }
+      todo.push_back(parent);
+    }
+  }
+  return false;
+}
+
+std::string quoted_message(const runner::LedgerRow& row) {
+  return row.message.empty() ? row.entry.revision
+                             : fmt::format("{} (\"{}\")", row.entry.revision, row.message);
+}
+
+}  // namespace
+
+void check_version_rows(Context& context, Findings& findings) {
+  const graph::RevisionMap& map = context.scripts.map();
+  std::vector<std::string> known;
+  for (const std::string& row : context.version_rows) {
+    if (map.find(row) != nullptr) {
+      known.push_back(row);
+      continue;
+    }
+    const runner::BeyondFiles beyond = runner::beyond_files(context.ledger, map, row);
+    DoctorFinding finding{"unknown-revision", "error", "", "", false};
+    if (beyond.revisions.empty()) {
+      finding.message = fmt::format(
+          "the version table names revision {}, which no migration file declares and the "
+          "ledger does not know: the database is ahead of this code, or the file was deleted",
+          row);
+      finding.fix = fmt::format(
+          "run retort from the release that has {}; if its file was deleted by mistake, "
+          "restore it; after a hand fix: retort stamp --purge REV --reason \"...\"",
+          row);
+    } else {
+      std::vector<std::string> names;
+      for (const runner::LedgerRow& revision : beyond.revisions) {
+        names.push_back(quoted_message(revision));
+      }
+      const runner::LedgerRow& newest = beyond.revisions.front();
+      finding.message = fmt::format(
+          "the database is ahead of this code: it is at {}, applied {} by retort {}, {} "
+          "revision{} beyond these files: {}{}",
+          row,
+          newest.entry.finished_at.empty() ? newest.entry.started_at : newest.entry.finished_at,
+          newest.retort_version.empty() ? "?" : newest.retort_version, beyond.revisions.size(),
+          beyond.revisions.size() == 1 ? "" : "s", base::join(names, ", "),
+          beyond.known_ancestor.empty()
+              ? std::string()
+              : fmt::format("; the newest revision these files know is {}", beyond.known_ancestor));
+      finding.fix = beyond.known_ancestor.empty()
+                        ? fmt::format("deploy the release that has {}", row)
+                        : fmt::format(
+                              "deploy the release that has {}; to go back to what this code "
+                              "knows, run from that release: retort downgrade {}",
+                              row, beyond.known_ancestor);
+    }
+    findings.push_back(std::move(finding));
+  }
+  for (const std::string& lower : known) {
+    for (const std::string& upper : known) {
+      if (lower != upper && descends_from(map, upper, lower)) {
+        std::vector<std::string> heads;
+        std::copy_if(known.begin(), known.end(), std::back_inserter(heads),
+                     [&](const std::string& row) { return row != lower; });
+        findings.push_back(
+            {"row-below-row", "error",
+             fmt::format("the version table lists both {} and its ancestor {}: no run writes "
+                         "that, so the table was edited by hand",
+                         upper, lower),
+             fmt::format("retort stamp --purge {} --reason \"...\"   (after checking which "
+                         "revisions the schema has)",
+                         base::join(heads, " ")),
+             false});
+      }
+    }
+  }
+}
+
+}  // namespace retort::ops::doctor
