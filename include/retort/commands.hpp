@@ -51,6 +51,15 @@ std::vector<RevisionInfo> heads(const Config& config);
 std::vector<BranchPoint> branches(const Config& config);
 // Newest first; range "LOWER:UPPER" as Alembic's history -r.
 std::vector<RevisionInfo> history(const Config& config, const std::string& range);
+
+struct HistoryOptions {
+  std::string range;  // "LOWER:UPPER"; with indicate_current also "current", -N
+  // Alembic's history -i: connect, mark the version table's revisions (is_current), and give
+  // each revision its newest ledger row (last_run): applied when and how long, stamped with
+  // which reason, failed with which error.
+  bool indicate_current = false;
+};
+std::vector<RevisionInfo> history(const Config& config, const HistoryOptions& options);
 RevisionInfo show(const Config& config, const std::string& revision);
 
 // ---- The database ----

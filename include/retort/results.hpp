@@ -8,6 +8,23 @@
 
 namespace retort {
 
+// A ledger row (retort_log), as current -v and history show it.
+struct LedgerEntry {
+  std::int64_t id = 0;
+  std::string revision;
+  std::string direction;  // upgrade | downgrade | stamp
+  std::string status;     // running | ok | failed
+  int statements_done = 0;
+  int statements_total = 0;
+  std::string started_at;   // ISO 8601 UTC
+  std::string finished_at;  // empty while running
+  std::optional<std::int64_t> duration_ms;
+  std::string error;
+  std::string reason;
+  // current: what to run about it ("retort upgrade --resume", ...).
+  std::string next_command;
+};
+
 // One revision as the commands show it.
 struct RevisionInfo {
   std::string revision;
@@ -21,6 +38,8 @@ struct RevisionInfo {
   bool is_branch_point = false;
   bool is_merge_point = false;
   bool is_current = false;  // in the database's version table (history with a database only)
+  // history -i: the revision's newest ledger row (applied, stamped, downgraded, failed).
+  std::optional<LedgerEntry> last_run;
   bool transactional = true;
   bool has_downgrade = true;
   std::optional<std::int64_t> estimate_ms;
@@ -37,25 +56,14 @@ struct BranchPoint {
   std::vector<std::string> children;
 };
 
-// A ledger row (retort_log), as current -v and history show it.
-struct LedgerEntry {
-  std::int64_t id = 0;
-  std::string revision;
-  std::string direction;  // upgrade | downgrade | stamp
-  std::string status;     // running | ok | failed
-  int statements_done = 0;
-  int statements_total = 0;
-  std::string started_at;   // ISO 8601 UTC
-  std::string finished_at;  // empty while running
-  std::optional<std::int64_t> duration_ms;
-  std::string error;
-  std::string reason;
-};
-
 struct CurrentResult {
-  std::string database;                 // redacted URL
-  std::vector<RevisionInfo> heads;      // the version table's rows, as revisions
-  std::vector<std::string> unknown;     // rows that name no revision in the files
+  std::string database;              // redacted URL
+  std::vector<RevisionInfo> heads;   // the version table's rows, as revisions
+  std::vector<std::string> unknown;  // rows that name no revision in the files
+  // When there are unknown rows: what the ledger remembers of them (the database is ahead of
+  // this code) and the command to run.
+  std::string ahead;
+  std::string ahead_next;
   std::vector<LedgerEntry> unfinished;  // running or failed ledger rows not superseded
   bool up_to_date = false;              // every head of the files is applied
   std::vector<std::string> pending;     // revisions an `upgrade heads` would run, in order

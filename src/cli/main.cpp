@@ -166,6 +166,7 @@ void setup_revision(CLI::App& app, Context& ctx, std::function<int()>& run) {
 struct ReadArgs {
   std::string range;
   std::string revision;
+  bool indicate_current = false;
 };
 
 void print_revisions(const Context& ctx, const std::vector<retort::RevisionInfo>& infos) {
@@ -227,9 +228,13 @@ void setup_read(CLI::App& app, Context& ctx, std::function<int()>& run) {
   auto args = std::make_shared<ReadArgs>();
   CLI::App* history = app.add_subcommand("history", "List revisions, newest first");
   history->add_option("-r,--rev-range", args->range, "A range LOWER:UPPER, e.g. base:head, -3:");
+  history->add_flag("-i,--indicate-current", args->indicate_current,
+                    "Connect: mark the current revisions, and show each revision's last run "
+                    "from the ledger (applied, stamped with its reason, failed)");
   history->callback([&ctx, &run, args] {
     run = [&ctx, args] {
-      print_revisions(ctx, retort::history(ctx.config(), args->range));
+      print_revisions(ctx, retort::history(ctx.config(), retort::HistoryOptions{
+                                                             args->range, args->indicate_current}));
       return 0;
     };
   });

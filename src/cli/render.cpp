@@ -42,6 +42,24 @@ std::string Style::green(const std::string& text) const { return ansi(color, "32
 std::string Style::yellow(const std::string& text) const { return ansi(color, "33", text); }
 std::string Style::dim(const std::string& text) const { return ansi(color, "2", text); }
 
+std::string last_run_text(const LedgerEntry& entry) {
+  const std::string when = entry.finished_at.empty() ? entry.started_at : entry.finished_at;
+  if (entry.status == "running") {
+    return fmt::format("{} running since {}", entry.direction, entry.started_at);
+  }
+  if (entry.status == "failed") {
+    return fmt::format("{} failed {}", entry.direction, when);
+  }
+  if (entry.direction == "stamp") {
+    return fmt::format("stamped {}{}", when,
+                       entry.reason.empty() ? std::string() : ": " + entry.reason);
+  }
+  const std::string verb = entry.direction == "downgrade" ? "downgraded" : "applied";
+  return entry.duration_ms
+             ? fmt::format("{} {} in {}", verb, when, elapsed_text(*entry.duration_ms))
+             : fmt::format("{} {}", verb, when);
+}
+
 std::string revision_line(const RevisionInfo& info, const Style& style) {
   // Alembic's history line: "parent -> rev (label) (head), message".
   std::string parents = info.down_revisions.empty() ? "<base>" : join(info.down_revisions, ", ");
@@ -65,6 +83,9 @@ std::string revision_line(const RevisionInfo& info, const Style& style) {
     line += " (mergepoint)";
   }
   line += ", " + info.message;
+  if (info.last_run) {
+    line += "  " + style.dim("[" + last_run_text(*info.last_run) + "]");
+  }
   return line;
 }
 
@@ -131,6 +152,9 @@ std::string current_text(const CurrentResult& result, const Style& style) {
                                     unknown)) +
            "\n";
   }
+  if (!result.ahead.empty()) {
+    out += "  " + result.ahead + "\n  next: " + result.ahead_next + "\n";
+  }
   for (const LedgerEntry& entry : result.unfinished) {
     out += style.red(fmt::format("{} {} {} (started {}): {} of {} statements ran", entry.direction,
                                  entry.revision, entry.status, entry.started_at,
@@ -139,14 +163,33 @@ std::string current_text(const CurrentResult& result, const Style& style) {
     if (!entry.error.empty()) {
       out += "  error: " + entry.error + "\n";
     }
+    if (!entry.next_command.empty()) {
+      out += "  next: " + entry.next_command + "\n";
+    }
   }
-  if (style.verbosity > 0) {
+  if (style.verbosity > 0 && result.unknown.empty()) {
     out += result.pending.empty()
                ? "Up to date.\n"
                : fmt::format("Pending: {} revision{}: {}\n", result.pending.size(),
                              result.pending.size() == 1 ? "" : "s", join(result.pending, ", "));
   }
   return out;
+}
+
+nlohmann::json to_json(const LedgerEntry& entry) {
+  return {
+      {"id", entry.id},
+      {"revision", entry.revision},
+      {"direction", entry.direction},
+      {"status", entry.status},
+      {"statements_done", entry.statements_done},
+      {"statements_total", entry.statements_total},
+      {"started_at", entry.started_at},
+      {"finished_at", entry.finished_at},
+      {"duration_ms", entry.duration_ms ? nlohmann::json(*entry.duration_ms) : nlohmann::json()},
+      {"error", entry.error},
+      {"reason", entry.reason},
+      {"next", entry.next_command}};
 }
 
 nlohmann::json to_json(const RevisionInfo& info) {
@@ -164,6 +207,9 @@ nlohmann::json to_json(const RevisionInfo& info) {
                      {"transactional", info.transactional},
                      {"has_downgrade", info.has_downgrade}};
   doc["estimate_ms"] = info.estimate_ms ? nlohmann::json(*info.estimate_ms) : nlohmann::json();
+  if (info.last_run) {
+    doc["last_run"] = to_json(*info.last_run);
+  }
   return doc;
 }
 
@@ -198,19 +244,12 @@ nlohmann::json to_json(const RunResult& result) {
 nlohmann::json to_json(const CurrentResult& result) {
   nlohmann::json unfinished = nlohmann::json::array();
   for (const LedgerEntry& entry : result.unfinished) {
-    unfinished.push_back({{"id", entry.id},
-                          {"revision", entry.revision},
-                          {"direction", entry.direction},
-                          {"status", entry.status},
-                          {"statements_done", entry.statements_done},
-                          {"statements_total", entry.statements_total},
-                          {"started_at", entry.started_at},
-                          {"finished_at", entry.finished_at},
-                          {"error", entry.error}});
+    unfinished.push_back(to_json(entry));
   }
-  return {{"database", result.database},     {"heads", to_json(result.heads)},
-          {"unknown", result.unknown},       {"unfinished", unfinished},
-          {"up_to_date", result.up_to_date}, {"pending", result.pending}};
+  return {{"database", result.database}, {"heads", to_json(result.heads)},
+          {"unknown", result.unknown},   {"ahead", result.ahead},
+          {"unfinished", unfinished},    {"up_to_date", result.up_to_date},
+          {"pending", result.pending}};
 }
 
 std::string doctor_text(const DoctorResult& result, const Style& style) {

@@ -36,6 +36,7 @@ struct Style {
 [[nodiscard]] std::string doctor_text(const DoctorResult& result, const Style& style);
 
 // JSON documents.
+[[nodiscard]] nlohmann::json to_json(const LedgerEntry& entry);
 [[nodiscard]] nlohmann::json to_json(const RevisionInfo& info);
 [[nodiscard]] nlohmann::json to_json(const std::vector<RevisionInfo>& infos);
 [[nodiscard]] nlohmann::json to_json(const RunResult& result);

@@ -5,6 +5,7 @@
 #include "base/duration.hpp"
 #include "base/text.hpp"
 #include "commands/support.hpp"
+#include "ops/doctor/doctor.hpp"
 #include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
 #include "runner/run_lock.hpp"
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -235,13 +237,33 @@ std::vector<BranchPoint> branches(const Config& config) {
 }
 
 std::vector<RevisionInfo> history(const Config& config, const std::string& range) {
+  return history(config, HistoryOptions{range, false});
+}
+
+std::vector<RevisionInfo> history(const Config& config, const HistoryOptions& options) {
   const script::ScriptDirectory scripts = commands::load_scripts(config);
   const InfoBuilder info(scripts);
-  const auto revisions = unwrap(scripts.map().history(range), range);
+  std::vector<std::string> current;
+  std::map<std::string, LedgerEntry> last_runs;
+  if (options.indicate_current) {
+    const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+    runner::Runner runner(*connection, scripts, commands::runner_settings(config), nullptr);
+    current = runner.current_heads();
+    runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+    for (runner::LedgerRow& row : ledger.newest()) {
+      last_runs.emplace(row.entry.revision, std::move(row.entry));
+    }
+  }
+  const auto revisions = unwrap(scripts.map().history(options.range, current), options.range);
   std::vector<RevisionInfo> out;
   out.reserve(revisions.size());
   for (const graph::Revision* revision : revisions) {
-    out.push_back(info(revision->id));
+    RevisionInfo item = info(revision->id);
+    item.is_current = std::find(current.begin(), current.end(), revision->id) != current.end();
+    if (const auto found = last_runs.find(revision->id); found != last_runs.end()) {
+      item.last_run = found->second;
+    }
+    out.push_back(std::move(item));
   }
   return out;
 }
@@ -369,6 +391,12 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   // Lock-free first: when nothing is to be done, exit at once, so replicas that start after
   // the migration ran never queue behind the lock.
   std::vector<std::string> current = runner.current_heads();
+  if (direction != graph::Direction::stamp || !options.purge) {
+    if (std::optional<Error> ahead =
+            commands::ahead_of_code(*connection, config, scripts, current)) {
+      throw *ahead;
+    }
+  }
   graph::Plan plan = make_plan(map, current, options, direction);
   RunResult result;
   result.database = config.redacted_url;
@@ -460,7 +488,30 @@ CurrentResult current(const Config& config) {
   }
   runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
   for (runner::LedgerRow& row : ledger.unfinished()) {
-    result.unfinished.push_back(std::move(row.entry));
+    LedgerEntry& entry = row.entry;
+    const script::Migration* migration = scripts.find(entry.revision);
+    const bool transactional = migration != nullptr && migration->transactional;
+    const std::string command = entry.direction == "downgrade" ? "downgrade TARGET" : "upgrade";
+    if (entry.direction == "stamp") {
+      entry.next_command = "retort stamp again";
+    } else if (entry.status == "running") {
+      entry.next_command = "running now, or its runner is gone: retort doctor tells which";
+    } else if (!transactional && entry.statements_done > 0) {
+      entry.next_command = fmt::format(
+          "partially applied: retort {} --resume, or finish it by hand and retort stamp {}",
+          command, entry.revision);
+    } else {
+      entry.next_command = fmt::format(
+          "rolled back: fix {} and run retort {}",
+          migration != nullptr ? migration->display_path : "the file",
+          entry.direction == "downgrade" ? "downgrade again" : "upgrade " + entry.revision);
+    }
+    result.unfinished.push_back(std::move(entry));
+  }
+  if (const std::optional<Error> ahead =
+          commands::ahead_of_code(*connection, config, scripts, rows)) {
+    result.ahead = ahead->what();
+    result.ahead_next = ahead->next_command;
   }
   if (result.unknown.empty()) {
     result.pending = pending_of(scripts.map(), known);
@@ -504,14 +555,22 @@ CheckResult check(const Config& config) {
   const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
   runner::Runner runner(*connection, *scripts, commands::runner_settings(config), nullptr);
   const std::vector<std::string> current_heads = runner.current_heads();
-  for (const std::string& row : current_heads) {
-    if (scripts->map().find(row) == nullptr) {
-      result.ok = false;
-      result.findings.push_back(fmt::format(
-          "the database is at revision {}, which no migration file declares: the database is "
-          "ahead of this code, or the file was deleted",
-          row));
-    }
+  // The version rows and the applied files against the ledger, in doctor's words.
+  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+  ops::doctor::Context context{
+      *connection, *scripts, ledger, {}, {}, current_heads, {}, false, config.allowed_edits};
+  context.diffs = true;
+  const base::DatabaseUrl url = commands::database_url(config);
+  context.lock_holder =
+      runner::RunLock::holder(url, commands::lock_settings(config, url), *connection);
+  std::vector<DoctorFinding> findings;
+  ops::doctor::check_version_rows(context, findings);
+  ops::doctor::check_unfinished(context, findings);
+  ops::doctor::check_edited(context, findings);
+  for (const DoctorFinding& finding : findings) {
+    result.ok = result.ok && finding.level != "error";
+    result.findings.push_back(finding.message + "\n  " + (finding.level == "error" ? "fix: " : "") +
+                              finding.fix);
   }
   if (result.ok) {
     const std::vector<std::string> todo = pending_of(scripts->map(), current_heads);

@@ -3,6 +3,8 @@
 
 #include "base/duration.hpp"
 #include "base/text.hpp"
+#include "ops/doctor/doctor.hpp"
+#include "runner/ledger.hpp"
 
 #include <fmt/format.h>
 
@@ -95,6 +97,25 @@ runner::LockSettings lock_settings(const Config& config, const base::DatabaseUrl
     settings.kind = runner::LockKind::advisory;
   }
   return settings;
+}
+
+std::optional<Error> ahead_of_code(driver::Connection& connection, const Config& config,
+                                   const script::ScriptDirectory& scripts,
+                                   const std::vector<std::string>& rows) {
+  if (std::all_of(rows.begin(), rows.end(),
+                  [&](const std::string& row) { return scripts.map().find(row) != nullptr; })) {
+    return std::nullopt;
+  }
+  runner::Ledger ledger(&connection, connection.dialect(), config.version_table_schema);
+  ops::doctor::Context context{connection, scripts, ledger, {}, {}, rows, {}, false, {}};
+  std::vector<DoctorFinding> findings;
+  ops::doctor::check_version_rows(context, findings);
+  for (const DoctorFinding& finding : findings) {
+    if (finding.code == "unknown-revision") {
+      return Error(ExitCode::failed, finding.message).state("nothing was run").next(finding.fix);
+    }
+  }
+  return std::nullopt;
 }
 
 Error target_error(const graph::TargetError& error, const std::string& target) {

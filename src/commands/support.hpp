@@ -12,6 +12,7 @@
 #include "script/script_directory.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -29,6 +30,14 @@ namespace retort::commands {
 // The run lock the configuration asks for; an input error for a lease_ttl under a second.
 [[nodiscard]] runner::LockSettings lock_settings(const Config& config,
                                                  const base::DatabaseUrl& url);
+
+// The error for version rows that no file declares (the database is ahead of this code),
+// with what the ledger remembers of them and the command to run; nullopt when every row is
+// known.
+[[nodiscard]] std::optional<Error> ahead_of_code(driver::Connection& connection,
+                                                 const Config& config,
+                                                 const script::ScriptDirectory& scripts,
+                                                 const std::vector<std::string>& rows);
 
 // A TargetError as the user's error: what is wrong and the command that gets past it.
 [[nodiscard]] Error target_error(const graph::TargetError& error, const std::string& target);

@@ -290,6 +290,13 @@ std::vector<LedgerRow> Ledger::applied() {
       m_qualified));
 }
 
+std::vector<LedgerRow> Ledger::newest() {
+  return select(
+      fmt::format("WHERE NOT EXISTS (SELECT 1 FROM {} AS n WHERE n.revision = "
+                  "l.revision AND n.id > l.id) ORDER BY l.id DESC",
+                  m_qualified));
+}
+
 std::vector<LedgerRow> Ledger::rows_of(const std::string& revision) {
   const std::array<driver::Value, 1> params{revision};
   return select("WHERE l.revision = $1 ORDER BY l.id DESC", params);

@@ -74,6 +74,8 @@ class Ledger {
   // The newest `ok` upgrade or stamp row of each revision, oldest first: what was applied and
   // with which statements. Empty when the table does not exist.
   [[nodiscard]] std::vector<LedgerRow> applied();
+  // The newest row of every revision, newest first.
+  [[nodiscard]] std::vector<LedgerRow> newest();
   // Every row of one revision, newest first.
   [[nodiscard]] std::vector<LedgerRow> rows_of(const std::string& revision);
 

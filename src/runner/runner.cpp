@@ -851,6 +851,15 @@ RunResult Runner::run(const graph::Plan& plan) {
                                        migration.display_path)
                          : fmt::format("fix {} and run `retort upgrade {}` again",
                                        migration.display_path, step.revision));
+        } else if (result.statements_done == 0) {
+          error.state(
+              fmt::format("revision {} stopped at its first statement, so nothing of it "
+                          "ran (no transaction); the database is at {}",
+                          step.revision, heads_text(heads_now)));
+          error.next(
+              fmt::format("fix {} and run the same command again (an INVALID index that "
+                          "statement left is built again)",
+                          migration.display_path));
         } else {
           error.state(fmt::format(
               "revision {} is partially applied: {} of {} statements ran (no transaction); the "

@@ -29,6 +29,8 @@ struct Context {
   bool fix = false;
   // [retort.allowed_edits]: revision -> reason, edits of applied files the team accepted.
   std::map<std::string, std::string> allowed_edits;
+  // check_edited: show each edited statement as it ran and as the file says now (retort check).
+  bool diffs = false;
 
   [[nodiscard]] bool postgres() const { return db.dialect() == driver::Dialect::postgres; }
 };

@@ -75,8 +75,25 @@ void check_edited(Context& context, Findings& findings) {
     if (migration == nullptr) {
       continue;  // a revision no file declares: check_version_rows speaks of it
     }
-    const std::string changes =
-        summary(statement_edits(row, *migration, runner::script_dialect(context.db.dialect())));
+    const std::vector<StatementEdit> edits =
+        statement_edits(row, *migration, runner::script_dialect(context.db.dialect()));
+    std::string changes = summary(edits);
+    if (context.diffs) {
+      for (const StatementEdit& edit : edits) {
+        if (edit.statement == 0) {
+          continue;
+        }
+        changes +=
+            fmt::format("\n  statement {}{}:", edit.statement,
+                        edit.line == 0 ? std::string() : fmt::format(" (line {})", edit.line));
+        if (!edit.before.empty()) {
+          changes += "\n    - " + edit.before;
+        }
+        if (!edit.after.empty()) {
+          changes += "\n    + " + edit.after;
+        }
+      }
+    }
     if (changes.empty()) {
       continue;
     }
@@ -91,8 +108,8 @@ void check_edited(Context& context, Findings& findings) {
     }
     findings.push_back(
         {"edited-applied-file", "error",
-         fmt::format("{} (revision {}) changed since it ran on {}: {}; the database has what "
-                     "ran, not what the file says",
+         fmt::format("{} (revision {}) changed since it ran on {}, so the database has what "
+                     "ran, not what the file says: {}",
                      migration->display_path, row.entry.revision, row.entry.started_at, changes),
          fmt::format("put the file back as it ran (`retort check` shows the difference), or "
                      "write the change as a new revision; to accept it, add under "

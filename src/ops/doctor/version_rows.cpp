@@ -56,11 +56,12 @@ void check_version_rows(Context& context, Findings& findings) {
     if (beyond.revisions.empty()) {
       finding.message = fmt::format(
           "the version table names revision {}, which no migration file declares and the "
-          "ledger does not know: the database is ahead of this code, or the file was deleted",
+          "ledger does not know: the database is ahead of this code, its file was deleted, or "
+          "(a database another tool migrated) it was not ported yet",
           row);
       finding.fix = fmt::format(
-          "run retort from the release that has {}; if its file was deleted by mistake, "
-          "restore it; after a hand fix: retort stamp --purge REV --reason \"...\"",
+          "run retort from the release that has {}; restore or port its file; after a hand "
+          "fix: retort stamp --purge REV --reason \"...\"",
           row);
     } else {
       std::vector<std::string> names;
