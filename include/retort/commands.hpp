@@ -64,6 +64,8 @@ RevisionInfo show(const Config& config, const std::string& revision);
 
 // ---- The database ----
 
+enum class PartialMigration { refuse, resume, restart };
+
 struct RunOptions {
   std::string target = "head";
   // --sql: write the script to sql_out instead of connecting. For downgrade, target must be
@@ -71,12 +73,14 @@ struct RunOptions {
   std::ostream* sql_out = nullptr;
   std::string reason;  // kept in the ledger (stamp --reason)
   bool purge = false;  // stamp --purge: empty the version table first
-  // --resume: continue a partially applied `transaction false` migration from the statement
-  // after the last one that ran (an INVALID index that statement left is dropped and built
-  // again). Refused when a statement that ran was edited since, or when nothing is partial.
-  // Without it, a partially applied migration stops every upgrade and downgrade (exit 1)
-  // with the choices; stamp is the other way out.
-  bool resume = false;
+  // What to do about a partially applied `transaction false` migration (one whose first
+  // statements ran before it failed or its runner died). refuse: stop every upgrade and
+  // downgrade (exit 1) with the choices; stamp is the other way out. resume (--resume): run
+  // it on from the statement after the last one that ran, refused when a statement that ran
+  // was edited since (an INVALID index the statement left is dropped and built again).
+  // restart (--restart): the operator undid by hand what ran; run it from its first
+  // statement. resume and restart are refused (exit 2) when nothing is partial.
+  PartialMigration partial = PartialMigration::refuse;
   RunObserver* observer = nullptr;
 };
 

@@ -261,6 +261,7 @@ struct RunArgs {
   bool sql = false;
   bool purge = false;
   bool resume = false;
+  bool restart = false;
   std::string reason;
   // [retort.postgres] settings for this run, as written on the command line.
   std::string lock_timeout;
@@ -289,9 +290,14 @@ enum class RunsStatements { yes, no };
 
 void add_run_settings(CLI::App& cmd, RunArgs& args, RunsStatements runs) {
   if (runs == RunsStatements::yes) {
-    cmd.add_flag("--resume", args.resume,
-                 "Continue a partially applied `transaction false` migration from the "
-                 "statement after the last one that ran");
+    CLI::Option* resume = cmd.add_flag("--resume", args.resume,
+                                       "Continue a partially applied `transaction false` "
+                                       "migration from the statement after the last one that "
+                                       "ran");
+    cmd.add_flag("--restart", args.restart,
+                 "Run a partially applied `transaction false` migration from its first "
+                 "statement again, after undoing by hand what ran")
+        ->excludes(resume);
     cmd.add_option("--lock-timeout", args.lock_timeout,
                    "lock_timeout for each migration statement, e.g. 500ms (default: "
                    "retort.toml, else 2s); a migration's own header wins");
@@ -310,7 +316,9 @@ int run_migration(Context& ctx, const RunArgs& args, const char* verb,
   retort::RunOptions options;
   options.target = args.target;
   options.purge = args.purge;
-  options.resume = args.resume;
+  options.partial = args.resume    ? retort::PartialMigration::resume
+                    : args.restart ? retort::PartialMigration::restart
+                                   : retort::PartialMigration::refuse;
   options.reason = args.reason;
   if (args.sql) {
     options.sql_out = &std::cout;

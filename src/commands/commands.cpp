@@ -384,7 +384,17 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   const std::unique_ptr<driver::Connection> connection = driver::connect(url);
   runner::Settings settings = commands::runner_settings(config);
   settings.reason = options.reason;
-  settings.resume = options.resume;
+  switch (options.partial) {
+    case PartialMigration::refuse:
+      settings.partial = runner::Partial::refuse;
+      break;
+    case PartialMigration::resume:
+      settings.partial = runner::Partial::resume;
+      break;
+    case PartialMigration::restart:
+      settings.partial = runner::Partial::restart;
+      break;
+  }
   runner::Runner runner(*connection, scripts, settings, options.observer);
   runner.watch_blockers(url);
 
@@ -404,6 +414,16 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   result.heads_before = current;
   result.heads_after = current;
   if (plan.steps.empty()) {
+    if (options.partial != PartialMigration::refuse) {
+      // A partially applied migration is never in the version table, so it is in every plan
+      // towards it: with nothing to run there is nothing to resume.
+      throw Error(ExitCode::input,
+                  fmt::format("nothing to {}: nothing is pending, so no migration is partially "
+                              "applied",
+                              options.partial == PartialMigration::resume ? "resume" : "restart"))
+          .state("nothing was run")
+          .next("retort current -v");
+    }
     return result;
   }
 
@@ -487,7 +507,13 @@ CurrentResult current(const Config& config) {
     }
   }
   runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
-  for (runner::LedgerRow& row : ledger.unfinished()) {
+  std::vector<runner::LedgerRow> unfinished = ledger.unfinished();
+  const base::DatabaseUrl url = commands::database_url(config);
+  const std::string lock_holder =
+      unfinished.empty()
+          ? std::string()
+          : runner::RunLock::holder(url, commands::lock_settings(config, url), *connection);
+  for (runner::LedgerRow& row : unfinished) {
     LedgerEntry& entry = row.entry;
     const script::Migration* migration = scripts.find(entry.revision);
     const bool transactional = migration != nullptr && migration->transactional;
@@ -495,7 +521,13 @@ CurrentResult current(const Config& config) {
     if (entry.direction == "stamp") {
       entry.next_command = "retort stamp again";
     } else if (entry.status == "running") {
-      entry.next_command = "running now, or its runner is gone: retort doctor tells which";
+      if (lock_holder.empty()) {
+        entry.next_command =
+            "interrupted: its runner is gone (nobody holds the run lock); the next `retort " +
+            command + "` reports it, `retort doctor` shows what it left";
+      } else {
+        entry.next_command = "running now: the run lock is held by " + lock_holder;
+      }
     } else if (!transactional && entry.statements_done > 0) {
       entry.next_command = fmt::format(
           "partially applied: retort {} --resume, or finish it by hand and retort stamp {}",

@@ -66,6 +66,7 @@ runner::Settings runner_settings(const Config& config) {
   settings.lock_timeout = config.postgres.lock_timeout;
   settings.lock_retries = config.postgres.lock_retries;
   settings.statement_timeout = config.postgres.statement_timeout;
+  settings.orphan_wait = config.postgres.lock_wait;
   // lease is the lock for transaction-mode poolers, where a session setting would stay on a
   // server session that other clients get next.
   settings.session = config.postgres.lock == LockMode::lease ? runner::SessionSettings::not_kept

@@ -472,8 +472,20 @@ bool Runner::resume_index(const Prepared& prepared, const script::Statement& sta
   const script::Migration& migration = *prepared.migration;
   const std::string where = fmt::format("{}:{}", migration.display_path, statement.line);
   if (rows.rows[0][0] == std::optional<std::string>("false")) {
-    m_connection.execute(
-        fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", statement.concurrent_index));
+    // The drop waits for the transactions that use the table, under the same lock_timeout and
+    // retries as the statements.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        m_connection.execute(
+            fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", statement.concurrent_index));
+        break;
+      } catch (const driver::DatabaseError& error) {
+        if (!is_lock_timeout(error) || attempt >= m_settings.lock_retries) {
+          throw statement_error(error, migration, statement);
+        }
+        std::this_thread::sleep_for(backoff(attempt + 1));
+      }
+    }
     if (m_observer != nullptr) {
       m_observer->note(fmt::format(
           "{}: dropped the INVALID index {} that the statement at {} left behind when it "
@@ -494,6 +506,68 @@ bool Runner::resume_index(const Prepared& prepared, const script::Statement& sta
   return true;
 }
 
+namespace {
+
+// ", and statement 3 (it runs alone) may or may not have finished" for an interrupted step.
+std::string in_doubt_text(const script::Migration* migration, const LedgerEntry& entry,
+                          driver::Dialect dialect) {
+  if (entry.statements_done >= entry.statements_total) {
+    return {};
+  }
+  const graph::Direction direction =
+      entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
+  return next_statement_in_doubt(migration, direction, entry.statements_done,
+                                 script_dialect(dialect))
+             ? fmt::format(", and statement {} (it runs alone) may or may not have finished",
+                           entry.statements_done + 1)
+             : fmt::format("; statement {} had not committed", entry.statements_done + 1);
+}
+
+}  // namespace
+
+void Runner::wait_for_orphan(const LedgerRow& row) {
+  if (m_connection.dialect() != driver::Dialect::postgres || row.backend_pid.empty()) {
+    return;
+  }
+  const std::array<driver::Value, 1> params{row.backend_pid};
+  const Clock::time_point deadline = Clock::now() + m_settings.orphan_wait;
+  bool told = false;
+  for (;;) {
+    const driver::Rows alive = m_connection.query(
+        "SELECT coalesce(state, ''), left(regexp_replace(coalesce(query, ''), '\\s+', ' ', "
+        "'g'), 120) FROM pg_stat_activity WHERE pid = CAST($1 AS INTEGER) AND state <> 'idle'",
+        params);
+    if (alive.empty()) {
+      return;
+    }
+    const std::string what =
+        fmt::format("server pid {} ({}: {})", row.backend_pid, alive.rows[0][0].value_or(""),
+                    alive.rows[0][1].value_or(""));
+    if (Clock::now() >= deadline) {
+      throw Error(ExitCode::lock_busy,
+                  fmt::format("the statement of the runner that was interrupted while applying "
+                              "{} still runs on the server: {}",
+                              row.entry.revision, what))
+          .state("nothing was run by this process")
+          .next(fmt::format("wait for it to end, or end it with SELECT pg_terminate_backend({}); "
+                            "then run this command again",
+                            row.backend_pid));
+    }
+    if (!told && m_observer != nullptr) {
+      told = true;
+      m_observer->note(fmt::format(
+          "{}: its runner is gone, but its statement still runs on the server as {}; waiting "
+          "for it to end (up to lock_wait, {})",
+          row.entry.revision, what, base::format_duration(m_settings.orphan_wait)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (cancel_requested()) {
+      throw Error(ExitCode::failed, "cancelled while waiting for an interrupted runner's statement")
+          .state("nothing was run by this process");
+    }
+  }
+}
+
 std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
   std::vector<Leftover> out;
   for (LedgerRow& row : ledger.unfinished()) {
@@ -505,26 +579,36 @@ std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
     const script::Migration* migration = m_scripts.find(entry.revision);
     // A file that is gone or changed its mind: trust what the ledger saw run.
     const bool transactional = migration != nullptr && migration->transactional;
+    // Interrupted now, or found so by an earlier run (which wrote that into the error).
+    leftover.interrupted = entry.status == "running" || entry.error.starts_with("interrupted:");
     if (entry.status == "running") {
       // This process holds the run lock, so no other runner is at work: whoever wrote this
       // row stopped without finishing (killed, or the machine went down).
-      leftover.interrupted = true;
+      wait_for_orphan(leftover.row);
       const std::string who = fmt::format("its runner (host {}, pid {})",
                                           leftover.row.host.empty() ? "?" : leftover.row.host,
                                           leftover.row.pid.empty() ? "?" : leftover.row.pid);
-      entry.error = transactional
+      entry.error = transactional ? fmt::format(
+                                        "interrupted: {} ended before it finished; it ran in one "
+                                        "transaction, so nothing of it was applied",
+                                        who)
+                    : entry.statements_done == 0
                         ? fmt::format(
-                              "interrupted: {} ended before it finished; it ran in one "
-                              "transaction, so nothing of it was applied",
-                              who)
+                              "interrupted: {} ended before the first statement committed (no "
+                              "transaction){}",
+                              who,
+                              next_statement_in_doubt(migration,
+                                                      entry.direction == "downgrade"
+                                                          ? graph::Direction::downgrade
+                                                          : graph::Direction::upgrade,
+                                                      0, script_dialect(m_connection.dialect()))
+                                  ? ", which runs alone and may or may not have finished"
+                                  : ", so nothing of it was applied")
                         : fmt::format(
                               "interrupted: {} ended after statement {} of {} (no transaction); "
                               "the statements before stay applied{}",
                               who, entry.statements_done, entry.statements_total,
-                              entry.statements_done < entry.statements_total
-                                  ? fmt::format(", and statement {} may or may not have run",
-                                                entry.statements_done + 1)
-                                  : std::string());
+                              in_doubt_text(migration, entry, m_connection.dialect()));
       (void)ledger.mark_interrupted(entry.id, entry.error);
       entry.status = "failed";
       if (m_observer != nullptr) {
@@ -537,13 +621,7 @@ std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
   return out;
 }
 
-namespace {
-
-std::string command_for(const Leftover& leftover) {
-  return leftover.row.entry.direction == "downgrade" ? "downgrade TARGET" : "upgrade";
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void Runner::attach_resumes(const std::vector<Leftover>& leftovers, std::vector<Prepared>& prepared,
                             script::Dialect dialect) {
@@ -576,19 +654,23 @@ void Runner::attach_resumes(const std::vector<Leftover>& leftovers, std::vector<
         "revision {} is partially applied: {} of {} statements ran (no transaction) and stay; "
         "the version table does not include it",
         entry.revision, entry.statements_done, entry.statements_total);
-    if (!m_settings.resume) {
+    if (m_settings.partial == Partial::refuse) {
       Error error(ExitCode::failed,
                   fmt::format("revision {} ({}) is partially applied; retort runs nothing else "
                               "until you decide how to finish it",
                               entry.revision, migration != nullptr ? migration->message : file));
+      const graph::Direction direction =
+          entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
       error.explain(fmt::format(
-          "its last run: {}\nchoices:\n  retort {} --resume   runs it again from statement {} "
-          "({}); an INVALID index left by that statement is dropped and built again\n  finish "
-          "it by hand, then: retort stamp {} --reason \"...\"",
-          entry.error.empty() ? std::string("failed") : entry.error, command_for(leftover),
-          entry.statements_done + 1, file, entry.revision));
+          "its last run: {}\nchoices:\n  {}   runs it on from statement {} ({}){}\n  finish it "
+          "by hand, then: retort stamp {} --reason \"...\"\n  undo by hand what ran, then: {}   "
+          "(runs it from its first statement)",
+          entry.error.empty() ? std::string("failed") : entry.error,
+          partial_command(entry.direction, "--resume"), entry.statements_done + 1, file,
+          index_rebuild_note(migration, direction, entry.statements_done, dialect), entry.revision,
+          partial_command(entry.direction, "--restart")));
       error.state(state);
-      error.next(fmt::format("retort {} --resume", command_for(leftover)));
+      error.next(partial_command(entry.direction, "--resume"));
       throw error;
     }
     if (item == nullptr) {
@@ -597,7 +679,19 @@ void Runner::attach_resumes(const std::vector<Leftover>& leftovers, std::vector<
                               "include it",
                               entry.revision))
           .state(state)
-          .next(fmt::format("retort {} --resume {}", command_for(leftover), entry.revision));
+          .next(partial_command(entry.direction, "--resume") + "   (with a target that includes " +
+                entry.revision + ")");
+    }
+    if (m_settings.partial == Partial::restart) {
+      item->resumed = &leftover;
+      item->resume_at = 0;
+      if (m_observer != nullptr) {
+        m_observer->note(
+            fmt::format("{}: restarting from its first statement, as asked: what "
+                        "its last run applied was undone by hand",
+                        entry.revision));
+      }
+      continue;
     }
     // What ran must be what the file says, or the resumed run would build on statements that
     // are not there.
@@ -645,10 +739,13 @@ void Runner::attach_resumes(const std::vector<Leftover>& leftovers, std::vector<
                                        : 0));
     }
   }
-  if (m_settings.resume && !any_partial) {
-    throw Error(ExitCode::input, "nothing to resume: no migration is partially applied")
+  if (m_settings.partial != Partial::refuse && !any_partial) {
+    throw Error(ExitCode::input,
+                fmt::format("nothing to {}: no migration is partially applied",
+                            m_settings.partial == Partial::resume ? "resume" : "restart"))
         .state("nothing was run")
-        .next("retort current -v   (then run without --resume)");
+        .next(fmt::format("retort current -v   (then run without --{})",
+                          m_settings.partial == Partial::resume ? "resume" : "restart"));
   }
 }
 
@@ -678,10 +775,18 @@ RunResult Runner::run(const graph::Plan& plan) {
   auto [versions, ledger] = open_tables(m_connection, m_settings);
   const std::vector<Leftover> leftovers = inspect_leftovers(ledger);
   attach_resumes(leftovers, prepared, sdialect);
+  if (dialect == driver::Dialect::postgres && m_settings.session == SessionSettings::kept &&
+      m_backend_pid == 0) {
+    // The session the ledger names, so that a next runner can tell whether a killed runner's
+    // statement still runs. PostgreSQL 14 and later also stop that statement within a second
+    // of the client's death when asked to check the connection.
+    const driver::Rows pid = m_connection.query(
+        "SELECT pg_backend_pid()::text, CASE WHEN current_setting('server_version_num')::int >= "
+        "140000 THEN set_config('client_connection_check_interval', '1000', false) END");
+    m_backend_pid = pid.empty() ? 0 : std::stoll(pid.rows[0][0].value_or("0"));
+  }
   if (m_watch_url && !m_watch) {
-    const driver::Rows pid = m_connection.query("SELECT pg_backend_pid()::text");
-    m_watch = std::make_unique<BlockerWatch>(
-        *m_watch_url, pid.empty() ? 0 : std::stoll(pid.rows[0][0].value_or("0")));
+    m_watch = std::make_unique<BlockerWatch>(*m_watch_url, m_backend_pid);
   }
 
   RunResult out;
@@ -709,6 +814,7 @@ RunResult Runner::run(const graph::Plan& plan) {
       start.statements_done = item.resume_at;
       start.resumed_from = item.resumed->row.entry.id;
     }
+    start.backend_pid = m_backend_pid;
     return start;
   };
   // The next step's `running` row, when it was committed with the step before it: one commit
@@ -856,10 +962,8 @@ RunResult Runner::run(const graph::Plan& plan) {
               fmt::format("revision {} stopped at its first statement, so nothing of it "
                           "ran (no transaction); the database is at {}",
                           step.revision, heads_text(heads_now)));
-          error.next(
-              fmt::format("fix {} and run the same command again (an INVALID index that "
-                          "statement left is built again)",
-                          migration.display_path));
+          error.next(fmt::format("fix {} and run the same command again{}", migration.display_path,
+                                 index_rebuild_note(&migration, step.direction, 0, sdialect)));
         } else {
           error.state(fmt::format(
               "revision {} is partially applied: {} of {} statements ran (no transaction); the "
@@ -867,10 +971,12 @@ RunResult Runner::run(const graph::Plan& plan) {
               step.revision, result.statements_done, result.statements_total,
               heads_text(heads_now)));
           error.next(fmt::format(
-              "retort {} --resume   (runs it on from statement {}; an INVALID index that "
-              "statement left is built again), or finish it by hand and `retort stamp {}`",
-              step.direction == graph::Direction::downgrade ? "downgrade TARGET" : "upgrade",
-              result.statements_done + 1, step.revision));
+              "{}   (runs it on from statement {}{}), or finish it by hand and `retort stamp "
+              "{}`",
+              partial_command(direction_name(step.direction), "--resume"),
+              result.statements_done + 1,
+              index_rebuild_note(&migration, step.direction, result.statements_done, sdialect),
+              step.revision));
         }
         if (lock_timeout) {
           error.next(lock_timeout_next(m_blockers));
@@ -908,6 +1014,8 @@ RunResult Runner::run(const graph::Plan& plan) {
 
 RunResult Runner::stamp(const graph::Plan& plan) {
   auto [versions, ledger] = open_tables(m_connection, m_settings);
+  // A stamp is how a hand fix is recorded: the rows of runners that are gone say so first.
+  (void)inspect_leftovers(ledger);
 
   RunResult out;
   out.heads_before = plan.heads_before;
@@ -945,6 +1053,43 @@ RunResult Runner::stamp(const graph::Plan& plan) {
   out.heads_after = versions.heads();
   out.duration_ms = elapsed_ms(start);
   return out;
+}
+
+std::optional<script::Statement> statement_after(const script::Migration* migration,
+                                                 graph::Direction direction, int done,
+                                                 script::Dialect dialect) {
+  const script::Which which =
+      direction == graph::Direction::downgrade ? script::Which::downgrade : script::Which::upgrade;
+  if (migration == nullptr || (which == script::Which::downgrade && !migration->downgrade)) {
+    return std::nullopt;
+  }
+  auto statements = script::statements(*migration, which, dialect);
+  if (!statements || done < 0 || static_cast<std::size_t>(done) >= statements->size()) {
+    return std::nullopt;
+  }
+  return std::move((*statements)[static_cast<std::size_t>(done)]);
+}
+
+bool next_statement_in_doubt(const script::Migration* migration, graph::Direction direction,
+                             int done, script::Dialect dialect) {
+  const std::optional<script::Statement> next =
+      statement_after(migration, direction, done, dialect);
+  return !next || next->needs_no_transaction;
+}
+
+std::string partial_command(const std::string& direction, std::string_view flag) {
+  return direction == "downgrade" ? fmt::format("retort downgrade {} TARGET", flag)
+                                  : fmt::format("retort upgrade {}", flag);
+}
+
+std::string index_rebuild_note(const script::Migration* migration, graph::Direction direction,
+                               int done, script::Dialect dialect) {
+  const std::optional<script::Statement> next =
+      statement_after(migration, direction, done, dialect);
+  return next && !next->concurrent_index.empty()
+             ? fmt::format(", and an INVALID index {} it left is dropped and built again",
+                           next->concurrent_index)
+             : std::string();
 }
 
 BeyondFiles beyond_files(Ledger& ledger, const graph::RevisionMap& map,

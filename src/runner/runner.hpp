@@ -15,6 +15,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace retort::runner {
@@ -33,6 +34,10 @@ struct Leftover {
   bool partial = false;
 };
 
+// A partially applied `transaction false` migration: refused, resumed after its last
+// statement that ran, or restarted from its first (retort::RunOptions::partial).
+enum class Partial { refuse, resume, restart };
+
 // Whether the connection keeps session state (SET) from one transaction to the next. A
 // transaction-mode pooler does not: each transaction may run on another server session.
 enum class SessionSettings { kept, not_kept };
@@ -46,10 +51,12 @@ struct Settings {
   int lock_retries = 10;                  // on SQLSTATE 55P03, with backoff
   base::Millis statement_timeout{0};      // 0 = none
   std::string reason;                     // kept in the ledger
-  // upgrade/downgrade --resume: continue a partially applied `transaction false` migration
-  // from the statement after the last one that ran. Without it, such a migration stops every
-  // run until the operator decides (resume, or finish by hand and stamp).
-  bool resume = false;
+  // A partially applied `transaction false` migration: refused, resumed after its last
+  // statement that ran, or restarted from its first (see retort::RunOptions::partial).
+  Partial partial = Partial::refuse;
+  // How long to wait for the statement of a runner that was killed to end on the server
+  // (PostgreSQL runs it on until it next talks to the dead client): lock_wait.
+  base::Millis orphan_wait{300'000};
   // not_kept: a statement of a `transaction false` migration runs in a transaction of its own
   // with SET LOCAL timeouts when it can; one that cannot (CREATE INDEX CONCURRENTLY) runs
   // without retort's timeouts, since a session SET would leak to the pooler's next client.
@@ -102,6 +109,9 @@ class Runner {
   void set_local_timeouts(const script::Migration& migration);
   // Reads the ledger's unfinished rows under the run lock; marks those whose runner is gone.
   [[nodiscard]] std::vector<Leftover> inspect_leftovers(Ledger& ledger);
+  // Waits, up to orphan_wait, until the server session of an interrupted runner has ended its
+  // statement; throws Error(lock_busy) naming it past that.
+  void wait_for_orphan(const LedgerRow& row);
   // Refuses a run while a migration is partially applied, unless it resumes it; checks that
   // the statements that already ran are the file's.
   void attach_resumes(const std::vector<Leftover>& leftovers, std::vector<Prepared>& prepared,
@@ -119,7 +129,32 @@ class Runner {
   std::optional<base::DatabaseUrl> m_watch_url;
   std::unique_ptr<BlockerWatch> m_watch;
   std::vector<Blocker> m_blockers;  // seen for the last statement that failed
+  std::int64_t m_backend_pid = 0;   // PostgreSQL, outside a pooler: the run's server session
 };
+
+// Statement `done` + 1 of a `transaction false` migration (0-based `done`), as the file says
+// it now; nullopt when the file is gone, does not split, or has no such statement.
+[[nodiscard]] std::optional<script::Statement> statement_after(const script::Migration* migration,
+                                                               graph::Direction direction, int done,
+                                                               script::Dialect dialect);
+
+// After an interruption after `done` statements of a `transaction false` migration: whether
+// statement done+1 may have finished without the ledger knowing. Only a statement that runs
+// alone (CREATE INDEX CONCURRENTLY) can; any other commits together with the ledger's count.
+// True when the file cannot say (nothing can be promised then).
+[[nodiscard]] bool next_statement_in_doubt(const script::Migration* migration,
+                                           graph::Direction direction, int done,
+                                           script::Dialect dialect);
+
+// "retort upgrade --resume", "retort downgrade --resume TARGET" (flag: "--resume" or
+// "--restart"), for messages about a step in `direction` ("upgrade" or "downgrade").
+[[nodiscard]] std::string partial_command(const std::string& direction, std::string_view flag);
+
+// ", and an INVALID index it left is dropped and built again" when statement done+1 builds an
+// index concurrently; empty otherwise.
+[[nodiscard]] std::string index_rebuild_note(const script::Migration* migration,
+                                             graph::Direction direction, int done,
+                                             script::Dialect dialect);
 
 // A version row that no file declares (the database is ahead of this code): the revisions
 // beyond the files as the ledger remembers them, newest first (each with its message and

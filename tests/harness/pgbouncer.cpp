@@ -40,25 +40,6 @@ constexpr std::string_view k_config_name = "pgbouncer.ini";
 constexpr std::string_view k_userlist_name = "userlist.txt";
 constexpr std::string_view k_log_name = "pgbouncer.log";
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string last_lines(const std::string& text, std::size_t count) {
-  std::size_t pos = text.size();
-  while (count > 0 && pos > 0) {
-    pos = text.rfind('\n', pos - 1);
-    if (pos == std::string::npos) {
-      return text;
-    }
-    --count;
-  }
-  return text.substr(pos == 0 ? 0 : pos + 1);
-}
-
 std::string find_program() {
   if (const char* from_env = std::getenv("RETORT_PGBOUNCER"); from_env != nullptr && *from_env) {
     return from_env;

@@ -56,25 +56,6 @@ namespace {
 constexpr auto k_start_timeout = std::chrono::seconds(60);
 constexpr int k_port_attempts = 8;
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string last_lines(const std::string& text, std::size_t count) {
-  std::size_t pos = text.size();
-  while (count > 0 && pos > 0) {
-    pos = text.rfind('\n', pos - 1);
-    if (pos == std::string::npos) {
-      return text;
-    }
-    --count;
-  }
-  return text.substr(pos == 0 ? 0 : pos + 1);
-}
-
 bool has_initdb(const std::filesystem::path& dir) {
   return !dir.empty() && ::access((dir / "initdb").c_str(), X_OK) == 0;
 }

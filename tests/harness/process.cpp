@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <grp.h>
 #include <iostream>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -540,6 +542,25 @@ int free_loopback_port() {
   }
   ::close(sock);
   return ntohs(addr.sin_port);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string last_lines(const std::string& text, std::size_t count) {
+  std::size_t pos = text.size();
+  while (count > 0 && pos > 0) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) {
+      return text;
+    }
+    --count;
+  }
+  return text.substr(pos == 0 ? 0 : pos + 1);
 }
 
 }  // namespace retort::test

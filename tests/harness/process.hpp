@@ -90,4 +90,9 @@ class TempDir {
 // caller binds it: a server started on it must be retried with a new port when that happens.
 [[nodiscard]] int free_loopback_port();
 
+// The whole content of a file ("" when it cannot be read), and its last `count` lines: for a
+// server log in a failure message.
+[[nodiscard]] std::string read_file(const std::filesystem::path& path);
+[[nodiscard]] std::string last_lines(const std::string& text, std::size_t count);
+
 }  // namespace retort::test

@@ -48,16 +48,9 @@ void add_history(Project& project, int count) {
   }
 }
 
-class ConcurrencyTest : public ::testing::TestWithParam<Backend> {};
-
-TEST_P(ConcurrencyTest, ManyRunnersStartedAtOnceApplyEveryMigrationExactlyOnce) {
-  Project project(GetParam(), "racing_runners");
-  add_history(project, 5);
-  write_config(project);
-  const int runners = GetParam() == Backend::postgres ? 32 : 8;
-
-  SpawnOptions options;
-  options.cwd = project.dir();
+// Starts `runners` `retort upgrade head` at once; each must exit 0 without an error line.
+void race_upgrades(const Project& project, int runners) {
+  SpawnOptions options = in(project);
   options.timeout = std::chrono::seconds(120);
   std::vector<std::unique_ptr<Process>> processes;
   for (int runner_idx = 0; runner_idx < runners; ++runner_idx) {
@@ -69,6 +62,17 @@ TEST_P(ConcurrencyTest, ManyRunnersStartedAtOnceApplyEveryMigrationExactlyOnce) 
     EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
     EXPECT_EQ(result.err.find("error"), std::string::npos) << result.err;
   }
+}
+
+class ConcurrencyTest : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(ConcurrencyTest, ManyRunnersStartedAtOnceApplyEveryMigrationExactlyOnce) {
+  Project project(GetParam(), "racing_runners");
+  add_history(project, 5);
+  write_config(project);
+  const int runners = GetParam() == Backend::postgres ? 32 : 8;
+
+  race_upgrades(project, runners);
 
   EXPECT_EQ(project.version_rows(), Strings{"r104"});
   const auto ledger = project.ledger();
@@ -459,18 +463,7 @@ TEST(ConcurrencyPgBouncerTest, ManyRunnersThroughATransactionPoolerWithALeaseApp
   add_history(project, 5);
   write_pooled_config(project, pooler, "lock = \"lease\"\n");
 
-  SpawnOptions options = in(project);
-  options.timeout = std::chrono::seconds(120);
-  std::vector<std::unique_ptr<Process>> processes;
-  for (int runner_idx = 0; runner_idx < 32; ++runner_idx) {
-    processes.push_back(std::make_unique<Process>(
-        std::vector<std::string>{retort_binary().string(), "upgrade", "head"}, options));
-  }
-  for (auto& process : processes) {
-    const ProcessResult result = process->wait();
-    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
-    EXPECT_EQ(result.err.find("error"), std::string::npos) << result.err;
-  }
+  race_upgrades(project, 32);
   EXPECT_EQ(project.version_rows(), Strings{"r104"});
   const auto ledger = project.ledger();
   ASSERT_EQ(ledger.size(), 5U) << "each migration applied exactly once";

@@ -137,10 +137,12 @@ void check_existing_objects(Context& context, Findings& findings) {
   const bool all = static_cast<int>(present.size()) == total;
   findings.push_back(
       {"objects-exist", all ? "warning" : "error",
-       fmt::format("{} of what the next migration, {} ({}), creates exist{} already: {}",
-                   all ? "all" : fmt::format("{} of {}", present.size(), total), next.revision,
-                   migration->display_path, present.size() == 1 ? "s" : "",
-                   base::join(present, ", ")),
+       all ? fmt::format("everything the next migration, {} ({}), creates exists already: {}",
+                         next.revision, migration->display_path, base::join(present, ", "))
+           : fmt::format("{} of the {} objects the next migration, {} ({}), creates exist "
+                         "already: {}",
+                         present.size(), total, next.revision, migration->display_path,
+                         base::join(present, ", ")),
        all ? fmt::format("if it was applied by hand and the schema matches the file, record it: "
                          "retort stamp {} --reason \"applied by hand\"",
                          next.revision)

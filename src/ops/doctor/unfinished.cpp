@@ -2,6 +2,7 @@
 // partially applied non-transactional one (resume or stamp), and a `running` row whose runner
 // is gone (killed, or its machine went down).
 #include "ops/doctor/doctor.hpp"
+#include "runner/runner.hpp"
 
 #include <fmt/format.h>
 
@@ -18,6 +19,7 @@ std::string statement_place(const script::Migration* migration, int statement) {
 }  // namespace
 
 void check_unfinished(Context& context, Findings& findings) {
+  const script::Dialect dialect = runner::script_dialect(context.db.dialect());
   for (const runner::LedgerRow& row : context.ledger.unfinished()) {
     const LedgerEntry& entry = row.entry;
     if (entry.direction == "stamp") {
@@ -25,11 +27,19 @@ void check_unfinished(Context& context, Findings& findings) {
     }
     const script::Migration* migration = context.scripts.find(entry.revision);
     const bool transactional = migration != nullptr && migration->transactional;
+    const graph::Direction direction =
+        entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
     const std::string what = fmt::format("{} {}", entry.direction, entry.revision);
-    const std::string command = entry.direction == "downgrade" ? "downgrade" : "upgrade";
+    // The way to run it again from scratch: a downgrade needs its target again.
+    const std::string again = entry.direction == "downgrade" ? "retort downgrade TARGET"
+                                                             : "retort upgrade " + entry.revision;
     const std::string who = fmt::format("host {}, pid {}", row.host.empty() ? "?" : row.host,
                                         row.pid.empty() ? "?" : row.pid);
-    const bool partial = !transactional && entry.statements_done > 0;
+    const std::string next_place = statement_place(migration, entry.statements_done + 1);
+    const std::string index_note =
+        runner::index_rebuild_note(migration, direction, entry.statements_done, dialect);
+    const std::string stamp_way =
+        fmt::format("or finish it by hand and: retort stamp {} --reason \"...\"", entry.revision);
 
     if (entry.status == "running" && !context.lock_holder.empty()) {
       findings.push_back({"running", "info",
@@ -39,64 +49,83 @@ void check_unfinished(Context& context, Findings& findings) {
                           "wait for it to finish", false});
       continue;
     }
-    if (entry.status == "running") {
+    if (entry.status == "running" && !transactional && entry.statements_done == 0) {
+      // Nothing of it committed: the next plain run starts it again from its first statement.
+      const bool in_doubt = runner::next_statement_in_doubt(migration, direction, 0, dialect);
+      findings.push_back(
+          {"interrupted", "warning",
+           fmt::format("{} was interrupted: its runner ({}) ended before the first statement "
+                       "committed (no transaction){}",
+                       what, who,
+                       in_doubt ? "; that statement runs alone and may or may not have finished"
+                                : ", so nothing of it was applied"),
+           again + (in_doubt ? "   (it checks what that statement builds first)" : ""), false});
+      continue;
+    }
+    if (entry.status == "running" && !transactional) {
       // Nobody holds the run lock, so nobody is running it: its runner stopped mid-way.
-      if (partial || !transactional) {
-        findings.push_back(
-            {"interrupted-partial", "error",
-             fmt::format("{} was interrupted: its runner ({}) ended after statement {} of {} "
-                         "(no transaction); those stay applied, and {} may or may not have "
-                         "run: check what it creates",
-                         what, who, entry.statements_done, entry.statements_total,
-                         statement_place(migration, entry.statements_done + 1)),
-             fmt::format("retort {} --resume   (an index that statement builds is checked: an "
-                         "INVALID one is built again, a valid one is kept), or finish it by "
-                         "hand and: retort stamp {} --reason \"...\"",
-                         command, entry.revision),
-             false});
-        continue;
-      }
+      const bool in_doubt =
+          runner::next_statement_in_doubt(migration, direction, entry.statements_done, dialect);
+      findings.push_back(
+          {"interrupted-partial", "error",
+           fmt::format("{} was interrupted: its runner ({}) ended after statement {} of {} (no "
+                       "transaction); those stay applied, and {}",
+                       what, who, entry.statements_done, entry.statements_total,
+                       in_doubt ? next_place +
+                                      " runs alone and may or may not have finished: check what "
+                                      "it creates"
+                                : next_place + " had not committed"),
+           fmt::format("{}   (runs it on from {}{}), {}",
+                       runner::partial_command(entry.direction, "--resume"), next_place, index_note,
+                       stamp_way),
+           false});
+      continue;
+    }
+    if (entry.status == "running") {
       DoctorFinding finding{
           "interrupted", "warning",
           fmt::format("{} was interrupted: its runner ({}) ended before it finished; it ran in "
                       "one transaction, so nothing of it was applied",
                       what, who),
-          fmt::format("retort {} {}   (doctor --fix marks the ledger row failed)", command,
-                      entry.revision),
-          false};
+          again + "   (doctor --fix marks the ledger row failed)", false};
       if (context.fix &&
           context.ledger.mark_interrupted(
               entry.id, fmt::format("interrupted: its runner ({}) ended before it finished; "
                                     "nothing of it was applied",
                                     who))) {
         finding.fixed = true;
-        finding.fix = "marked its ledger row failed; run `retort " + command + " " +
-                      entry.revision + "` to apply it";
+        finding.fix = "marked its ledger row failed; run `" + again + "` to apply it";
       }
       findings.push_back(std::move(finding));
       continue;
     }
-    if (partial) {
+    if (!transactional && entry.statements_done > 0) {
       findings.push_back(
           {"partial-migration", "error",
            fmt::format("{} is partially applied: {} of {} statements ran (no transaction) and "
                        "stay, and the version table does not include it; then: {}",
                        what, entry.statements_done, entry.statements_total, entry.error),
-           fmt::format("retort {} --resume   (runs it again from {}), or finish it by hand "
-                       "and: retort stamp {} --reason \"...\"",
-                       command, statement_place(migration, entry.statements_done + 1),
-                       entry.revision),
+           fmt::format("{}   (runs it on from {}{}), {}",
+                       runner::partial_command(entry.direction, "--resume"), next_place, index_note,
+                       stamp_way),
            false});
       continue;
     }
+    const std::string fix_file =
+        migration != nullptr ? fmt::format("fix {} and run: ", migration->display_path) : "";
     findings.push_back(
         {"failed-migration", "warning",
-         fmt::format("the last {} failed and was rolled back (the database does not include "
-                     "it): {}",
-                     what, entry.error),
-         migration != nullptr ? fmt::format("fix {} and run: retort {} {}", migration->display_path,
-                                            command, entry.revision)
-                              : fmt::format("retort {} {}", command, entry.revision),
+         transactional
+             ? fmt::format("the last {} failed and was rolled back (the database does not "
+                           "include it): {}",
+                           what, entry.error)
+             : fmt::format("the last {} stopped at its first statement (no transaction), so "
+                           "nothing of it was applied{}: {}",
+                           what,
+                           index_note.empty() ? std::string()
+                                              : " but perhaps an INVALID index it was building",
+                           entry.error),
+         fix_file + again + (index_note.empty() ? "" : "   (the INVALID index is built again)"),
          false});
   }
 }

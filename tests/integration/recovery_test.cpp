@@ -1,0 +1,1076 @@
+// Recovering from what failed, partial and killed runs leave behind, through the retort binary
+// on a real SQLite file and (in the postgres build of this file) a real PostgreSQL 15: the
+// failed and partial ledger rows current and doctor show, `upgrade --resume`, doctor's
+// findings and --fix, check of edited applied files, a database ahead of its code, stamps with
+// a reason, and an older ledger migrated in place.
+#include "base/url.hpp"
+#include "integration/project.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace retort::test {
+namespace {
+
+using Strings = std::vector<std::string>;
+using Json = nlohmann::json;
+
+SpawnOptions in(const Project& project) {
+  SpawnOptions options;
+  options.cwd = project.dir();
+  options.timeout = std::chrono::seconds(120);
+  return options;
+}
+
+// retort.toml for the binary: the project's URL, and what a test adds (a table of settings).
+void write_config(const Project& project, const std::string& extra = "") {
+  std::ofstream out(project.dir() / "retort.toml");
+  out << "[retort]\nscript_location = \"migrations\"\nurl = \"" << project.config().url << "\"\n"
+      << extra;
+}
+
+ProcessResult retort(const Project& project, const std::vector<std::string>& args) {
+  return run_retort(args, in(project));
+}
+
+// What a failed expectation prints: the whole of what the user saw.
+std::string shown(const ProcessResult& result) {
+  return "exit code " + std::to_string(result.exit_code) + "\n--- stdout:\n" + result.out +
+         "--- stderr:\n" + result.err;
+}
+
+::testing::AssertionResult has(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "expected the words\n  " << part << "\nin\n" << text;
+}
+
+::testing::AssertionResult lacks(const std::string& text, const std::string& part) {
+  if (text.find(part) == std::string::npos) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "did not expect the words\n  " << part << "\nin\n"
+                                       << text;
+}
+
+int count(Project& project, const std::string& sql) {
+  const Strings rows = project.query_rows(sql);
+  return rows.empty() ? -1 : std::stoi(rows[0]);
+}
+
+bool table_exists(Project& project, const std::string& table) {
+  const Strings tables = project.tables();
+  return std::find(tables.begin(), tables.end(), table) != tables.end();
+}
+
+// `retort doctor --json ...`: the one document it prints, and its exit code.
+struct Doctor {
+  ProcessResult process;
+  Json doc;
+
+  // The first finding with this code, or null.
+  [[nodiscard]] const Json* finding(const std::string& code) const {
+    if (!doc.contains("findings")) {
+      return nullptr;
+    }
+    for (const Json& item : doc["findings"]) {
+      if (item.value("code", "") == code) {
+        return &item;
+      }
+    }
+    return nullptr;
+  }
+  [[nodiscard]] std::string codes() const {
+    std::string out;
+    if (doc.contains("findings")) {
+      for (const Json& item : doc["findings"]) {
+        out += item.value("code", "?") + "(" + item.value("level", "?") + ") ";
+      }
+    }
+    return out;
+  }
+};
+
+Doctor doctor_json(const Project& project, const Strings& extra = {}) {
+  Strings args{"doctor", "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Doctor out{retort(project, args), {}};
+  try {
+    out.doc = Json::parse(out.process.out);
+  } catch (const Json::exception& error) {
+    ADD_FAILURE() << "doctor --json did not print one JSON document: " << error.what() << "\n"
+                  << shown(out.process);
+  }
+  return out;
+}
+
+bool wait_for(const std::function<bool()>& condition, int polls = 800) {
+  for (int poll_idx = 0; poll_idx < polls; ++poll_idx) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
+}
+
+// The ledger rows of one revision, oldest first: "id|status|done|total|resumed_from".
+Strings ledger_of(Project& project, const std::string& revision) {
+  return project.query_rows(
+      "SELECT id, status, statements_done, statements_total, resumed_from FROM retort_log WHERE "
+      "revision = '" +
+      revision + "' ORDER BY id");
+}
+
+std::string field(const std::string& row, std::size_t index) {
+  std::size_t start = 0;
+  for (std::size_t skip = 0; skip < index; ++skip) {
+    start = row.find('|', start) + 1;
+  }
+  return row.substr(start, row.find('|', start) - start);
+}
+
+// A statement that runs until the test kills its runner: PostgreSQL sleeps; SQLite counts
+// through a recursive CTE that would take hours.
+std::string endless(Backend backend) {
+  return backend == Backend::postgres
+             ? "SELECT pg_sleep(30);"
+             : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < "
+               "4000000000) SELECT count(*) FROM c;";
+}
+
+class RecoveryTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  [[nodiscard]] bool postgres() const { return GetParam() == Backend::postgres; }
+
+  // a1 makes a log table (a row per statement of b2 that ran) and items with a duplicate v;
+  // b2 (`transaction false`, five statements) fails at its third, the unique index, on the
+  // duplicate; c3 comes after.
+  static std::string add_partial_history(
+      Project& project,
+      const std::string& first_statement = "INSERT INTO run_log VALUES ('b2 statement 1');") {
+    project.add({"a1",
+                 {},
+                 "CREATE TABLE run_log (msg TEXT);\n"
+                 "CREATE TABLE items (id INTEGER PRIMARY KEY, v INTEGER);\n"
+                 "INSERT INTO items VALUES (1, 10), (2, 10), (3, 30);",
+                 "DROP TABLE items;\nDROP TABLE run_log;",
+                 {},
+                 "log and items"});
+    const std::string b2 =
+        project.add({"b2",
+                     {"a1"},
+                     first_statement + "\n"
+                                       "CREATE TABLE b2_first (id INTEGER);\n"
+                                       "CREATE UNIQUE INDEX items_v_key ON items (v);\n"
+                                       "INSERT INTO run_log VALUES ('b2 statement 4');\n"
+                                       "CREATE TABLE b2_last (id INTEGER);",
+                     "",
+                     {"transaction false"},
+                     "unique v"});
+    project.add({"c3", {"b2"}, "CREATE TABLE c3_t (id INTEGER);", "DROP TABLE c3_t;", {}, "after"});
+    return b2;
+  }
+
+  // Waits until the run lock is free again after its holder was killed: on PostgreSQL the
+  // server notices the lock session's socket close a moment later; the backend that ran the
+  // migration may still be inside its statement, and is terminated.
+  void after_kill(Project& project) {
+    if (!postgres()) {
+      return;
+    }
+    (void)project.query_rows(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+        "AND datname = current_database()");
+    EXPECT_TRUE(wait_for([&] {
+      return count(project,
+                   "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
+                   "datname = current_database() AND backend_type = 'client backend'") == 0;
+    })) << "the killed runner's sessions did not end";
+  }
+};
+
+// ---- 1. A transactional migration fails half way ----
+
+TEST_P(RecoveryTest, AFailedTransactionalMigrationRollsBackAndCurrentAndDoctorSayWhatToDo) {
+  Project project(GetParam(), "tx_failure");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER PRIMARY KEY);", "", {}, "users"});
+  const std::string b2 = project.add({"b2",
+                                      {"a1"},
+                                      "CREATE TABLE audit (id INTEGER);\n"
+                                      "INSERT INTO no_such_table VALUES (1);\n"
+                                      "CREATE TABLE never (id INTEGER);",
+                                      "",
+                                      {},
+                                      "audit"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  const std::string schema_before = project.schema();
+
+  const ProcessResult failed = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(failed.exit_code, 1) << shown(failed);
+  EXPECT_TRUE(has(failed.err, b2 + ":7"));
+  EXPECT_TRUE(has(failed.err, "no_such_table"));
+  EXPECT_TRUE(has(failed.err, "database: revision b2 was rolled back; the database is at a1"));
+  EXPECT_TRUE(has(failed.err, "next: fix " + b2 + " and run `retort upgrade b2` again"));
+  EXPECT_EQ(project.schema(), schema_before) << "nothing of b2 may remain";
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 2U);
+  EXPECT_EQ(ledger.back().revision, "b2");
+  EXPECT_EQ(ledger.back().direction, "upgrade");
+  EXPECT_EQ(ledger.back().status, "failed");
+  EXPECT_EQ(ledger.back().statements_total, 3);
+  EXPECT_TRUE(has(ledger.back().error, "no_such_table"));
+
+  const ProcessResult current = retort(project, {"current", "-v"});
+  EXPECT_EQ(current.exit_code, 0) << shown(current);
+  EXPECT_TRUE(has(current.out, "upgrade b2 failed (started "));
+  EXPECT_TRUE(has(current.out, "0 of 3 statements ran"));
+  EXPECT_TRUE(
+      has(current.out, "\n  next: rolled back: fix " + b2 + " and run retort upgrade b2\n"));
+
+  const ProcessResult doctor = retort(project, {"doctor"});
+  EXPECT_EQ(doctor.exit_code, 0) << "a warning is not an error\n" << shown(doctor);
+  EXPECT_TRUE(has(doctor.out,
+                  "warning failed-migration: the last upgrade b2 failed and was "
+                  "rolled back (the database does not include it): "));
+  EXPECT_TRUE(has(doctor.out, "no_such_table"));
+  EXPECT_TRUE(has(doctor.out, "\n  fix: fix " + b2 + " and run: retort upgrade b2\n"));
+  const ProcessResult history = retort(project, {"history", "-i"});
+  EXPECT_TRUE(has(history.out, "a1 -> b2 (head), audit  [upgrade failed "));
+
+  // The fix the messages name: mend the file and run the upgrade again.
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE audit (id INTEGER);\nCREATE TABLE never (id INTEGER);",
+               "",
+               {},
+               "audit"});
+  const ProcessResult again = retort(project, {"upgrade", "b2"});
+  EXPECT_EQ(again.exit_code, 0) << shown(again);
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  EXPECT_EQ(project.tables(), (Strings{"audit", "never", "users"}));
+  const ProcessResult current_after = retort(project, {"current", "-v"});
+  EXPECT_TRUE(lacks(current_after.out, "failed")) << "the ok run supersedes the failed row";
+  const ProcessResult doctor_after = retort(project, {"doctor"});
+  EXPECT_EQ(doctor_after.exit_code, 0) << shown(doctor_after);
+  EXPECT_TRUE(has(doctor_after.out, "No problems found on "));
+}
+
+// ---- 2. A non-transactional migration fails at its third of five statements ----
+
+TEST_P(RecoveryTest, APartialMigrationStopsEveryRunUntilResumedFromTheStatementAfterTheLast) {
+  Project project(GetParam(), "partial_resume");
+  const std::string b2 = add_partial_history(project);
+  write_config(project);
+
+  const ProcessResult failed = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(failed.exit_code, 1) << shown(failed);
+  EXPECT_TRUE(has(failed.err, b2 + ":9"));  // the unique index, statement 3
+  EXPECT_TRUE(has(failed.err,
+                  "database: revision b2 is partially applied: 2 of 5 statements ran (no "
+                  "transaction); the version table still says a1"));
+  EXPECT_TRUE(has(failed.err, "retort upgrade --resume"));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  const Strings failed_rows = ledger_of(project, "b2");
+  ASSERT_EQ(failed_rows.size(), 1U);
+  EXPECT_EQ(field(failed_rows[0], 1), "failed");
+  EXPECT_EQ(field(failed_rows[0], 2), "2") << "statements_done";
+  EXPECT_EQ(field(failed_rows[0], 3), "5") << "statements_total";
+  EXPECT_FALSE(project.ledger().back().error.empty());
+  const std::string failed_id = field(failed_rows[0], 0);
+  EXPECT_EQ(count(project, "SELECT count(*) FROM run_log"), 1);
+  EXPECT_TRUE(table_exists(project, "b2_first"));
+  const std::size_t ledger_size = project.ledger().size();
+
+  // Every other run is refused, and runs nothing.
+  const ProcessResult refused = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(refused.exit_code, 1) << shown(refused);
+  EXPECT_TRUE(has(refused.err,
+                  "revision b2 (unique v) is partially applied; retort runs "
+                  "nothing else until you decide"));
+  EXPECT_TRUE(has(refused.err, "retort upgrade --resume"));
+  EXPECT_TRUE(has(refused.err, "retort stamp b2"));
+  const ProcessResult refused_down = retort(project, {"downgrade", "base"});
+  EXPECT_EQ(refused_down.exit_code, 1) << shown(refused_down);
+  EXPECT_TRUE(has(refused_down.err,
+                  "is partially applied; retort runs nothing else until you "
+                  "decide"));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_TRUE(table_exists(project, "items")) << "the refused downgrade must not have run";
+  EXPECT_EQ(project.ledger().size(), ledger_size);
+  EXPECT_EQ(count(project, "SELECT count(*) FROM run_log"), 1);
+
+  const ProcessResult current = retort(project, {"current", "-v"});
+  EXPECT_TRUE(has(current.out, "upgrade b2 failed (started "));
+  EXPECT_TRUE(has(current.out, "2 of 5 statements ran"));
+  EXPECT_TRUE(has(current.out,
+                  "  next: partially applied: retort upgrade --resume, or finish it "
+                  "by hand and retort stamp b2\n"));
+
+  const Doctor doctor = doctor_json(project);
+  EXPECT_EQ(doctor.process.exit_code, 1) << shown(doctor.process);
+  const Json* partial = doctor.finding("partial-migration");
+  ASSERT_NE(partial, nullptr) << doctor.codes();
+  EXPECT_EQ(partial->value("level", ""), "error");
+  EXPECT_TRUE(has(partial->value("message", ""),
+                  "upgrade b2 is partially applied: 2 of 5 "
+                  "statements ran"));
+  EXPECT_TRUE(has(partial->value("fix", ""), "retort upgrade --resume"));
+  EXPECT_TRUE(has(partial->value("fix", ""), "statement 3 of " + b2));
+  EXPECT_FALSE(doctor.doc.value("ok", true));
+  const ProcessResult doctor_text = retort(project, {"doctor"});
+  EXPECT_EQ(doctor_text.exit_code, 1);
+  EXPECT_TRUE(has(doctor_text.out, "error partial-migration: "));
+  const ProcessResult check = retort(project, {"check"});
+  EXPECT_EQ(check.exit_code, 1) << shown(check);
+  EXPECT_TRUE(has(check.out, "upgrade b2 is partially applied"));
+
+  // The cause mended (the duplicate the unique index tripped on), resume runs 3..5 only.
+  project.db().execute("DELETE FROM items WHERE id = 2");
+  const ProcessResult resumed = retort(project, {"upgrade", "--resume"});
+  EXPECT_EQ(resumed.exit_code, 0) << shown(resumed);
+  EXPECT_TRUE(has(resumed.err, "b2: resuming at statement 3 of 5 (" + b2 + ":9)"));
+  EXPECT_EQ(project.version_rows(), Strings{"c3"});
+  EXPECT_EQ(project.query_rows("SELECT msg FROM run_log ORDER BY msg"),
+            (Strings{"b2 statement 1", "b2 statement 4"}))
+      << "statement 1 must not have run again";
+  EXPECT_TRUE(table_exists(project, "b2_last"));
+  EXPECT_TRUE(table_exists(project, "c3_t"));
+  const Strings rows = ledger_of(project, "b2");
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(field(rows[1], 1), "ok");
+  EXPECT_EQ(field(rows[1], 2), "5");
+  EXPECT_EQ(field(rows[1], 4), failed_id) << "resumed_from names the failed row";
+  const Doctor clean = doctor_json(project);
+  EXPECT_EQ(clean.process.exit_code, 0) << shown(clean.process);
+  EXPECT_TRUE(clean.doc.value("ok", false));
+}
+
+TEST_P(RecoveryTest, ResumeWithNothingPartialIsAnInputError) {
+  Project project(GetParam(), "nothing_to_resume");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+  project.add({"b2", {"a1"}, "CREATE TABLE orders (id INTEGER);", "", {}, "orders"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  // Something pending, nothing partial.
+  const ProcessResult pending = retort(project, {"upgrade", "--resume"});
+  EXPECT_EQ(pending.exit_code, 2) << shown(pending);
+  EXPECT_TRUE(has(pending.err, "nothing to resume: no migration is partially applied"));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"}) << "a refused --resume runs nothing";
+  EXPECT_EQ(project.tables(), Strings{"users"});
+
+  // Nothing pending either: the same question, the same answer.
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0);
+  const ProcessResult at_head = retort(project, {"upgrade", "--resume"});
+  EXPECT_EQ(at_head.exit_code, 2) << shown(at_head);
+  EXPECT_TRUE(has(at_head.err, "nothing to resume"));
+}
+
+TEST_P(RecoveryTest, StampingAPartialMigrationFinishedByHandIsTheOtherWayOut) {
+  Project project(GetParam(), "partial_stamp");
+  (void)add_partial_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 1);
+
+  // The operator finishes statements 3..5 by hand, and records it.
+  project.db().execute("DELETE FROM items WHERE id = 2");
+  project.db().execute("CREATE UNIQUE INDEX items_v_key ON items (v)");
+  project.db().execute("INSERT INTO run_log VALUES ('b2 statement 4')");
+  project.db().execute("CREATE TABLE b2_last (id INTEGER)");
+  const ProcessResult stamped =
+      retort(project, {"stamp", "b2", "--reason", "finished by hand, INC-9"});
+  EXPECT_EQ(stamped.exit_code, 0) << shown(stamped);
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+
+  const ProcessResult current = retort(project, {"current", "-v"});
+  EXPECT_TRUE(lacks(current.out, "partially applied")) << "the stamp supersedes the partial row";
+  const Doctor doctor = doctor_json(project);
+  EXPECT_EQ(doctor.process.exit_code, 0) << shown(doctor.process);
+  EXPECT_EQ(doctor.finding("partial-migration"), nullptr) << doctor.codes();
+  const ProcessResult upgrade = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(upgrade.exit_code, 0) << shown(upgrade);
+  EXPECT_EQ(project.version_rows(), Strings{"c3"});
+  EXPECT_EQ(count(project, "SELECT count(*) FROM run_log"), 2);
+}
+
+TEST_P(RecoveryTest, DoctorWhileARunIsGoingOnOnlyReadsAndCallsItRunning) {
+  Project project(GetParam(), "doctor_during_run");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+  project.add(
+      {"b2", {"a1"}, "CREATE TABLE u (id INTEGER);\n" + endless(GetParam()), "", {}, "slow"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  Process runner({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return project.query_rows("SELECT status FROM retort_log WHERE revision = 'b2'") ==
+           Strings{"running"};
+  })) << "b2 never started";
+
+  const Doctor doctor = doctor_json(project);
+  EXPECT_EQ(doctor.process.exit_code, 0) << shown(doctor.process);
+  const Json* running = doctor.finding("running");
+  ASSERT_NE(running, nullptr) << doctor.codes();
+  EXPECT_EQ(running->value("level", ""), "info");
+  EXPECT_TRUE(has(running->value("message", ""), "upgrade b2 is running now"));
+  EXPECT_EQ(doctor.finding("interrupted"), nullptr) << "a live run is not interrupted";
+  EXPECT_NE(doctor.finding("lock-held"), nullptr) << doctor.codes();
+
+  const Doctor fix = doctor_json(project, {"--fix"});
+  EXPECT_EQ(fix.process.exit_code, 0) << shown(fix.process);
+  EXPECT_NE(fix.finding("not-fixed"), nullptr) << fix.codes();
+  EXPECT_EQ(project.query_rows("SELECT status FROM retort_log WHERE revision = 'b2'"),
+            Strings{"running"})
+      << "--fix must not mark the row of a live runner";
+
+  runner.kill(SIGKILL);
+  (void)runner.wait();
+  after_kill(project);
+}
+
+// ---- 3. Resume refuses a statement that ran and was edited since ----
+
+TEST_P(RecoveryTest, ResumeRefusesAnEditedStatementThatRanButNotAChangedCommentOrLayout) {
+  Project project(GetParam(), "resume_edited");
+  const std::string b2 = add_partial_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 1);
+  project.db().execute("DELETE FROM items WHERE id = 2");
+  const std::size_t ledger_size = project.ledger().size();
+
+  (void)add_partial_history(project, "INSERT INTO run_log VALUES ('b2 statement one');");
+  const ProcessResult edited = retort(project, {"upgrade", "--resume"});
+  EXPECT_EQ(edited.exit_code, 2) << shown(edited);
+  EXPECT_TRUE(has(edited.err, b2 + ":7"));
+  EXPECT_TRUE(has(edited.err,
+                  "cannot resume revision b2: statement 1, which already ran, was "
+                  "edited since"));
+  // format_error indents an explanation's lines by two more.
+  EXPECT_TRUE(
+      has(edited.err, "\n  it ran as:\n      INSERT INTO run_log VALUES ('b2 statement 1')"));
+  EXPECT_TRUE(has(edited.err,
+                  "\n  the file now says:\n      INSERT INTO run_log VALUES ('b2 statement one')"));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(project.ledger().size(), ledger_size) << "nothing ran";
+  EXPECT_EQ(count(project, "SELECT count(*) FROM run_log"), 1);
+  EXPECT_FALSE(table_exists(project, "b2_last"));
+
+  // A comment in the statement and a new layout are not edits.
+  (void)add_partial_history(project,
+                            "INSERT   INTO run_log -- the first step leaves a trace\n"
+                            "    VALUES ('b2 statement 1');");
+  const ProcessResult resumed = retort(project, {"upgrade", "--resume"});
+  EXPECT_EQ(resumed.exit_code, 0) << shown(resumed);
+  EXPECT_EQ(project.version_rows(), Strings{"c3"});
+  EXPECT_EQ(project.query_rows("SELECT msg FROM run_log ORDER BY msg"),
+            (Strings{"b2 statement 1", "b2 statement 4"}));
+}
+
+// ---- 5. A runner killed with SIGKILL ----
+
+TEST_P(RecoveryTest, AKilledTransactionalMigrationIsInterruptedAndNothingOfItWasApplied) {
+  Project project(GetParam(), "killed_tx");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+  const std::string slow_b2 =
+      "CREATE TABLE u (id INTEGER);\n" + endless(GetParam()) + "\nCREATE TABLE w (id INTEGER);";
+  project.add({"b2", {"a1"}, slow_b2, "", {}, "slow"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  Process victim({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return project.query_rows("SELECT status FROM retort_log WHERE revision = 'b2'") ==
+           Strings{"running"};
+  })) << "b2 never started";
+  if (postgres()) {
+    ASSERT_TRUE(wait_for([&] {
+      return count(project,
+                   "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+                   "'SELECT pg_sleep(30)%'") == 1;
+    })) << "the long statement never started";
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // into the CTE
+  }
+  const int victim_pid = victim.pid();
+  victim.kill(SIGKILL);
+  const ProcessResult killed = victim.wait();
+  EXPECT_EQ(killed.signal, SIGKILL) << shown(killed);
+  after_kill(project);
+
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(project.tables(), Strings{"users"}) << "the transaction of b2 never committed";
+  EXPECT_EQ(project.ledger().back().status, "running") << "the row written before it began";
+
+  const ProcessResult doctor = retort(project, {"doctor"});
+  EXPECT_EQ(doctor.exit_code, 0) << "nothing was applied: a warning\n" << shown(doctor);
+  EXPECT_TRUE(
+      has(doctor.out, "warning interrupted: upgrade b2 was interrupted: its runner (host "));
+  EXPECT_TRUE(has(doctor.out, "pid " + std::to_string(victim_pid) + ")"));
+  EXPECT_TRUE(has(doctor.out, "it ran in one transaction, so nothing of it was applied"));
+  EXPECT_TRUE(has(doctor.out, "  fix: retort upgrade b2"));
+  EXPECT_EQ(project.ledger().back().status, "running") << "doctor without --fix only reads";
+
+  const Doctor fixed = doctor_json(project, {"--fix"});
+  EXPECT_EQ(fixed.process.exit_code, 0) << shown(fixed.process);
+  const Json* interrupted = fixed.finding("interrupted");
+  ASSERT_NE(interrupted, nullptr) << fixed.codes();
+  EXPECT_TRUE(interrupted->value("fixed", false));
+  EXPECT_TRUE(has(interrupted->value("fix", ""), "marked its ledger row failed"));
+  EXPECT_EQ(project.ledger().back().status, "failed");
+  EXPECT_TRUE(has(project.ledger().back().error, "nothing of it was applied"));
+  const Doctor after_fix = doctor_json(project);
+  EXPECT_EQ(after_fix.finding("interrupted"), nullptr) << after_fix.codes();
+
+  // The slow statement taken out, the next run applies b2.
+  project.add(
+      {"b2", {"a1"}, "CREATE TABLE u (id INTEGER);\nCREATE TABLE w (id INTEGER);", "", {}, "slow"});
+  const ProcessResult next = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(next.exit_code, 0) << shown(next);
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  EXPECT_EQ(project.tables(), (Strings{"u", "users", "w"}));
+}
+
+TEST_P(RecoveryTest, AKilledNonTransactionalMigrationIsInterruptedPartialAndResumes) {
+  Project project(GetParam(), "killed_partial");
+  project.add({"a1", {}, "CREATE TABLE run_log (msg TEXT);", "", {}, "log"});
+  const auto write_b2 = [&](const std::string& third) {
+    return project.add({"b2",
+                        {"a1"},
+                        "INSERT INTO run_log VALUES ('b2 statement 1');\n"
+                        "CREATE TABLE b2_first (id INTEGER);\n" +
+                            third + "\nCREATE TABLE b2_last (id INTEGER);",
+                        "",
+                        {"transaction false"},
+                        "step by step"});
+  };
+  const std::string b2 = write_b2(endless(GetParam()));
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  Process victim({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return project.query_rows(
+               "SELECT status, statements_done FROM retort_log WHERE revision = "
+               "'b2'") == Strings{"running|2"};
+  })) << "b2 never got to its third statement";
+  if (postgres()) {
+    ASSERT_TRUE(wait_for([&] {
+      return count(project,
+                   "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+                   "'SELECT pg_sleep(30)%'") == 1;
+    })) << "the long statement never started";
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  victim.kill(SIGKILL);
+  (void)victim.wait();
+  after_kill(project);
+  EXPECT_EQ(count(project, "SELECT count(*) FROM run_log"), 1);
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+
+  const Doctor doctor = doctor_json(project);
+  EXPECT_EQ(doctor.process.exit_code, 1) << shown(doctor.process);
+  const Json* interrupted = doctor.finding("interrupted-partial");
+  ASSERT_NE(interrupted, nullptr) << doctor.codes();
+  EXPECT_EQ(interrupted->value("level", ""), "error");
+  EXPECT_TRUE(has(interrupted->value("message", ""), "upgrade b2 was interrupted"));
+  EXPECT_TRUE(has(interrupted->value("message", ""), "ended after statement 2 of 4"));
+  EXPECT_TRUE(has(interrupted->value("message", ""), "statement 3 of " + b2));
+  EXPECT_TRUE(has(interrupted->value("fix", ""), "retort upgrade --resume"));
+
+  const ProcessResult refused = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(refused.exit_code, 1) << shown(refused);
+  EXPECT_TRUE(has(refused.err, "upgrade b2: interrupted: its runner (host "));
+  EXPECT_TRUE(has(refused.err, "ended after statement 2 of 4 (no transaction)"));
+  EXPECT_TRUE(has(refused.err, "is partially applied; retort runs nothing else until you decide"));
+  EXPECT_LT(refused.err.find("interrupted: its runner"),
+            refused.err.find("is partially applied; retort runs nothing else"))
+      << "the note comes before the refusal\n"
+      << refused.err;
+  EXPECT_EQ(project.ledger().back().status, "failed")
+      << "the run marked the row of the dead runner";
+  EXPECT_EQ(count(project, "SELECT count(*) FROM run_log"), 1);
+
+  // Statement 3 never finished, so it may change; statements 1 and 2 stay as they ran.
+  (void)write_b2("SELECT 1;");
+  const ProcessResult resumed = retort(project, {"upgrade", "--resume"});
+  EXPECT_EQ(resumed.exit_code, 0) << shown(resumed);
+  EXPECT_TRUE(has(resumed.err, "b2: resuming at statement 3 of 4"));
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  EXPECT_EQ(count(project, "SELECT count(*) FROM run_log"), 1) << "statement 1 ran once";
+  EXPECT_TRUE(table_exists(project, "b2_last"));
+  const Strings rows = ledger_of(project, "b2");
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(field(rows[1], 1), "ok");
+  EXPECT_EQ(field(rows[1], 4), field(rows[0], 0));
+}
+
+// ---- 6. check and doctor on an applied file edited since it ran ----
+
+TEST_P(RecoveryTest, CheckFailsOnAnEditedAppliedStatementButNotOnCommentsOrAnAllowedEdit) {
+  Project project(GetParam(), "edited_file");
+  const auto write_a1 = [&](const std::string& second) {
+    return project.add({"a1",
+                        {},
+                        "CREATE TABLE users (id INTEGER PRIMARY KEY);\n" + second,
+                        "",
+                        {},
+                        "users and notes"});
+  };
+  const std::string a1 = write_a1("CREATE TABLE notes (id INTEGER);");
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0);
+  const ProcessResult clean = retort(project, {"check"});
+  EXPECT_EQ(clean.exit_code, 0) << shown(clean);
+
+  (void)write_a1("CREATE TABLE notes (id INTEGER, body TEXT);");
+  const ProcessResult edited = retort(project, {"check"});
+  EXPECT_EQ(edited.exit_code, 1) << shown(edited);
+  EXPECT_TRUE(has(edited.out, a1 + " (revision a1) changed since it ran on "));
+  EXPECT_TRUE(has(edited.out, "statement 2 (line 6) changed"));
+  EXPECT_TRUE(has(edited.out, "\n    - CREATE TABLE notes (id INTEGER)"));
+  EXPECT_TRUE(has(edited.out, "\n    + CREATE TABLE notes (id INTEGER, body TEXT)"));
+  EXPECT_TRUE(lacks(edited.out, "CREATE TABLE users")) << "statement 1 is unchanged";
+  const Doctor doctor = doctor_json(project);
+  EXPECT_EQ(doctor.process.exit_code, 1) << shown(doctor.process);
+  const Json* finding = doctor.finding("edited-applied-file");
+  ASSERT_NE(finding, nullptr) << doctor.codes();
+  EXPECT_EQ(finding->value("level", ""), "error");
+  EXPECT_TRUE(has(finding->value("fix", ""), "[retort.allowed_edits]"));
+
+  // Comments and layout are not edits.
+  (void)write_a1("-- notes are free text\nCREATE TABLE notes (\n  id INTEGER  -- the key\n);");
+  const ProcessResult comments = retort(project, {"check"});
+  EXPECT_EQ(comments.exit_code, 0) << shown(comments);
+  const Doctor doctor_comments = doctor_json(project);
+  EXPECT_EQ(doctor_comments.process.exit_code, 0) << shown(doctor_comments.process);
+  EXPECT_EQ(doctor_comments.finding("edited-applied-file"), nullptr) << doctor_comments.codes();
+
+  // An edit the team accepted, with its reason.
+  (void)write_a1("CREATE TABLE notes (id INTEGER, body TEXT);");
+  write_config(project, "[retort.allowed_edits]\na1 = \"body added by hand, INC-7\"\n");
+  const ProcessResult allowed = retort(project, {"check"});
+  EXPECT_EQ(allowed.exit_code, 0) << shown(allowed);
+  EXPECT_TRUE(has(allowed.out, "body added by hand, INC-7"));
+  const Doctor doctor_allowed = doctor_json(project);
+  EXPECT_EQ(doctor_allowed.process.exit_code, 0) << shown(doctor_allowed.process);
+  const Json* info = doctor_allowed.finding("edited-applied-file");
+  ASSERT_NE(info, nullptr) << doctor_allowed.codes();
+  EXPECT_EQ(info->value("level", ""), "info");
+  EXPECT_TRUE(has(info->value("fix", ""), "body added by hand, INC-7"));
+
+  // An empty reason accepts nothing: an input error naming the key.
+  for (const std::string reason : {"\"\"", "\"   \""}) {
+    write_config(project, "[retort.allowed_edits]\na1 = " + reason + "\n");
+    const ProcessResult empty = retort(project, {"check"});
+    EXPECT_EQ(empty.exit_code, 2) << reason << "\n" << shown(empty);
+    EXPECT_TRUE(has(empty.err, "retort.allowed_edits.a1")) << reason;
+    const ProcessResult doctor_empty = retort(project, {"doctor"});
+    EXPECT_EQ(doctor_empty.exit_code, 2) << reason << "\n" << shown(doctor_empty);
+  }
+}
+
+// ---- 7. A database ahead of its code ----
+
+TEST_P(RecoveryTest, ADatabaseAheadOfItsCodeNamesWhatTheLedgerKnowsAndRunsNothing) {
+  Project project(GetParam(), "ahead_of_code");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "DROP TABLE users;", {}, "users"});
+  project.add(
+      {"a2", {"a1"}, "CREATE TABLE orders (id INTEGER);", "DROP TABLE orders;", {}, "orders"});
+  const std::string a3 = project.add(
+      {"a3", {"a2"}, "CREATE TABLE notes (id INTEGER);", "DROP TABLE notes;", {}, "add notes"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0);
+  // An older release: its files end at a2.
+  std::filesystem::remove(project.dir() / a3);
+  const std::size_t ledger_size = project.ledger().size();
+
+  const ProcessResult current = retort(project, {"current"});
+  EXPECT_EQ(current.exit_code, 0) << shown(current);
+  EXPECT_TRUE(
+      has(current.out, "a3 (not in the migration files: the database is ahead of this code)"));
+  EXPECT_TRUE(has(current.out, "the database is ahead of this code: it is at a3"));
+  EXPECT_TRUE(has(current.out, "a3 (\"add notes\")"));
+  EXPECT_TRUE(has(current.out, "the newest revision these files know is a2"));
+  EXPECT_TRUE(has(current.out, "retort downgrade a2"));
+
+  const ProcessResult upgrade = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(upgrade.exit_code, 1) << shown(upgrade);
+  EXPECT_TRUE(has(upgrade.err, "the database is ahead of this code: it is at a3"));
+  EXPECT_TRUE(has(upgrade.err, "a3 (\"add notes\")"));
+  EXPECT_TRUE(has(upgrade.err, "retort downgrade a2"));
+  EXPECT_TRUE(has(upgrade.err, "database: nothing was run"));
+  EXPECT_EQ(project.version_rows(), Strings{"a3"});
+  EXPECT_EQ(project.ledger().size(), ledger_size);
+  EXPECT_EQ(project.tables(), (Strings{"notes", "orders", "users"}));
+
+  const Doctor doctor = doctor_json(project);
+  EXPECT_EQ(doctor.process.exit_code, 1) << shown(doctor.process);
+  const Json* unknown = doctor.finding("unknown-revision");
+  ASSERT_NE(unknown, nullptr) << doctor.codes();
+  EXPECT_EQ(unknown->value("level", ""), "error");
+  EXPECT_TRUE(has(unknown->value("message", ""), "add notes"));
+  EXPECT_TRUE(has(unknown->value("fix", ""), "retort downgrade a2"));
+
+  const ProcessResult check = retort(project, {"check"});
+  EXPECT_EQ(check.exit_code, 1) << shown(check);
+  EXPECT_TRUE(has(check.out, "a3"));
+}
+
+// ---- 8. stamp with a reason, and history -i ----
+
+TEST_P(RecoveryTest, AStampWithAReasonIsInTheLedgerAndHistory) {
+  Project project(GetParam(), "stamp_reason");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+  project.add({"a2", {"a1"}, "CREATE TABLE orders (id INTEGER);", "", {}, "orders"});
+  write_config(project);
+  // Built by hand, as a schema dump would.
+  project.db().execute("CREATE TABLE users (id INTEGER)");
+  project.db().execute("CREATE TABLE orders (id INTEGER)");
+
+  const ProcessResult stamped =
+      retort(project, {"stamp", "head", "--reason", "built from a schema dump"});
+  EXPECT_EQ(stamped.exit_code, 0) << shown(stamped);
+  EXPECT_EQ(project.version_rows(), Strings{"a2"});
+  const Strings rows =
+      project.query_rows("SELECT revision, direction, status, reason FROM retort_log ORDER BY id");
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows.back(), "a2|stamp|ok|built from a schema dump");
+  for (const std::string& row : rows) {
+    EXPECT_TRUE(has(row, "|stamp|ok|built from a schema dump"));
+  }
+
+  const ProcessResult history = retort(project, {"history", "-i"});
+  EXPECT_EQ(history.exit_code, 0) << shown(history);
+  EXPECT_TRUE(has(history.out, "a1 -> a2 (current) (head), orders  [stamped "));
+  // The time in ISO 8601 UTC on both databases.
+  EXPECT_TRUE(std::regex_search(
+      history.out, std::regex(R"(\[stamped \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z: built from a )"
+                              R"(schema dump\])")))
+      << history.out;
+
+  const ProcessResult json = retort(project, {"history", "-i", "--json"});
+  EXPECT_EQ(json.exit_code, 0) << shown(json);
+  const Json doc = Json::parse(json.out);
+  ASSERT_TRUE(doc.is_array()) << json.out;
+  bool seen = false;
+  for (const Json& revision : doc) {
+    if (revision.value("revision", "") != "a2") {
+      continue;
+    }
+    seen = true;
+    EXPECT_TRUE(revision.value("is_current", false));
+    ASSERT_TRUE(revision.contains("last_run")) << revision.dump();
+    EXPECT_EQ(revision["last_run"].value("direction", ""), "stamp");
+    EXPECT_EQ(revision["last_run"].value("status", ""), "ok");
+    EXPECT_EQ(revision["last_run"].value("reason", ""), "built from a schema dump");
+  }
+  EXPECT_TRUE(seen) << json.out;
+}
+
+// ---- 9. doctor: the next migration's objects exist already ----
+
+TEST_P(RecoveryTest, DoctorSaysWhenTheNextMigrationsObjectsExistAlready) {
+  Project project(GetParam(), "objects_exist");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+  const std::string b2 = project.add({"b2",
+                                      {"a1"},
+                                      "CREATE TABLE widgets (id INTEGER);\n"
+                                      "CREATE TABLE gadgets (id INTEGER);",
+                                      "",
+                                      {},
+                                      "widgets and gadgets"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  const Doctor none = doctor_json(project);
+  EXPECT_EQ(none.finding("objects-exist"), nullptr) << none.codes();
+
+  // Some of them: the migration would fail on the first.
+  project.db().execute("CREATE TABLE widgets (id INTEGER)");
+  const ProcessResult some = retort(project, {"doctor"});
+  EXPECT_EQ(some.exit_code, 1) << shown(some);
+  EXPECT_TRUE(has(some.out, "error objects-exist: 1 of the 2 objects the next migration, b2 (" +
+                                b2 + "), creates exist already: table widgets"));
+
+  // All of them: a hand fix never stamped.
+  project.db().execute("CREATE TABLE gadgets (id INTEGER)");
+  const Doctor all = doctor_json(project);
+  EXPECT_EQ(all.process.exit_code, 0) << shown(all.process);
+  const Json* finding = all.finding("objects-exist");
+  ASSERT_NE(finding, nullptr) << all.codes();
+  EXPECT_EQ(finding->value("level", ""), "warning");
+  EXPECT_TRUE(has(finding->value("message", ""),
+                  "everything the next migration, b2 (" + b2 + "), creates exists already: "));
+  EXPECT_TRUE(has(finding->value("message", ""), "widgets"));
+  EXPECT_TRUE(has(finding->value("message", ""), "gadgets"));
+  EXPECT_TRUE(has(finding->value("fix", ""), "retort stamp b2"));
+
+  ASSERT_EQ(retort(project, {"stamp", "b2", "--reason", "applied by hand"}).exit_code, 0);
+  const Doctor stamped = doctor_json(project);
+  EXPECT_EQ(stamped.process.exit_code, 0);
+  EXPECT_TRUE(stamped.doc.value("findings", Json::array()).empty()) << stamped.codes();
+}
+
+// ---- 10. An older ledger migrated in place ----
+
+TEST_P(RecoveryTest, AnOlderLedgerGetsTheNewColumnsInPlaceAndKeepsItsRows) {
+  Project project(GetParam(), "older_ledger");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+  project.add({"b2", {"a1"}, "CREATE TABLE orders (id INTEGER);", "", {}, "orders"});
+  write_config(project);
+  // What the first release of retort left: its version table and its ledger, with one row.
+  const bool pg = postgres();
+  project.db().execute(
+      "CREATE TABLE retort_version (version_num VARCHAR(64) NOT NULL, CONSTRAINT "
+      "retort_version_pkc PRIMARY KEY (version_num))");
+  project.db().execute(std::string("CREATE TABLE retort_log (\n    id ") +
+                       (pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT") +
+                       ",\n"
+                       "    revision VARCHAR(64) NOT NULL,\n"
+                       "    direction VARCHAR(16) NOT NULL,\n"
+                       "    status VARCHAR(16) NOT NULL,\n"
+                       "    statements_done INTEGER NOT NULL DEFAULT 0,\n"
+                       "    statements_total INTEGER NOT NULL DEFAULT 0,\n"
+                       "    started_at " +
+                       (pg ? "TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()"
+                           : "TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))") +
+                       ",\n    finished_at " + (pg ? "TIMESTAMPTZ" : "TEXT") +
+                       ",\n"
+                       "    duration_ms BIGINT,\n"
+                       "    error TEXT,\n"
+                       "    checksum TEXT,\n"
+                       "    retort_version TEXT,\n"
+                       "    os_user TEXT,\n"
+                       "    host TEXT,\n"
+                       "    reason TEXT,\n"
+                       "    pid INTEGER,\n"
+                       "    parents TEXT,\n"
+                       "    message TEXT\n)");
+  project.db().execute("CREATE TABLE users (id INTEGER)");
+  project.db().execute("INSERT INTO retort_version VALUES ('a1')");
+  project.db().execute(
+      std::string("INSERT INTO retort_log (revision, direction, status, statements_done, "
+                  "statements_total, finished_at, duration_ms, retort_version, os_user, host, "
+                  "pid, parents, message) VALUES ('a1', 'upgrade', 'ok', 1, 1, ") +
+      (pg ? "clock_timestamp()" : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')") +
+      ", 4, '0.0.9', 'deploy', 'old-host', 42, '', 'users')");
+
+  // Reading it does not need the new columns.
+  const ProcessResult doctor_before = retort(project, {"doctor"});
+  EXPECT_EQ(doctor_before.exit_code, 0) << shown(doctor_before);
+  EXPECT_TRUE(lacks(doctor_before.err, "internal"));
+  const ProcessResult history_before = retort(project, {"history", "-i"});
+  EXPECT_EQ(history_before.exit_code, 0) << shown(history_before);
+
+  const ProcessResult upgrade = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(upgrade.exit_code, 0) << shown(upgrade);
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  const Strings columns =
+      pg ? project.query_rows(
+               "SELECT column_name FROM information_schema.columns WHERE "
+               "table_name = 'retort_log' AND table_schema = current_schema()")
+         : project.query_rows("SELECT name FROM pragma_table_info('retort_log')");
+  const std::set<std::string> have(columns.begin(), columns.end());
+  for (const char* column : {"statement_checksums", "sql", "resumed_from", "message", "host"}) {
+    EXPECT_TRUE(have.contains(column)) << column;
+  }
+  const Strings rows = project.query_rows(
+      "SELECT id, revision, status, retort_version, host, pid, statement_checksums IS NULL, sql "
+      "IS NULL FROM retort_log ORDER BY id");
+  ASSERT_EQ(rows.size(), 2U);
+  const std::string null_true = pg ? "t" : "1";
+  const std::string null_false = pg ? "f" : "0";
+  EXPECT_EQ(rows[0], "1|a1|ok|0.0.9|old-host|42|" + null_true + "|" + null_true)
+      << "the old row is kept as it was";
+  EXPECT_TRUE(has(rows[1], "|b2|ok|0.1.0|")) << rows[1];
+  EXPECT_TRUE(has(rows[1], "|" + null_false + "|" + null_false))
+      << "the new row keeps its statements' fingerprints and SQL: " << rows[1];
+  const Strings sql = project.query_rows("SELECT sql FROM retort_log WHERE revision = 'b2'");
+  ASSERT_EQ(sql.size(), 1U);
+  EXPECT_TRUE(has(sql[0], "CREATE TABLE orders (id INTEGER);")) << "the section as it ran";
+
+  // The old row keeps no statement record: check and doctor take it as it is.
+  const ProcessResult check = retort(project, {"check"});
+  EXPECT_EQ(check.exit_code, 0) << shown(check);
+  const ProcessResult doctor_after = retort(project, {"doctor"});
+  EXPECT_EQ(doctor_after.exit_code, 0) << shown(doctor_after);
+}
+
+// ---- 11. doctor --json ----
+
+TEST_P(RecoveryTest, DoctorJsonIsOneDocumentWithEveryFindingsFields) {
+  Project project(GetParam(), "doctor_json");
+  (void)add_partial_history(project);
+  write_config(project);
+
+  const Doctor clean = doctor_json(project);
+  EXPECT_EQ(clean.process.exit_code, 0) << shown(clean.process);
+  EXPECT_EQ(clean.doc, (Json{{"database", project.config().redacted_url},
+                             {"ok", true},
+                             {"findings", Json::array()}}))
+      << clean.doc.dump(2);
+
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 1);
+  const Doctor doctor = doctor_json(project);
+  EXPECT_EQ(doctor.process.exit_code, 1) << shown(doctor.process);
+  ASSERT_TRUE(doctor.doc.is_object()) << doctor.process.out;
+  std::set<std::string> keys;
+  for (const auto& [key, value] : doctor.doc.items()) {
+    keys.insert(key);
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"database", "ok", "findings"}));
+  EXPECT_EQ(doctor.doc.value("database", ""), project.config().redacted_url);
+  EXPECT_EQ(doctor.doc["ok"], Json(false));
+  ASSERT_TRUE(doctor.doc["findings"].is_array());
+  ASSERT_FALSE(doctor.doc["findings"].empty());
+  for (const Json& finding : doctor.doc["findings"]) {
+    std::set<std::string> fields;
+    for (const auto& [key, value] : finding.items()) {
+      fields.insert(key);
+    }
+    EXPECT_EQ(fields, (std::set<std::string>{"code", "level", "message", "fix", "fixed"}))
+        << finding.dump();
+    EXPECT_TRUE(finding["code"].is_string() && !finding["code"].get<std::string>().empty());
+    EXPECT_TRUE(finding["message"].is_string() && !finding["message"].get<std::string>().empty());
+    EXPECT_TRUE(finding["fix"].is_string() && !finding["fix"].get<std::string>().empty());
+    EXPECT_TRUE(finding["fixed"].is_boolean());
+    const std::string level = finding.value("level", "");
+    EXPECT_TRUE(level == "error" || level == "warning" || level == "info") << level;
+  }
+  EXPECT_NE(doctor.finding("partial-migration"), nullptr) << doctor.codes();
+  EXPECT_TRUE(doctor.process.err.empty()) << "--json prints the document only\n"
+                                          << doctor.process.err;
+}
+
+#if RETORT_TEST_POSTGRES
+
+// ---- 4. A concurrent index build that fails leaves an INVALID index ----
+
+// a1: items with a duplicate v; b2 (`transaction false`): a log row, the unique index built
+// concurrently (fails on the duplicate), a table.
+void add_concurrent_history(Project& project, bool index_first) {
+  project.add({"a1",
+               {},
+               "CREATE TABLE run_log (msg TEXT);\n"
+               "CREATE TABLE items (id INTEGER PRIMARY KEY, v INTEGER);\n"
+               "INSERT INTO items VALUES (1, 10), (2, 10), (3, 30);",
+               "",
+               {},
+               "log and items"});
+  const std::string index = "CREATE UNIQUE INDEX CONCURRENTLY items_v_key ON items (v);\n";
+  const std::string log = "INSERT INTO run_log VALUES ('b2 statement');\n";
+  project.add({"b2",
+               {"a1"},
+               (index_first ? index + log : log + index) + "CREATE TABLE b2_last (id INTEGER);",
+               "",
+               {"transaction false"},
+               "unique v"});
+}
+
+Strings index_validity(Project& project) {
+  return project.query_rows(
+      "SELECT indisvalid::text FROM pg_index WHERE indexrelid = to_regclass('items_v_key')");
+}
+
+TEST(RecoveryPostgresTest, AFailedConcurrentIndexIsReportedInvalidAndBuiltAgainOnResume) {
+  Project project(Backend::postgres, "invalid_index");
+  add_concurrent_history(project, false);
+  write_config(project);
+
+  const ProcessResult failed = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(failed.exit_code, 1) << shown(failed);
+  EXPECT_TRUE(has(failed.err, "revision b2 is partially applied: 1 of 3 statements ran"));
+  EXPECT_EQ(index_validity(project), Strings{"false"}) << "the failed build leaves it INVALID";
+
+  const Doctor doctor = doctor_json(project);
+  EXPECT_EQ(doctor.process.exit_code, 1) << shown(doctor.process);
+  const Json* invalid = doctor.finding("invalid-index");
+  ASSERT_NE(invalid, nullptr) << doctor.codes();
+  EXPECT_EQ(invalid->value("level", ""), "error");
+  EXPECT_TRUE(has(invalid->value("message", ""), "items_v_key"));
+  EXPECT_TRUE(has(invalid->value("message", ""), "is INVALID"));
+  EXPECT_TRUE(has(invalid->value("message", ""), "made by b2"));
+  EXPECT_TRUE(has(invalid->value("fix", ""), "retort upgrade --resume"));
+  EXPECT_NE(doctor.finding("partial-migration"), nullptr) << doctor.codes();
+
+  project.db().execute("DELETE FROM items WHERE id = 2");
+  const ProcessResult resumed = retort(project, {"upgrade", "--resume"});
+  EXPECT_EQ(resumed.exit_code, 0) << shown(resumed);
+  EXPECT_TRUE(
+      has(resumed.err, "b2: dropped the INVALID index \"items_v_key\" that the statement at "));
+  EXPECT_EQ(index_validity(project), Strings{"true"});
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  EXPECT_EQ(count(project, "SELECT count(*) FROM run_log"), 1);
+  const Doctor clean = doctor_json(project);
+  EXPECT_EQ(clean.process.exit_code, 0) << shown(clean.process);
+  EXPECT_EQ(clean.finding("invalid-index"), nullptr) << clean.codes();
+}
+
+TEST(RecoveryPostgresTest, AConcurrentIndexThatFailedAsTheFirstStatementIsBuiltAgainByTheNextRun) {
+  Project project(Backend::postgres, "invalid_index_first");
+  add_concurrent_history(project, true);
+  write_config(project);
+
+  const ProcessResult failed = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(failed.exit_code, 1) << shown(failed);
+  EXPECT_TRUE(has(failed.err, "revision b2 stopped at its first statement, so nothing of it ran"));
+  EXPECT_EQ(index_validity(project), Strings{"false"});
+  const Doctor doctor = doctor_json(project);
+  const Json* invalid = doctor.finding("invalid-index");
+  ASSERT_NE(invalid, nullptr) << doctor.codes();
+  EXPECT_TRUE(has(invalid->value("message", ""), "made by b2"));
+  EXPECT_EQ(count(project, "SELECT count(*) FROM run_log"), 0) << "nothing of b2 ran";
+
+  // The data mended, the command doctor gives as the fix must do it.
+  project.db().execute("DELETE FROM items WHERE id = 2");
+  const std::string advice = invalid->value("fix", "");
+  Strings advised_args;
+  if (advice.starts_with("retort ")) {
+    std::istringstream words(advice.substr(0, advice.find("   (")).substr(7));
+    for (std::string word; words >> word;) {
+      advised_args.push_back(word);
+    }
+  }
+  ASSERT_FALSE(advised_args.empty()) << "the fix is a retort command: " << advice;
+  const ProcessResult advised = retort(project, advised_args);
+  EXPECT_EQ(advised.exit_code, 0) << "doctor's fix `" << advice << "` failed\n" << shown(advised);
+  // Without --resume (nothing of b2 ran, so nothing is partial), the next run rebuilds it.
+  const ProcessResult again =
+      advised.exit_code == 0 ? advised : retort(project, {"upgrade", "head"});
+  EXPECT_EQ(again.exit_code, 0) << shown(again);
+  EXPECT_TRUE(
+      has(again.err, "b2: dropped the INVALID index \"items_v_key\" that the statement at "));
+  EXPECT_EQ(index_validity(project), Strings{"true"});
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+}
+
+#endif
+
+std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
+  return backend_name(info.param);
+}
+
+#if RETORT_TEST_POSTGRES
+INSTANTIATE_TEST_SUITE_P(Postgres, RecoveryTest, ::testing::Values(Backend::postgres), name_of);
+#else
+INSTANTIATE_TEST_SUITE_P(Sqlite, RecoveryTest, ::testing::Values(Backend::sqlite), name_of);
+#endif
+
+}  // namespace
+}  // namespace retort::test
