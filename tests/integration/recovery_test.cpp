@@ -382,6 +382,40 @@ TEST_P(RecoveryTest, ResumeWithNothingPartialIsAnInputError) {
   EXPECT_TRUE(has(at_head.err, "nothing to resume"));
 }
 
+TEST_P(RecoveryTest, RestartRunsAPartialMigrationFromItsFirstStatementAfterAHandUndo) {
+  Project project(GetParam(), "restart_partial");
+  (void)add_partial_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 1);
+  ASSERT_EQ(count(project, "SELECT count(*) FROM run_log"), 1);
+
+  const ProcessResult refused = retort(project, {"upgrade", "head"});
+  EXPECT_TRUE(has(refused.err, "undo by hand what ran, then: retort upgrade --restart"))
+      << shown(refused);
+  const ProcessResult both = retort(project, {"upgrade", "--resume", "--restart"});
+  EXPECT_EQ(both.exit_code, 2) << "the two ways are exclusive\n" << shown(both);
+
+  // The operator undoes what ran (statements 1 and 2) and mends the data.
+  project.db().execute("DELETE FROM run_log");
+  project.db().execute("DROP TABLE b2_first");
+  project.db().execute("UPDATE items SET v = 20 WHERE id = 2");
+  const ProcessResult restarted = retort(project, {"upgrade", "--restart"});
+  EXPECT_EQ(restarted.exit_code, 0) << shown(restarted);
+  EXPECT_TRUE(has(restarted.err, "b2: restarting from its first statement, as asked"));
+  EXPECT_EQ(count(project, "SELECT count(*) FROM run_log"), 2)
+      << "statements 1 and 4 ran once each, from the start";
+  EXPECT_TRUE(table_exists(project, "b2_first"));
+  EXPECT_EQ(project.version_rows(), Strings{"c3"});
+  const Strings rows = ledger_of(project, "b2");
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(field(rows[1], 1), "ok");
+  EXPECT_EQ(field(rows[1], 4), field(rows[0], 0)) << "the restart names the row it continues";
+
+  const ProcessResult nothing = retort(project, {"upgrade", "--restart"});
+  EXPECT_EQ(nothing.exit_code, 2) << shown(nothing);
+  EXPECT_TRUE(has(nothing.err, "nothing to restart"));
+}
+
 TEST_P(RecoveryTest, StampingAPartialMigrationFinishedByHandIsTheOtherWayOut) {
   Project project(GetParam(), "partial_stamp");
   (void)add_partial_history(project);
@@ -1020,6 +1054,53 @@ TEST(RecoveryPostgresTest, AFailedConcurrentIndexIsReportedInvalidAndBuiltAgainO
   const Doctor clean = doctor_json(project);
   EXPECT_EQ(clean.process.exit_code, 0) << shown(clean.process);
   EXPECT_EQ(clean.finding("invalid-index"), nullptr) << clean.codes();
+}
+
+TEST(RecoveryPostgresTest, TheNextRunnerWaitsWhileAKilledRunnersStatementStillRunsOnTheServer) {
+  Project project(Backend::postgres, "orphaned_statement");
+  project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
+  // A statement the server cannot stop early: the killed client is noticed only when it ends
+  // (the migration's own session does not check the connection while pg_sleep runs in a
+  // server older than 14; on 15 client_connection_check_interval ends it within a second).
+  project.add({"b2",
+               {"a1"},
+               "INSERT INTO t VALUES (1);\nSELECT pg_sleep(4);\nINSERT INTO t VALUES (2);",
+               "",
+               {"transaction false"},
+               "slow"});
+  write_config(project, "[retort.postgres]\nlock_wait = \"30s\"\n");
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  Process victim({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return count(project,
+                 "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(4)%'") >
+           0;
+  })) << "the slow statement never started";
+  const Strings backend = project.query_rows(
+      "SELECT backend_pid FROM retort_log WHERE revision = 'b2' ORDER BY id DESC LIMIT 1");
+  ASSERT_EQ(backend.size(), 1U);
+  EXPECT_EQ(backend,
+            project.query_rows(
+                "SELECT pid::text FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(4)%'"))
+      << "the ledger names the server session that runs the step";
+  victim.kill(SIGKILL);
+  (void)victim.wait();
+
+  const ProcessResult next = retort(project, {"upgrade", "head"});
+  // Either the server stopped the orphan at once (client_connection_check_interval), or the
+  // next runner waited for it: never does it run beside it.
+  if (next.err.find("still runs on the server") != std::string::npos) {
+    EXPECT_TRUE(has(next.err,
+                    "b2: its runner is gone, but its statement still runs on the server "
+                    "as server pid " +
+                        backend[0]));
+  }
+  EXPECT_TRUE(has(next.err, "upgrade b2: interrupted: its runner"));
+  EXPECT_EQ(next.exit_code, 1) << "partially applied: statement 1 ran\n" << shown(next);
+  const ProcessResult resumed = retort(project, {"upgrade", "--resume"});
+  EXPECT_EQ(resumed.exit_code, 0) << shown(resumed);
+  EXPECT_EQ(project.query_rows("SELECT id FROM t ORDER BY id"), (Strings{"1", "2"}));
 }
 
 TEST(RecoveryPostgresTest, AConcurrentIndexThatFailedAsTheFirstStatementIsBuiltAgainByTheNextRun) {
