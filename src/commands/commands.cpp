@@ -363,8 +363,9 @@ graph::Plan make_plan(const graph::RevisionMap& map, const std::vector<std::stri
 // someone had pressed Ctrl-C.
 Error lease_lost(const Error& error, const runner::RunLock& lock) {
   Error out(ExitCode::failed,
-            fmt::format("the migration lease on {} was lost: it could not be renewed within "
-                        "lease_ttl, so another runner may take it over; this run stopped",
+            fmt::format("the migration lease on {} was lost (another runner holds it now, or "
+                        "it could not be renewed within lease_ttl); this run stopped so that "
+                        "two runners never migrate at once",
                         lock.key()));
   if (error.where) {
     out.at(*error.where);

@@ -447,6 +447,43 @@ TEST(ConcurrencyPostgresTest, AKilledLeaseHolderBlocksTheNextRunnerOnlyUntilTheL
   EXPECT_EQ(project.version_rows(), Strings{"b2"});
 }
 
+TEST(ConcurrencyPostgresTest, ARunWhoseLeaseIsTakenOverStopsAndRollsBack) {
+  Project project(Backend::postgres, "lease_lost");
+  project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE u (id INTEGER);\nSELECT pg_sleep(20);",
+               "DROP TABLE u;",
+               {},
+               "slow"});
+  write_config(project, "[retort.postgres]\nlock = \"lease\"\nlease_ttl = \"1s\"\n");
+  ASSERT_EQ(run_retort({"upgrade", "a1"}, in(project)).exit_code, 0);
+
+  Process runner({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return !project.db()
+                .query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(20)%'")
+                .empty();
+  })) << "the slow statement never started";
+  // Another runner took the lease over (as after an expiry it missed): this run's renewal
+  // finds the row no longer its own.
+  (void)project.db().query("UPDATE retort_lease SET owner = 'another runner' RETURNING 1");
+  const ProcessResult result = runner.wait();
+
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("error: the migration lease on public.retort_version was lost"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("database: revision b2 was rolled back; the database is at a1"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(project.tables(), Strings{"t"}) << "u must have been rolled back";
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 2U);
+  EXPECT_EQ(ledger[1].status, "failed");
+}
+
 // Behind PgBouncer in transaction mode: each transaction may run on another server session.
 void write_pooled_config(const Project& project, const PgBouncer& pooler,
                          const std::string& postgres_settings) {
