@@ -33,6 +33,19 @@ struct PostgresSettings {
   Millis lease_ttl{std::chrono::seconds(30)};
 };
 
+// [retort.preflight]: the thresholds of `retort preflight`.
+struct PreflightSettings {
+  Millis max_step_runtime{0};  // a pending step estimated longer fails; 0 = none
+  Millis long_transaction{std::chrono::minutes(5)};  // open longer: reported
+  int app_connections = 0;  // connections the application's pools may still open
+};
+
+// [retort.replicas]: the streaming replicas whose lag preflight checks.
+struct ReplicaSettings {
+  std::vector<std::string> urls;             // besides those pg_stat_replication shows
+  Millis max_lag{std::chrono::seconds(30)};  // a replica further behind fails preflight
+};
+
 struct Config {
   // The retort.toml that was read; empty when the configuration came from flags alone.
   std::filesystem::path config_file;
@@ -51,6 +64,8 @@ struct Config {
   std::string version_table_schema;       // empty: the connection's default schema
   bool transaction_per_migration = true;  // false: the whole run in one transaction
   PostgresSettings postgres;
+  PreflightSettings preflight;
+  ReplicaSettings replicas;
   // [retort.allowed_edits]: revision = "reason". Applied migration files whose statements the
   // team changed on purpose (a typo in a comment is never an edit); `check` and `doctor`
   // report them as accepted, with the reason, instead of failing.

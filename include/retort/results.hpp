@@ -110,6 +110,33 @@ struct DoctorResult {
   bool ok = true;  // no finding of level error is left
 };
 
+// One check of `retort preflight`.
+struct PreflightCheck {
+  std::string code;     // stable: "pending", "connections", "blockers", "replica-lag", "timeouts"
+  std::string status;   // pass | warn | fail
+  std::string message;  // what was found, with the numbers
+  std::string fix;      // what to do; empty on pass
+};
+
+// A step the run would take, with what is known of its runtime.
+struct PreflightStep {
+  std::string revision;
+  std::string message;
+  bool transactional = true;
+  std::optional<std::int64_t> estimate_ms;
+  // Where the estimate comes from: "header" (-- retort:estimate), "ledger" (an earlier run of
+  // the same statements in this database), or empty when nothing is known.
+  std::string estimate_source;
+};
+
+struct PreflightResult {
+  std::string database;  // redacted URL
+  std::string target;
+  std::vector<PreflightStep> steps;
+  std::vector<PreflightCheck> checks;
+  bool ok = true;  // no check failed
+};
+
 struct PendingResult {
   std::vector<std::string> current;  // the database's heads
   std::vector<std::string> pending;  // revisions `upgrade head(s)` would apply, in order

@@ -426,6 +426,31 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
 // ---- Production: doctor ----
 
 void setup_production(CLI::App& app, Context& ctx, std::function<int()>& run) {
+  auto target = std::make_shared<std::string>("head");
+  CLI::App* preflight = app.add_subcommand(
+      "preflight", "Check the database before `retort upgrade TARGET`; changes nothing");
+  preflight->add_option("target", *target, "What the upgrade would run to: head, REV, ...")
+      ->capture_default_str();
+  preflight->footer(
+      "One line per check, pass / warn / fail, with the numbers and the fix: the pending steps "
+      "and their estimated runtimes, lock_timeout and statement_timeout, connection headroom, "
+      "long or idle transactions and locks on the tables the migrations touch, replica lag. "
+      "Thresholds in [retort.preflight] and [retort.replicas]. Exit 1 when a check fails.\n"
+      "Examples: retort preflight | retort preflight --json && retort upgrade head");
+  preflight->callback([&ctx, &run, target] {
+    run = [&ctx, target] {
+      retort::PreflightOptions options;
+      options.target = *target;
+      const retort::PreflightResult result = retort::preflight(ctx.config(), options);
+      if (ctx.global.json) {
+        print_json(retort::cli::to_json(result));
+      } else {
+        fmt::print("{}", retort::cli::preflight_text(result, ctx.style));
+      }
+      return result.ok ? 0 : 1;
+    };
+  });
+
   auto fix = std::make_shared<bool>(false);
   CLI::App* doctor = app.add_subcommand(
       "doctor", "Find what failed or killed runs and hand fixes left behind, with the fix");

@@ -252,6 +252,61 @@ nlohmann::json to_json(const CurrentResult& result) {
           {"pending", result.pending}};
 }
 
+std::string preflight_text(const PreflightResult& result, const Style& style) {
+  std::string out =
+      fmt::format("Preflight of `retort upgrade {}` on {}\n", result.target, result.database);
+  for (std::size_t step_idx = 0; step_idx < result.steps.size(); ++step_idx) {
+    const PreflightStep& step = result.steps[step_idx];
+    out += fmt::format(
+        "  [{}/{}] {} {}{}: {}\n", step_idx + 1, result.steps.size(), step.revision, step.message,
+        step.transactional ? "" : " (no transaction)",
+        step.estimate_ms
+            ? fmt::format("estimate {} ({})", elapsed_text(*step.estimate_ms),
+                          step.estimate_source == "header" ? "-- retort:estimate"
+                                                           : "an earlier run in this database")
+            : std::string("no estimate"));
+  }
+  for (const PreflightCheck& check : result.checks) {
+    std::string status = check.status;
+    if (check.status == "fail") {
+      status = style.red(status);
+    } else if (check.status == "warn") {
+      status = style.yellow(status);
+    } else {
+      status = style.green(status);
+    }
+    out += fmt::format("{} {}: {}\n", status, check.code, check.message);
+    if (!check.fix.empty()) {
+      out += "  fix: " + check.fix + "\n";
+    }
+  }
+  return out;
+}
+
+nlohmann::json to_json(const PreflightResult& result) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const PreflightStep& step : result.steps) {
+    steps.push_back(
+        {{"revision", step.revision},
+         {"message", step.message},
+         {"transactional", step.transactional},
+         {"estimate_ms", step.estimate_ms ? nlohmann::json(*step.estimate_ms) : nlohmann::json()},
+         {"estimate_source", step.estimate_source}});
+  }
+  nlohmann::json checks = nlohmann::json::array();
+  for (const PreflightCheck& check : result.checks) {
+    checks.push_back({{"code", check.code},
+                      {"status", check.status},
+                      {"message", check.message},
+                      {"fix", check.fix}});
+  }
+  return {{"database", result.database},
+          {"target", result.target},
+          {"ok", result.ok},
+          {"steps", steps},
+          {"checks", checks}};
+}
+
 std::string doctor_text(const DoctorResult& result, const Style& style) {
   std::string out;
   for (const DoctorFinding& finding : result.findings) {

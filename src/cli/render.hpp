@@ -32,6 +32,9 @@ struct Style {
 [[nodiscard]] std::string run_summary(const RunResult& result, const std::string& verb,
                                       const Style& style);
 [[nodiscard]] std::string current_text(const CurrentResult& result, const Style& style);
+// The steps, then one line per check: "pass pending: ...", with "  fix: ..." under a warn or fail.
+[[nodiscard]] std::string preflight_text(const PreflightResult& result, const Style& style);
+[[nodiscard]] nlohmann::json to_json(const PreflightResult& result);
 // One block per finding: "error partial-migration: ...", then "  fix: ...".
 [[nodiscard]] std::string doctor_text(const DoctorResult& result, const Style& style);
 

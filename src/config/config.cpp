@@ -60,6 +60,14 @@ PostgresSettings& part<PostgresSettings>(Loaded& loaded) {
   return loaded.config.postgres;
 }
 template <>
+PreflightSettings& part<PreflightSettings>(Loaded& loaded) {
+  return loaded.config.preflight;
+}
+template <>
+ReplicaSettings& part<ReplicaSettings>(Loaded& loaded) {
+  return loaded.config.replicas;
+}
+template <>
 FileValues& part<FileValues>(Loaded& loaded) {
   return loaded.file;
 }
@@ -142,6 +150,7 @@ class Input {
   [[nodiscard]] const toml::node& node() const { return m_node; }
   [[nodiscard]] const std::string& dotted() const { return m_dotted; }
   [[nodiscard]] const SourceLocation& where() const { return m_where; }
+  [[nodiscard]] const Getenv& getenv() const { return m_getenv; }
 
   // The value with ${NAME} expanded, or nullopt when it is not a TOML string.
   [[nodiscard]] std::optional<std::string> text() const {
@@ -319,6 +328,27 @@ Reader choice(Enum Owner::*member, std::vector<std::pair<std::string, Enum>> cho
   };
 }
 
+// An array of non-empty strings, each with ${NAME} expanded (database URLs, say).
+template <typename Owner>
+Reader text_list(std::vector<std::string> Owner::*member) {
+  return [member](const Input& input, Loaded& loaded) {
+    const toml::array* array = input.node().as_array();
+    if (array == nullptr) {
+      input.reject("an array of strings, written [\"...\", \"...\"]");
+    }
+    std::vector<std::string> values;
+    for (const toml::node& element : *array) {
+      const Input item(element, input.dotted(), input.where(), input.getenv());
+      std::optional<std::string> value = item.text();
+      if (!value || value->empty()) {
+        item.reject("an array of non-empty strings");
+      }
+      values.push_back(std::move(*value));
+    }
+    part<Owner>(loaded).*member = std::move(values);
+  };
+}
+
 // Every key retort.toml may hold. Adding a key is one line here (and a field to fill).
 const std::vector<KeySpec>& known_keys() {
   static const std::vector<KeySpec> keys = {
@@ -339,6 +369,11 @@ const std::vector<KeySpec>& known_keys() {
       {"retort.postgres", "lock_retries", count(&PostgresSettings::lock_retries)},
       {"retort.postgres", "statement_timeout", duration(&PostgresSettings::statement_timeout)},
       {"retort.postgres", "lease_ttl", duration(&PostgresSettings::lease_ttl)},
+      {"retort.preflight", "max_step_runtime", duration(&PreflightSettings::max_step_runtime)},
+      {"retort.preflight", "long_transaction", duration(&PreflightSettings::long_transaction)},
+      {"retort.preflight", "app_connections", count(&PreflightSettings::app_connections)},
+      {"retort.replicas", "urls", text_list(&ReplicaSettings::urls)},
+      {"retort.replicas", "max_lag", duration(&ReplicaSettings::max_lag)},
   };
   return keys;
 }

@@ -133,6 +133,40 @@ lease_ttl = "45s"
   EXPECT_EQ(config.postgres.lease_ttl, std::chrono::seconds(45));
 }
 
+TEST_F(ConfigTest, ReadsThePreflightThresholdsAndTheReplicas) {
+  write("retort.toml", R"([retort]
+url = "sqlite:///app.db"
+
+[retort.preflight]
+max_step_runtime = "30m"
+long_transaction = "90s"
+app_connections = 40
+
+[retort.replicas]
+urls = ["postgresql://ro@replica-1/app", "postgresql://ro:${RO_PW}@replica-2/app"]
+max_lag = "10s"
+)");
+  m_env["RO_PW"] = "pw";
+  const Config config = load_config(sources());
+  EXPECT_EQ(config.preflight.max_step_runtime, std::chrono::minutes(30));
+  EXPECT_EQ(config.preflight.long_transaction, std::chrono::seconds(90));
+  EXPECT_EQ(config.preflight.app_connections, 40);
+  EXPECT_EQ(config.replicas.urls, (std::vector<std::string>{"postgresql://ro@replica-1/app",
+                                                            "postgresql://ro:pw@replica-2/app"}));
+  EXPECT_EQ(config.replicas.max_lag, std::chrono::seconds(10));
+}
+
+TEST_F(ConfigTest, ReplicaUrlsMustBeAnArrayOfStrings) {
+  write("retort.toml",
+        "[retort]\nurl = \"sqlite:///app.db\"\n[retort.replicas]\nurls = "
+        "\"postgresql://ro@replica-1/app\"\n");
+  const Error error = load_error(sources());
+  EXPECT_EQ(error.code(), ExitCode::input);
+  EXPECT_EQ(format_error(error),
+            "retort.toml:4: error: retort.replicas.urls must be an array of strings, written "
+            "[\"...\", \"...\"], not \"postgresql://ro@replica-1/app\"\n");
+}
+
 TEST_F(ConfigTest, SettingsGivenForOneRunOverrideTheFile) {
   write("retort.toml",
         "[retort]\nurl = \"sqlite:///app.db\"\n[retort.postgres]\nlock_timeout = \"5s\"\n"

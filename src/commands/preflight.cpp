@@ -1,0 +1,41 @@
+// retort preflight: wires the configuration, the script directory and the plan into
+// ops/preflight's checks. Reads only: no lock, no write, not even the ledger's table.
+#include "ops/preflight/preflight.hpp"
+
+#include "commands/support.hpp"
+#include "retort/production.hpp"
+#include "runner/version_table.hpp"
+
+namespace retort {
+
+PreflightResult preflight(const Config& config, const PreflightOptions& options) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  runner::VersionTable versions(connection.get(), config.version_table,
+                                config.version_table_schema);
+  const std::vector<std::string> current = versions.heads();
+  if (std::optional<Error> ahead = commands::ahead_of_code(*connection, config, scripts, current)) {
+    throw *ahead;
+  }
+  const graph::Plan plan =
+      commands::unwrap(scripts.map().plan_upgrade(current, options.target), options.target);
+  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+  ops::preflight::Context context{
+      *connection,
+      scripts,
+      ledger,
+      plan,
+      config,
+      ops::preflight::touched_relations(scripts, plan,
+                                        runner::script_dialect(connection->dialect()))};
+  PreflightResult result;
+  result.database = config.redacted_url;
+  result.target = options.target;
+  ops::preflight::run(context, result.checks, result.steps);
+  for (const PreflightCheck& check : result.checks) {
+    result.ok = result.ok && check.status != "fail";
+  }
+  return result;
+}
+
+}  // namespace retort

@@ -1,0 +1,93 @@
+// preflight: the steps the run would take and how long each is expected to take: the
+// migration's `-- retort:estimate` (measured on prod-shaped data in staging), else an earlier
+// run of the same statements in this database's ledger. Unknown is a warning; above
+// [retort.preflight] max_step_runtime is a failure.
+#include "base/duration.hpp"
+#include "base/text.hpp"
+#include "ops/preflight/preflight.hpp"
+
+#include <fmt/format.h>
+
+namespace retort::ops::preflight {
+
+namespace {
+
+// The newest `ok` run of the same upgrade statements in this database (run, downgraded, and
+// pending again), if any.
+std::optional<std::int64_t> ledger_duration(runner::Ledger& ledger,
+                                            const script::Migration& migration,
+                                            const std::string& direction) {
+  const std::string checksum = migration.checksum();
+  for (const runner::LedgerRow& row : ledger.rows_of(migration.revision)) {
+    if (row.entry.status == "ok" && row.entry.direction == direction && row.checksum == checksum &&
+        row.entry.duration_ms) {
+      return row.entry.duration_ms;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>& steps) {
+  std::vector<std::string> unknown;
+  std::vector<std::string> too_long;
+  std::int64_t total_ms = 0;
+  const base::Millis limit = context.config.preflight.max_step_runtime;
+  for (const graph::Step& step : context.plan.steps) {
+    const script::Migration* migration = context.scripts.find(step.revision);
+    PreflightStep item;
+    item.revision = step.revision;
+    if (migration != nullptr) {
+      item.message = migration->message;
+      item.transactional = migration->transactional;
+      if (migration->estimate) {
+        item.estimate_ms = migration->estimate->count();
+        item.estimate_source = "header";
+      } else if (const auto measured = ledger_duration(
+                     context.ledger, *migration,
+                     step.direction == graph::Direction::downgrade ? "downgrade" : "upgrade")) {
+        item.estimate_ms = measured;
+        item.estimate_source = "ledger";
+      }
+    }
+    if (!item.estimate_ms) {
+      unknown.push_back(step.revision);
+    } else {
+      total_ms += *item.estimate_ms;
+      if (limit.count() > 0 && *item.estimate_ms > limit.count()) {
+        too_long.push_back(fmt::format("{} ({})", step.revision,
+                                       base::format_duration(base::Millis{*item.estimate_ms})));
+      }
+    }
+    steps.push_back(std::move(item));
+  }
+
+  if (steps.empty()) {
+    checks.push_back({"pending", "pass", "nothing to run: the database is at the target", ""});
+    return;
+  }
+  const std::string summary = fmt::format(
+      "{} step{} to run, {} estimated{}", steps.size(), steps.size() == 1 ? "" : "s",
+      base::format_duration(base::Millis{total_ms}),
+      unknown.empty() ? std::string() : fmt::format(" ({} without an estimate)", unknown.size()));
+  if (!too_long.empty()) {
+    checks.push_back(
+        {"pending", "fail",
+         fmt::format("{}; above max_step_runtime ({}): {}", summary, base::format_duration(limit),
+                     base::join(too_long, ", ")),
+         "run it in a maintenance window with a larger [retort.preflight] max_step_runtime, or "
+         "split the change into batches (a backfill) that stay under it"});
+    return;
+  }
+  if (!unknown.empty()) {
+    checks.push_back({"pending", "warn",
+                      fmt::format("{}; no estimate for {}", summary, base::join(unknown, ", ")),
+                      "time each on prod-shaped data in staging and write it in the file's "
+                      "header: -- retort:estimate 40m"});
+    return;
+  }
+  checks.push_back({"pending", "pass", summary, ""});
+}
+
+}  // namespace retort::ops::preflight

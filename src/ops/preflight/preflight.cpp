@@ -1,0 +1,56 @@
+// The order of preflight's checks, and the relations the pending statements touch.
+#include "ops/preflight/preflight.hpp"
+
+#include "sql/objects.hpp"
+
+#include <algorithm>
+
+namespace retort::ops::preflight {
+
+void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps) {
+  check_pending(context, checks, steps);
+  check_timeouts(context, checks);
+  if (!context.postgres()) {
+    return;
+  }
+  check_connections(context, checks);
+  check_blockers(context, checks);
+  check_replicas(context, checks);
+}
+
+std::vector<std::string> touched_relations(const script::ScriptDirectory& scripts,
+                                           const graph::Plan& plan, script::Dialect dialect) {
+  std::vector<std::string> out;
+  const auto add = [&out](const std::string& name) {
+    if (std::find(out.begin(), out.end(), name) == out.end()) {
+      out.push_back(name);
+    }
+  };
+  for (const graph::Step& step : plan.steps) {
+    const script::Migration* migration = scripts.find(step.revision);
+    if (migration == nullptr || step.direction == graph::Direction::stamp) {
+      continue;
+    }
+    const script::Which which = step.direction == graph::Direction::downgrade
+                                    ? script::Which::downgrade
+                                    : script::Which::upgrade;
+    if (which == script::Which::downgrade && !migration->downgrade) {
+      continue;
+    }
+    auto statements = script::statements(*migration, which, dialect);
+    if (!statements) {
+      continue;
+    }
+    for (const script::Statement& statement : *statements) {
+      for (const std::string& relation : sql::mentioned_relations(statement.sql)) {
+        add(relation);
+        if (const std::size_t dot = relation.rfind('.'); dot != std::string::npos) {
+          add(relation.substr(dot + 1));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace retort::ops::preflight

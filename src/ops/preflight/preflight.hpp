@@ -1,0 +1,48 @@
+// retort preflight: the production checklist teams keep in a wiki, as checks. Each check reads
+// the database (never writes, never locks) and appends one line: pass, warn or fail, with the
+// numbers and the fix. One check per file.
+#pragma once
+
+#include "driver/driver.hpp"
+#include "graph/revision_map.hpp"
+#include "retort/config.hpp"
+#include "retort/results.hpp"
+#include "runner/ledger.hpp"
+#include "script/script_directory.hpp"
+
+#include <string>
+#include <vector>
+
+namespace retort::ops::preflight {
+
+struct Context {
+  driver::Connection& db;
+  const script::ScriptDirectory& scripts;
+  runner::Ledger& ledger;
+  const graph::Plan& plan;  // the steps `upgrade TARGET` would run
+  const Config& config;     // thresholds: preflight, replicas, postgres
+  // The relations the pending statements name (as written, and without their schema), from
+  // libpg_query: whose locks the run would wait for.
+  std::vector<std::string> touched;
+
+  [[nodiscard]] bool postgres() const { return db.dialect() == driver::Dialect::postgres; }
+};
+
+using Checks = std::vector<PreflightCheck>;
+
+// One per file of this folder.
+void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>& steps);
+void check_timeouts(Context& context, Checks& checks);
+void check_connections(Context& context, Checks& checks);
+void check_blockers(Context& context, Checks& checks);
+void check_replicas(Context& context, Checks& checks);
+
+// Every check, in the order of the checklist.
+void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps);
+
+// The relations the plan's statements name, each once.
+[[nodiscard]] std::vector<std::string> touched_relations(const script::ScriptDirectory& scripts,
+                                                         const graph::Plan& plan,
+                                                         script::Dialect dialect);
+
+}  // namespace retort::ops::preflight

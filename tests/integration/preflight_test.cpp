@@ -1,0 +1,849 @@
+// `retort preflight` through the binary, on a real SQLite file and (in the postgres build of this
+// file) a real PostgreSQL 15: the pending steps with their estimates from the file's header and
+// from the ledger, max_step_runtime, the run's timeouts, connection headroom, sessions that hold
+// or wait for locks on the tables a pending migration changes, replica lag, redacted replica
+// URLs, bad [retort.preflight] / [retort.replicas] values, and that preflight writes nothing.
+#include "base/url.hpp"
+#include "harness/postgres_server.hpp"
+#include "integration/project.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace retort::test {
+namespace {
+
+using Strings = std::vector<std::string>;
+using Json = nlohmann::json;
+
+SpawnOptions in(const Project& project) {
+  SpawnOptions options;
+  options.cwd = project.dir();
+  // Preflight only reads: a run that takes this long is waiting behind a lock it must not take.
+  options.timeout = std::chrono::seconds(30);
+  return options;
+}
+
+// retort.toml for the binary: the project's URL, and what a test adds (a table of settings).
+void write_config(const Project& project, const std::string& extra = "") {
+  std::ofstream out(project.dir() / "retort.toml");
+  out << "[retort]\nscript_location = \"migrations\"\nurl = \"" << project.config().url << "\"\n"
+      << extra;
+}
+
+ProcessResult retort(const Project& project, const Strings& args,
+                     const std::map<std::string, std::string>& env = {}) {
+  SpawnOptions options = in(project);
+  options.env = env;
+  return run_retort(args, options);
+}
+
+// What a failed expectation prints: the whole of what the user saw.
+std::string shown(const ProcessResult& result) {
+  return "exit code " + std::to_string(result.exit_code) +
+         (result.timed_out ? " (timed out)" : "") + "\n--- stdout:\n" + result.out +
+         "--- stderr:\n" + result.err;
+}
+
+::testing::AssertionResult has(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "expected the words\n  " << part << "\nin\n" << text;
+}
+
+::testing::AssertionResult lacks(const std::string& text, const std::string& part) {
+  if (text.find(part) == std::string::npos) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "did not expect the words\n  " << part << "\nin\n"
+                                       << text;
+}
+
+::testing::AssertionResult matches(const std::string& text, const std::string& pattern) {
+  if (std::regex_search(text, std::regex(pattern))) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "expected a match of\n  " << pattern << "\nin\n" << text;
+}
+
+// `retort preflight --json ...`: the one document it prints, and its exit code.
+struct Preflight {
+  ProcessResult process;
+  Json doc;
+
+  // The check with this code, or an empty object.
+  [[nodiscard]] Json check(const std::string& code) const {
+    if (doc.contains("checks")) {
+      for (const Json& item : doc["checks"]) {
+        if (item.value("code", "") == code) {
+          return item;
+        }
+      }
+    }
+    return Json::object();
+  }
+  [[nodiscard]] std::string status(const std::string& code) const {
+    return check(code).value("status", "<missing>");
+  }
+  [[nodiscard]] std::string message(const std::string& code) const {
+    return check(code).value("message", "");
+  }
+  [[nodiscard]] std::string fix(const std::string& code) const {
+    return check(code).value("fix", "");
+  }
+  // "pending=pass timeouts=warn ...", in the order printed.
+  [[nodiscard]] std::string statuses() const {
+    std::string out;
+    if (doc.contains("checks")) {
+      for (const Json& item : doc["checks"]) {
+        out += (out.empty() ? "" : " ") + item.value("code", "?") + "=" + item.value("status", "?");
+      }
+    }
+    return out;
+  }
+  [[nodiscard]] Strings step_revisions() const {
+    Strings out;
+    if (doc.contains("steps")) {
+      for (const Json& step : doc["steps"]) {
+        out.push_back(step.value("revision", "?"));
+      }
+    }
+    return out;
+  }
+};
+
+Preflight preflight_json(const Project& project, const Strings& extra = {},
+                         const std::map<std::string, std::string>& env = {}) {
+  Strings args{"preflight"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.emplace_back("--json");
+  Preflight out{retort(project, args, env), {}};
+  EXPECT_FALSE(out.process.timed_out) << "preflight blocked\n" << shown(out.process);
+  try {
+    out.doc = Json::parse(out.process.out);
+  } catch (const Json::exception& error) {
+    ADD_FAILURE() << "preflight --json did not print one JSON document: " << error.what() << "\n"
+                  << shown(out.process);
+  }
+  return out;
+}
+
+ProcessResult preflight_text(const Project& project, const Strings& extra = {}) {
+  Strings args{"preflight"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  ProcessResult result = retort(project, args);
+  EXPECT_FALSE(result.timed_out) << "preflight blocked\n" << shown(result);
+  return result;
+}
+
+bool wait_for(const std::function<bool()>& condition, int polls = 800) {
+  for (int poll_idx = 0; poll_idx < polls; ++poll_idx) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
+}
+
+// Statements that take a measurable moment, so that the ledger records a duration.
+std::string some_work(Backend backend) {
+  return backend == Backend::postgres
+             ? "SELECT pg_sleep(0.3);"
+             : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) "
+               "SELECT count(*) FROM c;";
+}
+
+// Every table of the database, retort's own included.
+Strings all_tables(Project& project) {
+  return project.query_rows(
+      project.backend() == Backend::sqlite
+          ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+          : "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE "
+            "table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1");
+}
+
+class PreflightTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  [[nodiscard]] bool postgres() const { return GetParam() == Backend::postgres; }
+  [[nodiscard]] Strings all_codes() const {
+    return postgres() ? Strings{"pending", "timeouts", "connections", "blockers", "replica-lag"}
+                      : Strings{"pending", "timeouts"};
+  }
+  static Strings codes(const Preflight& result) {
+    Strings out;
+    for (const Json& item : result.doc.value("checks", Json::array())) {
+      out.push_back(item.value("code", "?"));
+    }
+    return out;
+  }
+};
+
+// ---- 1. Nothing pending ----
+
+TEST_P(PreflightTest, NothingPendingPassesEveryCheckAndSaysThereIsNothingToRun) {
+  Project project(GetParam(), "pf_nothing");
+  project.add({"a1", {}, "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;"});
+  write_config(project);
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
+  EXPECT_EQ(result.doc.value("ok", false), true) << result.process.out;
+  EXPECT_EQ(result.doc.value("target", ""), "head");
+  EXPECT_EQ(result.doc.value("database", ""), project.config().redacted_url);
+  EXPECT_TRUE(result.doc["steps"].is_array() && result.doc["steps"].empty()) << result.process.out;
+  EXPECT_EQ(codes(result), all_codes()) << result.process.out;
+  for (const Json& check : result.doc["checks"]) {
+    EXPECT_EQ(check.value("status", ""), "pass") << result.process.out;
+    EXPECT_EQ(check.value("fix", "?"), "") << "a pass has no fix: " << result.process.out;
+  }
+  EXPECT_EQ(result.message("pending"), "nothing to run: the database is at the target");
+
+  const ProcessResult text = preflight_text(project);
+  EXPECT_EQ(text.exit_code, 0) << shown(text);
+  EXPECT_TRUE(has(text.out, "Preflight of `retort upgrade head` on " +
+                                project.config().redacted_url + "\n"));
+  EXPECT_TRUE(has(text.out, "\npass pending: nothing to run: the database is at the target\n"));
+  EXPECT_TRUE(lacks(text.out, "fix:"));
+  EXPECT_TRUE(lacks(text.out, "[1/"));
+  if (postgres()) {
+    EXPECT_TRUE(has(text.out, "pass timeouts: lock_timeout 2s, 10 retries; statement_timeout "
+                              "none\n"));
+    EXPECT_TRUE(has(text.out, "pass replica-lag: no replicas: none in pg_stat_replication, none "
+                              "in [retort.replicas] urls\n"));
+  } else {
+    EXPECT_TRUE(has(text.out, "pass timeouts: SQLite: a writer waits for the database lock; no "
+                              "lock_timeout applies\n"));
+  }
+}
+
+// ---- 2. Pending steps and their estimates ----
+
+TEST_P(PreflightTest, PendingStepsAreListedInOrderWithHeaderEstimatesAndWarnWithoutOne) {
+  Project project(GetParam(), "pf_pending");
+  project.add({"a1",
+               {},
+               "CREATE TABLE items (id INTEGER PRIMARY KEY);",
+               "DROP TABLE items;",
+               {"estimate 40m"},
+               "create items"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE notes (id INTEGER PRIMARY KEY);",
+               "DROP TABLE notes;",
+               {"transaction false"},
+               "create notes"});
+  write_config(project);
+
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 0) << "a warning is not a failure\n" << shown(result.process);
+  EXPECT_EQ(result.doc.value("ok", false), true);
+  EXPECT_EQ(result.step_revisions(), (Strings{"a1", "b2"})) << result.process.out;
+  ASSERT_EQ(result.doc["steps"].size(), 2U) << result.process.out;
+  const Json& a1 = result.doc["steps"][0];
+  EXPECT_EQ(a1.value("message", ""), "create items");
+  EXPECT_EQ(a1.value("transactional", false), true);
+  EXPECT_EQ(a1["estimate_ms"], Json(40 * 60 * 1000));
+  EXPECT_EQ(a1.value("estimate_source", "?"), "header");
+  const Json& b2 = result.doc["steps"][1];
+  EXPECT_EQ(b2.value("message", ""), "create notes");
+  EXPECT_EQ(b2.value("transactional", true), false);
+  EXPECT_TRUE(b2["estimate_ms"].is_null()) << result.process.out;
+  EXPECT_EQ(b2.value("estimate_source", "?"), "");
+  EXPECT_EQ(result.status("pending"), "warn");
+  EXPECT_EQ(result.message("pending"),
+            "2 steps to run, 40m estimated (1 without an estimate); no estimate for b2");
+  EXPECT_EQ(result.fix("pending"),
+            "time each on prod-shaped data in staging and write it in the file's header: -- "
+            "retort:estimate 40m");
+
+  const ProcessResult text = preflight_text(project);
+  EXPECT_EQ(text.exit_code, 0) << shown(text);
+  EXPECT_TRUE(has(text.out, "  [1/2] a1 create items: estimate 40m00s (-- retort:estimate)\n"));
+  EXPECT_TRUE(has(text.out, "  [2/2] b2 create notes (no transaction): no estimate\n"));
+  EXPECT_TRUE(has(text.out, "\nwarn pending: 2 steps to run, 40m estimated (1 without an "
+                            "estimate); no estimate for b2\n  fix: time each on prod-shaped "
+                            "data in staging and write it in the file's header: -- "
+                            "retort:estimate 40m\n"));
+
+  // A target short of head: only its steps.
+  const Preflight to_a1 = preflight_json(project, {"a1"});
+  EXPECT_EQ(to_a1.process.exit_code, 0) << shown(to_a1.process);
+  EXPECT_EQ(to_a1.doc.value("target", ""), "a1");
+  EXPECT_EQ(to_a1.step_revisions(), Strings{"a1"});
+  EXPECT_EQ(to_a1.status("pending"), "pass");
+  EXPECT_EQ(to_a1.message("pending"), "1 step to run, 40m estimated");
+}
+
+TEST_P(PreflightTest, ADowngradedRevisionPendingAgainIsEstimatedFromItsRunInTheLedger) {
+  Project project(GetParam(), "pf_ledger");
+  project.add({"a1", {}, "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;"});
+  const std::string b2 =
+      project.add({"b2",
+                   {"a1"},
+                   "CREATE TABLE notes (id INTEGER PRIMARY KEY);\n" + some_work(GetParam()),
+                   "DROP TABLE notes;",
+                   {},
+                   "create notes"});
+  write_config(project);
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  const ProcessResult down = retort(project, {"downgrade", "-1"});
+  ASSERT_EQ(down.exit_code, 0) << shown(down);
+  ASSERT_EQ(project.version_rows(), Strings{"a1"});
+  const Strings recorded = project.query_rows(
+      "SELECT duration_ms FROM retort_log WHERE revision = 'b2' AND direction = 'upgrade' AND "
+      "status = 'ok'");
+  ASSERT_EQ(recorded.size(), 1U);
+  const std::int64_t duration_ms = std::stoll(recorded[0]);
+  if (postgres()) {
+    EXPECT_GE(duration_ms, 300) << "b2 sleeps 0.3s";
+  }
+
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
+  ASSERT_EQ(result.step_revisions(), Strings{"b2"}) << result.process.out;
+  const Json& step = result.doc["steps"][0];
+  EXPECT_EQ(step.value("estimate_source", "?"), "ledger") << result.process.out;
+  EXPECT_EQ(step["estimate_ms"], Json(duration_ms)) << result.process.out;
+  EXPECT_EQ(result.status("pending"), "pass") << result.process.out;
+  EXPECT_TRUE(has(result.message("pending"), "1 step to run, ")) << result.process.out;
+
+  const ProcessResult text = preflight_text(project);
+  EXPECT_TRUE(has(text.out, "  [1/1] b2 create notes: estimate "));
+  EXPECT_TRUE(has(text.out, " (an earlier run in this database)\n"));
+
+  // Other statements than the ones that ran: the earlier run says nothing of them.
+  {
+    std::ofstream file(project.dir() / b2);
+    file << "-- retort:revision b2\n-- retort:revises a1\n-- retort:message create notes\n\n"
+            "-- retort:upgrade\nCREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n\n"
+            "-- retort:downgrade\nDROP TABLE notes;\n";
+  }
+  const Preflight edited = preflight_json(project);
+  EXPECT_EQ(edited.process.exit_code, 0) << shown(edited.process);
+  ASSERT_EQ(edited.doc["steps"].size(), 1U) << edited.process.out;
+  EXPECT_EQ(edited.doc["steps"][0].value("estimate_source", "?"), "") << edited.process.out;
+  EXPECT_TRUE(edited.doc["steps"][0]["estimate_ms"].is_null()) << edited.process.out;
+  EXPECT_EQ(edited.status("pending"), "warn");
+}
+
+// ---- 3. max_step_runtime ----
+
+TEST_P(PreflightTest, AStepEstimatedAboveMaxStepRuntimeFailsNamingTheRevision) {
+  Project project(GetParam(), "pf_max_step");
+  project.add({"a1",
+               {},
+               "CREATE TABLE items (id INTEGER PRIMARY KEY);",
+               "DROP TABLE items;",
+               {"estimate 30s"},
+               "create items"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE INDEX items_id ON items (id);",
+               "DROP INDEX items_id;",
+               {"estimate 90s"},
+               "index items"});
+  write_config(project, "[retort.preflight]\nmax_step_runtime = \"1m\"\n");
+
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 1) << shown(result.process);
+  EXPECT_EQ(result.doc.value("ok", true), false);
+  EXPECT_EQ(result.status("pending"), "fail");
+  EXPECT_EQ(result.message("pending"),
+            "2 steps to run, 2m estimated; above max_step_runtime (1m): b2 (90s)");
+  EXPECT_EQ(result.fix("pending"),
+            "run it in a maintenance window with a larger [retort.preflight] max_step_runtime, "
+            "or split the change into batches (a backfill) that stay under it");
+  // The other checks still ran.
+  EXPECT_EQ(codes(result), all_codes()) << result.process.out;
+
+  const ProcessResult text = preflight_text(project);
+  EXPECT_EQ(text.exit_code, 1) << shown(text);
+  EXPECT_TRUE(has(text.out, "\nfail pending: 2 steps to run, 2m estimated; above "
+                            "max_step_runtime (1m): b2 (90s)\n  fix: run it in a maintenance "
+                            "window"));
+  EXPECT_TRUE(has(text.out, "  [2/2] b2 index items: estimate 1m30s (-- retort:estimate)\n"));
+
+  // Under the limit: a pass, exit 0.
+  write_config(project, "[retort.preflight]\nmax_step_runtime = \"2m\"\n");
+  const Preflight under = preflight_json(project);
+  EXPECT_EQ(under.process.exit_code, 0) << shown(under.process);
+  EXPECT_EQ(under.status("pending"), "pass");
+  EXPECT_EQ(under.message("pending"), "2 steps to run, 2m estimated");
+}
+
+// ---- 4. timeouts ----
+
+TEST_P(PreflightTest, LockTimeoutZeroOrLongWarnsOnPostgresAndSqliteSaysNoneApplies) {
+  Project project(GetParam(), "pf_timeouts");
+  project.add({"a1", {}, "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;"});
+  write_config(project, "[retort.postgres]\nlock_timeout = \"0\"\n");
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+
+  const Preflight zero = preflight_json(project);
+  EXPECT_EQ(zero.process.exit_code, 0) << shown(zero.process);
+  if (!postgres()) {
+    EXPECT_EQ(zero.status("timeouts"), "pass");
+    EXPECT_EQ(zero.message("timeouts"),
+              "SQLite: a writer waits for the database lock; no lock_timeout applies");
+    return;
+  }
+  EXPECT_EQ(zero.status("timeouts"), "warn") << zero.process.out;
+  EXPECT_EQ(zero.message("timeouts"),
+            "lock_timeout 0, 10 retries; statement_timeout none: a statement without "
+            "lock_timeout can hold the application's queries behind it for as long as it waits "
+            "for its lock");
+  EXPECT_EQ(zero.fix("timeouts"), "set lock_timeout (2s is the default) and let retort retry");
+
+  write_config(project,
+               "[retort.postgres]\nlock_timeout = \"30s\"\nstatement_timeout = \"15m\"\n");
+  const Preflight long_wait = preflight_json(project);
+  EXPECT_EQ(long_wait.process.exit_code, 0) << shown(long_wait.process);
+  EXPECT_EQ(long_wait.status("timeouts"), "warn");
+  EXPECT_TRUE(has(long_wait.message("timeouts"),
+                  "lock_timeout 30s, 10 retries; statement_timeout 15m: while a statement waits "
+                  "for its lock, every query behind it waits as long"));
+
+  write_config(project, "[retort.postgres]\nlock_timeout = \"10s\"\n");
+  EXPECT_EQ(preflight_json(project).status("timeouts"), "pass") << "10s is not over 10s";
+
+  // A file's own lock_timeout 0 warns too, naming the file's revision.
+  project.add({"b2",
+               {"a1"},
+               "ALTER TABLE items ADD COLUMN note TEXT;",
+               "ALTER TABLE items DROP COLUMN note;",
+               {"lock_timeout 0"}});
+  write_config(project);
+  const Preflight in_file = preflight_json(project);
+  EXPECT_EQ(in_file.status("timeouts"), "warn") << in_file.process.out;
+  EXPECT_TRUE(has(in_file.message("timeouts"),
+                  "lock_timeout 2s, 10 retries; statement_timeout none; in the files: b2 "
+                  "lock_timeout 0: a statement without lock_timeout"));
+}
+
+// ---- 8. Preflight writes nothing ----
+
+TEST_P(PreflightTest, OnAFreshDatabaseItCreatesNeitherTheVersionTableNorTheLedger) {
+  Project project(GetParam(), "pf_fresh");
+  project.add({"a1", {}, "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;"});
+  write_config(project);
+  const Strings before = postgres() ? all_tables(project) : Strings{};
+
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
+  EXPECT_EQ(result.step_revisions(), Strings{"a1"});
+  EXPECT_EQ(result.status("pending"), "warn");
+  EXPECT_EQ(all_tables(project), before) << "preflight created tables";
+  EXPECT_EQ(project.version_rows(), Strings{"<no version table>"});
+
+  // With a ledger already there: no row added, none changed.
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  project.add({"b2", {"a1"}, "CREATE TABLE notes (id INTEGER);", "DROP TABLE notes;"});
+  const std::string ledger_sql =
+      "SELECT id, revision, direction, status, coalesce(finished_at, '-') FROM retort_log ORDER "
+      "BY id";
+  const Strings ledger_before = project.query_rows(ledger_sql);
+  const Strings tables_before = all_tables(project);
+  const Preflight again = preflight_json(project);
+  EXPECT_EQ(again.process.exit_code, 0) << shown(again.process);
+  EXPECT_EQ(project.query_rows(ledger_sql), ledger_before);
+  EXPECT_EQ(all_tables(project), tables_before) << "no lease table, nothing else";
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+}
+
+// ---- 9. Bad configuration ----
+
+TEST_P(PreflightTest, BadPreflightAndReplicaValuesAreInputErrorsNamingTheKey) {
+  Project project(GetParam(), "pf_bad_config");
+  project.add({"a1", {}, "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;"});
+  struct Case {
+    std::string toml;
+    std::string words;
+  };
+  const std::vector<Case> cases = {
+      {"[retort.replicas]\nurls = \"not an array\"\n",
+       "retort.replicas.urls must be an array of strings, written [\"...\", \"...\"], not "},
+      {"[retort.replicas]\nurls = [\"\"]\n",
+       "retort.replicas.urls must be an array of non-empty strings"},
+      {"[retort.replicas]\nurls = [5432]\n",
+       "retort.replicas.urls must be an array of non-empty strings"},
+      {"[retort.replicas]\nmax_lag = \"a while\"\n", "retort.replicas.max_lag must be a duration"},
+      {"[retort.preflight]\napp_connections = -1\n",
+       "retort.preflight.app_connections must be a whole number (0 or more), not -1"},
+      {"[retort.preflight]\nmax_step_runtime = \"soon\"\n",
+       "retort.preflight.max_step_runtime must be a duration"},
+      {"[retort.preflight]\nlong_transaction = 5\n",
+       "retort.preflight.long_transaction must be a duration"},
+      {"[retort.preflight]\nmax_step_runtim = \"1m\"\n", "max_step_runtime"},
+  };
+  for (const Case& item : cases) {
+    SCOPED_TRACE(item.toml);
+    write_config(project, item.toml);
+    const ProcessResult result = preflight_text(project);
+    EXPECT_EQ(result.exit_code, 2) << shown(result);
+    EXPECT_TRUE(has(result.err, item.words)) << shown(result);
+    EXPECT_TRUE(has(result.err, "retort.toml")) << "the error names the file";
+  }
+
+  // The value echoed back is redacted: a URL written where the array belongs.
+  write_config(project, "[retort.replicas]\nurls = \"postgresql://u:secret@127.0.0.1:1/x\"\n");
+  const ProcessResult url = preflight_text(project);
+  EXPECT_EQ(url.exit_code, 2) << shown(url);
+  EXPECT_TRUE(has(url.err, "retort.replicas.urls must be an array")) << shown(url);
+  EXPECT_TRUE(lacks(url.out + url.err, "secret"));
+
+  // An unknown target is an input error too.
+  write_config(project);
+  const ProcessResult target = preflight_text(project, {"nosuch"});
+  EXPECT_EQ(target.exit_code, 2) << shown(target);
+  EXPECT_TRUE(has(target.err, "nosuch")) << shown(target);
+}
+
+// ---- 10. SQLite: pending and timeouts only ----
+
+TEST_P(PreflightTest, OnSqliteOnlyPendingAndTimeoutsApplyWhateverTheServerSettingsSay) {
+  if (postgres()) {
+    GTEST_SKIP() << "the SQLite case";
+  }
+  Project project(GetParam(), "pf_sqlite_only");
+  project.add({"a1",
+               {},
+               "CREATE TABLE items (id INTEGER PRIMARY KEY);",
+               "DROP TABLE items;",
+               {"estimate 5s"}});
+  write_config(project,
+               "[retort.preflight]\napp_connections = 10000\nlong_transaction = \"1s\"\n"
+               "[retort.replicas]\nurls = [\"postgresql://u:secret@127.0.0.1:1/x\"]\n");
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
+  EXPECT_EQ(result.statuses(), "pending=pass timeouts=pass");
+  EXPECT_TRUE(lacks(result.process.out + result.process.err, "secret"));
+
+  const ProcessResult text = preflight_text(project);
+  EXPECT_EQ(text.exit_code, 0) << shown(text);
+  EXPECT_TRUE(lacks(text.out, "connections:"));
+  EXPECT_TRUE(lacks(text.out, "blockers:"));
+  EXPECT_TRUE(lacks(text.out, "replica-lag:"));
+}
+
+#if RETORT_TEST_POSTGRES
+
+// A session of the test's own, named as an application would name it.
+std::unique_ptr<driver::Connection> session(const Project& project, const std::string& name) {
+  return driver::connect(base::parse_database_url(project.config().url).value(),
+                         {std::chrono::seconds(10), name});
+}
+
+std::string backend_pid(driver::Connection& connection) {
+  return connection.query("SELECT pg_backend_pid()::text").rows.at(0).at(0).value_or("?");
+}
+
+class PreflightPostgresTest : public PreflightTest {
+ protected:
+  // a1 (applied) makes items and audit; b2 (pending) alters items.
+  static void add_items_history(Project& project) {
+    project.add({"a1",
+                 {},
+                 "CREATE TABLE items (id INTEGER PRIMARY KEY);\nCREATE TABLE audit (id "
+                 "INTEGER);\nINSERT INTO items VALUES (1), (2);",
+                 "DROP TABLE audit;\nDROP TABLE items;"});
+    write_config(project);
+    const ProcessResult up = retort(project, {"upgrade", "head"});
+    ASSERT_EQ(up.exit_code, 0) << shown(up);
+    project.add({"b2",
+                 {"a1"},
+                 "ALTER TABLE items ADD COLUMN note TEXT;",
+                 "ALTER TABLE items DROP COLUMN note;",
+                 {"estimate 1s"},
+                 "add note"});
+  }
+};
+
+// ---- 5. blockers ----
+
+TEST_P(PreflightPostgresTest, ALongTransactionReadingTheAlteredTableFailsNamingPidTableAndLock) {
+  Project project(GetParam(), "pf_blockers");
+  add_items_history(project);
+  write_config(project, "[retort.preflight]\nlong_transaction = \"1s\"\n");
+
+  const Preflight none = preflight_json(project);
+  EXPECT_EQ(none.process.exit_code, 0) << shown(none.process);
+  EXPECT_EQ(none.status("blockers"), "pass") << none.process.out;
+  EXPECT_EQ(none.message("blockers"),
+            "no transaction open longer than 1s, and none holding locks on the 1 relation the "
+            "migration touches");
+
+  const auto blocker = session(project, "billing-worker");
+  const std::string pid = backend_pid(*blocker);
+  blocker->execute("BEGIN");
+  (void)blocker->query("SELECT count(*) FROM items");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+
+  const Preflight held = preflight_json(project);
+  EXPECT_EQ(held.process.exit_code, 1) << shown(held.process);
+  EXPECT_EQ(held.doc.value("ok", true), false);
+  EXPECT_EQ(held.status("blockers"), "fail") << held.process.out;
+  const std::string message = held.message("blockers");
+  EXPECT_TRUE(has(message, "1 session with a long or idle transaction holds locks on tables the "
+                           "migration changes: pid " +
+                               pid + " (billing-worker, user " +
+                               PostgresServer::instance().user() + ", 127.0.0.1), "));
+  EXPECT_TRUE(has(message, "idle in transaction, transaction open "));
+  EXPECT_TRUE(has(message, "SELECT count(*) FROM items holds AccessShareLock on items"));
+  EXPECT_TRUE(has(held.fix("blockers"), "the migration would time out behind them"));
+  // The fix names the session to end.
+  EXPECT_TRUE(has(held.fix("blockers"), "SELECT pg_terminate_backend(" + pid + ")"))
+      << "the pid the message names, in the fix";
+
+  const ProcessResult text = preflight_text(project);
+  EXPECT_EQ(text.exit_code, 1) << shown(text);
+  EXPECT_TRUE(has(text.out, "\nfail blockers: 1 session with a long or idle transaction"));
+
+  // Preflight returned while the blocker still holds its lock, and the blocker's transaction
+  // is untouched.
+  EXPECT_TRUE(blocker->in_transaction());
+  const Strings locks = project.query_rows(
+      "SELECT l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.pid = " + pid +
+      " AND c.relname = 'items' AND l.granted");
+  EXPECT_EQ(locks, Strings{"AccessShareLock"});
+  EXPECT_EQ(blocker->query("SELECT count(*)::text FROM items").rows.at(0).at(0), "2");
+  blocker->rollback();
+
+  const Preflight after = preflight_json(project);
+  EXPECT_EQ(after.process.exit_code, 0) << shown(after.process);
+  EXPECT_EQ(after.status("blockers"), "pass") << after.process.out;
+}
+
+TEST_P(PreflightPostgresTest, AnIdleInTransactionSessionOnTheTableFailsBeforeLongTransaction) {
+  Project project(GetParam(), "pf_idle");
+  add_items_history(project);  // long_transaction stays at its default, 5m
+
+  const auto idle = session(project, "report-job");
+  const std::string pid = backend_pid(*idle);
+  idle->execute("BEGIN");
+  (void)idle->query("SELECT count(*) FROM items");
+  ASSERT_TRUE(wait_for([&] {
+    return project.query_rows("SELECT state FROM pg_stat_activity WHERE pid = " + pid) ==
+           Strings{"idle in transaction"};
+  }));
+
+  const Preflight held = preflight_json(project);
+  EXPECT_EQ(held.process.exit_code, 1) << shown(held.process);
+  EXPECT_EQ(held.status("blockers"), "fail") << held.process.out;
+  EXPECT_TRUE(has(held.message("blockers"), "pid " + pid + " (report-job, "));
+  EXPECT_TRUE(has(held.message("blockers"), "holds AccessShareLock on items"));
+  idle->rollback();
+}
+
+TEST_P(PreflightPostgresTest, ASessionWaitingBehindTheBlockerForTheTableIsNamedToo) {
+  Project project(GetParam(), "pf_waiter");
+  add_items_history(project);
+  write_config(project, "[retort.preflight]\nlong_transaction = \"1s\"\n");
+
+  const auto holder = session(project, "holder");
+  const std::string holder_pid = backend_pid(*holder);
+  holder->execute("BEGIN");
+  holder->execute("LOCK TABLE items IN ACCESS SHARE MODE");
+  // A second session queues for ACCESS EXCLUSIVE behind it (as an ALTER TABLE would).
+  SpawnOptions psql_options;
+  psql_options.timeout = std::chrono::seconds(60);
+  Process waiter({(PostgresServer::instance().bin_dir() / "psql").string(), "-X", "-q", "-d",
+                  project.config().url + "?application_name=queued-alter", "-c",
+                  "BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE; COMMIT;"},
+                 psql_options);
+  std::string waiter_pid;
+  ASSERT_TRUE(wait_for([&] {
+    const Strings rows = project.query_rows(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'queued-alter' AND "
+        "wait_event_type = 'Lock'");
+    waiter_pid = rows.empty() ? "" : rows[0];
+    return !waiter_pid.empty();
+  })) << "the waiter never queued";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 1) << shown(result.process);
+  EXPECT_EQ(result.status("blockers"), "fail") << result.process.out;
+  const std::string message = result.message("blockers");
+  EXPECT_TRUE(has(message, "2 sessions with a long or idle transaction"));
+  EXPECT_TRUE(has(message, "pid " + holder_pid + " (holder, "));
+  EXPECT_TRUE(has(message, "holds AccessShareLock on items"));
+  EXPECT_TRUE(has(message, "pid " + waiter_pid + " (queued-alter, "));
+  EXPECT_TRUE(has(message, "waits for AccessExclusiveLock on items"));
+
+  holder->rollback();
+  const ProcessResult done = waiter.wait();
+  EXPECT_EQ(done.exit_code, 0) << shown(done);
+}
+
+TEST_P(PreflightPostgresTest, ALongTransactionOnAnotherTableOnlyWarns) {
+  Project project(GetParam(), "pf_unrelated");
+  add_items_history(project);
+  write_config(project, "[retort.preflight]\nlong_transaction = \"1s\"\n");
+
+  const auto other = session(project, "audit-writer");
+  const std::string pid = backend_pid(*other);
+  other->execute("BEGIN");
+  other->execute("INSERT INTO audit VALUES (1)");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
+  EXPECT_EQ(result.doc.value("ok", false), true);
+  EXPECT_EQ(result.status("blockers"), "warn") << result.process.out;
+  EXPECT_TRUE(has(result.message("blockers"),
+                  "1 transaction open longer than long_transaction (1s): pid " + pid +
+                      " (audit-writer, user " + PostgresServer::instance().user() +
+                      ", 127.0.0.1), idle in transaction, transaction open "));
+  EXPECT_TRUE(has(result.message("blockers"), "INSERT INTO audit VALUES (1)"));
+  EXPECT_TRUE(has(result.fix("blockers"), "none holds a lock on what the migration changes now"));
+  other->rollback();
+}
+
+// ---- 6. connections ----
+
+TEST_P(PreflightPostgresTest, ConnectionHeadroomFailsWarnsAndPassesWithAppConnections) {
+  Project project(GetParam(), "pf_connections");
+  add_items_history(project);
+
+  write_config(project, "[retort.preflight]\napp_connections = 10000\n");
+  const Preflight short_of = preflight_json(project);
+  EXPECT_EQ(short_of.process.exit_code, 1) << shown(short_of.process);
+  EXPECT_EQ(short_of.status("connections"), "fail") << short_of.process.out;
+  const std::string message = short_of.message("connections");
+  std::smatch numbers;
+  ASSERT_TRUE(std::regex_match(
+      message, numbers,
+      std::regex("(\\d+) of (\\d+) connections free \\((\\d+) reserved, (\\d+) in use\\); the "
+                 "run needs 10003 \\(3 for retort, 10000 for the application's pools\\)")))
+      << message;
+  EXPECT_EQ(numbers[2], "200") << "the harness's max_connections";
+  EXPECT_EQ(std::stoi(numbers[1]),
+            std::stoi(numbers[2]) - std::stoi(numbers[3]) - std::stoi(numbers[4]));
+  EXPECT_GE(std::stoi(numbers[4]), 1) << "preflight's own session is in use";
+  EXPECT_TRUE(has(short_of.fix("connections"), "close idle sessions"));
+
+  const int free = std::stoi(numbers[1]);
+  // needed <= free < 2 * needed: little headroom.
+  write_config(project, "[retort.preflight]\napp_connections = " + std::to_string(free - 10) +
+                            "\n");
+  const Preflight little = preflight_json(project);
+  EXPECT_EQ(little.process.exit_code, 0) << shown(little.process);
+  EXPECT_EQ(little.status("connections"), "warn") << little.process.out;
+  EXPECT_TRUE(has(little.message("connections"), ": little headroom left"));
+
+  write_config(project, "[retort.preflight]\napp_connections = 20\n");
+  const Preflight room = preflight_json(project);
+  EXPECT_EQ(room.process.exit_code, 0) << shown(room.process);
+  EXPECT_EQ(room.status("connections"), "pass") << room.process.out;
+  EXPECT_TRUE(has(room.message("connections"), "the run needs 23 (3 for retort, 20 for the "
+                                               "application's pools)"));
+  EXPECT_EQ(room.fix("connections"), "");
+}
+
+// ---- 7. replica-lag ----
+
+TEST_P(PreflightPostgresTest, ReplicaUrlsThatCannotShowLagFailAndTheirPasswordsNeverShow) {
+  Project project(GetParam(), "pf_replicas");
+  add_items_history(project);
+
+  write_config(project);
+  const Preflight none = preflight_json(project);
+  EXPECT_EQ(none.status("replica-lag"), "pass");
+  EXPECT_EQ(none.message("replica-lag"),
+            "no replicas: none in pg_stat_replication, none in [retort.replicas] urls");
+
+  write_config(project,
+               "[retort.replicas]\nurls = [\"postgresql://u:secret@127.0.0.1:1/x\"]\n");
+  const Preflight closed = preflight_json(project);
+  EXPECT_EQ(closed.process.exit_code, 1) << shown(closed.process);
+  EXPECT_EQ(closed.status("replica-lag"), "fail") << closed.process.out;
+  EXPECT_TRUE(has(closed.message("replica-lag"),
+                  "postgresql://u:***@127.0.0.1:1/x: lag not observable ("));
+  EXPECT_TRUE(has(closed.message("replica-lag"), "; max_lag is 30s"));
+  EXPECT_TRUE(lacks(closed.message("replica-lag"), "\n"));
+  EXPECT_TRUE(has(closed.fix("replica-lag"), "check that every replica can be reached"));
+  EXPECT_TRUE(lacks(closed.process.out + closed.process.err, "secret"));
+  const ProcessResult closed_text = preflight_text(project);
+  EXPECT_EQ(closed_text.exit_code, 1) << shown(closed_text);
+  EXPECT_TRUE(has(closed_text.out, "\nfail replica-lag: postgresql://u:***@127.0.0.1:1/x: lag not "
+                                   "observable ("));
+  EXPECT_TRUE(lacks(closed_text.out + closed_text.err, "secret"));
+
+  // The primary itself, through the password role: reachable, but not a replica.
+  const std::string database = project.query_rows("SELECT current_database()").at(0);
+  const std::string primary = PostgresServer::instance().password_url(database);
+  write_config(project, "[retort.replicas]\nurls = [\"" + primary + "\"]\nmax_lag = \"5s\"\n");
+  const Preflight itself = preflight_json(project);
+  EXPECT_EQ(itself.process.exit_code, 1) << shown(itself.process);
+  EXPECT_EQ(itself.status("replica-lag"), "fail") << itself.process.out;
+  EXPECT_EQ(itself.message("replica-lag"),
+            base::redact_url(primary) +
+                ": lag not observable (it is not a replica (not in recovery)); max_lag is 5s");
+  EXPECT_TRUE(lacks(itself.process.out + itself.process.err,
+                    std::string(PostgresServer::k_password)));
+
+  // From the environment, as a secret would come: still redacted.
+  write_config(project, "[retort.replicas]\nurls = [\"${REPLICA_URL}\"]\n");
+  const Preflight from_env = preflight_json(project, {}, {{"REPLICA_URL", primary}});
+  EXPECT_EQ(from_env.status("replica-lag"), "fail") << from_env.process.out;
+  EXPECT_TRUE(has(from_env.message("replica-lag"), "not a replica"));
+  EXPECT_TRUE(lacks(from_env.process.out + from_env.process.err,
+                    std::string(PostgresServer::k_password)));
+}
+
+TEST_P(PreflightPostgresTest, ABlockerHoldingAccessExclusiveOnTheTableDoesNotBlockPreflight) {
+  Project project(GetParam(), "pf_exclusive");
+  add_items_history(project);
+  write_config(project, "[retort.preflight]\nlong_transaction = \"1s\"\n");
+
+  const auto holder = session(project, "hand-fix");
+  const std::string pid = backend_pid(*holder);
+  holder->execute("BEGIN");
+  holder->execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
+
+  const auto started = std::chrono::steady_clock::now();
+  const Preflight result = preflight_json(project);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_FALSE(result.process.timed_out);
+  EXPECT_LT(took, std::chrono::seconds(20)) << "preflight waited behind the lock";
+  EXPECT_EQ(result.process.exit_code, 1) << shown(result.process);
+  EXPECT_EQ(result.status("blockers"), "fail") << result.process.out;
+  EXPECT_TRUE(has(result.message("blockers"), "pid " + pid + " (hand-fix, "));
+  EXPECT_TRUE(has(result.message("blockers"), "holds AccessExclusiveLock on items"));
+  EXPECT_TRUE(holder->in_transaction());
+  holder->rollback();
+}
+
+#endif
+
+std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
+  return backend_name(info.param);
+}
+
+#if RETORT_TEST_POSTGRES
+INSTANTIATE_TEST_SUITE_P(Postgres, PreflightTest, ::testing::Values(Backend::postgres), name_of);
+INSTANTIATE_TEST_SUITE_P(Postgres, PreflightPostgresTest, ::testing::Values(Backend::postgres),
+                         name_of);
+#else
+INSTANTIATE_TEST_SUITE_P(Sqlite, PreflightTest, ::testing::Values(Backend::sqlite), name_of);
+#endif
+
+}  // namespace
+}  // namespace retort::test
