@@ -378,7 +378,11 @@ const std::vector<KeySpec>& known_keys() {
   return keys;
 }
 
-// The tables known_keys() mentions, with their parents ("retort" for "retort.postgres").
+// [retort.allowed_edits]: its keys are revisions, not settings, so it has no KeySpec.
+constexpr std::string_view k_allowed_edits = "retort.allowed_edits";
+
+// The tables known_keys() mentions, with their parents ("retort" for "retort.postgres"), and
+// [retort.allowed_edits].
 std::vector<std::string> known_tables() {
   std::vector<std::string> tables;
   for (const KeySpec& key : known_keys()) {
@@ -394,6 +398,7 @@ std::vector<std::string> known_tables() {
       table.resize(dot);
     }
   }
+  tables.emplace_back(k_allowed_edits);
   return tables;
 }
 
@@ -451,9 +456,6 @@ struct Reading {
   std::string display_file;
   const Getenv& getenv;
 };
-
-// [retort.allowed_edits]: its keys are revisions, not settings, so it has no KeySpec.
-constexpr std::string_view k_allowed_edits = "retort.allowed_edits";
 
 void read_allowed_edits(const toml::node& node, const SourceLocation& where, const Reading& reading,
                         Loaded& loaded) {

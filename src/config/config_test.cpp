@@ -482,14 +482,16 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
        "[retort.postgres]?\n"},
       {"[alembic]\nscript_location = \"m\"\n",
        "retort.toml:1: error: unknown table [alembic]\n"
-       "  known tables: [retort], [retort.postgres]\n"},
+       "  known tables: [retort], [retort.postgres], [retort.preflight], [retort.replicas], "
+       "[retort.allowed_edits]\n"},
       {"[retort]\ncolour = \"blue\"\n",
        "retort.toml:2: error: unknown key 'colour' in [retort]\n"
        "  known keys in [retort]: script_location, url, version_table, version_table_schema, "
        "transaction_per_migration\n"},
       {"colour = \"blue\"\n",
        "retort.toml:1: error: unknown key 'colour' at the top level\n"
-       "  retort reads only the tables [retort], [retort.postgres]\n"},
+       "  retort reads only the tables [retort], [retort.postgres], [retort.preflight], "
+       "[retort.replicas], [retort.allowed_edits]\n"},
       {"retort = 1\n",
        "retort.toml:1: error: retort must be a table, written [retort], not a value\n"},
       {"[[retort]]\nurl = \"sqlite:///a.db\"\n",
