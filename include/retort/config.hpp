@@ -42,8 +42,11 @@ struct PreflightSettings {
 
 // [retort.replicas]: the streaming replicas whose lag preflight checks.
 struct ReplicaSettings {
-  std::vector<std::string> urls;             // besides those pg_stat_replication shows
-  Millis max_lag{std::chrono::seconds(30)};  // a replica further behind fails preflight
+  std::vector<std::string> urls;  // besides those pg_stat_replication shows
+  // A replica further behind fails preflight, and no step of a run starts: it waits up to
+  // `wait`, saying so, then stops cleanly between steps.
+  Millis max_lag{std::chrono::seconds(30)};
+  Millis wait{std::chrono::minutes(10)};
 };
 
 struct Config {

@@ -4,6 +4,7 @@
 
 #include "base/duration.hpp"
 #include "base/text.hpp"
+#include "commands/gates.hpp"
 #include "commands/support.hpp"
 #include "ops/doctor/doctor.hpp"
 #include "runner/cancel.hpp"
@@ -435,6 +436,13 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
     // Under the lock, read again: usually another runner has done the work meanwhile.
     current = runner.current_heads();
     plan = make_plan(map, current, options, direction);
+    std::vector<std::unique_ptr<runner::StepGate>> gates;
+    if (!plan.steps.empty() && direction != graph::Direction::stamp) {
+      gates = commands::make_gates(config, url, *connection, options.observer);
+      for (const auto& gate : gates) {
+        runner.add_gate(*gate);
+      }
+    }
     if (!plan.steps.empty()) {
       result = direction == graph::Direction::stamp ? runner.stamp(plan) : runner.run(plan);
     } else {

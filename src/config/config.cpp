@@ -374,6 +374,7 @@ const std::vector<KeySpec>& known_keys() {
       {"retort.preflight", "app_connections", count(&PreflightSettings::app_connections)},
       {"retort.replicas", "urls", text_list(&ReplicaSettings::urls)},
       {"retort.replicas", "max_lag", duration(&ReplicaSettings::max_lag)},
+      {"retort.replicas", "wait", duration(&ReplicaSettings::wait)},
   };
   return keys;
 }

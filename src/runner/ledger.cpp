@@ -78,7 +78,8 @@ std::string Ledger::create_sql() const {
       "    statement_checksums TEXT,\n"
       "    sql TEXT,\n"
       "    resumed_from BIGINT,\n"
-      "    backend_pid INTEGER\n"
+      "    backend_pid INTEGER,\n"
+      "    backup TEXT\n"
       ")",
       m_qualified, sqlite ? "INTEGER" : "BIGSERIAL", sqlite ? " AUTOINCREMENT" : "",
       sqlite ? "TEXT" : "TIMESTAMPTZ",
@@ -89,11 +90,12 @@ namespace {
 
 // Columns added after the first release, with their types: an older ledger gets them in
 // place (SPEC section 5: add columns, never rename).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 4> k_added_columns{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> k_added_columns{{
     {"statement_checksums", "TEXT"},
     {"sql", "TEXT"},
     {"resumed_from", "BIGINT"},
     {"backend_pid", "INTEGER"},
+    {"backup", "TEXT"},
 }};
 
 }  // namespace
@@ -131,7 +133,7 @@ std::int64_t Ledger::start(const LedgerStart& start) {
   // the time of applying a thousand small migrations.
   static const std::string k_os_user = os_user();
   static const std::string k_host = host_name();
-  const std::array<driver::Value, 16> params{
+  const std::array<driver::Value, 17> params{
       start.revision,
       start.direction,
       std::to_string(start.statements_total),
@@ -147,14 +149,16 @@ std::int64_t Ledger::start(const LedgerStart& start) {
       start.sql,
       std::to_string(start.statements_done),
       start.resumed_from == 0 ? driver::Value{} : std::to_string(start.resumed_from),
-      start.backend_pid == 0 ? driver::Value{} : std::to_string(start.backend_pid)};
+      start.backend_pid == 0 ? driver::Value{} : std::to_string(start.backend_pid),
+      start.backup.empty() ? driver::Value{} : start.backup};
   const driver::Rows rows = m_connection->query(
       fmt::format("INSERT INTO {} (revision, direction, status, statements_total, checksum, "
                   "retort_version, os_user, host, reason, pid, parents, message, "
-                  "statement_checksums, sql, statements_done, resumed_from, backend_pid) VALUES "
+                  "statement_checksums, sql, statements_done, resumed_from, backend_pid, backup) "
+                  "VALUES "
                   "($1, $2, 'running', CAST($3 AS INTEGER), $4, $5, $6, $7, $8, CAST($9 AS "
                   "INTEGER), $10, $11, $12, $13, CAST($14 AS INTEGER), CAST($15 AS BIGINT), "
-                  "CAST($16 AS INTEGER)) RETURNING id",
+                  "CAST($16 AS INTEGER), $17) RETURNING id",
                   m_qualified),
       params);
   return rows.empty() ? 0 : to_int(rows.rows[0][0]);
@@ -243,9 +247,9 @@ std::vector<LedgerRow> Ledger::select(const std::string& where_and_order,
       fmt::format(
           "SELECT l.id, l.revision, l.direction, l.status, l.statements_done, "
           "l.statements_total, {}, {}, l.duration_ms, l.error, l.reason, l.checksum, "
-          "{}, {}, l.parents, l.message, l.host, l.pid, l.retort_version, {} FROM {} AS l {}",
+          "{}, {}, l.parents, l.message, l.host, l.pid, l.retort_version, {}, {} FROM {} AS l {}",
           started, finished, column_or_null("statement_checksums"), column_or_null("sql"),
-          column_or_null("backend_pid"), m_qualified, where_and_order),
+          column_or_null("backend_pid"), column_or_null("backup"), m_qualified, where_and_order),
       params);
   std::vector<LedgerRow> out;
   out.reserve(rows.size());
@@ -274,6 +278,7 @@ std::vector<LedgerRow> Ledger::select(const std::string& where_and_order,
     read.pid = row[17].value_or("");
     read.retort_version = row[18].value_or("");
     read.backend_pid = row[19].value_or("");
+    read.backup = row[20].value_or("");
     out.push_back(std::move(read));
   }
   return out;

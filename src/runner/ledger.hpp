@@ -28,6 +28,7 @@ struct LedgerStart {
   std::string sql{};              // the section as it ran, for the diff of an edited file
   int statements_done = 0;        // a resumed step starts where the interrupted one stopped
   std::int64_t backend_pid = 0;   // PostgreSQL: the server session that runs it; 0 unknown
+  std::string backup{};           // the backup a gate took before the step, if any
   std::int64_t resumed_from = 0;  // the ledger row a resume continues; 0 for none
 };
 
@@ -43,6 +44,7 @@ struct LedgerRow {
   std::string pid;
   std::string retort_version;  // of the retort that wrote the row
   std::string backend_pid;     // PostgreSQL: the server session that ran it; empty unknown
+  std::string backup;          // the backup taken before the step, if any
 };
 
 class Ledger {

@@ -854,11 +854,18 @@ RunResult Runner::run(const graph::Plan& plan) {
     result.message = migration.message;
     result.direction = direction_name(step.direction);
     result.statements_total = static_cast<int>(item.statements.size());
+    LedgerStart start = ledger_start_of(item);
+    if (!outer_open) {
+      for (StepGate* gate : m_gates) {
+        if (std::string note = gate->before_step(step, migration, item.statements); !note.empty()) {
+          start.backup = std::move(note);
+        }
+      }
+    }
     if (m_observer != nullptr) {
       m_observer->step_started(item.event);
     }
 
-    const LedgerStart start = ledger_start_of(item);
     const Clock::time_point step_start = Clock::now();
     // In one-transaction mode a transactional step's ledger row commits with the run; every
     // other step's row is written before its first statement, in autocommit.
@@ -903,7 +910,8 @@ RunResult Runner::run(const graph::Plan& plan) {
           ledger.finish_ok(ledger_id, result.statements_done, elapsed_ms(step_start));
         }
         std::int64_t pre_started = 0;
-        if (!one_transaction && next_item != nullptr && !cancel_requested()) {
+        // With gates, the next step's row waits for them (a backup takes its time).
+        if (!one_transaction && next_item != nullptr && !cancel_requested() && m_gates.empty()) {
           pre_started = ledger.start(ledger_start_of(*next_item));
         }
         if (!one_transaction || !migration.transactional) {

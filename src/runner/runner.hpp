@@ -65,6 +65,19 @@ struct Settings {
 
 [[nodiscard]] script::Dialect script_dialect(driver::Dialect dialect);
 
+// What runs between steps: a backup before a step that drops or rewrites data, a wait while
+// replicas lag. Called on the run's thread before each step starts, outside any transaction
+// (with transaction_per_migration = false, only before a step that no open transaction
+// precedes); it may take its time, and may throw Error to stop the run cleanly between steps.
+class StepGate {
+ public:
+  virtual ~StepGate() = default;
+  // Returns a note kept in the step's ledger row (its `backup` column: the backup taken), or
+  // empty.
+  virtual std::string before_step(const graph::Step& step, const script::Migration& migration,
+                                  const std::vector<script::Statement>& statements) = 0;
+};
+
 // Checks, before anything runs, that every step of the plan can run: downgrade sections
 // exist, statements split and are allowed where they stand. Throws retort::Error (input)
 // naming file:line and the fix.
@@ -86,6 +99,9 @@ class Runner {
   // of its lock_timeout (runner/blockers.hpp). Not behind a transaction pooler, where the
   // run's server session changes from one transaction to the next.
   void watch_blockers(const base::DatabaseUrl& url);
+
+  // Adds a gate that runs before each step, in the order added; gate must outlive the run.
+  void add_gate(StepGate& gate) { m_gates.push_back(&gate); }
 
   // The version table's rows (empty when the table does not exist yet).
   [[nodiscard]] std::vector<std::string> current_heads();
@@ -130,6 +146,7 @@ class Runner {
   std::unique_ptr<BlockerWatch> m_watch;
   std::vector<Blocker> m_blockers;  // seen for the last statement that failed
   std::int64_t m_backend_pid = 0;   // PostgreSQL, outside a pooler: the run's server session
+  std::vector<StepGate*> m_gates;
 };
 
 // Statement `done` + 1 of a `transaction false` migration (0-based `done`), as the file says

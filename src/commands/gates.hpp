@@ -1,0 +1,21 @@
+// The gates a run passes before each step: see runner::StepGate.
+#pragma once
+
+#include "base/url.hpp"
+#include "driver/driver.hpp"
+#include "retort/config.hpp"
+#include "retort/events.hpp"
+#include "runner/runner.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace retort::commands {
+
+// The gates the configuration asks for, for a run on `connection` (the run's own; the gates
+// open connections of their own). Throws DatabaseError when a gate cannot connect.
+[[nodiscard]] std::vector<std::unique_ptr<runner::StepGate>> make_gates(
+    const Config& config, const base::DatabaseUrl& url, driver::Connection& connection,
+    RunObserver* observer);
+
+}  // namespace retort::commands
