@@ -49,6 +49,29 @@ struct ReplicaSettings {
   Millis wait{std::chrono::minutes(10)};
 };
 
+// When a run takes a backup by itself.
+enum class BackupWhen {
+  risky,   // before each step whose statements drop or rewrite data (default)
+  always,  // before the first step of every run
+  never,   // never by itself; `retort backup` still takes one
+};
+
+// [retort.backup]: the backups a run takes before risky steps, and `retort backup`.
+struct BackupSettings {
+  BackupWhen when = BackupWhen::risky;
+  // Where backups are written, mode 0700; relative paths are relative to project_dir (after
+  // load_config the path is absolute).
+  std::filesystem::path directory = "backups";
+  // A shell command (sh -c) run instead of pg_dump or SQLite's backup API, with the file to
+  // write in $RETORT_BACKUP_FILE and the database URL, password included, in $RETORT_BACKUP_URL;
+  // its exit status decides. Empty: retort's own backup.
+  std::string command;
+  // The pg_dump program; empty: the one of the server's major version
+  // (/usr/lib/postgresql/MAJOR/bin/pg_dump) when it exists, else pg_dump on PATH. pg_restore is
+  // taken from beside it.
+  std::string pg_dump;
+};
+
 struct Config {
   // The retort.toml that was read; empty when the configuration came from flags alone.
   std::filesystem::path config_file;
@@ -69,6 +92,7 @@ struct Config {
   PostgresSettings postgres;
   PreflightSettings preflight;
   ReplicaSettings replicas;
+  BackupSettings backup;
   // [retort.allowed_edits]: revision = "reason". Applied migration files whose statements the
   // team changed on purpose (a typo in a comment is never an edit); `check` and `doctor`
   // report them as accepted, with the reason, instead of failing.

@@ -1,10 +1,13 @@
 // The production commands: what the operator runs around a deployment. preflight checks the
 // database before a run; doctor finds what a failed or killed run left behind, or what a hand
-// fix did not record, and says the fix.
+// fix did not record, and says the fix; backup and restore keep the data a step drops.
 #pragma once
 
 #include "retort/config.hpp"
 #include "retort/results.hpp"
+
+#include <filesystem>
+#include <string>
 
 namespace retort {
 
@@ -33,5 +36,28 @@ struct PreflightOptions {
 // [retort.preflight] and [retort.replicas]. result.ok is false when a check failed (exit 1).
 // On SQLite only the pending steps and timeouts apply.
 PreflightResult preflight(const Config& config, const PreflightOptions& options);
+
+// Takes a backup of the database now, into [retort.backup] directory: PostgreSQL through
+// pg_dump's custom format (the pg_dump of the server's major version unless [retort.backup]
+// pg_dump says which), read back with pg_restore --list; SQLite through its online backup API,
+// checked with PRAGMA quick_check; or [retort.backup] command. Reads only: takes no run lock.
+// Throws Error (exit 1) with the program's words, password removed.
+BackupResult backup(const Config& config);
+
+struct RestoreOptions {
+  std::filesystem::path file;  // a backup retort took (or pg_dump -Fc, or a SQLite file)
+  // The name of the database to overwrite, as the operator typed it: the restore refuses
+  // (exit 2, nothing changed) unless it is the name of the database config.url points at
+  // (PostgreSQL's database name; SQLite's file name without its extension).
+  std::string confirm;
+};
+
+// Replaces the database's content with the backup's, under the run lock: `pg_restore --clean
+// --if-exists --single-transaction` (all or nothing; objects created since the backup stay,
+// and `retort doctor` names those the next migration would create), or SQLite's backup API.
+// The version table and the ledger come back as they were. Refuses (exit 2) a file that is not
+// a backup of this kind of database and a wrong confirm; throws Error (exit 1) when the
+// restore fails, saying that the database is unchanged.
+RestoreResult restore(const Config& config, const RestoreOptions& options);
 
 }  // namespace retort

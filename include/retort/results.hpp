@@ -112,7 +112,8 @@ struct DoctorResult {
 
 // One check of `retort preflight`.
 struct PreflightCheck {
-  std::string code;     // stable: "pending", "connections", "blockers", "replica-lag", "timeouts"
+  std::string code;     // stable: "pending", "timeouts", "connections", "blockers", "replica-lag",
+                        // "backup"
   std::string status;   // pass | warn | fail
   std::string message;  // what was found, with the numbers
   std::string fix;      // what to do; empty on pass
@@ -135,6 +136,27 @@ struct PreflightResult {
   std::vector<PreflightStep> steps;
   std::vector<PreflightCheck> checks;
   bool ok = true;  // no check failed
+};
+
+// A backup `retort backup` took (a run takes the same before a risky step, and names its path
+// in the step's ledger row).
+struct BackupResult {
+  std::string database;    // redacted URL
+  std::string path;        // absolute: <directory>/<database>-<revision>-<yyyymmddThhmmssZ>.dump
+  std::int64_t bytes = 0;  // 0 when a [retort.backup] command wrote no file there
+  std::string revision;    // the version table's rows when it was taken, '+'-joined; "base"
+  std::string taken_at;    // ISO 8601 UTC, to the second (as in the name)
+  std::string method;      // pg_dump | sqlite | command
+  // pg_dump: the entries `pg_restore --list` read back from the file; 0 otherwise.
+  int entries = 0;
+  std::int64_t duration_ms = 0;
+};
+
+struct RestoreResult {
+  std::string database;                  // redacted URL
+  std::string file;                      // absolute
+  std::vector<std::string> heads_after;  // the version table's rows after the restore
+  std::int64_t duration_ms = 0;
 };
 
 struct PendingResult {

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -478,6 +479,91 @@ void setup_production(CLI::App& app, Context& ctx, std::function<int()>& run) {
   });
 }
 
+// ---- Backups: backup, restore ----
+
+struct RestoreArgs {
+  std::string file;
+  std::string confirm;
+};
+
+// The database's name as the operator types it on the terminal; refused without a terminal,
+// since a script must say --confirm NAME.
+std::string ask_database_name(const retort::Config& config, const std::string& file) {
+  if (isatty(STDIN_FILENO) == 0) {
+    throw retort::Error(retort::ExitCode::input,
+                        "refusing to restore without the database's name: stdin is not a "
+                        "terminal to ask on")
+        .explain("a script passes the name of the database the URL points at: --confirm NAME")
+        .state("nothing was changed");
+  }
+  std::fprintf(stderr,
+               "Restoring %s replaces every table it holds in %s.\nType the database's name to "
+               "go on: ",
+               file.c_str(), config.redacted_url.c_str());
+  std::string typed;
+  std::getline(std::cin, typed);
+  return typed;
+}
+
+void setup_backup(CLI::App& app, Context& ctx, std::function<int()>& run) {
+  CLI::App* backup = app.add_subcommand("backup", "Take a backup of the database now");
+  backup->footer(
+      "PostgreSQL: pg_dump's custom format (the pg_dump of the server's major version), read "
+      "back with pg_restore --list; SQLite: its online backup API. Written into [retort.backup] "
+      "directory (default: backups/ beside retort.toml) as DATABASE-REVISION-UTCTIME.dump "
+      "(.sqlite3), or by [retort.backup] command. Reads only; takes no lock. A run takes one by "
+      "itself before each step that drops or rewrites data (when = \"risky\", the default).\n"
+      "Examples: retort backup | retort backup --json");
+  backup->callback([&ctx, &run] {
+    run = [&ctx] {
+      const retort::BackupResult result = retort::backup(ctx.config());
+      if (ctx.global.json) {
+        print_json(retort::cli::to_json(result));
+      } else {
+        fmt::print("{}", retort::cli::backup_text(result, ctx.style));
+      }
+      return 0;
+    };
+  });
+
+  auto args = std::make_shared<RestoreArgs>();
+  CLI::App* restore =
+      app.add_subcommand("restore", "Replace the database's content with a backup's");
+  restore->add_option("file", args->file, "The backup file, e.g. backups/shop-...dump")->required();
+  CLI::Option* confirm =
+      restore->add_option("--confirm", args->confirm,
+                          "The name of the database to overwrite, for scripts; without it, "
+                          "retort asks for it on the terminal");
+  restore->footer(
+      "Refuses (exit 2, nothing changed) without the database's name, typed when asked or "
+      "given with --confirm NAME, and with a name that is not the database's. Takes the run "
+      "lock. PostgreSQL: pg_restore --clean --if-exists --single-transaction (all or nothing; "
+      "objects created after the backup stay); SQLite: its backup API. The version table and "
+      "the ledger come back as they were.\nExamples: retort restore "
+      "backups/shop-3f2a9c1b7d4e-20240501T101500Z.dump | retort restore FILE --confirm shop");
+  restore->callback([&ctx, &run, args, confirm] {
+    run = [&ctx, args, confirm] {
+      const retort::Config config = ctx.config();
+      retort::RestoreOptions options;
+      options.file = args->file;
+      // Not asked for a file that is not there: restore says so first.
+      std::error_code ec;
+      if (confirm->count() > 0) {
+        options.confirm = args->confirm;
+      } else if (std::filesystem::is_regular_file(args->file, ec)) {
+        options.confirm = ask_database_name(config, args->file);
+      }
+      const retort::RestoreResult result = retort::restore(config, options);
+      if (ctx.global.json) {
+        print_json(retort::cli::to_json(result));
+      } else if (!ctx.global.quiet) {
+        fmt::print("{}", retort::cli::restore_text(result, ctx.style));
+      }
+      return 0;
+    };
+  });
+}
+
 // Whether --json is among the arguments (before a "--" that ends the options).
 bool asks_for_json(int argc, char** argv) {
   for (int arg_idx = 1; arg_idx < argc; ++arg_idx) {
@@ -542,6 +628,7 @@ int main(int argc, char** argv) {
   setup_read(app, ctx, run);
   setup_run(app, ctx, run);
   setup_production(app, ctx, run);
+  setup_backup(app, ctx, run);
 
   try {
     app.parse(argc, argv);

@@ -335,6 +335,49 @@ nlohmann::json to_json(const DoctorResult& result) {
   return {{"database", result.database}, {"ok", result.ok}, {"findings", findings}};
 }
 
+std::string backup_text(const BackupResult& result, const Style& style) {
+  std::string size;
+  if (result.bytes < 1024) {
+    size = fmt::format("{} bytes", result.bytes);
+  } else if (result.bytes < 1024 * 1024) {
+    size = fmt::format("{:.1f} KB", static_cast<double>(result.bytes) / 1024.0);
+  } else {
+    size = fmt::format("{:.1f} MB", static_cast<double>(result.bytes) / (1024.0 * 1024.0));
+  }
+  std::string how;
+  if (result.method == "pg_dump") {
+    how = fmt::format("pg_dump custom format, {} entries read back with pg_restore --list",
+                      result.entries);
+  } else if (result.method == "sqlite") {
+    how = "SQLite online backup, PRAGMA quick_check ok";
+  } else {
+    how = "written by the [retort.backup] command";
+  }
+  return fmt::format("Backup of {} at {}: {}\n  {}, {}, in {}\n", result.database, result.revision,
+                     style.bold(result.path), size, how, elapsed_text(result.duration_ms));
+}
+
+std::string restore_text(const RestoreResult& result, const Style& /*style*/) {
+  return fmt::format("Restored {} into {} in {}; the database is at {}.\nNext: retort current -v\n",
+                     result.file, result.database, elapsed_text(result.duration_ms),
+                     result.heads_after.empty() ? std::string("base (no revision)")
+                                                : join(result.heads_after, ", "));
+}
+
+nlohmann::json to_json(const BackupResult& result) {
+  return {{"database", result.database}, {"path", result.path},
+          {"bytes", result.bytes},       {"revision", result.revision},
+          {"taken_at", result.taken_at}, {"method", result.method},
+          {"entries", result.entries},   {"duration_ms", result.duration_ms}};
+}
+
+nlohmann::json to_json(const RestoreResult& result) {
+  return {{"database", result.database},
+          {"file", result.file},
+          {"heads_after", result.heads_after},
+          {"duration_ms", result.duration_ms}};
+}
+
 nlohmann::json to_json(const CheckResult& result) {
   return {{"ok", result.ok}, {"findings", result.findings}};
 }

@@ -37,6 +37,9 @@ struct Style {
 [[nodiscard]] nlohmann::json to_json(const PreflightResult& result);
 // One block per finding: "error partial-migration: ...", then "  fix: ...".
 [[nodiscard]] std::string doctor_text(const DoctorResult& result, const Style& style);
+// "Backup of URL at REVISION: PATH", then its size and how it was checked.
+[[nodiscard]] std::string backup_text(const BackupResult& result, const Style& style);
+[[nodiscard]] std::string restore_text(const RestoreResult& result, const Style& style);
 
 // JSON documents.
 [[nodiscard]] nlohmann::json to_json(const LedgerEntry& entry);
@@ -46,6 +49,8 @@ struct Style {
 [[nodiscard]] nlohmann::json to_json(const CurrentResult& result);
 [[nodiscard]] nlohmann::json to_json(const CheckResult& result);
 [[nodiscard]] nlohmann::json to_json(const DoctorResult& result);
+[[nodiscard]] nlohmann::json to_json(const BackupResult& result);
+[[nodiscard]] nlohmann::json to_json(const RestoreResult& result);
 [[nodiscard]] nlohmann::json to_json(const InitResult& result);
 [[nodiscard]] nlohmann::json to_json(const std::vector<BranchPoint>& points);
 [[nodiscard]] nlohmann::json to_json(const Error& error);

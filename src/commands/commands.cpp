@@ -247,7 +247,8 @@ std::vector<RevisionInfo> history(const Config& config, const HistoryOptions& op
   std::vector<std::string> current;
   std::map<std::string, LedgerEntry> last_runs;
   if (options.indicate_current) {
-    const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+    const std::unique_ptr<driver::Connection> connection =
+        commands::open_connection(config, driver::MissingDatabase::read_as_empty);
     runner::Runner runner(*connection, scripts, commands::runner_settings(config), nullptr);
     current = runner.current_heads();
     runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
@@ -438,7 +439,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
     plan = make_plan(map, current, options, direction);
     std::vector<std::unique_ptr<runner::StepGate>> gates;
     if (!plan.steps.empty() && direction != graph::Direction::stamp) {
-      gates = commands::make_gates(config, url, *connection, options.observer);
+      gates = commands::make_gates(config, url, *connection, options.observer, scripts, plan);
       for (const auto& gate : gates) {
         runner.add_gate(*gate);
       }
@@ -498,7 +499,8 @@ std::vector<std::string> pending_of(const graph::RevisionMap& map,
 
 CurrentResult current(const Config& config) {
   const script::ScriptDirectory scripts = commands::load_scripts(config);
-  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  const std::unique_ptr<driver::Connection> connection =
+      commands::open_connection(config, driver::MissingDatabase::read_as_empty);
   runner::Runner runner(*connection, scripts, commands::runner_settings(config), nullptr);
   const std::vector<std::string> rows = runner.current_heads();
   const InfoBuilder info(scripts);
@@ -563,7 +565,8 @@ CurrentResult current(const Config& config) {
 
 PendingResult pending(const Config& config) {
   const script::ScriptDirectory scripts = commands::load_scripts(config);
-  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  const std::unique_ptr<driver::Connection> connection =
+      commands::open_connection(config, driver::MissingDatabase::read_as_empty);
   runner::Runner runner(*connection, scripts, commands::runner_settings(config), nullptr);
   PendingResult result;
   result.current = runner.current_heads();
@@ -593,7 +596,8 @@ CheckResult check(const Config& config) {
                     "\"merge heads\"",
                     file_heads.size(), base::join(file_heads, ", ")));
   }
-  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  const std::unique_ptr<driver::Connection> connection =
+      commands::open_connection(config, driver::MissingDatabase::read_as_empty);
   runner::Runner runner(*connection, *scripts, commands::runner_settings(config), nullptr);
   const std::vector<std::string> current_heads = runner.current_heads();
   // The version rows and the applied files against the ledger, in doctor's words.

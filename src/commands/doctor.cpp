@@ -14,7 +14,8 @@ namespace retort {
 DoctorResult doctor(const Config& config, const DoctorOptions& options) {
   const script::ScriptDirectory scripts = commands::load_scripts(config);
   const base::DatabaseUrl url = commands::database_url(config);
-  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  const std::unique_ptr<driver::Connection> connection =
+      commands::open_connection(config, driver::MissingDatabase::read_as_empty);
   runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
   runner::VersionTable versions(connection.get(), config.version_table,
                                 config.version_table_schema);

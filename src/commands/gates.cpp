@@ -1,17 +1,22 @@
-// The gates a run passes before each step (runner::StepGate): replica lag, and what later
-// features add. Built by the command layer, which knows the configuration.
+// The gates a run passes before each step (runner::StepGate): a backup before a risky step,
+// replica lag, and what later features add. Built by the command layer, which knows the
+// configuration.
 #include "commands/gates.hpp"
 
 #include "commands/support.hpp"
+#include "ops/backup/backup_gate.hpp"
 #include "ops/replicas/lag_gate.hpp"
 
 namespace retort::commands {
 
-std::vector<std::unique_ptr<runner::StepGate>> make_gates(const Config& config,
-                                                          const base::DatabaseUrl& url,
-                                                          driver::Connection& connection,
-                                                          RunObserver* observer) {
+std::vector<std::unique_ptr<runner::StepGate>> make_gates(
+    const Config& config, const base::DatabaseUrl& url, driver::Connection& connection,
+    RunObserver* observer, const script::ScriptDirectory& scripts, const graph::Plan& plan) {
   std::vector<std::unique_ptr<runner::StepGate>> gates;
+  // The backup first: it takes its time, and the replicas' lag is read right before the step.
+  if (auto backup = ops::backup::gate_for(config, url, connection, observer, scripts, plan)) {
+    gates.push_back(std::move(backup));
+  }
   if (connection.dialect() == driver::Dialect::postgres) {
     // Replicas matter when some are configured or the primary streams to any: otherwise the
     // gate would cost a query per step for nothing.

@@ -6,16 +6,18 @@
 #include "retort/config.hpp"
 #include "retort/events.hpp"
 #include "runner/runner.hpp"
+#include "script/script_directory.hpp"
 
 #include <memory>
 #include <vector>
 
 namespace retort::commands {
 
-// The gates the configuration asks for, for a run on `connection` (the run's own; the gates
-// open connections of their own). Throws DatabaseError when a gate cannot connect.
+// The gates the configuration asks for, for a run of `plan` on `connection` (the run's own;
+// the gates open connections of their own, but for the backup gate, which uses it between
+// steps). Throws DatabaseError when a gate cannot connect.
 [[nodiscard]] std::vector<std::unique_ptr<runner::StepGate>> make_gates(
     const Config& config, const base::DatabaseUrl& url, driver::Connection& connection,
-    RunObserver* observer);
+    RunObserver* observer, const script::ScriptDirectory& scripts, const graph::Plan& plan);
 
 }  // namespace retort::commands

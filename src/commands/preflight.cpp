@@ -10,7 +10,8 @@ namespace retort {
 
 PreflightResult preflight(const Config& config, const PreflightOptions& options) {
   const script::ScriptDirectory scripts = commands::load_scripts(config);
-  const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
+  const std::unique_ptr<driver::Connection> connection =
+      commands::open_connection(config, driver::MissingDatabase::read_as_empty);
   runner::VersionTable versions(connection.get(), config.version_table,
                                 config.version_table_schema);
   const std::vector<std::string> current = versions.heads();

@@ -54,8 +54,11 @@ base::DatabaseUrl database_url(const Config& config) {
   return std::move(parsed).value();
 }
 
-std::unique_ptr<driver::Connection> open_connection(const Config& config) {
-  return driver::connect(database_url(config));
+std::unique_ptr<driver::Connection> open_connection(const Config& config,
+                                                    driver::MissingDatabase missing) {
+  driver::ConnectOptions options;
+  options.missing = missing;
+  return driver::connect(database_url(config), options);
 }
 
 runner::Settings runner_settings(const Config& config) {

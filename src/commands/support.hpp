@@ -24,7 +24,10 @@ namespace retort::commands {
 
 // Parses config.url; an input error names where it came from.
 [[nodiscard]] base::DatabaseUrl database_url(const Config& config);
-[[nodiscard]] std::unique_ptr<driver::Connection> open_connection(const Config& config);
+// missing: what to do when the database does not exist yet (SQLite: the file); commands
+// that only read pass read_as_empty, so that they leave no file behind.
+[[nodiscard]] std::unique_ptr<driver::Connection> open_connection(
+    const Config& config, driver::MissingDatabase missing = driver::MissingDatabase::create);
 
 [[nodiscard]] runner::Settings runner_settings(const Config& config);
 // The run lock the configuration asks for; an input error for a lease_ttl under a second.

@@ -68,6 +68,10 @@ ReplicaSettings& part<ReplicaSettings>(Loaded& loaded) {
   return loaded.config.replicas;
 }
 template <>
+BackupSettings& part<BackupSettings>(Loaded& loaded) {
+  return loaded.config.backup;
+}
+template <>
 FileValues& part<FileValues>(Loaded& loaded) {
   return loaded.file;
 }
@@ -375,6 +379,16 @@ const std::vector<KeySpec>& known_keys() {
       {"retort.replicas", "urls", text_list(&ReplicaSettings::urls)},
       {"retort.replicas", "max_lag", duration(&ReplicaSettings::max_lag)},
       {"retort.replicas", "wait", duration(&ReplicaSettings::wait)},
+      {"retort.backup", "when",
+       choice(&BackupSettings::when,
+              std::vector<std::pair<std::string, BackupWhen>>{
+                  {"risky", BackupWhen::risky},
+                  {"always", BackupWhen::always},
+                  {"never", BackupWhen::never},
+              })},
+      {"retort.backup", "directory", text(&BackupSettings::directory)},
+      {"retort.backup", "command", text(&BackupSettings::command, Empty::allowed)},
+      {"retort.backup", "pg_dump", text(&BackupSettings::pg_dump, Empty::allowed)},
   };
   return keys;
 }
@@ -714,6 +728,8 @@ Config load_config(const ConfigSources& sources) {
   const fs::path script_location(
       loaded.file.script_location.value_or(std::string(k_default_script_location)));
   loaded.config.script_location = (loaded.config.project_dir / script_location).lexically_normal();
+  loaded.config.backup.directory =
+      (loaded.config.project_dir / loaded.config.backup.directory).lexically_normal();
   return std::move(loaded.config);
 }
 

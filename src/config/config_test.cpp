@@ -156,6 +156,45 @@ max_lag = "10s"
   EXPECT_EQ(config.replicas.max_lag, std::chrono::seconds(10));
 }
 
+TEST_F(ConfigTest, BacksUpBeforeRiskyStepsIntoBackupsBesideRetortTomlByDefault) {
+  write("retort.toml", "[retort]\nurl = \"sqlite:///app.db\"\n");
+  const fs::path nested = m_root / "src";
+  fs::create_directories(nested);
+  const Config config = load_config(sources(nested));
+  EXPECT_EQ(config.backup.when, BackupWhen::risky);
+  EXPECT_EQ(config.backup.directory, m_root / "backups")
+      << "relative to retort.toml's directory, not to the working directory";
+  EXPECT_EQ(config.backup.command, "");
+  EXPECT_EQ(config.backup.pg_dump, "");
+}
+
+TEST_F(ConfigTest, ReadsTheBackupSettings) {
+  write("retort.toml", R"([retort]
+url = "sqlite:///app.db"
+
+[retort.backup]
+when = "always"
+directory = "var/dumps"
+command = "pg_dump -Fc -f \"$RETORT_BACKUP_FILE\" \"$RETORT_BACKUP_URL\" && upload ${BUCKET}"
+pg_dump = "/opt/pg16/bin/pg_dump"
+)");
+  m_env["BUCKET"] = "s3://dumps";
+  const Config config = load_config(sources());
+  EXPECT_EQ(config.backup.when, BackupWhen::always);
+  EXPECT_EQ(config.backup.directory, m_root / "var" / "dumps");
+  EXPECT_EQ(config.backup.command,
+            "pg_dump -Fc -f \"$RETORT_BACKUP_FILE\" \"$RETORT_BACKUP_URL\" && upload s3://dumps")
+      << "$NAME without braces is left for the shell; ${NAME} reads the environment now";
+  EXPECT_EQ(config.backup.pg_dump, "/opt/pg16/bin/pg_dump");
+
+  write("retort.toml",
+        "[retort]\nurl = \"sqlite:///app.db\"\n[retort.backup]\nwhen = \"never\"\n"
+        "directory = \"/srv/backups\"\n");
+  const Config absolute = load_config(sources());
+  EXPECT_EQ(absolute.backup.when, BackupWhen::never);
+  EXPECT_EQ(absolute.backup.directory, fs::path("/srv/backups"));
+}
+
 TEST_F(ConfigTest, ReplicaUrlsMustBeAnArrayOfStrings) {
   write("retort.toml",
         "[retort]\nurl = \"sqlite:///app.db\"\n[retort.replicas]\nurls = "
@@ -483,7 +522,7 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"[alembic]\nscript_location = \"m\"\n",
        "retort.toml:1: error: unknown table [alembic]\n"
        "  known tables: [retort], [retort.postgres], [retort.preflight], [retort.replicas], "
-       "[retort.allowed_edits]\n"},
+       "[retort.backup], [retort.allowed_edits]\n"},
       {"[retort]\ncolour = \"blue\"\n",
        "retort.toml:2: error: unknown key 'colour' in [retort]\n"
        "  known keys in [retort]: script_location, url, version_table, version_table_schema, "
@@ -491,7 +530,7 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"colour = \"blue\"\n",
        "retort.toml:1: error: unknown key 'colour' at the top level\n"
        "  retort reads only the tables [retort], [retort.postgres], [retort.preflight], "
-       "[retort.replicas], [retort.allowed_edits]\n"},
+       "[retort.replicas], [retort.backup], [retort.allowed_edits]\n"},
       {"retort = 1\n",
        "retort.toml:1: error: retort must be a table, written [retort], not a value\n"},
       {"[[retort]]\nurl = \"sqlite:///a.db\"\n",
@@ -500,6 +539,11 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"[retort.postgres]\nlock = \"advisroy\"\n",
        "retort.toml:2: error: retort.postgres.lock must be one of \"advisory\", \"lease\" or "
        "\"none\", not \"advisroy\"\n  did you mean \"advisory\"?\n"},
+      {"[retort.backup]\nwhen = \"riskey\"\n",
+       "retort.toml:2: error: retort.backup.when must be one of \"risky\", \"always\" or "
+       "\"never\", not \"riskey\"\n  did you mean \"risky\"?\n"},
+      {"[retort.backup]\ndirectory = \"\"\n",
+       "retort.toml:2: error: retort.backup.directory must be a non-empty string, not \"\"\n"},
       {"[retort.postgres]\nlock = true\n",
        "retort.toml:2: error: retort.postgres.lock must be one of \"advisory\", \"lease\" or "
        "\"none\", not true\n"},

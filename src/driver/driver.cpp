@@ -10,4 +10,14 @@ DatabaseError::DatabaseError(Kind kind, std::string what, ServerMessage message)
   server(std::move(message));
 }
 
+void Connection::backup_to(const std::string& /*file*/) {
+  throw DatabaseError(DatabaseError::Kind::statement,
+                      "this database has no online backup through its driver", {});
+}
+
+void Connection::restore_from(const std::string& /*file*/) {
+  throw DatabaseError(DatabaseError::Kind::statement,
+                      "this database has no online restore through its driver", {});
+}
+
 }  // namespace retort::driver

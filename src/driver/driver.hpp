@@ -23,6 +23,7 @@ struct Capabilities {
   bool advisory_locks = false;         // pg_advisory_lock and friends
   bool concurrent_statements = false;  // CREATE INDEX CONCURRENTLY and other no-transaction DDL
   bool schemas = false;                // version_table_schema is meaningful
+  bool online_backup = false;          // backup_to() and restore_from() (SQLite's backup API)
 };
 
 // One value of a result row or a parameter; nullopt is SQL NULL. Text format throughout.
@@ -54,11 +55,18 @@ class DatabaseError : public Error {
   Kind m_kind;
 };
 
+// What opening a database that does not exist does (SQLite: a file that is not there yet).
+enum class MissingDatabase {
+  create,         // create it: what running migrations needs
+  read_as_empty,  // read it as an empty database and leave no file behind: what reading needs
+};
+
 struct ConnectOptions {
   // Give up connecting after this long (libpq connect_timeout; SQLite ignores it).
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   // Shown in pg_stat_activity, so operators can tell retort's sessions apart.
   std::string application_name = "retort";
+  MissingDatabase missing = MissingDatabase::create;
 };
 
 // A connection to one database. Not thread-safe, except cancel(), which another thread or a
@@ -104,6 +112,13 @@ class Connection {
 
   // Quotes an identifier for this dialect ("my table" -> "\"my table\"").
   [[nodiscard]] virtual std::string quote_identifier(std::string_view name) const = 0;
+
+  // With capabilities().online_backup: copies the whole database, page by page, into a new
+  // database file `file` (backup_to), or over this database from one (restore_from), while
+  // other connections may go on using it. Outside a transaction. Throws DatabaseError; the
+  // default throws it always (PostgreSQL's backups are pg_dump's, a program, not the driver's).
+  virtual void backup_to(const std::string& file);
+  virtual void restore_from(const std::string& file);
 
   // The notices and warnings the server sent since the last call ("NOTICE: relation \"t\"
   // already exists, skipping"), oldest first, and forgets them. SQLite sends none.

@@ -408,7 +408,10 @@ void PostgresServer::State::start() {
         << "host  all " << PostgresServer::k_password_user << " ::1/128 scram-sha-256\n"
         << "local all all trust\n"
         << "host  all all 127.0.0.1/32 trust\n"
-        << "host  all all ::1/128 trust\n";
+        << "host  all all ::1/128 trust\n"
+        // Streaming replicas of this cluster (harness/replica.hpp): `all` does not match
+        // replication connections.
+        << "host  replication all 127.0.0.1/32 trust\n";
     if (!conf || !hba) {
       throw std::runtime_error("cannot write the configuration in " + data_dir.string());
     }

@@ -5,6 +5,7 @@
 // URLs, bad [retort.preflight] / [retort.replicas] values, and that preflight writes nothing.
 #include "base/url.hpp"
 #include "harness/postgres_server.hpp"
+#include "integration/cli_support.hpp"
 #include "integration/project.hpp"
 
 #include <gtest/gtest.h>
@@ -23,52 +24,11 @@
 namespace retort::test {
 namespace {
 
+// Preflight only reads: a run that takes this long waits behind a lock it must not take.
+constexpr std::chrono::seconds k_preflight_timeout{30};
+
 using Strings = std::vector<std::string>;
 using Json = nlohmann::json;
-
-SpawnOptions in(const Project& project) {
-  SpawnOptions options;
-  options.cwd = project.dir();
-  // Preflight only reads: a run that takes this long is waiting behind a lock it must not take.
-  options.timeout = std::chrono::seconds(30);
-  return options;
-}
-
-// retort.toml for the binary: the project's URL, and what a test adds (a table of settings).
-void write_config(const Project& project, const std::string& extra = "") {
-  std::ofstream out(project.dir() / "retort.toml");
-  out << "[retort]\nscript_location = \"migrations\"\nurl = \"" << project.config().url << "\"\n"
-      << extra;
-}
-
-ProcessResult retort(const Project& project, const Strings& args,
-                     const std::map<std::string, std::string>& env = {}) {
-  SpawnOptions options = in(project);
-  options.env = env;
-  return run_retort(args, options);
-}
-
-// What a failed expectation prints: the whole of what the user saw.
-std::string shown(const ProcessResult& result) {
-  return "exit code " + std::to_string(result.exit_code) +
-         (result.timed_out ? " (timed out)" : "") + "\n--- stdout:\n" + result.out +
-         "--- stderr:\n" + result.err;
-}
-
-::testing::AssertionResult has(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "expected the words\n  " << part << "\nin\n" << text;
-}
-
-::testing::AssertionResult lacks(const std::string& text, const std::string& part) {
-  if (text.find(part) == std::string::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "did not expect the words\n  " << part << "\nin\n"
-                                       << text;
-}
 
 // `retort preflight --json ...`: the one document it prints, and its exit code.
 struct Preflight {
@@ -121,7 +81,7 @@ Preflight preflight_json(const Project& project, const Strings& extra = {},
   Strings args{"preflight"};
   args.insert(args.end(), extra.begin(), extra.end());
   args.emplace_back("--json");
-  Preflight out{retort(project, args, env), {}};
+  Preflight out{retort(project, args, env, k_preflight_timeout), {}};
   EXPECT_FALSE(out.process.timed_out) << "preflight blocked\n" << shown(out.process);
   try {
     out.doc = Json::parse(out.process.out);
@@ -135,12 +95,12 @@ Preflight preflight_json(const Project& project, const Strings& extra = {},
 ProcessResult preflight_text(const Project& project, const Strings& extra = {}) {
   Strings args{"preflight"};
   args.insert(args.end(), extra.begin(), extra.end());
-  ProcessResult result = retort(project, args);
+  ProcessResult result = retort(project, args, {}, k_preflight_timeout);
   EXPECT_FALSE(result.timed_out) << "preflight blocked\n" << shown(result);
   return result;
 }
 
-bool wait_for(const std::function<bool()>& condition, int polls = 800) {
+[[maybe_unused]] bool wait_for(const std::function<bool()>& condition, int polls = 800) {
   for (int poll_idx = 0; poll_idx < polls; ++poll_idx) {
     if (condition()) {
       return true;
@@ -172,8 +132,9 @@ class PreflightTest : public ::testing::TestWithParam<Backend> {
  protected:
   [[nodiscard]] bool postgres() const { return GetParam() == Backend::postgres; }
   [[nodiscard]] Strings all_codes() const {
-    return postgres() ? Strings{"pending", "timeouts", "connections", "blockers", "replica-lag"}
-                      : Strings{"pending", "timeouts"};
+    return postgres()
+               ? Strings{"pending", "timeouts", "connections", "blockers", "replica-lag", "backup"}
+               : Strings{"pending", "timeouts", "backup"};
   }
   static Strings codes(const Preflight& result) {
     Strings out;
@@ -449,11 +410,6 @@ TEST_P(PreflightTest, OnAFreshDatabaseItCreatesNeitherTheVersionTableNorTheLedge
 
   const Preflight result = preflight_json(project);
   EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
-  if (!postgres()) {
-    // Before the test's own connection opens (and so creates) the file.
-    EXPECT_FALSE(std::filesystem::exists(project.dir() / "app.db"))
-        << "preflight created the SQLite database file";
-  }
   EXPECT_EQ(result.step_revisions(), Strings{"a1"});
   EXPECT_EQ(result.status("pending"), "warn");
   EXPECT_EQ(all_tables(project), before) << "preflight created tables";
@@ -464,8 +420,8 @@ TEST_P(PreflightTest, OnAFreshDatabaseItCreatesNeitherTheVersionTableNorTheLedge
   ASSERT_EQ(up.exit_code, 0) << shown(up);
   project.add({"b2", {"a1"}, "CREATE TABLE notes (id INTEGER);", "DROP TABLE notes;", {}, ""});
   const std::string ledger_sql =
-      "SELECT id, revision, direction, status, coalesce(finished_at, '-') FROM retort_log ORDER "
-      "BY id";
+      "SELECT id, revision, direction, status, coalesce(CAST(finished_at AS TEXT), '-') FROM "
+      "retort_log ORDER BY id";
   const Strings ledger_before = project.query_rows(ledger_sql);
   const Strings tables_before = all_tables(project);
   const Preflight again = preflight_json(project);
@@ -528,6 +484,25 @@ TEST_P(PreflightTest, BadPreflightAndReplicaValuesAreInputErrorsNamingTheKey) {
 
 #if !RETORT_TEST_POSTGRES
 
+// A SQLite URL naming a file that does not exist (a typo, a wrong directory) is a database
+// with nothing applied: preflight reports every step as pending, and must leave no empty
+// database file behind that later commands would take for the real one.
+TEST_P(PreflightTest, OnAMissingSqliteFileItDoesNotCreateTheFile) {
+  Project project(GetParam(), "pf_sqlite_file");
+  project.add(
+      {"a1", {}, "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;", {}, ""});
+  write_config(project);
+  const std::filesystem::path file = project.dir() / "app.db";
+  ASSERT_FALSE(std::filesystem::exists(file));
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
+  EXPECT_EQ(result.step_revisions(), Strings{"a1"});
+  // Checked before the test's own connection opens (and so creates) the file.
+  EXPECT_FALSE(std::filesystem::exists(file))
+      << "preflight created the SQLite database file " << file << " ("
+      << (std::filesystem::exists(file) ? std::filesystem::file_size(file) : 0) << " bytes)";
+}
+
 TEST_P(PreflightTest, OnSqliteOnlyPendingAndTimeoutsApplyWhateverTheServerSettingsSay) {
   Project project(GetParam(), "pf_sqlite_only");
   project.add({"a1",
@@ -541,7 +516,7 @@ TEST_P(PreflightTest, OnSqliteOnlyPendingAndTimeoutsApplyWhateverTheServerSettin
                "[retort.replicas]\nurls = [\"postgresql://u:secret@127.0.0.1:1/x\"]\n");
   const Preflight result = preflight_json(project);
   EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
-  EXPECT_EQ(result.statuses(), "pending=pass timeouts=pass");
+  EXPECT_EQ(result.statuses(), "pending=pass timeouts=pass backup=pass");
   EXPECT_TRUE(lacks(result.process.out + result.process.err, "secret"));
 
   const ProcessResult text = preflight_text(project);
@@ -597,7 +572,7 @@ TEST_P(PreflightPostgresTest, ALongTransactionReadingTheAlteredTableFailsNamingP
   EXPECT_EQ(none.process.exit_code, 0) << shown(none.process);
   EXPECT_EQ(none.status("blockers"), "pass") << none.process.out;
   EXPECT_EQ(none.message("blockers"),
-            "no transaction open longer than 1s, and none holding locks on the 1 relation the "
+            "no transaction open longer than 1s, and none idle holding locks on the 1 relation the "
             "migration touches");
 
   const auto blocker = session(project, "billing-worker");
@@ -611,13 +586,15 @@ TEST_P(PreflightPostgresTest, ALongTransactionReadingTheAlteredTableFailsNamingP
   EXPECT_EQ(held.doc.value("ok", true), false);
   EXPECT_EQ(held.status("blockers"), "fail") << held.process.out;
   const std::string message = held.message("blockers");
-  EXPECT_TRUE(has(message,
-                  "1 session with a long or idle transaction holds locks on tables the "
-                  "migration changes: pid " +
-                      pid + " (billing-worker, user " + PostgresServer::instance().user() +
-                      ", 127.0.0.1), "));
+  EXPECT_TRUE(
+      has(message,
+          "1 session with a transaction idle or open longer than 1s holds or waits for locks "
+          "on tables the migration changes: pid " +
+              pid + " (billing-worker, user " + PostgresServer::instance().user() +
+              ", 127.0.0.1) holds AccessShareLock on items, "));
   EXPECT_TRUE(has(message, "idle in transaction, transaction open "));
-  EXPECT_TRUE(has(message, "SELECT count(*) FROM items holds AccessShareLock on items"));
+  EXPECT_TRUE(
+      has(message, ") holds AccessShareLock on items, idle in transaction, transaction open "));
   EXPECT_TRUE(has(held.fix("blockers"), "the migration would time out behind them"));
   // The fix names the session to end.
   EXPECT_TRUE(has(held.fix("blockers"), "SELECT pg_terminate_backend(" + pid + ")"))
@@ -625,7 +602,8 @@ TEST_P(PreflightPostgresTest, ALongTransactionReadingTheAlteredTableFailsNamingP
 
   const ProcessResult text = preflight_text(project);
   EXPECT_EQ(text.exit_code, 1) << shown(text);
-  EXPECT_TRUE(has(text.out, "\nfail blockers: 1 session with a long or idle transaction"));
+  EXPECT_TRUE(
+      has(text.out, "\nfail blockers: 1 session with a transaction idle or open longer than 1s"));
 
   // Preflight returned while the blocker still holds its lock, and the blocker's transaction
   // is untouched.
@@ -693,7 +671,8 @@ TEST_P(PreflightPostgresTest, ASessionWaitingBehindTheBlockerForTheTableIsNamedT
   EXPECT_EQ(result.process.exit_code, 1) << shown(result.process);
   EXPECT_EQ(result.status("blockers"), "fail") << result.process.out;
   const std::string message = result.message("blockers");
-  EXPECT_TRUE(has(message, "2 sessions with a long or idle transaction"));
+  EXPECT_TRUE(has(
+      message, "2 sessions with a transaction idle or open longer than 1s hold or wait for locks"));
   EXPECT_TRUE(has(message, "pid " + holder_pid + " (holder, "));
   EXPECT_TRUE(has(message, "holds AccessShareLock on items"));
   EXPECT_TRUE(has(message, "pid " + waiter_pid + " (queued-alter, "));
@@ -726,6 +705,74 @@ TEST_P(PreflightPostgresTest, ALongTransactionOnAnotherTableOnlyWarns) {
   EXPECT_TRUE(has(result.message("blockers"), "INSERT INTO audit VALUES (1)"));
   EXPECT_TRUE(has(result.fix("blockers"), "none holds a lock on what the migration changes now"));
   other->rollback();
+}
+
+// A session that read the table and then changed a row holds two lock modes on it: still one
+// session, named once.
+TEST_P(PreflightPostgresTest, ASessionHoldingTwoLockModesOnTheTableIsOneSessionNamedOnce) {
+  Project project(GetParam(), "pf_two_modes");
+  add_items_history(project);
+  write_config(project, "[retort.preflight]\nlong_transaction = \"1s\"\n");
+
+  const auto worker = session(project, "two-modes");
+  const std::string pid = backend_pid(*worker);
+  worker->execute("BEGIN");
+  (void)worker->query("SELECT count(*) FROM items");
+  worker->execute("UPDATE items SET id = id WHERE id = 1");
+
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 1) << shown(result.process);
+  EXPECT_EQ(result.status("blockers"), "fail") << result.process.out;
+  const std::string message = result.message("blockers");
+  EXPECT_TRUE(
+      has(message,
+          "1 session with a transaction idle or open longer than 1s holds or waits for locks"));
+  const std::string named = "pid " + pid + " (two-modes, ";
+  EXPECT_EQ(message.find(named), message.rfind(named)) << "the session is named twice: " << message;
+  EXPECT_TRUE(has(message, "AccessShareLock"));
+  EXPECT_TRUE(has(message, "RowExclusiveLock"));
+  worker->rollback();
+}
+
+// long_transaction under a second, or not a whole number of seconds, is shown as written.
+TEST_P(PreflightPostgresTest, ASubSecondLongTransactionIsShownAsWrittenNotAsZeroSeconds) {
+  Project project(GetParam(), "pf_subsecond");
+  add_items_history(project);
+  write_config(project, "[retort.preflight]\nlong_transaction = \"500ms\"\n");
+
+  const Preflight none = preflight_json(project);
+  EXPECT_EQ(none.status("blockers"), "pass") << none.process.out;
+  EXPECT_TRUE(has(none.message("blockers"), "no transaction open longer than 500ms"));
+  EXPECT_TRUE(lacks(none.message("blockers"), "longer than 0s"));
+
+  const auto other = session(project, "audit-writer");
+  other->execute("BEGIN");
+  other->execute("INSERT INTO audit VALUES (1)");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const Preflight warned = preflight_json(project);
+  EXPECT_EQ(warned.status("blockers"), "warn") << warned.process.out;
+  EXPECT_TRUE(
+      has(warned.message("blockers"), "1 transaction open longer than long_transaction (500ms): "));
+  other->rollback();
+}
+
+// A file's own lock_timeout replaces the run's for its statements: a long one stalls the
+// application as a long [retort.postgres] lock_timeout does.
+TEST_P(PreflightPostgresTest, AFileLockTimeoutOverTenSecondsWarnsLikeTheRunsOwn) {
+  Project project(GetParam(), "pf_file_timeout");
+  add_items_history(project);
+  project.add({"c3",
+               {"b2"},
+               "ALTER TABLE audit ADD COLUMN at TEXT;",
+               "ALTER TABLE audit DROP COLUMN at;",
+               {"lock_timeout 1m"},
+               "audit time"});
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
+  EXPECT_TRUE(has(result.message("timeouts"),
+                  "lock_timeout 2s, 10 retries; statement_timeout none; in the files: c3 "
+                  "lock_timeout 1m"));
+  EXPECT_EQ(result.status("timeouts"), "warn") << result.process.out;
 }
 
 // ---- 6. connections ----
@@ -790,7 +837,7 @@ TEST_P(PreflightPostgresTest, ReplicaUrlsThatCannotShowLagFailAndTheirPasswordsN
       has(closed.message("replica-lag"), "postgresql://u:***@127.0.0.1:1/x: lag not observable ("));
   EXPECT_TRUE(has(closed.message("replica-lag"), "; max_lag is 30s"));
   EXPECT_TRUE(lacks(closed.message("replica-lag"), "\n"));
-  EXPECT_TRUE(has(closed.fix("replica-lag"), "check that every replica can be reached"));
+  EXPECT_TRUE(has(closed.fix("replica-lag"), "make a replica that cannot be reached reachable"));
   EXPECT_TRUE(lacks(closed.process.out + closed.process.err, "secret"));
   const ProcessResult closed_text = preflight_text(project);
   EXPECT_EQ(closed_text.exit_code, 1) << shown(closed_text);

@@ -4,6 +4,7 @@
 // findings and --fix, check of edited applied files, a database ahead of its code, stamps with
 // a reason, and an older ledger migrated in place.
 #include "base/url.hpp"
+#include "integration/cli_support.hpp"
 #include "integration/project.hpp"
 
 #include <gtest/gtest.h>
@@ -26,45 +27,6 @@ namespace {
 
 using Strings = std::vector<std::string>;
 using Json = nlohmann::json;
-
-SpawnOptions in(const Project& project) {
-  SpawnOptions options;
-  options.cwd = project.dir();
-  options.timeout = std::chrono::seconds(120);
-  return options;
-}
-
-// retort.toml for the binary: the project's URL, and what a test adds (a table of settings).
-void write_config(const Project& project, const std::string& extra = "") {
-  std::ofstream out(project.dir() / "retort.toml");
-  out << "[retort]\nscript_location = \"migrations\"\nurl = \"" << project.config().url << "\"\n"
-      << extra;
-}
-
-ProcessResult retort(const Project& project, const std::vector<std::string>& args) {
-  return run_retort(args, in(project));
-}
-
-// What a failed expectation prints: the whole of what the user saw.
-std::string shown(const ProcessResult& result) {
-  return "exit code " + std::to_string(result.exit_code) + "\n--- stdout:\n" + result.out +
-         "--- stderr:\n" + result.err;
-}
-
-::testing::AssertionResult has(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "expected the words\n  " << part << "\nin\n" << text;
-}
-
-::testing::AssertionResult lacks(const std::string& text, const std::string& part) {
-  if (text.find(part) == std::string::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "did not expect the words\n  " << part << "\nin\n"
-                                       << text;
-}
 
 int count(Project& project, const std::string& sql) {
   const Strings rows = project.query_rows(sql);

@@ -125,7 +125,8 @@ class SqliteConnection final : public Connection {
     static const Capabilities k_capabilities{.transactional_ddl = true,
                                              .advisory_locks = false,
                                              .concurrent_statements = false,
-                                             .schemas = false};
+                                             .schemas = false,
+                                             .online_backup = true};
     return k_capabilities;
   }
 
@@ -242,6 +243,9 @@ class SqliteConnection final : public Connection {
     return out;
   }
 
+  void backup_to(const std::string& file) override { copy(file, Copy::out); }
+  void restore_from(const std::string& file) override { copy(file, Copy::in); }
+
  private:
   // Prepares the statement starting at offset and advances offset past it. Returns null for
   // text with no statement (whitespace, comments).
@@ -332,6 +336,66 @@ class SqliteConnection final : public Connection {
     }
   }
 
+  enum class Copy { out, in };
+
+  // sqlite3_backup between this database and `file`: out writes this one into it, in writes it
+  // over this one. Pages are copied in rounds, so a writer of another connection waits for a
+  // round at most; a round it cannot start for a lock is tried again for about 10 s.
+  void copy(const std::string& file, Copy way) {
+    assert(!in_transaction() && "backup or restore inside a transaction");
+    struct Close {
+      void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+    };
+    sqlite3* raw = nullptr;
+    const int flags =
+        (way == Copy::out ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
+        SQLITE_OPEN_EXRESCODE;
+    const int open_rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+    const std::unique_ptr<sqlite3, Close> other(raw);
+    if (open_rc != SQLITE_OK) {
+      throw DatabaseError(
+          DatabaseError::Kind::statement,
+          fmt::format("cannot open '{}': {} [{}]", file,
+                      raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(open_rc),
+                      code_name(open_rc)),
+          {});
+    }
+    sqlite3_busy_timeout(other.get(), 5000);
+    sqlite3* const destination = way == Copy::out ? other.get() : m_db;
+    sqlite3* const source = way == Copy::out ? m_db : other.get();
+    sqlite3_backup* backup = sqlite3_backup_init(destination, "main", source, "main");
+    const auto fail = [&](int rc) {
+      const std::string what = way == Copy::out ? "backup to" : "restore from";
+      throw DatabaseError(DatabaseError::Kind::statement,
+                          fmt::format("{} '{}' failed: {} [{}]", what, file,
+                                      sqlite3_errmsg(destination), code_name(rc)),
+                          {});
+    };
+    if (backup == nullptr) {
+      fail(sqlite3_extended_errcode(destination));
+    }
+    constexpr int k_pages_per_round = 1024;
+    constexpr int k_busy_rounds = 200;
+    int step_rc = SQLITE_OK;
+    int busy = 0;
+    do {
+      step_rc = sqlite3_backup_step(backup, k_pages_per_round);
+      if (step_rc == SQLITE_BUSY || step_rc == SQLITE_LOCKED) {
+        if (++busy > k_busy_rounds) {
+          break;
+        }
+        sqlite3_sleep(50);
+      }
+    } while (step_rc == SQLITE_OK || step_rc == SQLITE_BUSY || step_rc == SQLITE_LOCKED);
+    const int finish_rc = sqlite3_backup_finish(backup);
+    if (step_rc != SQLITE_DONE) {
+      fail(step_rc);
+    }
+    if (finish_rc != SQLITE_OK) {
+      fail(finish_rc);
+    }
+  }
+
   [[noreturn]] void throw_error(int rc, int position) {
     const int extended = sqlite3_extended_errcode(m_db);
     // sqlite3_errmsg describes the most recent failing call, which is this one.
@@ -362,8 +426,13 @@ class SqliteConnection final : public Connection {
 
 }  // namespace
 
-std::unique_ptr<Connection> open(const base::DatabaseUrl& url, const ConnectOptions& /*options*/) {
-  const std::string& path = url.sqlite_path;
+std::unique_ptr<Connection> open(const base::DatabaseUrl& url, const ConnectOptions& options) {
+  std::string path = url.sqlite_path;
+  std::error_code missing_ec;
+  if (options.missing == MissingDatabase::read_as_empty && path != ":memory:" &&
+      !std::filesystem::exists(path, missing_ec)) {
+    path = ":memory:";  // nothing to read: an empty database, and no file left behind
+  }
   if (path != ":memory:") {
     const std::filesystem::path directory = std::filesystem::path(path).parent_path();
     std::error_code ec;

@@ -10,12 +10,12 @@ namespace retort::ops::preflight {
 void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps) {
   check_pending(context, checks, steps);
   check_timeouts(context, checks);
-  if (!context.postgres()) {
-    return;
+  if (context.postgres()) {
+    check_connections(context, checks);
+    check_blockers(context, checks);
+    check_replicas(context, checks);
   }
-  check_connections(context, checks);
-  check_blockers(context, checks);
-  check_replicas(context, checks);
+  check_backup(context, checks);
 }
 
 std::vector<std::string> touched_relations(const script::ScriptDirectory& scripts,

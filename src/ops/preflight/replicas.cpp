@@ -42,7 +42,8 @@ void check_replicas(Context& context, Checks& checks) {
                       fmt::format("{}; max_lag is {}", base::join(bad, "; "),
                                   base::format_duration(context.config.replicas.max_lag)),
                       "wait until the replicas catch up (a migration that rewrites a table adds "
-                      "to the lag), and check that every replica can be reached"});
+                      "to the lag); make a replica that cannot be reached reachable, or take it "
+                      "out of [retort.replicas] urls"});
     return;
   }
   checks.push_back(

@@ -9,6 +9,13 @@
 
 namespace retort::ops::preflight {
 
+namespace {
+
+// Longer than this, a statement waiting for its lock stalls the application noticeably.
+constexpr std::chrono::seconds k_long_lock_timeout{10};
+
+}  // namespace
+
 void check_timeouts(Context& context, Checks& checks) {
   if (!context.postgres()) {
     checks.push_back({"timeouts", "pass",
@@ -18,6 +25,7 @@ void check_timeouts(Context& context, Checks& checks) {
   const PostgresSettings& postgres = context.config.postgres;
   std::vector<std::string> overrides;
   std::vector<std::string> no_lock_timeout;
+  std::vector<std::string> long_lock_timeout;
   for (const graph::Step& step : context.plan.steps) {
     const script::Migration* migration = context.scripts.find(step.revision);
     if (migration == nullptr) {
@@ -28,6 +36,8 @@ void check_timeouts(Context& context, Checks& checks) {
                                       base::format_duration(*migration->lock_timeout)));
       if (migration->lock_timeout->count() == 0) {
         no_lock_timeout.push_back(step.revision);
+      } else if (*migration->lock_timeout > k_long_lock_timeout) {
+        long_lock_timeout.push_back(step.revision);
       }
     }
     if (migration->statement_timeout) {
@@ -48,7 +58,7 @@ void check_timeouts(Context& context, Checks& checks) {
                       "set lock_timeout (2s is the default) and let retort retry"});
     return;
   }
-  if (postgres.lock_timeout > std::chrono::seconds(10)) {
+  if (postgres.lock_timeout > k_long_lock_timeout || !long_lock_timeout.empty()) {
     checks.push_back({"timeouts", "warn",
                       message + ": while a statement waits for its lock, every query behind it "
                                 "waits as long",

@@ -1,0 +1,463 @@
+// Backups through the retort binary, on a real SQLite file and (in the postgres build of this
+// file) a real PostgreSQL 15: a backup before each step that drops or rewrites data and none
+// before the others, the ledger row naming it, when = "never" / "always", preflight's backup
+// check, `retort backup` then `retort restore`, the refusals of restore, a failing backup
+// command stopping the run before the risky step, and passwords kept out of every output.
+#include "base/url.hpp"
+#include "harness/postgres_server.hpp"
+#include "integration/cli_support.hpp"
+#include "integration/project.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace retort::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Strings = std::vector<std::string>;
+using Json = nlohmann::json;
+
+// The files of the project's backups/ directory, sorted; empty when it does not exist.
+Strings backup_files(const Project& project) {
+  Strings out;
+  const fs::path dir = project.dir() / "backups";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return out;
+  }
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    out.push_back(entry.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The `backup` column of each ledger row: "revision direction backup", oldest first.
+Strings ledger_backups(Project& project) {
+  return project.query_rows(
+      "SELECT revision || ' ' || direction || ' ' || coalesce(backup, '-') FROM retort_log ORDER "
+      "BY id");
+}
+
+// The one document `retort ... --json` printed.
+Json json_of(const ProcessResult& result) {
+  try {
+    return Json::parse(result.out);
+  } catch (const Json::exception& error) {
+    ADD_FAILURE() << "not one JSON document: " << error.what() << "\n" << shown(result);
+    return Json::object();
+  }
+}
+
+class BackupTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  [[nodiscard]] bool postgres() const { return GetParam() == Backend::postgres; }
+
+  // The name backups carry and restore asks for: the PostgreSQL database, or "app" for app.db.
+  static std::string database_name(Project& project) {
+    return project.backend() == Backend::postgres
+               ? project.query_rows("SELECT current_database()").at(0)
+               : "app";
+  }
+
+  [[nodiscard]] std::string extension() const { return postgres() ? ".dump" : ".sqlite3"; }
+
+  // a1 makes items with a note on each row; b2 drops the note column (risky); c3 adds a
+  // column (keeps the data).
+  static void add_history(Project& project) {
+    project.add({"a1",
+                 {},
+                 "CREATE TABLE items (id INTEGER PRIMARY KEY, note TEXT);\n"
+                 "INSERT INTO items VALUES (1, 'one'), (2, 'two');",
+                 "DROP TABLE items;",
+                 {},
+                 "items"});
+    project.add({"b2",
+                 {"a1"},
+                 "ALTER TABLE items DROP COLUMN note;",
+                 "ALTER TABLE items ADD COLUMN note TEXT;",
+                 {},
+                 "drop note"});
+    project.add({"c3",
+                 {"b2"},
+                 "ALTER TABLE items ADD COLUMN added TEXT;",
+                 "ALTER TABLE items DROP COLUMN added;",
+                 {},
+                 "add column"});
+  }
+
+  // The notes a backup file holds: pg_restore --list names the table and its data (PostgreSQL),
+  // or the file is a database with the rows (SQLite).
+  void expect_backup_holds_items(const fs::path& file) {
+    if (postgres()) {
+      const ProcessResult listed =
+          run({(PostgresServer::instance().bin_dir() / "pg_restore").string(), "--list",
+               file.string()});
+      ASSERT_EQ(listed.exit_code, 0) << shown(listed);
+      EXPECT_TRUE(std::regex_search(listed.out, std::regex(" TABLE public items "))) << listed.out;
+      EXPECT_TRUE(std::regex_search(listed.out, std::regex(" TABLE DATA public items ")))
+          << listed.out;
+      return;
+    }
+    const auto url = base::parse_database_url("sqlite:///" + file.string());
+    const auto copy = driver::connect(url.value());
+    const driver::Rows rows = copy->query("SELECT id, note FROM items ORDER BY id");
+    ASSERT_EQ(rows.size(), 2U);
+    EXPECT_EQ(rows.rows[0][1], std::optional<std::string>("one"));
+    EXPECT_EQ(rows.rows[1][1], std::optional<std::string>("two"));
+  }
+};
+
+// ---- 1. Which steps get a backup ----
+
+TEST_P(BackupTest, ARiskyStepGetsABackupFirstAndItsLedgerRowNamesIt) {
+  Project project(GetParam(), "bk_risky");
+  add_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  EXPECT_EQ(backup_files(project), Strings{}) << "a1 drops nothing";
+
+  const ProcessResult up = retort(project, {"upgrade", "b2"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  const Strings files = backup_files(project);
+  ASSERT_EQ(files.size(), 1U) << shown(up);
+  const std::string name = files.front();
+  EXPECT_TRUE(std::regex_match(
+      name, std::regex(database_name(project) + "-a1-[0-9]{8}T[0-9]{6}Z\\" + extension())))
+      << name << ": database, the revision it holds, UTC time";
+  const fs::path file = project.dir() / "backups" / name;
+  EXPECT_TRUE(has(up.err, "backup before b2 (ALTER TABLE ... DROP COLUMN, line 6) into " +
+                              (project.dir() / "backups").string() + "\n"));
+  EXPECT_TRUE(has(up.err, "backup before b2: " + file.string() + " ("));
+  EXPECT_EQ(ledger_backups(project), (Strings{"a1 upgrade -", "b2 upgrade " + file.string()}));
+  expect_backup_holds_items(file);
+  EXPECT_EQ(fs::status(file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write)
+      << "a backup holds every row: for its owner only";
+  EXPECT_EQ(fs::status(project.dir() / "backups").permissions() & fs::perms::all,
+            fs::perms::owner_all);
+
+  const ProcessResult rest = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(rest.exit_code, 0) << shown(rest);
+  EXPECT_EQ(backup_files(project).size(), 1U) << "c3 only adds a column\n" << shown(rest);
+  EXPECT_TRUE(lacks(rest.err, "backup"));
+  EXPECT_EQ(ledger_backups(project).back(), "c3 upgrade -");
+}
+
+TEST_P(BackupTest, ADowngradeIsJudgedByItsDowngradeStatements) {
+  Project project(GetParam(), "bk_down");
+  add_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "b2"}).exit_code, 0);
+  const std::size_t before = backup_files(project).size();
+
+  // b2's downgrade adds the column back (keeps the data); a1's drops the table.
+  const ProcessResult down = retort(project, {"downgrade", "base"});
+  ASSERT_EQ(down.exit_code, 0) << shown(down);
+  EXPECT_TRUE(has(down.err, "backup before a1 (DROP TABLE, line 9) into "));
+  EXPECT_TRUE(lacks(down.err, "backup before b2"));
+  const Strings files = backup_files(project);
+  ASSERT_EQ(files.size(), before + 1) << shown(down);
+  const Strings ledger = ledger_backups(project);
+  ASSERT_EQ(ledger.size(), 4U);
+  EXPECT_EQ(ledger[2], "b2 downgrade -");
+  EXPECT_TRUE(std::regex_match(
+      ledger[3], std::regex("a1 downgrade .*/backups/" + database_name(project) + "-a1-.*")))
+      << ledger[3] << ": the backup holds the database at a1, before its downgrade";
+}
+
+TEST_P(BackupTest, WhenAlwaysTakesOneBeforeTheFirstStepOfARunOnly) {
+  Project project(GetParam(), "bk_always");
+  add_history(project);
+  write_config(project, "[retort.backup]\nwhen = \"always\"\n");
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  const Strings files = backup_files(project);
+  ASSERT_EQ(files.size(), 1U) << shown(up);
+  EXPECT_TRUE(files.front().starts_with(database_name(project) + "-base-")) << files.front();
+  EXPECT_TRUE(has(up.err, "backup before a1 (when = \"always\") into "));
+  const Strings ledger = ledger_backups(project);
+  ASSERT_EQ(ledger.size(), 3U);
+  EXPECT_TRUE(ledger[0].starts_with("a1 upgrade /")) << ledger[0];
+  EXPECT_EQ(ledger[1], "b2 upgrade -") << "one backup per run, before its first step";
+}
+
+TEST_P(BackupTest, InOneTransactionARiskyRunIsBackedUpBeforeItsFirstStep) {
+  Project project(GetParam(), "bk_one_tx");
+  add_history(project);
+  write_config(project, "transaction_per_migration = false\n");
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_TRUE(has(up.err,
+                  "backup before a1 (b2 does ALTER TABLE ... DROP COLUMN at line 6, and "
+                  "the run is one transaction) into "));
+  EXPECT_EQ(backup_files(project).size(), 1U);
+  const Strings ledger = ledger_backups(project);
+  ASSERT_EQ(ledger.size(), 3U);
+  EXPECT_TRUE(ledger[0].starts_with("a1 upgrade /")) << ledger[0];
+  EXPECT_EQ(ledger[1], "b2 upgrade -");
+}
+
+// ---- 2. when = "never", and preflight ----
+
+TEST_P(BackupTest, WhenNeverTakesNoneAndPreflightWarnsNamingTheRiskySteps) {
+  Project project(GetParam(), "bk_never");
+  add_history(project);
+  write_config(project, "[retort.backup]\nwhen = \"never\"\n");
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  const ProcessResult warned = retort(project, {"preflight", "--json"});
+  EXPECT_EQ(warned.exit_code, 0) << "a warning is not a failure\n" << shown(warned);
+  Json check;
+  for (const Json& item : json_of(warned).value("checks", Json::array())) {
+    if (item.value("code", "") == "backup") {
+      check = item;
+    }
+  }
+  EXPECT_EQ(check.value("status", ""), "warn") << warned.out;
+  EXPECT_TRUE(has(check.value("message", ""),
+                  "when = \"never\": no backup will be taken before the steps that drop or "
+                  "rewrite data: b2 (ALTER TABLE ... DROP COLUMN, line 6); no backup of " +
+                      database_name(project) + " in "));
+  EXPECT_EQ(check.value("fix", ""),
+            "run `retort backup` before the upgrade, or set [retort.backup] when = \"risky\"");
+
+  // A backup by hand since the last migration is what the check asks for.
+  const ProcessResult taken = retort(project, {"backup"});
+  ASSERT_EQ(taken.exit_code, 0) << shown(taken);
+  const ProcessResult passed = retort(project, {"preflight"});
+  EXPECT_EQ(passed.exit_code, 0) << shown(passed);
+  EXPECT_TRUE(has(passed.out, "\npass backup: " + (project.dir() / "backups").string() + "/" +
+                                  database_name(project) + "-a1-"))
+      << passed.out;
+  EXPECT_TRUE(has(passed.out, "is newer than the last applied migration"));
+
+  const std::size_t before = backup_files(project).size();
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_EQ(backup_files(project).size(), before) << "when = never takes none";
+  EXPECT_TRUE(lacks(up.err, "backup"));
+  EXPECT_EQ(ledger_backups(project)[1], "b2 upgrade -");
+}
+
+TEST_P(BackupTest, PreflightPassesWhenARiskyStepWillBeBackedUpAndFailsWhenItCannotBe) {
+  Project project(GetParam(), "bk_preflight");
+  add_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  const ProcessResult ready = retort(project, {"preflight"});
+  EXPECT_EQ(ready.exit_code, 0) << shown(ready);
+  EXPECT_TRUE(has(ready.out, "\npass backup: a backup will be taken into " +
+                                 (project.dir() / "backups").string() +
+                                 " before b2 (ALTER TABLE ... DROP COLUMN, line 6)\n"));
+  EXPECT_EQ(backup_files(project), Strings{}) << "preflight takes no backup";
+
+  // A directory that is a file cannot hold backups: the run would stop before b2.
+  std::ofstream(project.dir() / "not-a-dir") << "x";
+  write_config(project, "[retort.backup]\ndirectory = \"not-a-dir/backups\"\n");
+  const ProcessResult blocked = retort(project, {"preflight"});
+  EXPECT_EQ(blocked.exit_code, 1) << shown(blocked);
+  EXPECT_TRUE(has(blocked.out,
+                  "\nfail backup: a backup is due before b2 (ALTER TABLE ... DROP "
+                  "COLUMN, line 6), but the backup directory cannot be written: "));
+  EXPECT_TRUE(has(blocked.out,
+                  "  fix: set [retort.backup] directory to a directory this user "
+                  "may write\n"));
+}
+
+// ---- 3. retort backup and retort restore ----
+
+TEST_P(BackupTest, ABackupThenARestoreBringsTheDataBack) {
+  Project project(GetParam(), "bk_restore");
+  add_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  const ProcessResult taken = retort(project, {"backup", "--json"});
+  ASSERT_EQ(taken.exit_code, 0) << shown(taken);
+  const Json doc = json_of(taken);
+  const std::string path = doc.value("path", "");
+  EXPECT_TRUE(fs::exists(path)) << taken.out;
+  EXPECT_EQ(doc.value("bytes", 0), static_cast<std::int64_t>(fs::file_size(path)));
+  EXPECT_EQ(doc.value("revision", ""), "a1");
+  EXPECT_EQ(doc.value("database", ""), project.config().redacted_url);
+  EXPECT_EQ(doc.value("method", ""), postgres() ? "pg_dump" : "sqlite");
+  if (postgres()) {
+    EXPECT_GT(doc.value("entries", 0), 3) << "read back with pg_restore --list";
+  }
+  const ProcessResult text = retort(project, {"backup"});
+  ASSERT_EQ(text.exit_code, 0) << shown(text);
+  EXPECT_TRUE(has(text.out, "Backup of " + project.config().redacted_url +
+                                " at a1: " + (project.dir() / "backups").string() + "/"));
+
+  // Data and schema move on: rows change, b2 drops the column.
+  (void)project.query_rows("DELETE FROM items WHERE id = 1 RETURNING id");
+  (void)project.query_rows("UPDATE items SET note = 'changed' WHERE id = 2 RETURNING id");
+  ASSERT_EQ(retort(project, {"upgrade", "b2"}).exit_code, 0);
+
+  const ProcessResult restored =
+      retort(project, {"restore", path, "--confirm", database_name(project)});
+  ASSERT_EQ(restored.exit_code, 0) << shown(restored);
+  EXPECT_TRUE(
+      has(restored.out, "Restored " + path + " into " + project.config().redacted_url + " in "));
+  EXPECT_TRUE(has(restored.out, "; the database is at a1.\nNext: retort current -v\n"));
+  EXPECT_EQ(project.query_rows("SELECT id || ':' || note FROM items ORDER BY id"),
+            (Strings{"1:one", "2:two"}));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  const ProcessResult current = retort(project, {"current", "--json"});
+  EXPECT_EQ(json_of(current).value("pending", Json::array()), Json::array({"b2", "c3"}))
+      << current.out;
+}
+
+TEST_P(BackupTest, ARestoreRefusesAWrongNameNoNameAndTheWrongKindOfFileAndChangesNothing) {
+  Project project(GetParam(), "bk_refuse");
+  add_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  const ProcessResult taken = retort(project, {"backup", "--json"});
+  ASSERT_EQ(taken.exit_code, 0) << shown(taken);
+  const std::string path = json_of(taken).value("path", "");
+  (void)project.query_rows("DELETE FROM items WHERE id = 1 RETURNING id");
+  const Strings rows_before = project.query_rows("SELECT id FROM items ORDER BY id");
+
+  const ProcessResult wrong = retort(project, {"restore", path, "--confirm", "production"});
+  EXPECT_EQ(wrong.exit_code, 2) << shown(wrong);
+  EXPECT_TRUE(has(wrong.err,
+                  "error: refusing to restore: \"production\" is not the name of the "
+                  "database at " +
+                      project.config().redacted_url + "\n"));
+  EXPECT_TRUE(has(wrong.err, "  database: nothing was changed\n"));
+
+  // No terminal to ask on (the test's stdin is a pipe) and no --confirm.
+  const ProcessResult unasked = retort(project, {"restore", path});
+  EXPECT_EQ(unasked.exit_code, 2) << shown(unasked);
+  EXPECT_TRUE(has(unasked.err,
+                  "refusing to restore without the database's name: stdin is not a "
+                  "terminal to ask on"));
+  EXPECT_TRUE(has(unasked.err, "--confirm NAME"));
+
+  const fs::path other = project.dir() / "notes.txt";
+  std::ofstream(other) << "not a backup\n";
+  const ProcessResult junk =
+      retort(project, {"restore", other.string(), "--confirm", database_name(project)});
+  EXPECT_EQ(junk.exit_code, 2) << shown(junk);
+  EXPECT_TRUE(has(junk.err,
+                  "is neither a pg_dump custom-format archive nor a SQLite database "
+                  "file"));
+
+  const ProcessResult missing =
+      retort(project, {"restore", "backups/nothing.dump", "--confirm", database_name(project)});
+  EXPECT_EQ(missing.exit_code, 2) << shown(missing);
+  EXPECT_TRUE(has(missing.err, "error: no backup file backups/nothing.dump\n"));
+
+  EXPECT_EQ(project.query_rows("SELECT id FROM items ORDER BY id"), rows_before)
+      << "a refused restore changes nothing";
+}
+
+// ---- 4. A backup that fails ----
+
+TEST_P(BackupTest, AFailingBackupCommandStopsTheRunBeforeTheRiskyStep) {
+  Project project(GetParam(), "bk_fails");
+  add_history(project);
+  write_config(project,
+               "[retort.backup]\ncommand = \"echo cannot reach the bucket >&2; exit 7\"\n");
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(up.exit_code, 1) << shown(up);
+  EXPECT_TRUE(has(up.err,
+                  "error: stopped before revision b2: the backup before it failed: the "
+                  "backup command of [retort.backup] exited with 7\n"));
+  EXPECT_TRUE(has(up.err, "\n  cannot reach the bucket\n"));
+  EXPECT_TRUE(has(up.err, "\n  database: the steps before it are applied; nothing of it ran\n"));
+  EXPECT_TRUE(has(up.err, "\n  next: fix the backup and run the same command again"));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(project.query_rows("SELECT count(*) FROM items WHERE note IS NOT NULL"), Strings{"2"})
+      << "nothing of b2 ran";
+  EXPECT_EQ(ledger_backups(project), Strings{"a1 upgrade -"}) << "b2 never started";
+  EXPECT_EQ(backup_files(project), Strings{}) << "nothing left that looks like a backup";
+
+  // A command that succeeds is the backup: its file is named in the ledger.
+  write_config(project,
+               "[retort.backup]\ncommand = \"cp '" +
+                   (postgres() ? std::string("/dev/null") : project.dir().string() + "/app.db") +
+                   "' \\\"$RETORT_BACKUP_FILE\\\"\"\n");
+  const ProcessResult again = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(again.exit_code, 0) << shown(again);
+  const Strings files = backup_files(project);
+  ASSERT_EQ(files.size(), 1U) << shown(again);
+  EXPECT_EQ(ledger_backups(project)[1],
+            "b2 upgrade " + (project.dir() / "backups" / files.front()).string());
+}
+
+#if RETORT_TEST_POSTGRES
+
+// ---- 5. PostgreSQL: passwords ----
+
+TEST_P(BackupTest, PasswordsNeverAppearInAnyOutput) {
+  Project project(GetParam(), "bk_password");
+  add_history(project);
+  const std::string url = PostgresServer::instance().password_url(database_name(project));
+  const std::string password(PostgresServer::k_password);
+  write_config(project, "", url);
+  const auto nowhere = [&password](const ProcessResult& result) {
+    return lacks(result.out + result.err, password);
+  };
+
+  // pg_dump logs in with the password (scram-sha-256), which it never sees on its command line.
+  const ProcessResult up = retort(project, {"upgrade", "b2"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_TRUE(nowhere(up));
+  const Strings before_b2 = backup_files(project);
+  ASSERT_EQ(before_b2.size(), 1U);
+  const ProcessResult taken = retort(project, {"backup", "--json"});
+  ASSERT_EQ(taken.exit_code, 0) << shown(taken);
+  EXPECT_TRUE(nowhere(taken));
+  EXPECT_EQ(json_of(taken).value("database", ""), base::redact_url(url));
+  // Back to a1, from the backup taken before b2, so that b2 is pending again.
+  const ProcessResult restored =
+      retort(project, {"restore", (project.dir() / "backups" / before_b2.front()).string(),
+                       "--confirm", database_name(project)});
+  EXPECT_EQ(restored.exit_code, 0) << shown(restored);
+  EXPECT_TRUE(nowhere(restored));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+
+  // A failing pg_dump, and a failing command that prints the URL it was given.
+  write_config(project, "[retort.backup]\npg_dump = \"/no/such/pg_dump\"\n", url);
+  const ProcessResult no_dump = retort(project, {"backup"});
+  EXPECT_EQ(no_dump.exit_code, 1) << shown(no_dump);
+  EXPECT_TRUE(has(no_dump.err, "error: cannot run /no/such/pg_dump: No such file or directory\n"));
+  EXPECT_TRUE(nowhere(no_dump));
+  write_config(project,
+               "[retort.backup]\ncommand = \"echo \\\"to $RETORT_BACKUP_URL\\\" >&2; exit 1\"\n",
+               url);
+  const ProcessResult failed = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(failed.exit_code, 1) << shown(failed);
+  EXPECT_TRUE(has(failed.err, "to " + base::redact_url(url)));
+  EXPECT_TRUE(nowhere(failed));
+  const ProcessResult json = retort(project, {"upgrade", "head", "--json"});
+  EXPECT_EQ(json.exit_code, 1) << shown(json);
+  EXPECT_TRUE(nowhere(json));
+}
+
+#endif
+
+std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
+  return backend_name(info.param);
+}
+
+#if RETORT_TEST_POSTGRES
+INSTANTIATE_TEST_SUITE_P(Postgres, BackupTest, ::testing::Values(Backend::postgres), name_of);
+#else
+INSTANTIATE_TEST_SUITE_P(Sqlite, BackupTest, ::testing::Values(Backend::sqlite), name_of);
+#endif
+
+}  // namespace
+}  // namespace retort::test
