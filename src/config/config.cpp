@@ -790,6 +790,27 @@ std::string default_config_text(const std::string& script_location, const std::s
               "0 = none");
   out += line("# lease_ttl = " + toml_string(base::format_duration(pg.lease_ttl)),
               "lease: a runner that stops renewing loses it after this");
+  out += "\n";
+  out += line("[retort.backup]", "before a step that drops or rewrites data");
+  out += line("# when = \"risky\"", "risky | always | never");
+  out += line("# directory = " + toml_string(defaults.backup.directory.generic_string()),
+              "relative to this file");
+  out += "\n";
+  out += line("[retort.preflight]", "thresholds of `retort preflight`");
+  out += line("# max_step_runtime = " +
+                  toml_string(base::format_duration(defaults.preflight.max_step_runtime)),
+              "a step estimated longer fails; 0 = none");
+  out += line("# long_transaction = " +
+                  toml_string(base::format_duration(defaults.preflight.long_transaction)),
+              "transactions open longer are reported");
+  out += line("# app_connections = " + std::to_string(defaults.preflight.app_connections),
+              "connections the application's pools may still open");
+  out += "\n";
+  out += line("[retort.replicas]", "no step starts while a replica lags past max_lag");
+  out += line("# urls = [\"postgresql://monitor@replica-1/app\"]", "besides pg_stat_replication");
+  out += line("# max_lag = " + toml_string(base::format_duration(defaults.replicas.max_lag)), "");
+  out += line("# wait = " + toml_string(base::format_duration(defaults.replicas.wait)),
+              "then the run stops between steps");
   return out;
 }
 

@@ -722,12 +722,28 @@ TEST_F(ConfigTest, TheDefaultFileParsesBackToTheDefaults) {
 
 TEST_F(ConfigTest, TheDefaultFileShowsEveryOptionalKeyCommentedOut) {
   const std::string text = default_config_text("migrations", "sqlite:///app.db");
-  for (const std::string line :
-       {"script_location = \"migrations\"", "url = \"sqlite:///app.db\"",
-        "version_table = \"retort_version\"", "# version_table_schema = \"public\"",
-        "# transaction_per_migration = true", "[retort.postgres]", "# lock = \"advisory\"",
-        "# lock_wait = \"5m\"", "# lock_timeout = \"2s\"", "# lock_retries = 10",
-        "# statement_timeout = \"0\""}) {
+  for (const std::string line : {"script_location = \"migrations\"",
+                                 "url = \"sqlite:///app.db\"",
+                                 "version_table = \"retort_version\"",
+                                 "# version_table_schema = \"public\"",
+                                 "# transaction_per_migration = true",
+                                 "[retort.postgres]",
+                                 "# lock = \"advisory\"",
+                                 "# lock_wait = \"5m\"",
+                                 "# lock_timeout = \"2s\"",
+                                 "# lock_retries = 10",
+                                 "# statement_timeout = \"0\"",
+                                 "# lease_ttl = \"30s\"",
+                                 "[retort.backup]",
+                                 "# when = \"risky\"",
+                                 "# directory = \"backups\"",
+                                 "[retort.preflight]",
+                                 "# max_step_runtime = \"0\"",
+                                 "# long_transaction = \"5m\"",
+                                 "# app_connections = 0",
+                                 "[retort.replicas]",
+                                 "# max_lag = \"30s\"",
+                                 "# wait = \"10m\""}) {
     EXPECT_NE(text.find("\n" + line), std::string::npos) << "missing: " << line << "\n" << text;
   }
 }
