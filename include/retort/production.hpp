@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace retort {
 
@@ -36,6 +37,14 @@ struct PreflightOptions {
 // [retort.preflight] and [retort.replicas]. result.ok is false when a check failed (exit 1).
 // On SQLite only the pending steps and timeouts apply.
 PreflightResult preflight(const Config& config, const PreflightOptions& options);
+
+// Staging's timings, for production's preflight. export: the newest `ok` upgrade and downgrade
+// of every revision in this database's ledger (reads only). import: writes them into this
+// database's retort_timings, replacing those of the same revision, direction and checksum;
+// returns how many. preflight then estimates a pending step from them when its file has no
+// `-- retort:estimate` and its checksum matches.
+std::vector<StepTiming> timings_export(const Config& config);
+int timings_import(const Config& config, const std::vector<StepTiming>& timings);
 
 // Takes a backup of the database now, into [retort.backup] directory: PostgreSQL through
 // pg_dump's custom format (the pg_dump of the server's major version unless [retort.backup]

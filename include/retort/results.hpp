@@ -110,6 +110,17 @@ struct DoctorResult {
   bool ok = true;  // no finding of level error is left
 };
 
+// How long one step took where it was measured: what `timings export` writes and `timings
+// import` reads, matched by revision, direction and checksum.
+struct StepTiming {
+  std::string revision;
+  std::string direction;  // upgrade | downgrade
+  std::string checksum;   // of the file as it ran (retort_log.checksum)
+  std::int64_t duration_ms = 0;
+  std::string source;       // where it was measured: the exporting database, redacted
+  std::string measured_at;  // when it ran there, ISO 8601 UTC
+};
+
 // One check of `retort preflight`.
 struct PreflightCheck {
   std::string code;     // stable: "pending", "timeouts", "connections", "blockers", "replica-lag",
@@ -125,8 +136,9 @@ struct PreflightStep {
   std::string message;
   bool transactional = true;
   std::optional<std::int64_t> estimate_ms;
-  // Where the estimate comes from: "header" (-- retort:estimate), "ledger" (an earlier run of
-  // the same statements in this database), or empty when nothing is known.
+  // Where the estimate comes from: "header" (-- retort:estimate), "staging" (imported with
+  // `retort timings import`), "ledger" (an earlier run of the same statements in this
+  // database), or empty when nothing is known.
   std::string estimate_source;
 };
 

@@ -6,11 +6,13 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -229,9 +231,10 @@ void setup_read(CLI::App& app, Context& ctx, std::function<int()>& run) {
   auto args = std::make_shared<ReadArgs>();
   CLI::App* history = app.add_subcommand("history", "List revisions, newest first");
   history->add_option("-r,--rev-range", args->range, "A range LOWER:UPPER, e.g. base:head, -3:");
-  history->add_flag("-i,--indicate-current", args->indicate_current,
+  history->add_flag("-i,--indicate-current,--timings", args->indicate_current,
                     "Connect: mark the current revisions, and show each revision's last run "
-                    "from the ledger (applied, stamped with its reason, failed)");
+                    "from the ledger (applied when and in how long, stamped with its reason, "
+                    "failed)");
   history->callback([&ctx, &run, args] {
     run = [&ctx, args] {
       print_revisions(ctx, retort::history(ctx.config(), retort::HistoryOptions{
@@ -425,6 +428,57 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
 }
 
 // ---- Production: doctor ----
+
+// ---- Timings: staging's step durations for production's preflight ----
+
+void setup_timings(CLI::App& app, Context& ctx, std::function<int()>& run) {
+  CLI::App* timings = app.add_subcommand(
+      "timings", "Carry step durations measured in staging to production's preflight");
+  timings->require_subcommand(1);
+  timings->footer(
+      "Examples: retort --url $STAGING_URL timings export > timings.json | retort timings "
+      "import timings.json && retort preflight");
+  CLI::App* out = timings->add_subcommand(
+      "export", "Print the newest duration of every step this database ran, as JSON");
+  out->callback([&ctx, &run] {
+    run = [&ctx] {
+      print_json(retort::cli::to_json(retort::timings_export(ctx.config())));
+      return 0;
+    };
+  });
+  auto file = std::make_shared<std::string>();
+  CLI::App* in = timings->add_subcommand(
+      "import", "Keep the durations of a timings file here, for preflight's estimates");
+  in->add_option("file", *file, "What `retort timings export` wrote")->required();
+  in->callback([&ctx, &run, file] {
+    run = [&ctx, file] {
+      std::ifstream stream(*file, std::ios::binary);
+      if (!stream) {
+        throw retort::Error(retort::ExitCode::input, "cannot read " + *file)
+            .state("nothing was imported");
+      }
+      nlohmann::json document;
+      try {
+        document = nlohmann::json::parse(stream);
+      } catch (const nlohmann::json::exception& error) {
+        throw retort::Error(retort::ExitCode::input,
+                            fmt::format("{} is not JSON: {}", *file, error.what()))
+            .state("nothing was imported");
+      }
+      const int count =
+          retort::timings_import(ctx.config(), retort::cli::timings_from_json(document, *file));
+      if (ctx.global.json) {
+        print_json({{"imported", count}});
+      } else {
+        fmt::print(
+            "Imported {} timing{} from {}; retort preflight uses them for steps whose "
+            "files match.\n",
+            count, count == 1 ? "" : "s", *file);
+      }
+      return 0;
+    };
+  });
+}
 
 void setup_production(CLI::App& app, Context& ctx, std::function<int()>& run) {
   auto target = std::make_shared<std::string>("head");
@@ -628,6 +682,7 @@ int main(int argc, char** argv) {
   setup_read(app, ctx, run);
   setup_run(app, ctx, run);
   setup_production(app, ctx, run);
+  setup_timings(app, ctx, run);
   setup_backup(app, ctx, run);
 
   try {

@@ -176,6 +176,52 @@ std::string current_text(const CurrentResult& result, const Style& style) {
   return out;
 }
 
+nlohmann::json to_json(const std::vector<StepTiming>& timings) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const StepTiming& timing : timings) {
+    list.push_back({{"revision", timing.revision},
+                    {"direction", timing.direction},
+                    {"checksum", timing.checksum},
+                    {"duration_ms", timing.duration_ms},
+                    {"source", timing.source},
+                    {"measured_at", timing.measured_at}});
+  }
+  return {{"retort_timings", 1}, {"timings", list}};
+}
+
+std::vector<StepTiming> timings_from_json(const nlohmann::json& document, const std::string& file) {
+  const auto fail = [&file](const std::string& what) {
+    return Error(ExitCode::input, fmt::format("{} is not a timings file: {}", file, what))
+        .explain(
+            "write one with `retort timings export > FILE` against the database where the "
+            "steps ran (staging)")
+        .state("nothing was imported");
+  };
+  if (!document.is_object() || !document.contains("timings") || !document["timings"].is_array()) {
+    throw fail("it has no \"timings\" array");
+  }
+  std::vector<StepTiming> out;
+  for (const nlohmann::json& item : document["timings"]) {
+    if (!item.is_object() || !item.contains("revision") || !item.contains("direction") ||
+        !item.contains("checksum") || !item.contains("duration_ms") ||
+        !item["duration_ms"].is_number_integer()) {
+      throw fail(
+          fmt::format("entry {} lacks revision, direction, checksum or a whole "
+                      "duration_ms",
+                      out.size() + 1));
+    }
+    StepTiming timing;
+    timing.revision = item.value("revision", "");
+    timing.direction = item.value("direction", "");
+    timing.checksum = item.value("checksum", "");
+    timing.duration_ms = item["duration_ms"].get<std::int64_t>();
+    timing.source = item.value("source", "");
+    timing.measured_at = item.value("measured_at", "");
+    out.push_back(std::move(timing));
+  }
+  return out;
+}
+
 nlohmann::json to_json(const LedgerEntry& entry) {
   return {
       {"id", entry.id},
@@ -262,8 +308,9 @@ std::string preflight_text(const PreflightResult& result, const Style& style) {
         step.transactional ? "" : " (no transaction)",
         step.estimate_ms
             ? fmt::format("estimate {} ({})", elapsed_text(*step.estimate_ms),
-                          step.estimate_source == "header" ? "-- retort:estimate"
-                                                           : "an earlier run in this database")
+                          step.estimate_source == "header"    ? "-- retort:estimate"
+                          : step.estimate_source == "staging" ? "staging, imported"
+                                                              : "an earlier run in this database")
             : std::string("no estimate"));
   }
   for (const PreflightCheck& check : result.checks) {

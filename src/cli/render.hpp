@@ -43,6 +43,13 @@ struct Style {
 
 // JSON documents.
 [[nodiscard]] nlohmann::json to_json(const LedgerEntry& entry);
+// The document `timings export` writes and `timings import` reads:
+// {"retort_timings": 1, "timings": [{revision, direction, checksum, duration_ms, source,
+// measured_at}, ...]}.
+[[nodiscard]] nlohmann::json to_json(const std::vector<StepTiming>& timings);
+// Throws retort::Error (input) naming what is wrong with the document.
+[[nodiscard]] std::vector<StepTiming> timings_from_json(const nlohmann::json& document,
+                                                        const std::string& file);
 [[nodiscard]] nlohmann::json to_json(const RevisionInfo& info);
 [[nodiscard]] nlohmann::json to_json(const std::vector<RevisionInfo>& infos);
 [[nodiscard]] nlohmann::json to_json(const RunResult& result);

@@ -301,6 +301,14 @@ std::vector<LedgerRow> Ledger::applied() {
       m_qualified));
 }
 
+std::vector<LedgerRow> Ledger::timed() {
+  return select(fmt::format(
+      "WHERE l.status = 'ok' AND l.direction IN ('upgrade', 'downgrade') AND l.duration_ms IS "
+      "NOT NULL AND NOT EXISTS (SELECT 1 FROM {} AS n WHERE n.revision = l.revision AND "
+      "n.direction = l.direction AND n.status = 'ok' AND n.id > l.id) ORDER BY l.id",
+      m_qualified));
+}
+
 std::vector<LedgerRow> Ledger::newest() {
   return select(
       fmt::format("WHERE NOT EXISTS (SELECT 1 FROM {} AS n WHERE n.revision = "

@@ -78,6 +78,9 @@ class Ledger {
   // The newest `ok` upgrade or stamp row of each revision, oldest first: what was applied and
   // with which statements. Empty when the table does not exist.
   [[nodiscard]] std::vector<LedgerRow> applied();
+  // The newest `ok` upgrade and downgrade of every revision that has a duration, oldest first:
+  // what `timings export` writes.
+  [[nodiscard]] std::vector<LedgerRow> timed();
   // The newest row of every revision, newest first.
   [[nodiscard]] std::vector<LedgerRow> newest();
   // Every row of one revision, newest first.

@@ -226,8 +226,9 @@ TEST_P(PreflightTest, PendingStepsAreListedInOrderWithHeaderEstimatesAndWarnWith
   EXPECT_EQ(result.message("pending"),
             "2 steps to run, 40m estimated (1 without an estimate); no estimate for b2");
   EXPECT_EQ(result.fix("pending"),
-            "time each on prod-shaped data in staging and write it in the file's header: -- "
-            "retort:estimate 40m");
+            "time each on prod-shaped data in staging and carry the timings over (`retort "
+            "timings export > timings.json` there, `retort timings import timings.json` here), "
+            "or write it in the file's header: -- retort:estimate 40m");
 
   const ProcessResult text = preflight_text(project);
   EXPECT_EQ(text.exit_code, 0) << shown(text);
@@ -236,8 +237,7 @@ TEST_P(PreflightTest, PendingStepsAreListedInOrderWithHeaderEstimatesAndWarnWith
   EXPECT_TRUE(has(text.out,
                   "\nwarn pending: 2 steps to run, 40m estimated (1 without an "
                   "estimate); no estimate for b2\n  fix: time each on prod-shaped "
-                  "data in staging and write it in the file's header: -- "
-                  "retort:estimate 40m\n"));
+                  "data in staging and carry the timings over"));
 
   // A target short of head: only its steps.
   const Preflight to_a1 = preflight_json(project, {"a1"});
@@ -246,6 +246,57 @@ TEST_P(PreflightTest, PendingStepsAreListedInOrderWithHeaderEstimatesAndWarnWith
   EXPECT_EQ(to_a1.step_revisions(), Strings{"a1"});
   EXPECT_EQ(to_a1.status("pending"), "pass");
   EXPECT_EQ(to_a1.message("pending"), "1 step to run, 40m estimated");
+}
+
+TEST_P(PreflightTest, StagingTimingsImportedHereEstimateThePendingStepsWhoseFilesMatch) {
+  const auto add_history = [](Project& project, const std::string& b2_sql) {
+    project.add({"a1", {}, "CREATE TABLE items (id INTEGER PRIMARY KEY);", "", {}, "items"});
+    project.add({"b2", {"a1"}, b2_sql, "", {}, "notes"});
+  };
+  // Staging ran both steps and exports their durations.
+  Project staging(GetParam(), "pf_staging");
+  add_history(staging, "CREATE TABLE notes (id INTEGER);");
+  write_config(staging);
+  ASSERT_EQ(retort(staging, {"upgrade", "head"}).exit_code, 0);
+  const ProcessResult exported = retort(staging, {"timings", "export"});
+  ASSERT_EQ(exported.exit_code, 0) << shown(exported);
+  const Json document = Json::parse(exported.out);
+  ASSERT_EQ(document["timings"].size(), 2U) << exported.out;
+  const std::int64_t b2_ms = document["timings"][1].value("duration_ms", std::int64_t{-1});
+  EXPECT_EQ(document["timings"][1].value("revision", ""), "b2");
+  EXPECT_EQ(document["timings"][1].value("source", ""), staging.config().redacted_url);
+  const std::filesystem::path file = staging.dir() / "timings.json";
+  std::ofstream(file) << exported.out;
+
+  // Production has the same files, with b2 edited since staging timed it.
+  Project production(GetParam(), "pf_production");
+  add_history(production, "CREATE TABLE notes (id INTEGER, body TEXT);");
+  write_config(production);
+  const ProcessResult imported = retort(production, {"timings", "import", file.string()});
+  EXPECT_EQ(imported.exit_code, 0) << shown(imported);
+  EXPECT_TRUE(has(imported.out, "Imported 2 timings from "));
+  const Preflight result = preflight_json(production);
+  ASSERT_EQ(result.doc["steps"].size(), 2U) << result.process.out;
+  EXPECT_EQ(result.doc["steps"][0].value("estimate_source", ""), "staging")
+      << "a1 is the file staging ran";
+  EXPECT_EQ(result.doc["steps"][1].value("estimate_source", "?"), "")
+      << "b2 changed since staging timed it: " << result.process.out;
+
+  // The same file as staging's: now b2 has staging's duration too.
+  Project same(GetParam(), "pf_same");
+  add_history(same, "CREATE TABLE notes (id INTEGER);");
+  write_config(same);
+  ASSERT_EQ(retort(same, {"timings", "import", file.string()}).exit_code, 0);
+  const Preflight matched = preflight_json(same);
+  ASSERT_EQ(matched.doc["steps"].size(), 2U) << matched.process.out;
+  EXPECT_EQ(matched.doc["steps"][1].value("estimate_source", ""), "staging");
+  EXPECT_EQ(matched.doc["steps"][1].value("estimate_ms", std::int64_t{-2}), b2_ms);
+
+  std::ofstream(staging.dir() / "bad.json") << "{\"timings\": [{\"revision\": \"a1\"}]}";
+  const ProcessResult bad =
+      retort(same, {"timings", "import", (staging.dir() / "bad.json").string()});
+  EXPECT_EQ(bad.exit_code, 2) << shown(bad);
+  EXPECT_TRUE(has(bad.err, "is not a timings file: entry 1 lacks revision, direction, checksum"));
 }
 
 TEST_P(PreflightTest, ADowngradedRevisionPendingAgainIsEstimatedFromItsRunInTheLedger) {

@@ -1,10 +1,11 @@
 // preflight: the steps the run would take and how long each is expected to take: the
-// migration's `-- retort:estimate` (measured on prod-shaped data in staging), else an earlier
-// run of the same statements in this database's ledger. Unknown is a warning; above
-// [retort.preflight] max_step_runtime is a failure.
+// migration's `-- retort:estimate`, else staging's timing of the same statements (`retort
+// timings import`), else an earlier run of them in this database's ledger. Unknown is a warning;
+// above [retort.preflight] max_step_runtime is a failure.
 #include "base/duration.hpp"
 #include "base/text.hpp"
 #include "ops/preflight/preflight.hpp"
+#include "runner/timings.hpp"
 
 #include <fmt/format.h>
 
@@ -34,6 +35,7 @@ void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>&
   std::vector<std::string> too_long;
   std::int64_t total_ms = 0;
   const base::Millis limit = context.config.preflight.max_step_runtime;
+  runner::TimingsTable timings(context.db, context.config.version_table_schema);
   for (const graph::Step& step : context.plan.steps) {
     const script::Migration* migration = context.scripts.find(step.revision);
     PreflightStep item;
@@ -41,12 +43,16 @@ void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>&
     if (migration != nullptr) {
       item.message = migration->message;
       item.transactional = migration->transactional;
+      const std::string direction =
+          step.direction == graph::Direction::downgrade ? "downgrade" : "upgrade";
       if (migration->estimate) {
         item.estimate_ms = migration->estimate->count();
         item.estimate_source = "header";
-      } else if (const auto measured = ledger_duration(
-                     context.ledger, *migration,
-                     step.direction == graph::Direction::downgrade ? "downgrade" : "upgrade")) {
+      } else if (const auto staged =
+                     timings.find(step.revision, direction, migration->checksum())) {
+        item.estimate_ms = staged->duration_ms;
+        item.estimate_source = "staging";
+      } else if (const auto measured = ledger_duration(context.ledger, *migration, direction)) {
         item.estimate_ms = measured;
         item.estimate_source = "ledger";
       }
@@ -69,7 +75,9 @@ void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>&
   }
   const std::string summary = fmt::format(
       "{} step{} to run, {} estimated{}", steps.size(), steps.size() == 1 ? "" : "s",
-      base::format_duration(base::Millis{total_ms}),
+      // Whole seconds read as written ("40m"); a sum of measured times as elapsed time.
+      total_ms % 1000 == 0 ? base::format_duration(base::Millis{total_ms})
+                           : base::format_elapsed(base::Millis{total_ms}),
       unknown.empty() ? std::string() : fmt::format(" ({} without an estimate)", unknown.size()));
   if (!too_long.empty()) {
     checks.push_back(
@@ -83,8 +91,10 @@ void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>&
   if (!unknown.empty()) {
     checks.push_back({"pending", "warn",
                       fmt::format("{}; no estimate for {}", summary, base::join(unknown, ", ")),
-                      "time each on prod-shaped data in staging and write it in the file's "
-                      "header: -- retort:estimate 40m"});
+                      "time each on prod-shaped data in staging and carry the timings over "
+                      "(`retort timings export > timings.json` there, `retort timings import "
+                      "timings.json` here), or write it in the file's header: -- "
+                      "retort:estimate 40m"});
     return;
   }
   checks.push_back({"pending", "pass", summary, ""});
