@@ -38,6 +38,10 @@ struct PreflightSettings {
   Millis max_step_runtime{0};  // a pending step estimated longer fails; 0 = none
   Millis long_transaction{std::chrono::minutes(5)};  // open longer: reported
   int app_connections = 0;  // connections the application's pools may still open
+  // A shell command (sh -c) whose last line of output is the free bytes of the server's data
+  // directory, for the disk check: PostgreSQL has no SQL function for it. Empty: statvfs() of
+  // the data directory when the server runs on this machine, else the free space is unknown.
+  std::string free_disk_command;
 };
 
 // [retort.replicas]: the streaming replicas whose lag preflight checks.
@@ -54,6 +58,16 @@ enum class BackupWhen {
   risky,   // before each step whose statements drop or rewrite data (default)
   always,  // before the first step of every run
   never,   // never by itself; `retort backup` still takes one
+};
+
+// [retort.lint]: what `retort upgrade` does with the lint findings of the steps it will run.
+enum class LintOnUpgrade {
+  warn,   // print each one before the run starts, and run (default)
+  error,  // refuse to run while an error-level finding stands (exit 1, nothing run)
+  off,    // do not lint
+};
+struct LintSettings {
+  LintOnUpgrade on_upgrade = LintOnUpgrade::warn;
 };
 
 // [retort.backup]: the backups a run takes before risky steps, and `retort backup`.
@@ -93,6 +107,7 @@ struct Config {
   PreflightSettings preflight;
   ReplicaSettings replicas;
   BackupSettings backup;
+  LintSettings lint;
   // [retort.allowed_edits]: revision = "reason". Applied migration files whose statements the
   // team changed on purpose (a typo in a comment is never an edit); `check` and `doctor`
   // report them as accepted, with the reason, instead of failing.

@@ -7,6 +7,7 @@
 #include "retort/results.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,32 @@ struct PreflightOptions {
 // [retort.preflight] and [retort.replicas]. result.ok is false when a check failed (exit 1).
 // On SQLite only the pending steps and timeouts apply.
 PreflightResult preflight(const Config& config, const PreflightOptions& options);
+
+struct LintOptions {
+  // Revisions, prefixes, targets (head, LABEL@head) or ranges (START:END, as history -r).
+  // Empty: every revision of the directory, or the pending ones with `pending`.
+  std::vector<std::string> revisions;
+  // The steps `retort upgrade target` would run on the database: tables an earlier pending
+  // step creates are new for the later ones, and the server's version is the database's.
+  bool pending = false;
+  std::string target = "heads";
+  // The PostgreSQL major version the rules assume (some dangers depend on it); the
+  // database's with `pending`, else 14, the oldest supported release.
+  std::optional<int> server_version;
+};
+
+// The dangerous operations of the upgrade sections of PostgreSQL migrations: each with its
+// stable code, file:line:column, why it is dangerous and the SQL to write instead. Rules know
+// the migration's context (transactional or not, tables created before the statement, the
+// lock_timeout retort sets, the server version). `-- retort:lint-ignore CODE -- reason`
+// accepts a finding in one file. result.ok is false when an error-level finding stands
+// (exit 1). Throws Error (input, exit 2) for a statement that does not parse and for a
+// lint-ignore naming an unknown code, with file and line. A SQLite project lints nothing and
+// says so in result.skipped. Reads only; connects only with `pending`.
+LintResult lint_migrations(const Config& config, const LintOptions& options);
+
+// Every rule, in code order.
+std::vector<LintRule> lint_rules();
 
 // Staging's timings, for production's preflight. export: the newest `ok` upgrade and downgrade
 // of every revision in this database's ledger (reads only). import: writes them into this

@@ -1,6 +1,7 @@
 // Plain structs returned by the commands: what the CLI renders as text and `--json` prints.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -121,10 +122,50 @@ struct StepTiming {
   std::string measured_at;  // when it ran there, ISO 8601 UTC
 };
 
+// One dangerous operation `retort lint` found in a migration.
+struct LintFinding {
+  std::string code;   // stable: "PG101"
+  std::string name;   // "create-index-blocks-writes"
+  std::string level;  // error | warning
+  std::string revision;
+  std::string file;  // relative to the project directory
+  int line = 0;
+  int column = 0;
+  std::string statement;  // as written
+  std::string message;    // what it does, naming the objects
+  std::string why;        // the lock it takes and what waits, or the data it loses
+  std::string fix;        // the safe pattern, with the SQL to write instead
+  std::string ignored;    // the reason of the `-- retort:lint-ignore` that accepts it; or empty
+};
+
+// A lint rule, as `retort lint --rules` lists it.
+struct LintRule {
+  std::string code;
+  std::string name;
+  std::string level;  // error | warning
+  std::string summary;
+};
+
+struct LintResult {
+  std::vector<LintFinding> findings;  // in run order of the files, then line and column
+  // `-- retort:lint-ignore` codes that accepted nothing, as "file:line: CODE".
+  std::vector<std::string> unused_ignores;
+  std::vector<std::string> revisions;  // linted, in run order
+  std::size_t statements = 0;
+  int server_version = 0;  // the PostgreSQL major version the rules assumed
+  // Where server_version comes from: "database", "--pg-version", or "default".
+  std::string server_version_source;
+  // Empty, or why nothing was linted ("the database is SQLite: ...").
+  std::string skipped;
+  int errors = 0;    // error-level findings no lint-ignore accepts
+  int warnings = 0;  // warning-level findings no lint-ignore accepts
+  bool ok = true;    // errors == 0
+};
+
 // One check of `retort preflight`.
 struct PreflightCheck {
   std::string code;     // stable: "pending", "timeouts", "connections", "blockers", "replica-lag",
-                        // "backup"
+                        // "disk", "backup"
   std::string status;   // pass | warn | fail
   std::string message;  // what was found, with the numbers
   std::string fix;      // what to do; empty on pass

@@ -1,5 +1,6 @@
 // The retort binary: CLI11 setup per command family, rendering, and the one place where
 // errors become exit codes. Uses only the public API in include/retort/.
+#include "cli/lint_output.hpp"
 #include "cli/progress.hpp"
 #include "cli/render.hpp"
 #include "retort/retort.hpp"
@@ -480,6 +481,79 @@ void setup_timings(CLI::App& app, Context& ctx, std::function<int()>& run) {
   });
 }
 
+struct LintArgs {
+  std::vector<std::string> revisions;
+  bool pending = false;
+  std::string target = "heads";
+  std::string format = "text";
+  int pg_version = 0;
+  bool rules = false;
+};
+
+void setup_lint(CLI::App& app, Context& ctx, std::function<int()>& run) {
+  auto args = std::make_shared<LintArgs>();
+  CLI::App* lint = app.add_subcommand(
+      "lint", "Find the statements that would lock or lose production data, before they run");
+  lint->add_option("revisions", args->revisions,
+                   "Revisions, prefixes, targets or START:END ranges (default: all)");
+  lint->add_flag("--pending", args->pending,
+                 "Lint what `retort upgrade` would run on the database, with its server version");
+  lint->add_option("--target", args->target, "With --pending: the upgrade's target")
+      ->capture_default_str();
+  lint->add_option("--format", args->format, "text, github (workflow annotations) or sarif")
+      ->check(CLI::IsMember({"text", "github", "sarif"}))
+      ->capture_default_str();
+  lint->add_option("--pg-version", args->pg_version,
+                   "The PostgreSQL major version to assume (default: the database's with "
+                   "--pending, else 14)")
+      ->check(CLI::Range(9, 99));
+  lint->add_flag("--rules", args->rules, "List the rules and exit");
+  lint->footer(
+      "Each finding: file:line:column, its stable code, the statement, the lock it takes and "
+      "what waits (or the data it loses), and the SQL to write instead. Accept one in its file "
+      "with `-- retort:lint-ignore CODE -- reason`. Exit 1 when an error-level finding "
+      "stands.\nExamples: retort lint | retort lint --pending | retort lint --format github "
+      "| retort lint 3f2a9c1b7d4e");
+  lint->callback([&ctx, &run, args] {
+    run = [&ctx, args] {
+      if (args->rules) {
+        const std::vector<retort::LintRule> rules = retort::lint_rules();
+        if (ctx.global.json) {
+          nlohmann::json list = nlohmann::json::array();
+          for (const retort::LintRule& rule : rules) {
+            list.push_back({{"code", rule.code},
+                            {"name", rule.name},
+                            {"level", rule.level},
+                            {"summary", rule.summary}});
+          }
+          print_json(list);
+        } else {
+          fmt::print("{}", retort::cli::lint_rules_text(rules, ctx.style));
+        }
+        return 0;
+      }
+      retort::LintOptions options;
+      options.revisions = args->revisions;
+      options.pending = args->pending;
+      options.target = args->target;
+      if (args->pg_version != 0) {
+        options.server_version = args->pg_version;
+      }
+      const retort::LintResult result = retort::lint_migrations(ctx.config(), options);
+      if (ctx.global.json) {
+        print_json(retort::cli::to_json(result));
+      } else if (args->format == "github") {
+        fmt::print("{}", retort::cli::lint_github(result));
+      } else if (args->format == "sarif") {
+        print_json(retort::cli::lint_sarif(result, retort::lint_rules()));
+      } else {
+        fmt::print("{}", retort::cli::lint_text(result, ctx.style));
+      }
+      return result.ok ? 0 : 1;
+    };
+  });
+}
+
 void setup_production(CLI::App& app, Context& ctx, std::function<int()>& run) {
   auto target = std::make_shared<std::string>("head");
   CLI::App* preflight = app.add_subcommand(
@@ -672,7 +746,7 @@ bool no_color() {
 int main(int argc, char** argv) {
   Context ctx;
   CLI::App app{"retort: production-first database schema migrations", "retort"};
-  app.set_version_flag("--version", "retort 0.1.0");
+  app.set_version_flag("--version", std::string("retort ") + retort::cli::k_retort_version);
   app.require_subcommand(1);
   app.fallthrough();
   add_global_options(app, ctx.global);
@@ -682,6 +756,7 @@ int main(int argc, char** argv) {
   setup_read(app, ctx, run);
   setup_run(app, ctx, run);
   setup_production(app, ctx, run);
+  setup_lint(app, ctx, run);
   setup_timings(app, ctx, run);
   setup_backup(app, ctx, run);
 

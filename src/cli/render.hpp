@@ -12,6 +12,9 @@
 
 namespace retort::cli {
 
+// The version `retort --version` prints and SARIF output names.
+inline constexpr const char* k_retort_version = "0.1.0";
+
 struct Style {
   bool color = false;  // ANSI colour: a terminal and no NO_COLOR
   int verbosity = 0;   // -q: -1, -v: 1

@@ -6,6 +6,7 @@
 #include "base/text.hpp"
 #include "commands/gates.hpp"
 #include "commands/support.hpp"
+#include "lint/analyzer.hpp"
 #include "ops/doctor/doctor.hpp"
 #include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
@@ -380,6 +381,55 @@ Error lease_lost(const Error& error, const runner::RunLock& lock) {
   return out;
 }
 
+// [retort.lint] on_upgrade: the findings of the steps about to run, printed as notes (warn) or
+// refusing the run (error). What lint cannot read is left to the runner, which reports it with
+// the words of every other run.
+void lint_before_run(const Config& config, const script::ScriptDirectory& scripts,
+                     const graph::Plan& plan, driver::Connection& connection,
+                     RunObserver* observer) {
+  if (config.lint.on_upgrade == LintOnUpgrade::off || plan.steps.empty() ||
+      connection.dialect() != driver::Dialect::postgres) {
+    return;
+  }
+  LintResult found;
+  try {
+    found =
+        commands::lint_plan(config, scripts, plan, lint::server_major(connection.server_version()));
+  } catch (const Error&) {
+    return;
+  }
+  std::string listed;
+  for (const LintFinding& finding : found.findings) {
+    if (!finding.ignored.empty()) {
+      continue;
+    }
+    const std::string line =
+        fmt::format("lint: {}:{}:{}: {} {} {}: {}", finding.file, finding.line, finding.column,
+                    finding.level, finding.code, finding.name, finding.message);
+    listed += (listed.empty() ? "" : "\n") + line;
+    if (config.lint.on_upgrade == LintOnUpgrade::warn && observer != nullptr) {
+      observer->note(line);
+    }
+  }
+  if (listed.empty()) {
+    return;
+  }
+  if (config.lint.on_upgrade == LintOnUpgrade::error && !found.ok) {
+    throw Error(ExitCode::failed,
+                fmt::format("lint found {} error-level finding{} in the steps to run; "
+                            "[retort.lint] on_upgrade = \"error\" refuses the run",
+                            found.errors, found.errors == 1 ? "" : "s"))
+        .explain(listed)
+        .state("nothing was run; the database is as it was")
+        .next(
+            "retort lint --pending (why, and the SQL to write instead; or accept one with "
+            "`-- retort:lint-ignore CODE -- reason`)");
+  }
+  if (observer != nullptr) {
+    observer->note("lint: retort lint --pending shows why and the SQL to write instead");
+  }
+}
+
 RunResult run_online(const Config& config, const RunOptions& options, graph::Direction direction) {
   const script::ScriptDirectory scripts = commands::load_scripts(config);
   const graph::RevisionMap& map = scripts.map();
@@ -437,6 +487,10 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
     // Under the lock, read again: usually another runner has done the work meanwhile.
     current = runner.current_heads();
     plan = make_plan(map, current, options, direction);
+    if (direction == graph::Direction::upgrade) {
+      // Under the lock, so that of several racing runners only the one that runs speaks.
+      lint_before_run(config, scripts, plan, *connection, options.observer);
+    }
     std::vector<std::unique_ptr<runner::StepGate>> gates;
     if (!plan.steps.empty() && direction != graph::Direction::stamp) {
       gates = commands::make_gates(config, url, *connection, options.observer, scripts, plan);
@@ -574,6 +628,32 @@ PendingResult pending(const Config& config) {
   return result;
 }
 
+namespace {
+
+// The error-level lint findings of the pending steps, one finding of check each.
+void check_lint(const Config& config, const script::ScriptDirectory& scripts,
+                driver::Connection& connection, const std::vector<std::string>& current_heads,
+                CheckResult& result) {
+  auto plan = scripts.map().plan_upgrade(current_heads, "heads");
+  if (!plan || plan->steps.empty()) {
+    return;
+  }
+  const LintResult found =
+      commands::lint_plan(config, scripts, *plan, lint::server_major(connection.server_version()));
+  for (const LintFinding& finding : found.findings) {
+    if (finding.level == "error" && finding.ignored.empty()) {
+      result.ok = false;
+      result.findings.push_back(fmt::format(
+          "lint: {}:{}:{}: {} {}: {}\n  fix: retort lint --pending shows why and the SQL to "
+          "write instead; or accept it with `-- retort:lint-ignore {} -- reason`",
+          finding.file, finding.line, finding.column, finding.code, finding.name, finding.message,
+          finding.code));
+    }
+  }
+}
+
+}  // namespace
+
 CheckResult check(const Config& config) {
   CheckResult result;
   std::optional<script::ScriptDirectory> scripts;
@@ -616,6 +696,9 @@ CheckResult check(const Config& config) {
     result.ok = result.ok && finding.level != "error";
     result.findings.push_back(finding.message + "\n  " + (finding.level == "error" ? "fix: " : "") +
                               finding.fix);
+  }
+  if (connection->dialect() == driver::Dialect::postgres) {
+    check_lint(config, *scripts, *connection, current_heads, result);
   }
   if (result.ok) {
     const std::vector<std::string> todo = pending_of(scripts->map(), current_heads);

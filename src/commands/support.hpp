@@ -53,6 +53,17 @@ T unwrap(base::Result<T, graph::TargetError> result, const std::string& target) 
   return std::move(result).value();
 }
 
+// Lints the upgrade sections of `revisions` (in run order). one_run: they run one after the
+// other, so a table an earlier one creates is new for the later ones. Throws an input error
+// for what lint cannot read (a syntax error, an unknown lint-ignore code).
+[[nodiscard]] LintResult lint_revisions(const Config& config,
+                                        const script::ScriptDirectory& scripts,
+                                        const std::vector<std::string>& revisions, bool one_run,
+                                        int server_version);
+// The upgrade steps of `plan`, as one run.
+[[nodiscard]] LintResult lint_plan(const Config& config, const script::ScriptDirectory& scripts,
+                                   const graph::Plan& plan, int server_version);
+
 // Builds RevisionInfo for many revisions; heads and bases are computed once.
 class InfoBuilder {
  public:

@@ -72,6 +72,10 @@ BackupSettings& part<BackupSettings>(Loaded& loaded) {
   return loaded.config.backup;
 }
 template <>
+LintSettings& part<LintSettings>(Loaded& loaded) {
+  return loaded.config.lint;
+}
+template <>
 FileValues& part<FileValues>(Loaded& loaded) {
   return loaded.file;
 }
@@ -376,6 +380,8 @@ const std::vector<KeySpec>& known_keys() {
       {"retort.preflight", "max_step_runtime", duration(&PreflightSettings::max_step_runtime)},
       {"retort.preflight", "long_transaction", duration(&PreflightSettings::long_transaction)},
       {"retort.preflight", "app_connections", count(&PreflightSettings::app_connections)},
+      {"retort.preflight", "free_disk_command",
+       text(&PreflightSettings::free_disk_command, Empty::allowed)},
       {"retort.replicas", "urls", text_list(&ReplicaSettings::urls)},
       {"retort.replicas", "max_lag", duration(&ReplicaSettings::max_lag)},
       {"retort.replicas", "wait", duration(&ReplicaSettings::wait)},
@@ -389,6 +395,13 @@ const std::vector<KeySpec>& known_keys() {
       {"retort.backup", "directory", text(&BackupSettings::directory)},
       {"retort.backup", "command", text(&BackupSettings::command, Empty::allowed)},
       {"retort.backup", "pg_dump", text(&BackupSettings::pg_dump, Empty::allowed)},
+      {"retort.lint", "on_upgrade",
+       choice(&LintSettings::on_upgrade,
+              std::vector<std::pair<std::string, LintOnUpgrade>>{
+                  {"warn", LintOnUpgrade::warn},
+                  {"error", LintOnUpgrade::error},
+                  {"off", LintOnUpgrade::off},
+              })},
   };
   return keys;
 }
@@ -805,6 +818,11 @@ std::string default_config_text(const std::string& script_location, const std::s
               "transactions open longer are reported");
   out += line("# app_connections = " + std::to_string(defaults.preflight.app_connections),
               "connections the application's pools may still open");
+  out += line("# free_disk_command = \"\"",
+              "prints the server's free bytes; default: statvfs when local");
+  out += "\n";
+  out += line("[retort.lint]", "`retort lint`'s findings before `retort upgrade` runs");
+  out += line("# on_upgrade = \"warn\"", "warn (print, run) | error (refuse) | off");
   out += "\n";
   out += line("[retort.replicas]", "no step starts while a replica lags past max_lag");
   out += line("# urls = [\"postgresql://monitor@replica-1/app\"]", "besides pg_stat_replication");

@@ -154,6 +154,27 @@ max_lag = "10s"
   EXPECT_EQ(config.replicas.urls, (std::vector<std::string>{"postgresql://ro@replica-1/app",
                                                             "postgresql://ro:pw@replica-2/app"}));
   EXPECT_EQ(config.replicas.max_lag, std::chrono::seconds(10));
+  EXPECT_EQ(config.preflight.free_disk_command, "") << "unset: statvfs when the server is local";
+}
+
+TEST_F(ConfigTest, ReadsTheFreeDiskCommandLeavingShellVariablesToTheShell) {
+  write("retort.toml", R"([retort]
+url = "sqlite:///app.db"
+
+[retort.preflight]
+free_disk_command = "kubectl exec ${POD} -- df --output=avail -B1 \"$PGDATA\" | tail -1"
+)");
+  m_env["POD"] = "db-0";
+  const Config config = load_config(sources());
+  EXPECT_EQ(config.preflight.free_disk_command,
+            "kubectl exec db-0 -- df --output=avail -B1 \"$PGDATA\" | tail -1")
+      << "${NAME} reads the environment now; $NAME is the shell's";
+
+  write("retort.toml",
+        "[retort]\nurl = \"sqlite:///app.db\"\n[retort.preflight]\nfree_disk_command = 42\n");
+  EXPECT_EQ(format_error(load_error(sources())),
+            "retort.toml:4: error: retort.preflight.free_disk_command must be a non-empty "
+            "string, not 42\n");
 }
 
 TEST_F(ConfigTest, BacksUpBeforeRiskyStepsIntoBackupsBesideRetortTomlByDefault) {
@@ -166,6 +187,17 @@ TEST_F(ConfigTest, BacksUpBeforeRiskyStepsIntoBackupsBesideRetortTomlByDefault) 
       << "relative to retort.toml's directory, not to the working directory";
   EXPECT_EQ(config.backup.command, "");
   EXPECT_EQ(config.backup.pg_dump, "");
+}
+
+TEST_F(ConfigTest, ReadsTheLintSettings) {
+  write("retort.toml", "[retort]\nurl = \"sqlite:///app.db\"\n");
+  EXPECT_EQ(load_config(sources()).lint.on_upgrade, LintOnUpgrade::warn);
+  write("retort.toml",
+        "[retort]\nurl = \"sqlite:///app.db\"\n[retort.lint]\non_upgrade = \"error\"\n");
+  EXPECT_EQ(load_config(sources()).lint.on_upgrade, LintOnUpgrade::error);
+  write("retort.toml",
+        "[retort]\nurl = \"sqlite:///app.db\"\n[retort.lint]\non_upgrade = \"off\"\n");
+  EXPECT_EQ(load_config(sources()).lint.on_upgrade, LintOnUpgrade::off);
 }
 
 TEST_F(ConfigTest, ReadsTheBackupSettings) {
@@ -522,7 +554,7 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"[alembic]\nscript_location = \"m\"\n",
        "retort.toml:1: error: unknown table [alembic]\n"
        "  known tables: [retort], [retort.postgres], [retort.preflight], [retort.replicas], "
-       "[retort.backup], [retort.allowed_edits]\n"},
+       "[retort.backup], [retort.lint], [retort.allowed_edits]\n"},
       {"[retort]\ncolour = \"blue\"\n",
        "retort.toml:2: error: unknown key 'colour' in [retort]\n"
        "  known keys in [retort]: script_location, url, version_table, version_table_schema, "
@@ -530,7 +562,7 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"colour = \"blue\"\n",
        "retort.toml:1: error: unknown key 'colour' at the top level\n"
        "  retort reads only the tables [retort], [retort.postgres], [retort.preflight], "
-       "[retort.replicas], [retort.backup], [retort.allowed_edits]\n"},
+       "[retort.replicas], [retort.backup], [retort.lint], [retort.allowed_edits]\n"},
       {"retort = 1\n",
        "retort.toml:1: error: retort must be a table, written [retort], not a value\n"},
       {"[[retort]]\nurl = \"sqlite:///a.db\"\n",
@@ -542,6 +574,9 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"[retort.backup]\nwhen = \"riskey\"\n",
        "retort.toml:2: error: retort.backup.when must be one of \"risky\", \"always\" or "
        "\"never\", not \"riskey\"\n  did you mean \"risky\"?\n"},
+      {"[retort.lint]\non_upgrade = \"refuse\"\n",
+       "retort.toml:2: error: retort.lint.on_upgrade must be one of \"warn\", \"error\" or "
+       "\"off\", not \"refuse\"\n"},
       {"[retort.backup]\ndirectory = \"\"\n",
        "retort.toml:2: error: retort.backup.directory must be a non-empty string, not \"\"\n"},
       {"[retort.postgres]\nlock = true\n",
@@ -741,6 +776,7 @@ TEST_F(ConfigTest, TheDefaultFileShowsEveryOptionalKeyCommentedOut) {
                                  "# max_step_runtime = \"0\"",
                                  "# long_transaction = \"5m\"",
                                  "# app_connections = 0",
+                                 "# free_disk_command = \"\"",
                                  "[retort.replicas]",
                                  "# max_lag = \"30s\"",
                                  "# wait = \"10m\""}) {

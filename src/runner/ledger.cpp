@@ -79,7 +79,8 @@ std::string Ledger::create_sql() const {
       "    sql TEXT,\n"
       "    resumed_from BIGINT,\n"
       "    backend_pid INTEGER,\n"
-      "    backup TEXT\n"
+      "    backup TEXT,\n"
+      "    lint_ignores TEXT\n"
       ")",
       m_qualified, sqlite ? "INTEGER" : "BIGSERIAL", sqlite ? " AUTOINCREMENT" : "",
       sqlite ? "TEXT" : "TIMESTAMPTZ",
@@ -90,12 +91,13 @@ namespace {
 
 // Columns added after the first release, with their types: an older ledger gets them in
 // place (SPEC section 5: add columns, never rename).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 5> k_added_columns{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> k_added_columns{{
     {"statement_checksums", "TEXT"},
     {"sql", "TEXT"},
     {"resumed_from", "BIGINT"},
     {"backend_pid", "INTEGER"},
     {"backup", "TEXT"},
+    {"lint_ignores", "TEXT"},
 }};
 
 }  // namespace
@@ -133,7 +135,7 @@ std::int64_t Ledger::start(const LedgerStart& start) {
   // the time of applying a thousand small migrations.
   static const std::string k_os_user = os_user();
   static const std::string k_host = host_name();
-  const std::array<driver::Value, 17> params{
+  const std::array<driver::Value, 18> params{
       start.revision,
       start.direction,
       std::to_string(start.statements_total),
@@ -150,15 +152,17 @@ std::int64_t Ledger::start(const LedgerStart& start) {
       std::to_string(start.statements_done),
       start.resumed_from == 0 ? driver::Value{} : std::to_string(start.resumed_from),
       start.backend_pid == 0 ? driver::Value{} : std::to_string(start.backend_pid),
-      start.backup.empty() ? driver::Value{} : start.backup};
+      start.backup.empty() ? driver::Value{} : start.backup,
+      start.lint_ignores.empty() ? driver::Value{} : start.lint_ignores};
   const driver::Rows rows = m_connection->query(
       fmt::format("INSERT INTO {} (revision, direction, status, statements_total, checksum, "
                   "retort_version, os_user, host, reason, pid, parents, message, "
-                  "statement_checksums, sql, statements_done, resumed_from, backend_pid, backup) "
+                  "statement_checksums, sql, statements_done, resumed_from, backend_pid, backup, "
+                  "lint_ignores) "
                   "VALUES "
                   "($1, $2, 'running', CAST($3 AS INTEGER), $4, $5, $6, $7, $8, CAST($9 AS "
                   "INTEGER), $10, $11, $12, $13, CAST($14 AS INTEGER), CAST($15 AS BIGINT), "
-                  "CAST($16 AS INTEGER), $17) RETURNING id",
+                  "CAST($16 AS INTEGER), $17, $18) RETURNING id",
                   m_qualified),
       params);
   return rows.empty() ? 0 : to_int(rows.rows[0][0]);

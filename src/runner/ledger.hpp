@@ -25,10 +25,13 @@ struct LedgerStart {
   std::string message;
   // Each statement's fingerprint, in order, space separated: what a resume compares against.
   std::string statement_checksums{};
-  std::string sql{};              // the section as it ran, for the diff of an edited file
-  int statements_done = 0;        // a resumed step starts where the interrupted one stopped
-  std::int64_t backend_pid = 0;   // PostgreSQL: the server session that runs it; 0 unknown
-  std::string backup{};           // the backup a gate took before the step, if any
+  std::string sql{};             // the section as it ran, for the diff of an edited file
+  int statements_done = 0;       // a resumed step starts where the interrupted one stopped
+  std::int64_t backend_pid = 0;  // PostgreSQL: the server session that runs it; 0 unknown
+  std::string backup{};          // the backup a gate took before the step, if any
+  // The migration's `-- retort:lint-ignore` lines, "PG101 PG203: reason; PG301: reason": the
+  // dangers the team accepted, kept with the run that took them.
+  std::string lint_ignores{};
   std::int64_t resumed_from = 0;  // the ledger row a resume continues; 0 for none
 };
 

@@ -815,6 +815,12 @@ RunResult Runner::run(const graph::Plan& plan) {
       start.resumed_from = item.resumed->row.entry.id;
     }
     start.backend_pid = m_backend_pid;
+    if (!down) {
+      for (const script::LintIgnore& ignore : item.migration->lint_ignores) {
+        start.lint_ignores += (start.lint_ignores.empty() ? "" : "; ") +
+                              base::join(ignore.codes, " ") + ": " + ignore.reason;
+      }
+    }
     return start;
   };
   // The next step's `running` row, when it was committed with the step before it: one commit

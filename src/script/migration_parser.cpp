@@ -20,9 +20,11 @@ namespace {
 constexpr std::string_view k_prefix = "retort:";
 
 // Header directives, then the two section markers. Order is what hints list.
-constexpr std::array<std::string_view, 12> k_keys{
-    "revision", "revises",      "message",           "branch_labels", "depends_on", "transaction",
-    "estimate", "lock_timeout", "statement_timeout", "lint-ignore",   "upgrade",    "downgrade"};
+constexpr std::array<std::string_view, 13> k_keys{
+    "revision",     "revises",           "message",     "branch_labels",
+    "depends_on",   "transaction",       "estimate",    "maintenance_window",
+    "lock_timeout", "statement_timeout", "lint-ignore", "upgrade",
+    "downgrade"};
 
 // Appending rather than `"`" + std::string(...)`: GCC 12 at -O2 reports a false -Wrestrict
 // for a literal prepended to a temporary string (GCC bug 105329).
@@ -266,6 +268,16 @@ class Parser {
         problem(line_number, directive(key) + " is " + code(value) + "; it takes true or false",
                 "write `-- retort:transaction false` to run each statement on its own, or remove "
                 "the line for one transaction");
+      }
+    } else if (key == "maintenance_window") {
+      // retort's extension of SPEC §2, read like `transaction`: preflight lets a step so marked
+      // run longer than max_step_runtime, since the team schedules it in a window.
+      if (value == "true" || value == "false") {
+        migration.maintenance_window = value == "true";
+      } else {
+        problem(line_number, directive(key) + " is " + code(value) + "; it takes true or false",
+                "write `-- retort:maintenance_window true` when the step is to run in a "
+                "maintenance window, or remove the line");
       }
     } else if (key == "estimate" || key == "lock_timeout" || key == "statement_timeout") {
       const std::optional<base::Millis> duration = base::parse_duration(value);

@@ -88,6 +88,21 @@ TEST(ParseMigration, DefaultsWithoutOptionalDirectives) {
   EXPECT_EQ(parsed.migration.slug, "");
   EXPECT_FALSE(parsed.migration.downgrade.has_value());
   EXPECT_FALSE(parsed.migration.estimate.has_value());
+  EXPECT_FALSE(parsed.migration.maintenance_window);
+}
+
+TEST(ParseMigration, MaintenanceWindowTakesTrueOrFalse) {
+  const auto marked = [](const char* value) {
+    const ParsedMigration parsed = parse_migration_text(
+        k_path, std::string("-- retort:revision abc123\n-- retort:estimate 4h\n"
+                            "-- retort:maintenance_window ") +
+                    value + "\n-- retort:upgrade\nALTER TABLE t ALTER COLUMN c TYPE bigint;\n");
+    EXPECT_EQ(render(parsed.problems), "") << value;
+    return parsed.migration.maintenance_window;
+  };
+  EXPECT_TRUE(marked("true"));
+  EXPECT_FALSE(marked("false"));
+  EXPECT_TRUE(marked("true  ")) << "trailing blanks are not part of the value";
 }
 
 TEST(ParseMigration, CrlfLineEndingsAndByteOrderMark) {
@@ -112,8 +127,8 @@ const ErrorCase k_error_cases[] = {
     {"unknown key without a hint",
      "-- retort:revision abc123\n-- retort:colour blue\n-- retort:upgrade\nSELECT 1;\n",
      "P:2: unknown directive `-- retort:colour` | the directives are revision, revises, message, "
-     "branch_labels, depends_on, transaction, estimate, lock_timeout, statement_timeout, "
-     "lint-ignore, upgrade, downgrade\n"},
+     "branch_labels, depends_on, transaction, estimate, maintenance_window, lock_timeout, "
+     "statement_timeout, lint-ignore, upgrade, downgrade\n"},
     {"missing revision", "-- retort:message x\n-- retort:upgrade\nSELECT 1;\n",
      "P:1: no `-- retort:revision` line | add `-- retort:revision abc123` to the header\n"},
     {"empty revision", "-- retort:revision\n-- retort:upgrade\nSELECT 1;\n",
@@ -183,6 +198,34 @@ const ErrorCase k_error_cases[] = {
      "P:2: `-- retort:transaction` is `no`; it takes true or false | write "
      "`-- retort:transaction false` to run each statement on its own, or remove the line for "
      "one transaction\n"},
+    {"maintenance_window not a boolean",
+     "-- retort:revision abc123\n-- retort:maintenance_window yes\n-- retort:upgrade\nS;\n",
+     "P:2: `-- retort:maintenance_window` is `yes`; it takes true or false | write "
+     "`-- retort:maintenance_window true` when the step is to run in a maintenance window, or "
+     "remove the line\n"},
+    {"maintenance_window without a value",
+     "-- retort:revision abc123\n-- retort:maintenance_window\n-- retort:upgrade\nS;\n",
+     "P:2: `-- retort:maintenance_window` is ``; it takes true or false | write "
+     "`-- retort:maintenance_window true` when the step is to run in a maintenance window, or "
+     "remove the line\n"},
+    {"maintenance_window in capitals",
+     "-- retort:revision abc123\n-- retort:maintenance_window TRUE\n-- retort:upgrade\nS;\n",
+     "P:2: `-- retort:maintenance_window` is `TRUE`; it takes true or false | write "
+     "`-- retort:maintenance_window true` when the step is to run in a maintenance window, or "
+     "remove the line\n"},
+    {"maintenance_window twice",
+     "-- retort:revision abc123\n-- retort:maintenance_window true\n"
+     "-- retort:maintenance_window false\n-- retort:upgrade\nS;\n",
+     "P:3: `-- retort:maintenance_window` appears twice (first at line 2) | keep one of the two "
+     "lines\n"},
+    {"maintenance_window misspelt",
+     "-- retort:revision abc123\n-- retort:maintenance_windw true\n-- retort:upgrade\nS;\n",
+     "P:2: unknown directive `-- retort:maintenance_windw` | did you mean "
+     "`-- retort:maintenance_window`?\n"},
+    {"maintenance_window in a section",
+     "-- retort:revision abc123\n-- retort:upgrade\nS;\n-- retort:maintenance_window true\n",
+     "P:4: `-- retort:maintenance_window` is in a section, not in the header | move it above "
+     "`-- retort:upgrade`\n"},
     {"duplicate key",
      "-- retort:revision abc123\n-- retort:message a\n-- retort:message b\n-- retort:upgrade\nS;\n",
      "P:3: `-- retort:message` appears twice (first at line 2) | keep one of the two lines\n"},
@@ -196,8 +239,8 @@ const ErrorCase k_error_cases[] = {
      "`-- retort:upgrade`\n"},
     {"empty key", "-- retort:revision abc123\n-- retort:\n-- retort:upgrade\nS;\n",
      "P:2: `-- retort:` names no directive | the directives are revision, revises, message, "
-     "branch_labels, depends_on, transaction, estimate, lock_timeout, statement_timeout, "
-     "lint-ignore, upgrade, downgrade\n"},
+     "branch_labels, depends_on, transaction, estimate, maintenance_window, lock_timeout, "
+     "statement_timeout, lint-ignore, upgrade, downgrade\n"},
     {"empty file", "",
      "P:1: no `-- retort:revision` line | add `-- retort:revision abc123` to the header\n"
      "P:1: no `-- retort:upgrade` line, so there is no upgrade section | add `-- retort:upgrade` "

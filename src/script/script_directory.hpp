@@ -69,6 +69,10 @@ struct Migration {
   std::vector<std::string> depends_on;
   bool transactional = true;
   std::optional<base::Millis> estimate;
+  // `-- retort:maintenance_window true` (retort's extension of SPEC §2): the team runs this
+  // step in a maintenance window, so preflight warns rather than fails when its estimate is
+  // above max_step_runtime. The run itself does nothing different.
+  bool maintenance_window = false;
   std::optional<base::Millis> lock_timeout;
   std::optional<base::Millis> statement_timeout;
   std::vector<LintIgnore> lint_ignores;
@@ -107,14 +111,21 @@ class ScriptDirectory {
 
 enum class Which { upgrade, downgrade };
 
+// What statements() rejects besides syntax errors.
+enum class Placement {
+  // Transaction control (BEGIN, COMMIT, ROLLBACK) anywhere, and statements PostgreSQL refuses
+  // inside a transaction block in a transactional migration: what runs migrations.
+  enforce,
+  // Nothing but syntax errors: for lint, which reports them as findings with their codes.
+  ignore,
+};
+
 // The statements of one section, split for the dialect (PostgreSQL: libpg_query's parser;
 // SQLite: sqlite3_complete), with file offsets and lines. A syntax error is a Problem at its
-// file:line. Also rejects what cannot run where it stands: transaction control (BEGIN,
-// COMMIT, ROLLBACK) anywhere, and statements PostgreSQL refuses inside a transaction block
-// in a transactional migration.
-[[nodiscard]] base::Result<std::vector<Statement>, Problem> statements(const Migration& migration,
-                                                                       Which which,
-                                                                       Dialect dialect);
+// file:line, and so is a statement that cannot run where it stands (see Placement).
+[[nodiscard]] base::Result<std::vector<Statement>, Problem> statements(
+    const Migration& migration, Which which, Dialect dialect,
+    Placement placement = Placement::enforce);
 
 // The statements of a section kept elsewhere (the ledger's copy of one as it ran), split as a
 // `transaction false` section is; empty when it does not split.

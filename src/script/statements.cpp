@@ -73,7 +73,7 @@ std::string concurrent_index(std::string_view statement) {
 }  // namespace
 
 base::Result<std::vector<Statement>, Problem> statements(const Migration& migration, Which which,
-                                                         Dialect dialect) {
+                                                         Dialect dialect, Placement placement) {
   if (which == Which::downgrade && !migration.downgrade) {
     return base::fail(Problem{
         SourceLocation{migration.display_path, 1, 0},
@@ -101,14 +101,15 @@ base::Result<std::vector<Statement>, Problem> statements(const Migration& migrat
       }
     }
     const sql::StatementTraits traits = sql::classify(text, sql_dialect);
-    if (traits.transaction_control) {
+    const bool enforce = placement == Placement::enforce;
+    if (enforce && traits.transaction_control) {
       return base::fail(Problem{
           locate(migration, section, span.offset),
           fmt::format("`{}` controls the transaction, which retort does itself", first_line(text)),
           "remove it: retort runs the migration in one transaction, or with `-- retort:transaction "
           "false` each statement on its own"});
     }
-    if (traits.needs_no_transaction && migration.transactional) {
+    if (enforce && traits.needs_no_transaction && migration.transactional) {
       return base::fail(Problem{
           locate(migration, section, span.offset),
           traits.command + " cannot run inside a transaction block",

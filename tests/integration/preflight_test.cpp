@@ -1,8 +1,9 @@
 // `retort preflight` through the binary, on a real SQLite file and (in the postgres build of this
 // file) a real PostgreSQL 15: the pending steps with their estimates from the file's header and
 // from the ledger, max_step_runtime, the run's timeouts, connection headroom, sessions that hold
-// or wait for locks on the tables a pending migration changes, replica lag, redacted replica
-// URLs, bad [retort.preflight] / [retort.replicas] values, and that preflight writes nothing.
+// or wait for locks on the tables a pending migration changes, replica lag, steps marked for a
+// maintenance window, free disk against the tables a step rewrites, redacted replica URLs, bad
+// [retort.preflight] / [retort.replicas] values, and that preflight writes nothing.
 #include "base/url.hpp"
 #include "harness/postgres_server.hpp"
 #include "integration/cli_support.hpp"
@@ -132,9 +133,9 @@ class PreflightTest : public ::testing::TestWithParam<Backend> {
  protected:
   [[nodiscard]] bool postgres() const { return GetParam() == Backend::postgres; }
   [[nodiscard]] Strings all_codes() const {
-    return postgres()
-               ? Strings{"pending", "timeouts", "connections", "blockers", "replica-lag", "backup"}
-               : Strings{"pending", "timeouts", "backup"};
+    return postgres() ? Strings{"pending",  "timeouts",    "lint", "connections",
+                                "blockers", "replica-lag", "disk", "backup"}
+                      : Strings{"pending", "timeouts", "backup"};
   }
   static Strings codes(const Preflight& result) {
     Strings out;
@@ -378,8 +379,9 @@ TEST_P(PreflightTest, AStepEstimatedAboveMaxStepRuntimeFailsNamingTheRevision) {
   EXPECT_EQ(result.message("pending"),
             "2 steps to run, 2m estimated; above max_step_runtime (1m): b2 (90s)");
   EXPECT_EQ(result.fix("pending"),
-            "run it in a maintenance window with a larger [retort.preflight] max_step_runtime, "
-            "or split the change into batches (a backfill) that stay under it");
+            "split the change into batches (a backfill) that stay under it, or run it in a "
+            "maintenance window: mark its file `-- retort:maintenance_window true` and schedule "
+            "the run in the window");
   // The other checks still ran.
   EXPECT_EQ(codes(result), all_codes()) << result.process.out;
 
@@ -387,8 +389,8 @@ TEST_P(PreflightTest, AStepEstimatedAboveMaxStepRuntimeFailsNamingTheRevision) {
   EXPECT_EQ(text.exit_code, 1) << shown(text);
   EXPECT_TRUE(has(text.out,
                   "\nfail pending: 2 steps to run, 2m estimated; above "
-                  "max_step_runtime (1m): b2 (90s)\n  fix: run it in a maintenance "
-                  "window"));
+                  "max_step_runtime (1m): b2 (90s)\n  fix: split the change into "
+                  "batches"));
   EXPECT_TRUE(has(text.out, "  [2/2] b2 index items: estimate 1m30s (-- retort:estimate)\n"));
 
   // Under the limit: a pass, exit 0.
@@ -397,6 +399,87 @@ TEST_P(PreflightTest, AStepEstimatedAboveMaxStepRuntimeFailsNamingTheRevision) {
   EXPECT_EQ(under.process.exit_code, 0) << shown(under.process);
   EXPECT_EQ(under.status("pending"), "pass");
   EXPECT_EQ(under.message("pending"), "2 steps to run, 2m estimated");
+}
+
+// A step marked `-- retort:maintenance_window true` may run longer than max_step_runtime:
+// preflight warns that the run belongs in the window instead of failing; an unmarked one beside
+// it still fails. The run itself does nothing different.
+TEST_P(PreflightTest, AStepMarkedForAMaintenanceWindowWarnsWhereAnUnmarkedOneFails) {
+  Project project(GetParam(), "pf_window");
+  project.add({"a1",
+               {},
+               "CREATE TABLE items (id INTEGER PRIMARY KEY);",
+               "DROP TABLE items;",
+               {"estimate 30s"},
+               "create items"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE INDEX items_id ON items (id);",
+               "DROP INDEX items_id;",
+               {"estimate 90s", "maintenance_window true"},
+               "index items"});
+  project.add({"c3",
+               {"b2"},
+               "CREATE TABLE notes (id INTEGER);",
+               "DROP TABLE notes;",
+               {"estimate 2m", "maintenance_window false"},
+               "create notes"});
+  write_config(project, "[retort.preflight]\nmax_step_runtime = \"1m\"\n");
+
+  const Preflight both = preflight_json(project);
+  EXPECT_EQ(both.process.exit_code, 1) << shown(both.process);
+  EXPECT_EQ(both.status("pending"), "fail");
+  EXPECT_EQ(both.message("pending"),
+            "3 steps to run, 4m estimated; above max_step_runtime (1m): c3 (2m); marked for a "
+            "maintenance window, above max_step_runtime (1m): b2 (90s)");
+  EXPECT_TRUE(has(both.fix("pending"), "mark its file `-- retort:maintenance_window true`"));
+
+  const Preflight marked = preflight_json(project, {"b2"});
+  EXPECT_EQ(marked.process.exit_code, 0) << "a warning is not a failure\n" << shown(marked.process);
+  EXPECT_EQ(marked.status("pending"), "warn");
+  EXPECT_EQ(marked.message("pending"),
+            "2 steps to run, 2m estimated; marked for a maintenance window, above "
+            "max_step_runtime (1m): b2 (90s)");
+  EXPECT_EQ(marked.fix("pending"),
+            "schedule the run in the maintenance window, with time for b2 (90s)");
+  const ProcessResult text = preflight_text(project, {"b2"});
+  EXPECT_EQ(text.exit_code, 0) << shown(text);
+  EXPECT_TRUE(has(text.out,
+                  "\nwarn pending: 2 steps to run, 2m estimated; marked for a maintenance "
+                  "window, above max_step_runtime (1m): b2 (90s)\n  fix: schedule the run in the "
+                  "maintenance window, with time for b2 (90s)\n"));
+
+  // The marker changes nothing in the run: the marked step runs as any other.
+  const ProcessResult up = retort(project, {"upgrade", "b2"});
+  EXPECT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  const Preflight rest = preflight_json(project);
+  EXPECT_EQ(rest.step_revisions(), Strings{"c3"});
+  EXPECT_EQ(rest.status("pending"), "fail") << "maintenance_window false is no mark";
+
+  // Without max_step_runtime nothing is too long, marked or not.
+  write_config(project);
+  EXPECT_EQ(preflight_json(project).status("pending"), "pass");
+}
+
+TEST_P(PreflightTest, AMaintenanceWindowValueOtherThanTrueOrFalseIsAnInputErrorNamingTheLine) {
+  Project project(GetParam(), "pf_window_bad");
+  const std::string file = project.add({"a1",
+                                        {},
+                                        "CREATE TABLE items (id INTEGER PRIMARY KEY);",
+                                        "DROP TABLE items;",
+                                        {"maintenance_window yes"},
+                                        "create items"});
+  write_config(project);
+  const ProcessResult result = preflight_text(project);
+  EXPECT_EQ(result.exit_code, 2) << shown(result);
+  EXPECT_TRUE(has(result.err, file + ":")) << "the error names the file";
+  EXPECT_TRUE(has(result.err, "`-- retort:maintenance_window` is `yes`; it takes true or false"));
+  EXPECT_TRUE(has(result.err,
+                  "write `-- retort:maintenance_window true` when the step is to run "
+                  "in a maintenance window, or remove the line"));
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(up.exit_code, 2) << "nothing runs\n" << shown(up);
 }
 
 // ---- 4. timeouts ----
@@ -942,6 +1025,219 @@ TEST_P(PreflightPostgresTest, ABlockerHoldingAccessExclusiveOnTheTableDoesNotBlo
   holder->rollback();
 }
 
+// ---- 11. disk ----
+
+class PreflightDiskTest : public PreflightTest {
+ protected:
+  // a1 (applied) makes accounts with 20,000 rows and an index; b2 (pending) rewrites it.
+  static void add_accounts_history(Project& project) {
+    project.add({"a1",
+                 {},
+                 "CREATE TABLE accounts (id integer PRIMARY KEY, c integer NOT NULL);\n"
+                 "INSERT INTO accounts SELECT n, n FROM generate_series(1, 20000) n;",
+                 "DROP TABLE accounts;",
+                 {},
+                 "accounts"});
+    write_config(project);
+    const ProcessResult up = retort(project, {"upgrade", "head"});
+    ASSERT_EQ(up.exit_code, 0) << shown(up);
+    project.add({"b2",
+                 {"a1"},
+                 "ALTER TABLE accounts ALTER COLUMN c TYPE bigint;",
+                 "ALTER TABLE accounts ALTER COLUMN c TYPE integer;",
+                 {},
+                 "widen c"});
+  }
+  // What the rewrite of accounts needs room for: the table with its index.
+  static std::int64_t accounts_bytes(Project& project) {
+    return std::stoll(project.query_rows("SELECT pg_total_relation_size('accounts')::text").at(0));
+  }
+};
+
+TEST_P(PreflightDiskTest, ARewriteOfATableWithRoomToSparePassesNamingTheTableAndItsSize) {
+  Project project(GetParam(), "pf_disk_pass");
+  add_accounts_history(project);
+  ASSERT_GT(accounts_bytes(project), 512 * 1024) << "20,000 rows and an index";
+
+  // The harness's server runs here: statvfs() of its data directory.
+  const Preflight local = preflight_json(project);
+  EXPECT_EQ(local.process.exit_code, 0) << shown(local.process);
+  EXPECT_EQ(local.status("disk"), "pass") << local.process.out;
+  const std::string message = local.message("disk");
+  EXPECT_TRUE(std::regex_match(
+      message,
+      std::regex("the pending steps rewrite accounts \\d+\\.\\d [KM]iB \\(b2: ALTER "
+                 "COLUMN \\.\\.\\. TYPE\\): about \\d+\\.\\d [KM]iB needed, \\d+\\.\\d [KMGTP]iB "
+                 "free \\(statvfs of /.+\\)")))
+      << message;
+  const std::string data_directory =
+      project.query_rows("SELECT current_setting('data_directory')").at(0);
+  EXPECT_TRUE(has(message, "(statvfs of " + data_directory + ")"));
+  EXPECT_EQ(local.fix("disk"), "");
+
+  // A command that reports more than enough.
+  write_config(project, "[retort.preflight]\nfree_disk_command = \"echo 1099511627776\"\n");
+  const Preflight plenty = preflight_json(project);
+  EXPECT_EQ(plenty.process.exit_code, 0) << shown(plenty.process);
+  EXPECT_EQ(plenty.status("disk"), "pass") << plenty.process.out;
+  EXPECT_TRUE(has(plenty.message("disk"), ", 1.0 TiB free (free_disk_command)"));
+  EXPECT_TRUE(has(plenty.message("disk"), "the pending steps rewrite accounts "));
+
+  const ProcessResult text = preflight_text(project);
+  EXPECT_EQ(text.exit_code, 0) << shown(text);
+  EXPECT_TRUE(has(text.out, "\npass disk: the pending steps rewrite accounts "));
+}
+
+TEST_P(PreflightDiskTest, FreeDiskUnderTheTableSizeFailsAndUnderTwiceItWarns) {
+  Project project(GetParam(), "pf_disk_short");
+  add_accounts_history(project);
+  const std::int64_t needed = accounts_bytes(project);
+
+  write_config(project, "[retort.preflight]\nfree_disk_command = \"echo 1000\"\n");
+  const Preflight short_of = preflight_json(project);
+  EXPECT_EQ(short_of.process.exit_code, 1) << shown(short_of.process);
+  EXPECT_EQ(short_of.doc.value("ok", true), false);
+  EXPECT_EQ(short_of.status("disk"), "fail") << short_of.process.out;
+  EXPECT_TRUE(has(short_of.message("disk"), "the pending steps rewrite accounts "));
+  EXPECT_TRUE(has(short_of.message("disk"), "(b2: ALTER COLUMN ... TYPE)"));
+  EXPECT_TRUE(has(short_of.message("disk"),
+                  ", 1000 bytes free (free_disk_command): not enough for the copy; the server "
+                  "stops when its disk fills up"));
+  EXPECT_EQ(short_of.fix("disk"),
+            "free disk on the server (or grow its volume) before the run, or rewrite with the "
+            "expand/contract pattern instead: add a new column, backfill it in batches, then "
+            "swap it in");
+  EXPECT_EQ(codes(short_of), all_codes()) << "the other checks still ran";
+
+  // Between the size and twice the size: room for the copy, little for its WAL.
+  write_config(project, "[retort.preflight]\nfree_disk_command = \"echo " +
+                            std::to_string(needed + needed / 2) + "\"\n");
+  const Preflight little = preflight_json(project);
+  EXPECT_EQ(little.process.exit_code, 0) << shown(little.process);
+  EXPECT_EQ(little.status("disk"), "warn") << little.process.out;
+  EXPECT_TRUE(has(little.message("disk"),
+                  "free (free_disk_command): little headroom left for the WAL the rewrite "
+                  "writes"));
+  EXPECT_TRUE(has(little.fix("disk"), "expand/contract"));
+}
+
+// A command that fails, or prints no number, leaves the free space unknown; since the team set
+// it up to be known, that fails, as a configured replica whose lag cannot be read does.
+TEST_P(PreflightDiskTest, AFreeDiskCommandThatFailsOrPrintsNoNumberFails) {
+  Project project(GetParam(), "pf_disk_command");
+  add_accounts_history(project);
+  struct Case {
+    std::string command;
+    std::string words;
+  };
+  const std::vector<Case> cases = {
+      {"echo no such pod >&2; exit 3", "; free_disk_command exited with 3: no such pod"},
+      {"echo lots", "; free_disk_command printed \"lots\", not a number of bytes"},
+      {"echo 12.5", "; free_disk_command printed \"12.5\", not a number of bytes"},
+      {"true", "; free_disk_command printed nothing"},
+  };
+  for (const Case& item : cases) {
+    SCOPED_TRACE(item.command);
+    write_config(project, "[retort.preflight]\nfree_disk_command = \"" + item.command + "\"\n");
+    const Preflight result = preflight_json(project);
+    EXPECT_EQ(result.process.exit_code, 1) << shown(result.process);
+    EXPECT_EQ(result.status("disk"), "fail") << result.process.out;
+    EXPECT_TRUE(has(result.message("disk"), "the pending steps rewrite accounts "));
+    EXPECT_TRUE(has(result.message("disk"), item.words));
+    EXPECT_EQ(result.fix("disk"),
+              "make [retort.preflight] free_disk_command print the free bytes of the server's "
+              "data directory as its last line, and exit 0");
+  }
+  // What a command prints before its last line (a warning of kubectl's) does not matter.
+  write_config(project,
+               "[retort.preflight]\nfree_disk_command = \"echo warning: deprecated; echo "
+               "1099511627776\"\n");
+  EXPECT_EQ(preflight_json(project).status("disk"), "pass");
+}
+
+TEST_P(PreflightDiskTest, StepsThatRewriteNothingOrOnlyTablesTheyCreatePass) {
+  Project project(GetParam(), "pf_disk_none");
+  project.add({"a1",
+               {},
+               "CREATE TABLE accounts (id integer PRIMARY KEY);\nINSERT INTO accounts SELECT n "
+               "FROM generate_series(1, 100) n;",
+               "DROP TABLE accounts;",
+               {},
+               "accounts"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0);
+  EXPECT_EQ(preflight_json(project).message("disk"), "nothing to run");
+
+  // A constant default is kept in the catalog: no rewrite. Nor does a bad command run.
+  project.add({"b2",
+               {"a1"},
+               "ALTER TABLE accounts ADD COLUMN note text NOT NULL DEFAULT '';\nALTER TABLE "
+               "accounts ADD COLUMN at timestamptz DEFAULT now();",
+               "ALTER TABLE accounts DROP COLUMN at, DROP COLUMN note;",
+               {},
+               "note"});
+  write_config(project, "[retort.preflight]\nfree_disk_command = \"exit 1\"\n");
+  const Preflight none = preflight_json(project);
+  EXPECT_EQ(none.process.exit_code, 0) << shown(none.process);
+  EXPECT_EQ(none.status("disk"), "pass") << none.process.out;
+  EXPECT_EQ(none.message("disk"), "no pending step rewrites a table");
+  EXPECT_EQ(none.fix("disk"), "");
+
+  // A table a pending step creates is empty when a later statement rewrites it.
+  project.add({"c3",
+               {"b2"},
+               "CREATE TABLE ledger (id integer, amount integer);\nALTER TABLE ledger ALTER "
+               "COLUMN amount TYPE bigint;",
+               "DROP TABLE ledger;",
+               {},
+               "ledger"});
+  const Preflight created = preflight_json(project);
+  EXPECT_EQ(created.status("disk"), "pass") << created.process.out;
+  EXPECT_EQ(created.message("disk"),
+            "the tables the pending steps rewrite do not exist yet (an earlier step creates "
+            "them): nothing to copy");
+
+  // A volatile default fills every row: a rewrite, and now the command runs.
+  project.add({"d4",
+               {"c3"},
+               "ALTER TABLE accounts ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+               "ALTER TABLE accounts DROP COLUMN token;",
+               {},
+               "token"});
+  const Preflight token = preflight_json(project);
+  EXPECT_EQ(token.status("disk"), "fail") << token.process.out;
+  EXPECT_TRUE(has(token.message("disk"), "the pending steps rewrite accounts "))
+      << token.process.out;
+  EXPECT_TRUE(has(token.message("disk"), "(d4: ADD COLUMN ... DEFAULT gen_random_uuid())"));
+  EXPECT_TRUE(has(token.message("disk"), "free_disk_command exited with 1"));
+}
+
+// A role that may not read data_directory cannot say where the server's disk is: unknown free
+// space warns (it is not known, so it does not pass) and names free_disk_command.
+TEST_P(PreflightDiskTest, FreeDiskThatCannotBeObservedWarnsNamingFreeDiskCommand) {
+  Project project(GetParam(), "pf_disk_unknown");
+  add_accounts_history(project);
+  project.db().execute(
+      "DO $$ BEGIN CREATE ROLE pf_disk_reader LOGIN; EXCEPTION WHEN duplicate_object THEN "
+      "NULL; END $$");
+  project.db().execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO pf_disk_reader");
+  const std::string url =
+      std::regex_replace(project.config().url, std::regex("//[^@/]*@"), "//pf_disk_reader@");
+  write_config(project, "", url);
+
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
+  EXPECT_EQ(result.status("disk"), "warn") << result.process.out;
+  EXPECT_TRUE(has(result.message("disk"), "the pending steps rewrite accounts "));
+  EXPECT_TRUE(has(result.message("disk"),
+                  "; the server's free disk cannot be observed: this role may not read "
+                  "data_directory (pg_read_all_settings)"));
+  EXPECT_EQ(result.fix("disk"),
+            "set [retort.preflight] free_disk_command to a command that prints the free bytes "
+            "of the server's data directory, e.g. \"kubectl exec db-0 -- df --output=avail -B1 "
+            "/var/lib/postgresql/data | tail -1\"");
+}
+
 #endif
 
 std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
@@ -951,6 +1247,8 @@ std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
 #if RETORT_TEST_POSTGRES
 INSTANTIATE_TEST_SUITE_P(Postgres, PreflightTest, ::testing::Values(Backend::postgres), name_of);
 INSTANTIATE_TEST_SUITE_P(Postgres, PreflightPostgresTest, ::testing::Values(Backend::postgres),
+                         name_of);
+INSTANTIATE_TEST_SUITE_P(Postgres, PreflightDiskTest, ::testing::Values(Backend::postgres),
                          name_of);
 #else
 INSTANTIATE_TEST_SUITE_P(Sqlite, PreflightTest, ::testing::Values(Backend::sqlite), name_of);

@@ -11,9 +11,11 @@ void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps) {
   check_pending(context, checks, steps);
   check_timeouts(context, checks);
   if (context.postgres()) {
+    check_lint(context, checks);
     check_connections(context, checks);
     check_blockers(context, checks);
     check_replicas(context, checks);
+    check_disk(context, checks);
   }
   check_backup(context, checks);
 }

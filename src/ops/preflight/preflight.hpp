@@ -33,9 +33,11 @@ using Checks = std::vector<PreflightCheck>;
 // One per file of this folder.
 void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>& steps);
 void check_timeouts(Context& context, Checks& checks);
+void check_lint(Context& context, Checks& checks);
 void check_connections(Context& context, Checks& checks);
 void check_blockers(Context& context, Checks& checks);
 void check_replicas(Context& context, Checks& checks);
+void check_disk(Context& context, Checks& checks);
 void check_backup(Context& context, Checks& checks);
 
 // Every check, in the order of the checklist.

@@ -1,0 +1,15 @@
+// PG204 drop-column: DROP COLUMN: the data is gone, and the running application may still use it.
+#include "lint/rules/rules.hpp"
+
+namespace retort::lint {
+namespace {
+
+void check(const Pass& /*pass*/, const Stmt& /*stmt*/, Report& /*report*/) {}
+
+}  // namespace
+
+const Rule k_drop_column{
+    "PG204", "drop-column", Level::error,
+    "DROP COLUMN: the data is gone, and the running application may still use it", check};
+
+}  // namespace retort::lint

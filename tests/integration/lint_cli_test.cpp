@@ -1,0 +1,241 @@
+// `retort lint` through the binary against a real PostgreSQL 15: findings with file:line:column,
+// the outputs (text, --json, github, sarif), lint-ignore with its reason in the output and the
+// ledger, --pending with the context of the run (a table an earlier pending step creates is
+// new), the server version read from the database, and lint before `upgrade` and in `check`:
+// a refused run changes nothing. A SQLite project lints nothing and says so.
+#include "integration/cli_support.hpp"
+#include "integration/project.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace retort::test {
+namespace {
+
+using Json = nlohmann::json;
+
+const MigrationSpec k_accounts{"a1",
+                               {},
+                               "CREATE TABLE accounts (id bigint PRIMARY KEY, email text);",
+                               "DROP TABLE accounts;",
+                               {},
+                               "accounts"};
+const MigrationSpec k_email_index{"b2",
+                                  {"a1"},
+                                  "CREATE INDEX accounts_email_idx ON accounts (email);",
+                                  "DROP INDEX accounts_email_idx;",
+                                  {},
+                                  "email index"};
+
+Json json_of(const ProcessResult& result) {
+  try {
+    return Json::parse(result.out);
+  } catch (const Json::exception& error) {
+    ADD_FAILURE() << "not one JSON document: " << error.what() << "\n" << shown(result);
+    return Json::object();
+  }
+}
+
+TEST(LintCli, ReportsAFindingWithItsPlaceWhyAndFix) {
+  Project project(Backend::postgres, "lint_text");
+  project.add(k_accounts);
+  const std::string file = project.add(k_email_index);
+  write_config(project);
+
+  const ProcessResult result = retort(project, {"lint"});
+  EXPECT_EQ(result.exit_code, 1) << shown(result);
+  // The header takes four lines (revision, revises, message, blank) before the upgrade marker.
+  EXPECT_TRUE(has(result.out, file + ":")) << shown(result);
+  EXPECT_TRUE(has(result.out, ": error PG101 create-index-blocks-writes\n"));
+  EXPECT_TRUE(has(result.out, "    CREATE INDEX accounts_email_idx ON accounts (email)\n"));
+  EXPECT_TRUE(has(result.out, "why: CREATE INDEX takes a SHARE lock on accounts"));
+  EXPECT_TRUE(has(result.out, "CREATE INDEX CONCURRENTLY accounts_email_idx ON accounts (email);"));
+  EXPECT_TRUE(has(result.out, "accept it: -- retort:lint-ignore PG101 -- "));
+  EXPECT_TRUE(has(result.out, "Linted 2 statements in 2 migrations (PostgreSQL 14, assumed"));
+  EXPECT_TRUE(has(result.out, "1 error, 0 warnings"));
+  // Linting reads files only: the database is not touched.
+  EXPECT_TRUE(project.tables().empty());
+}
+
+TEST(LintCli, JsonGithubAndSarifCarryTheSameFinding) {
+  Project project(Backend::postgres, "lint_formats");
+  project.add(k_accounts);
+  const std::string file = project.add(k_email_index);
+  write_config(project);
+
+  const ProcessResult json = retort(project, {"lint", "--json"});
+  EXPECT_EQ(json.exit_code, 1) << shown(json);
+  const Json doc = json_of(json);
+  ASSERT_EQ(doc.value("findings", Json::array()).size(), 1U) << json.out;
+  const Json& finding = doc["findings"][0];
+  EXPECT_EQ(finding.value("code", ""), "PG101");
+  EXPECT_EQ(finding.value("file", ""), file);
+  EXPECT_EQ(finding.value("revision", ""), "b2");
+  EXPECT_GT(finding.value("line", 0), 0);
+  EXPECT_EQ(finding.value("column", 0), 36);  // `accounts`, the table that is locked
+  EXPECT_EQ(doc.value("ok", true), false);
+  EXPECT_EQ(doc.value("errors", 0), 1);
+
+  const ProcessResult github = retort(project, {"lint", "--format", "github"});
+  EXPECT_EQ(github.exit_code, 1) << shown(github);
+  EXPECT_TRUE(has(github.out, "::error file=" + file +
+                                  ",line=" + std::to_string(finding.value("line", 0)) +
+                                  ",col=36,title=PG101 create-index-blocks-writes::"));
+  EXPECT_TRUE(has(github.out, "%0Afix: "));  // one line per finding: newlines escaped
+
+  const ProcessResult sarif = retort(project, {"lint", "--format", "sarif"});
+  EXPECT_EQ(sarif.exit_code, 1) << shown(sarif);
+  const Json log = json_of(sarif);
+  EXPECT_EQ(log.value("version", ""), "2.1.0");
+  const Json& run = log["runs"][0];
+  EXPECT_EQ(run["tool"]["driver"].value("name", ""), "retort");
+  EXPECT_GE(run["tool"]["driver"]["rules"].size(), 20U);
+  ASSERT_EQ(run["results"].size(), 1U) << sarif.out;
+  EXPECT_EQ(run["results"][0].value("ruleId", ""), "PG101");
+  EXPECT_EQ(
+      run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"].value("uri", ""),
+      file);
+}
+
+TEST(LintCli, LintIgnoreAcceptsAFindingAndTheLedgerKeepsTheReason) {
+  Project project(Backend::postgres, "lint_ignore");
+  project.add(k_accounts);
+  MigrationSpec index = k_email_index;
+  index.extra_headers = {"lint-ignore PG101 -- accounts has 200 rows until the launch"};
+  project.add(index);
+  write_config(project);
+
+  const ProcessResult lint = retort(project, {"lint"});
+  EXPECT_EQ(lint.exit_code, 0) << shown(lint);
+  EXPECT_TRUE(has(lint.out,
+                  ": accepted PG101 create-index-blocks-writes: accounts has 200 rows "
+                  "until the launch\n"));
+  EXPECT_TRUE(has(lint.out, "0 errors, 0 warnings, 1 accepted by lint-ignore"));
+
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_EQ(
+      project.query_rows("SELECT revision || ' ' || coalesce(lint_ignores, 'NULL') FROM "
+                         "retort_log ORDER BY id"),
+      (std::vector<std::string>{"a1 NULL", "b2 PG101: accounts has 200 rows until the launch"}));
+}
+
+TEST(LintCli, AnUnknownCodeInLintIgnoreIsAnInputErrorWithTheNearestCode) {
+  Project project(Backend::postgres, "lint_unknown");
+  MigrationSpec spec = k_accounts;
+  spec.extra_headers = {"lint-ignore PG1O1 -- typo"};
+  const std::string file = project.add(spec);
+  write_config(project);
+  const ProcessResult result = retort(project, {"lint"});
+  EXPECT_EQ(result.exit_code, 2) << shown(result);
+  EXPECT_TRUE(has(result.err, file + ":3: `-- retort:lint-ignore` names PG1O1, which is no lint "
+                                     "rule"));
+  EXPECT_TRUE(has(result.err, "did you mean PG101?"));
+}
+
+TEST(LintCli, PendingKnowsWhatTheRunCreatesAndTheServersVersion) {
+  Project project(Backend::postgres, "lint_pending");
+  project.add(k_accounts);
+  project.add(k_email_index);
+  write_config(project);
+
+  // Both pending: accounts is created by the run, so its index is built on an empty table.
+  const ProcessResult fresh = retort(project, {"lint", "--pending", "--json"});
+  EXPECT_EQ(fresh.exit_code, 0) << shown(fresh);
+  const Json doc = json_of(fresh);
+  EXPECT_TRUE(doc.value("findings", Json::array()).empty()) << fresh.out;
+  EXPECT_EQ(doc.value("server_version", 0), 15);
+  EXPECT_EQ(doc.value("server_version_source", ""), "database");
+  EXPECT_EQ(doc.value("revisions", Json::array()), Json::array({"a1", "b2"}));
+
+  // accounts exists (and may be large) once a1 has run: the index would block its writes.
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  const ProcessResult later = retort(project, {"lint", "--pending"});
+  EXPECT_EQ(later.exit_code, 1) << shown(later);
+  EXPECT_TRUE(has(later.out, "error PG101 create-index-blocks-writes"));
+  EXPECT_TRUE(has(later.out, "in 1 migration (PostgreSQL 15, the database's version)"));
+}
+
+TEST(LintCli, UpgradeWarnsByDefaultAndRefusesWithOnUpgradeError) {
+  Project project(Backend::postgres, "lint_upgrade");
+  project.add(k_accounts);
+  project.add(k_email_index);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  const std::string before = project.schema();
+
+  write_config(project, "[retort.lint]\non_upgrade = \"error\"\n");
+  const ProcessResult refused = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(refused.exit_code, 1) << shown(refused);
+  EXPECT_TRUE(has(refused.err, "lint found 1 error-level finding in the steps to run"));
+  EXPECT_TRUE(has(refused.err, "PG101 create-index-blocks-writes"));
+  EXPECT_TRUE(has(refused.err, "nothing was run"));
+  EXPECT_EQ(project.version_rows(), std::vector<std::string>{"a1"});
+  EXPECT_EQ(project.schema(), before);
+
+  const ProcessResult check = retort(project, {"check"});
+  EXPECT_EQ(check.exit_code, 1) << shown(check);
+  EXPECT_TRUE(has(check.out + check.err, "lint: "));
+  EXPECT_TRUE(has(check.out + check.err, "PG101 create-index-blocks-writes"));
+
+  write_config(project);  // on_upgrade = "warn", the default
+  const ProcessResult warned = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(warned.exit_code, 0) << shown(warned);
+  EXPECT_TRUE(has(warned.err, "error PG101 create-index-blocks-writes"));
+  EXPECT_TRUE(has(warned.err, "retort lint --pending shows why"));
+  EXPECT_EQ(project.version_rows(), std::vector<std::string>{"b2"});
+}
+
+TEST(LintCli, PreflightFailsOnAnErrorLevelFindingOfThePendingSteps) {
+  Project project(Backend::postgres, "lint_preflight");
+  project.add(k_accounts);
+  const std::string file = project.add(k_email_index);
+  write_config(project);
+  const auto lint_check = [&project] {
+    const ProcessResult result = retort(project, {"preflight", "--json"});
+    const Json doc = json_of(result);
+    for (const Json& check : doc.value("checks", Json::array())) {
+      if (check.value("code", "") == "lint") {
+        return check;
+      }
+    }
+    ADD_FAILURE() << "no lint check\n" << shown(result);
+    return Json::object();
+  };
+  // Both pending: the index is built on a table the same run creates.
+  const Json fresh = lint_check();
+  EXPECT_EQ(fresh.value("status", ""), "pass") << fresh.dump();
+  EXPECT_TRUE(has(fresh.value("message", ""), "no finding in 2 statements of 2 pending steps"));
+
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  const Json later = lint_check();
+  EXPECT_EQ(later.value("status", ""), "fail") << later.dump();
+  EXPECT_TRUE(has(later.value("message", ""), file + ":"));
+  EXPECT_TRUE(has(later.value("message", ""), "PG101 create-index-blocks-writes"));
+  EXPECT_TRUE(has(later.value("fix", ""), "retort lint --pending"));
+}
+
+TEST(LintCli, ASqliteProjectLintsNothingAndSaysWhy) {
+  Project project(Backend::sqlite, "lint_sqlite");
+  project.add(k_accounts);
+  write_config(project);
+  const ProcessResult result = retort(project, {"lint"});
+  EXPECT_EQ(result.exit_code, 0) << shown(result);
+  EXPECT_TRUE(has(result.out, "Nothing to lint: the database is SQLite"));
+}
+
+TEST(LintCli, RulesListsEveryCode) {
+  Project project(Backend::sqlite, "lint_rules");
+  write_config(project);
+  const ProcessResult result = retort(project, {"lint", "--rules"});
+  EXPECT_EQ(result.exit_code, 0) << shown(result);
+  for (const char* code : {"PG101", "PG203", "PG304", "PG406"}) {
+    EXPECT_TRUE(has(result.out, code));
+  }
+}
+
+}  // namespace
+}  // namespace retort::test
