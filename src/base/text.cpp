@@ -1,7 +1,10 @@
 // Small text helpers.
 #include "base/text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <array>
 #include <numeric>
 
 namespace retort::base {
@@ -101,6 +104,20 @@ std::optional<std::string> nearest(std::string_view word, std::span<const std::s
     return best;
   }
   return std::nullopt;
+}
+
+std::string format_bytes(std::int64_t bytes) {
+  constexpr std::array<std::string_view, 5> k_units{"KiB", "MiB", "GiB", "TiB", "PiB"};
+  if (bytes < 1024) {
+    return fmt::format("{} bytes", bytes);
+  }
+  double value = static_cast<double>(bytes) / 1024.0;
+  std::size_t unit = 0;
+  while (value >= 1024.0 && unit + 1 < k_units.size()) {
+    value /= 1024.0;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", value, k_units[unit]);
 }
 
 }  // namespace retort::base

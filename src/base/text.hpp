@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,6 +25,9 @@ namespace retort::base {
 // The byte offset of the n-th (1-based) UTF-8 character of text; text.size() if past the end.
 // PostgreSQL reports error positions in characters, libpg_query offsets in bytes.
 [[nodiscard]] std::size_t byte_offset_of_char(std::string_view text, std::size_t char_index);
+
+// "8192 bytes", "1.2 MiB", "3.4 GiB": binary units, as df -h and pg_size_pretty count.
+[[nodiscard]] std::string format_bytes(std::int64_t bytes);
 
 // Levenshtein distance, for "did you mean" hints.
 [[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);

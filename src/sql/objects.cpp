@@ -86,40 +86,6 @@ bool is_relation(PgQuery__ObjectType type) {
   }
 }
 
-// A boolean option as PostgreSQL's defGetBoolean reads it: no value means true.
-bool option_is_true(const PgQuery__DefElem* option) {
-  const PgQuery__Node* arg = option->arg;
-  if (arg == nullptr) {
-    return true;
-  }
-  switch (arg->node_case) {
-    case PG_QUERY__NODE__NODE_BOOLEAN:
-      return arg->boolean != nullptr && arg->boolean->boolval != 0;
-    case PG_QUERY__NODE__NODE_INTEGER:
-      return arg->integer != nullptr && arg->integer->ival != 0;
-    case PG_QUERY__NODE__NODE_STRING: {
-      std::string value = arg->string == nullptr ? std::string() : text(arg->string->sval);
-      std::transform(value.begin(), value.end(), value.begin(), [](char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-      });
-      return value == "true" || value == "on";
-    }
-    default:
-      return false;
-  }
-}
-
-bool has_true_option(std::size_t count, PgQuery__Node* const* options, std::string_view name) {
-  for (std::size_t i = 0; i < count; ++i) {
-    const PgQuery__Node* node = options[i];
-    if (node != nullptr && node->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
-        node->def_elem != nullptr && text(node->def_elem->defname) == name) {
-      return option_is_true(node->def_elem);
-    }
-  }
-  return false;
-}
-
 // Collects what statements create. `default_schema` is the schema of an enclosing CREATE
 // SCHEMA, which its unqualified elements belong to.
 class Collector {

@@ -236,36 +236,9 @@ std::string alter_table_rewrite(const PgQuery__AlterTableStmt& alter) {
   return {};
 }
 
-// VACUUM's FULL option as PostgreSQL reads it: no value, or a true one (FULL false is not FULL).
-bool is_full(const PgQuery__VacuumStmt& vacuum) {
-  for (std::size_t option_idx = 0; option_idx < vacuum.n_options; ++option_idx) {
-    const PgQuery__Node* node = vacuum.options[option_idx];
-    if (node == nullptr || node->node_case != PG_QUERY__NODE__NODE_DEF_ELEM ||
-        node->def_elem == nullptr || text(node->def_elem->defname) != "full") {
-      continue;
-    }
-    const PgQuery__Node* arg = node->def_elem->arg;
-    if (arg == nullptr) {
-      return true;
-    }
-    switch (arg->node_case) {
-      case PG_QUERY__NODE__NODE_BOOLEAN:
-        return arg->boolean != nullptr && arg->boolean->boolval != 0;
-      case PG_QUERY__NODE__NODE_INTEGER:
-        return arg->integer != nullptr && arg->integer->ival != 0;
-      case PG_QUERY__NODE__NODE_STRING: {
-        const std::string value = arg->string == nullptr ? "" : text(arg->string->sval);
-        return value == "true" || value == "on";
-      }
-      default:
-        return false;
-    }
-  }
-  return false;
-}
-
 void vacuum_rewrites(const PgQuery__VacuumStmt& vacuum, std::vector<Rewrite>& out) {
-  if (vacuum.is_vacuumcmd == 0 || !is_full(vacuum)) {
+  // FULL false is not FULL.
+  if (vacuum.is_vacuumcmd == 0 || !has_true_option(vacuum.n_options, vacuum.options, "full")) {
     return;
   }
   if (vacuum.n_rels == 0) {

@@ -144,4 +144,43 @@ Tree parse_tree(std::string_view statement) {
   return tree;
 }
 
+namespace {
+
+bool option_is_true(const PgQuery__DefElem* option) {
+  const PgQuery__Node* arg = option->arg;
+  if (arg == nullptr) {
+    return true;
+  }
+  switch (arg->node_case) {
+    case PG_QUERY__NODE__NODE_BOOLEAN:
+      return arg->boolean != nullptr && arg->boolean->boolval != 0;
+    case PG_QUERY__NODE__NODE_INTEGER:
+      return arg->integer != nullptr && arg->integer->ival != 0;
+    case PG_QUERY__NODE__NODE_STRING: {
+      std::string value =
+          arg->string == nullptr || arg->string->sval == nullptr ? "" : arg->string->sval;
+      std::transform(value.begin(), value.end(), value.begin(), [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+      });
+      return value == "true" || value == "on";
+    }
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool has_true_option(std::size_t count, PgQuery__Node* const* options, std::string_view name) {
+  for (std::size_t option_idx = 0; option_idx < count; ++option_idx) {
+    const PgQuery__Node* node = options[option_idx];
+    if (node != nullptr && node->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+        node->def_elem != nullptr && node->def_elem->defname != nullptr &&
+        std::string_view(node->def_elem->defname) == name) {
+      return option_is_true(node->def_elem);
+    }
+  }
+  return false;
+}
+
 }  // namespace retort::sql

@@ -2,6 +2,7 @@
 // that read it: what a statement creates (objects.cpp), whether it puts data at risk (risk.cpp).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <pg_query/pg_query.pb-c.h>
 #include <string_view>
@@ -18,5 +19,10 @@ using Tree = std::unique_ptr<PgQuery__ParseResult, TreeFree>;
 // The unpacked tree of `statement`; null when it does not parse. A tree that nests deeper than
 // the caller's stack allows is unpacked on a thread with a stack to fit. Thread-safe.
 [[nodiscard]] Tree parse_tree(std::string_view statement);
+
+// Whether the option list (VACUUM's, REINDEX's, EXPLAIN's DefElems) sets `name` to true, as
+// PostgreSQL's defGetBoolean reads it: the option with no value, true, on or a non-zero number.
+[[nodiscard]] bool has_true_option(std::size_t count, PgQuery__Node* const* options,
+                                   std::string_view name);
 
 }  // namespace retort::sql

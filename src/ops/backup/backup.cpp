@@ -487,18 +487,4 @@ std::string find_program(const std::string& program) {
   return {};
 }
 
-std::string size_text(std::int64_t bytes) {
-  if (bytes < 1024) {
-    return fmt::format("{} bytes", bytes);
-  }
-  constexpr std::array<std::string_view, 4> k_units{"KB", "MB", "GB", "TB"};
-  double value = static_cast<double>(bytes) / 1024.0;
-  std::size_t unit = 0;
-  while (value >= 1024.0 && unit + 1 < k_units.size()) {
-    value /= 1024.0;
-    ++unit;
-  }
-  return fmt::format("{:.1f} {}", value, k_units[unit]);
-}
-
 }  // namespace retort::ops::backup

@@ -76,7 +76,4 @@ struct StepRisk {
 // there is none.
 [[nodiscard]] std::string find_program(const std::string& program);
 
-// "1.2 MB", "834 bytes".
-[[nodiscard]] std::string size_text(std::int64_t bytes);
-
 }  // namespace retort::ops::backup

@@ -1,6 +1,7 @@
 // The backup gate: decide whether the step needs a backup, take it, and name it for the ledger.
 #include "ops/backup/backup_gate.hpp"
 
+#include "base/text.hpp"
 #include "ops/backup/backup.hpp"
 #include "runner/cancel.hpp"
 
@@ -63,7 +64,7 @@ std::string BackupGate::before_step(const graph::Step& step, const script::Migra
   }
   if (m_observer != nullptr) {
     m_observer->note(fmt::format("backup before {}: {} ({})", step.revision, taken.path,
-                                 size_text(taken.bytes)));
+                                 base::format_bytes(taken.bytes)));
   }
   return taken.path;
 }

@@ -43,21 +43,6 @@ struct FreeDisk {
   bool failed = false;  // free_disk_command is set but did not say
 };
 
-// "8192 bytes", "1.2 MiB", "3.4 GiB": binary units, as df -h and pg_size_pretty count.
-std::string bytes_text(std::int64_t bytes) {
-  constexpr std::array<std::string_view, 5> k_units{"KiB", "MiB", "GiB", "TiB", "PiB"};
-  if (bytes < 1024) {
-    return fmt::format("{} bytes", bytes);
-  }
-  double value = static_cast<double>(bytes) / 1024.0;
-  std::size_t unit = 0;
-  while (value >= 1024.0 && unit + 1 < k_units.size()) {
-    value /= 1024.0;
-    ++unit;
-  }
-  return fmt::format("{:.1f} {}", value, k_units[unit]);
-}
-
 // The size a copy needs room for: the relation with its indexes and TOAST (all partitions of a
 // partitioned one, whose own size is 0), or only the indexes a REINDEX TABLE rebuilds.
 std::string_view size_expression(sql::Copied copied) {
@@ -106,31 +91,16 @@ std::optional<Copy> measure(driver::Connection& db, const sql::Rewrite& rewrite)
 // Every copy the plan's statements make, in the order they run.
 std::vector<Copy> copies(Context& context, std::size_t& rewrites_seen) {
   std::vector<Copy> out;
-  for (const graph::Step& step : context.plan.steps) {
-    const script::Migration* migration = context.scripts.find(step.revision);
-    if (migration == nullptr || step.direction == graph::Direction::stamp) {
-      continue;
-    }
-    const script::Which which = step.direction == graph::Direction::downgrade
-                                    ? script::Which::downgrade
-                                    : script::Which::upgrade;
-    if (which == script::Which::downgrade && !migration->downgrade) {
-      continue;
-    }
-    auto statements = script::statements(*migration, which, script::Dialect::postgres);
-    if (!statements) {
-      continue;  // the run refuses the file before anything runs, naming the problem
-    }
-    for (const script::Statement& statement : *statements) {
-      for (const sql::Rewrite& rewrite : sql::rewrites(statement.sql)) {
-        ++rewrites_seen;
-        if (std::optional<Copy> copy = measure(context.db, rewrite)) {
-          copy->revision = step.revision;
-          out.push_back(std::move(*copy));
-        }
-      }
-    }
-  }
+  each_statement(context.scripts, context.plan, script::Dialect::postgres,
+                 [&](const graph::Step& step, const script::Statement& statement) {
+                   for (const sql::Rewrite& rewrite : sql::rewrites(statement.sql)) {
+                     ++rewrites_seen;
+                     if (std::optional<Copy> copy = measure(context.db, rewrite)) {
+                       copy->revision = step.revision;
+                       out.push_back(std::move(*copy));
+                     }
+                   }
+                 });
   return out;
 }
 
@@ -240,7 +210,8 @@ FreeDisk from_data_directory(Context& context) {
 std::string copy_text(const Copy& copy) {
   const std::string relation =
       copy.every_table ? "every table, the largest being " + copy.relation : copy.relation;
-  return fmt::format("{} {} ({}: {})", relation, bytes_text(copy.bytes), copy.revision, copy.what);
+  return fmt::format("{} {} ({}: {})", relation, base::format_bytes(copy.bytes), copy.revision,
+                     copy.what);
 }
 
 }  // namespace
@@ -271,7 +242,7 @@ void check_disk(Context& context, Checks& checks) {
     listed.push_back(copy_text(copy));
   }
   const std::string rewritten = fmt::format("the pending steps rewrite {}: about {} needed",
-                                            base::join(listed, ", "), bytes_text(needed));
+                                            base::join(listed, ", "), base::format_bytes(needed));
   const std::string& command = context.config.preflight.free_disk_command;
   const FreeDisk free = command.empty() ? from_data_directory(context) : from_command(command);
   if (!free.bytes) {
@@ -286,7 +257,7 @@ void check_disk(Context& context, Checks& checks) {
     return;
   }
   const std::string message =
-      fmt::format("{}, {} free ({})", rewritten, bytes_text(*free.bytes), free.source);
+      fmt::format("{}, {} free ({})", rewritten, base::format_bytes(*free.bytes), free.source);
   const std::string fix =
       "free disk on the server (or grow its volume) before the run, or rewrite with the "
       "expand/contract pattern instead: add a new column, backfill it in batches, then swap it "

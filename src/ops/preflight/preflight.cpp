@@ -20,14 +20,9 @@ void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps) {
   check_backup(context, checks);
 }
 
-std::vector<std::string> touched_relations(const script::ScriptDirectory& scripts,
-                                           const graph::Plan& plan, script::Dialect dialect) {
-  std::vector<std::string> out;
-  const auto add = [&out](const std::string& name) {
-    if (std::find(out.begin(), out.end(), name) == out.end()) {
-      out.push_back(name);
-    }
-  };
+void each_statement(
+    const script::ScriptDirectory& scripts, const graph::Plan& plan, script::Dialect dialect,
+    const std::function<void(const graph::Step&, const script::Statement&)>& visit) {
   for (const graph::Step& step : plan.steps) {
     const script::Migration* migration = scripts.find(step.revision);
     if (migration == nullptr || step.direction == graph::Direction::stamp) {
@@ -44,14 +39,28 @@ std::vector<std::string> touched_relations(const script::ScriptDirectory& script
       continue;
     }
     for (const script::Statement& statement : *statements) {
-      for (const std::string& relation : sql::mentioned_relations(statement.sql)) {
-        add(relation);
-        if (const std::size_t dot = relation.rfind('.'); dot != std::string::npos) {
-          add(relation.substr(dot + 1));
-        }
-      }
+      visit(step, statement);
     }
   }
+}
+
+std::vector<std::string> touched_relations(const script::ScriptDirectory& scripts,
+                                           const graph::Plan& plan, script::Dialect dialect) {
+  std::vector<std::string> out;
+  const auto add = [&out](const std::string& name) {
+    if (std::find(out.begin(), out.end(), name) == out.end()) {
+      out.push_back(name);
+    }
+  };
+  each_statement(scripts, plan, dialect,
+                 [&add](const graph::Step& /*step*/, const script::Statement& statement) {
+                   for (const std::string& relation : sql::mentioned_relations(statement.sql)) {
+                     add(relation);
+                     if (const std::size_t dot = relation.rfind('.'); dot != std::string::npos) {
+                       add(relation.substr(dot + 1));
+                     }
+                   }
+                 });
   return out;
 }
 

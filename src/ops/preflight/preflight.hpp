@@ -10,6 +10,7 @@
 #include "runner/ledger.hpp"
 #include "script/script_directory.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,12 @@ void check_backup(Context& context, Checks& checks);
 
 // Every check, in the order of the checklist.
 void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps);
+
+// Calls `visit` with each statement the plan's steps run (upgrade or downgrade section), in
+// order. A file that does not split is skipped: the run refuses it before anything runs.
+void each_statement(const script::ScriptDirectory& scripts, const graph::Plan& plan,
+                    script::Dialect dialect,
+                    const std::function<void(const graph::Step&, const script::Statement&)>& visit);
 
 // The relations the plan's statements name, each once.
 [[nodiscard]] std::vector<std::string> touched_relations(const script::ScriptDirectory& scripts,
