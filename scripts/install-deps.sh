@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real servers and peers the tests run
   postgresql-15 postgresql-client-15 pgbouncer sqlite3 alembic python3-psycopg2
+  # the deployment recipes' test (tests/deploy): manifests read as YAML, scripts checked
+  python3-yaml shellcheck
 )
 
 missing=()

@@ -508,4 +508,22 @@ std::string clause_text(std::string_view statement, std::size_t from, std::size_
   return std::string(statement.substr(range.begin, range.end - range.begin));
 }
 
+std::vector<std::string> dropped_names(const PgQuery__DropStmt* drop) {
+  std::vector<std::string> out;
+  if (drop == nullptr) {
+    return out;
+  }
+  for (const PgQuery__Node* object : nodes(drop->objects, drop->n_objects)) {
+    if (object == nullptr) {
+      continue;
+    }
+    if (object->node_case == PG_QUERY__NODE__NODE_LIST && object->list != nullptr) {
+      out.push_back(dotted(object->list->items, object->list->n_items));
+    } else if (object->node_case == PG_QUERY__NODE__NODE_STRING) {
+      out.emplace_back(string_of(object));
+    }
+  }
+  return out;
+}
+
 }  // namespace retort::lint

@@ -114,4 +114,7 @@ namespace retort::lint {
 [[nodiscard]] std::string clause_text(std::string_view statement, std::size_t from,
                                       std::size_t limit = std::string_view::npos);
 
+// The objects a DROP statement names, each qualified as written ("ops.accounts").
+[[nodiscard]] std::vector<std::string> dropped_names(const PgQuery__DropStmt* drop);
+
 }  // namespace retort::lint

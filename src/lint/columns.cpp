@@ -1,0 +1,95 @@
+// The columns a statement types, read from CREATE TABLE and ALTER TABLE.
+#include "lint/columns.hpp"
+
+#include "lint/tree_reading.hpp"
+
+#include <algorithm>
+#include <span>
+
+namespace retort::lint {
+namespace {
+
+ColumnType column_of(const std::string& table, const PgQuery__ColumnDef& column) {
+  ColumnType out;
+  out.table = table;
+  out.column = column.colname == nullptr ? "" : column.colname;
+  out.type = column.type_name;
+  out.location = column.type_name != nullptr ? column.type_name->location : column.location;
+  out.identity = column.identity != nullptr && column.identity[0] != '\0';
+  for (const PgQuery__Constraint* constraint : column_constraints(&column)) {
+    out.primary_key =
+        out.primary_key || constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
+    out.identity = out.identity || constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY;
+  }
+  return out;
+}
+
+void create_table(const PgQuery__CreateStmt& create, std::vector<ColumnType>& out) {
+  const std::string table = relation_name(create.relation);
+  const std::size_t first = out.size();
+  std::vector<std::string> key;  // a one-column table-level PRIMARY KEY
+  const auto elements = std::span(create.table_elts, create.n_table_elts);
+  for (const PgQuery__Node* element : elements) {
+    if (element == nullptr) {
+      continue;
+    }
+    if (element->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && element->column_def != nullptr) {
+      out.push_back(column_of(table, *element->column_def));
+    } else if (const PgQuery__Constraint* constraint = constraint_of(element);
+               constraint != nullptr &&
+               constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY &&
+               constraint->n_keys == 1) {
+      key.emplace_back(string_of(constraint->keys[0]));
+    }
+  }
+  if (key.size() == 1) {
+    for (std::size_t column_idx = first; column_idx < out.size(); ++column_idx) {
+      out[column_idx].primary_key = out[column_idx].primary_key || out[column_idx].column == key[0];
+    }
+  }
+}
+
+void alter_table(const PgQuery__AlterTableStmt& alter, std::vector<ColumnType>& out) {
+  const std::string table = relation_name(alter.relation);
+  for (const PgQuery__AlterTableCmd* command : alter_commands(&alter)) {
+    if (command->def == nullptr || command->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF ||
+        command->def->column_def == nullptr) {
+      continue;
+    }
+    if (command->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn) {
+      out.push_back(column_of(table, *command->def->column_def));
+    } else if (command->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType) {
+      ColumnType column = column_of(table, *command->def->column_def);
+      column.column = command->name == nullptr ? "" : command->name;
+      column.altered = true;
+      out.push_back(std::move(column));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<ColumnType> column_types(const PgQuery__Node* statement) {
+  std::vector<ColumnType> out;
+  if (statement == nullptr) {
+    return out;
+  }
+  if (statement->node_case == PG_QUERY__NODE__NODE_CREATE_STMT &&
+      statement->create_stmt != nullptr) {
+    create_table(*statement->create_stmt, out);
+  } else if (statement->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT &&
+             statement->alter_table_stmt != nullptr) {
+    alter_table(*statement->alter_table_stmt, out);
+  }
+  out.erase(std::remove_if(out.begin(), out.end(),
+                           [](const ColumnType& column) { return column.type == nullptr; }),
+            out.end());
+  return out;
+}
+
+std::string unqualified(const std::string& name) {
+  const std::size_t dot = name.rfind('.');
+  return dot == std::string::npos ? name : name.substr(dot + 1);
+}
+
+}  // namespace retort::lint

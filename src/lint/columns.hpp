@@ -1,0 +1,27 @@
+// The columns whose type a statement chooses: CREATE TABLE's, ADD COLUMN's and ALTER COLUMN
+// ... TYPE's, for the rules about types (PG401-PG406).
+#pragma once
+
+#include "sql/tree.hpp"
+
+#include <string>
+#include <vector>
+
+namespace retort::lint {
+
+struct ColumnType {
+  std::string table;  // qualified as written
+  std::string column;
+  const PgQuery__TypeName* type = nullptr;
+  int location = -1;         // of the type, in the statement
+  bool primary_key = false;  // column-level PRIMARY KEY, or a one-column table-level one
+  bool identity = false;     // GENERATED ... AS IDENTITY
+  bool altered = false;      // ALTER COLUMN ... TYPE rather than a new column
+};
+
+[[nodiscard]] std::vector<ColumnType> column_types(const PgQuery__Node* statement);
+
+// "ops.accounts" → "accounts": for names made from a table's, such as a constraint's.
+[[nodiscard]] std::string unqualified(const std::string& name);
+
+}  // namespace retort::lint
