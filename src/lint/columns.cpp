@@ -87,6 +87,51 @@ std::vector<ColumnType> column_types(const PgQuery__Node* statement) {
   return out;
 }
 
+std::string data_change_target(const PgQuery__Node* statement) {
+  if (statement == nullptr) {
+    return {};
+  }
+  switch (statement->node_case) {
+    case PG_QUERY__NODE__NODE_UPDATE_STMT:
+      return statement->update_stmt ? relation_name(statement->update_stmt->relation) : "";
+    case PG_QUERY__NODE__NODE_DELETE_STMT:
+      return statement->delete_stmt ? relation_name(statement->delete_stmt->relation) : "";
+    case PG_QUERY__NODE__NODE_MERGE_STMT:
+      return statement->merge_stmt ? relation_name(statement->merge_stmt->relation) : "";
+    case PG_QUERY__NODE__NODE_INSERT_STMT: {
+      const PgQuery__InsertStmt* insert = statement->insert_stmt;
+      if (insert == nullptr || insert->select_stmt == nullptr ||
+          insert->select_stmt->node_case != PG_QUERY__NODE__NODE_SELECT_STMT ||
+          insert->select_stmt->select_stmt == nullptr ||
+          insert->select_stmt->select_stmt->n_values_lists > 0) {
+        return {};
+      }
+      return relation_name(insert->relation);
+    }
+    default:
+      return {};
+  }
+}
+
+std::string schema_change_target(const PgQuery__Node* statement) {
+  if (statement == nullptr) {
+    return {};
+  }
+  switch (statement->node_case) {
+    case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+      return statement->alter_table_stmt ? relation_name(statement->alter_table_stmt->relation)
+                                         : "";
+    case PG_QUERY__NODE__NODE_INDEX_STMT:
+      return statement->index_stmt && !statement->index_stmt->concurrent
+                 ? relation_name(statement->index_stmt->relation)
+                 : "";
+    case PG_QUERY__NODE__NODE_RENAME_STMT:
+      return statement->rename_stmt ? relation_name(statement->rename_stmt->relation) : "";
+    default:
+      return {};
+  }
+}
+
 std::string unqualified(const std::string& name) {
   const std::size_t dot = name.rfind('.');
   return dot == std::string::npos ? name : name.substr(dot + 1);

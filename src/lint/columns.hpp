@@ -21,6 +21,14 @@ struct ColumnType {
 
 [[nodiscard]] std::vector<ColumnType> column_types(const PgQuery__Node* statement);
 
+// The table a data change writes (UPDATE, DELETE, MERGE, and INSERT ... SELECT: an INSERT of
+// VALUES adds a few rows and is not counted), qualified as written; empty for anything else.
+[[nodiscard]] std::string data_change_target(const PgQuery__Node* statement);
+
+// The table an ALTER TABLE, CREATE INDEX (not CONCURRENTLY), RENAME or DROP TABLE locks for the
+// rest of its transaction, qualified as written; empty for anything else.
+[[nodiscard]] std::string schema_change_target(const PgQuery__Node* statement);
+
 // "ops.accounts" → "accounts": for names made from a table's, such as a constraint's.
 [[nodiscard]] std::string unqualified(const std::string& name);
 

@@ -1,18 +1,133 @@
-// PG302 unbatched-data-change: UPDATE or DELETE of a table that exists, in one statement: every row
-// it touches stays locked, and replicas lag, until it ends.
+// PG302 unbatched-data-change: one UPDATE or DELETE of a live table changes every matching
+// row in one transaction: those rows stay locked (the application's writes to them wait) until
+// it ends, it writes WAL the replicas must replay (lag), and it leaves dead rows for vacuum.
+// A statement whose WHERE limits it to one batch (a subquery with LIMIT, BETWEEN, or a range
+// with both bounds on one column) is taken as a batch of a batched backfill: not reported.
+// Tables created in the migration or the run are empty: not reported.
 #include "lint/rules/rules.hpp"
+#include "lint/tree_reading.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
 
 namespace retort::lint {
 namespace {
 
-void check(const Pass& /*pass*/, const Stmt& /*stmt*/, Report& /*report*/) {}
+std::string operator_of(const PgQuery__AExpr& expr) {
+  return expr.n_name == 0 ? std::string() : std::string(string_of(expr.name[expr.n_name - 1]));
+}
+
+std::string column_of(const PgQuery__Node* node) {
+  if (node == nullptr || node->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
+      node->column_ref == nullptr || node->column_ref->n_fields == 0) {
+    return {};
+  }
+  return std::string(string_of(node->column_ref->fields[node->column_ref->n_fields - 1]));
+}
+
+// Walks the AND/OR tree of a WHERE clause: a LIMITed subquery or BETWEEN makes it a batch;
+// the columns with a lower and with an upper bound are collected.
+bool walk(const PgQuery__Node* node, std::set<std::string>& lower, std::set<std::string>& upper) {
+  if (node == nullptr) {
+    return false;
+  }
+  switch (node->node_case) {
+    case PG_QUERY__NODE__NODE_BOOL_EXPR:
+      if (node->bool_expr != nullptr) {
+        for (std::size_t arg_idx = 0; arg_idx < node->bool_expr->n_args; ++arg_idx) {
+          if (walk(node->bool_expr->args[arg_idx], lower, upper)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    case PG_QUERY__NODE__NODE_SUB_LINK: {
+      const PgQuery__Node* select = node->sub_link ? node->sub_link->subselect : nullptr;
+      return select != nullptr && select->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
+             select->select_stmt != nullptr && select->select_stmt->limit_count != nullptr;
+    }
+    case PG_QUERY__NODE__NODE_A_EXPR: {
+      const PgQuery__AExpr* expr = node->a_expr;
+      if (expr == nullptr) {
+        return false;
+      }
+      if (expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN) {
+        return true;
+      }
+      if (walk(expr->rexpr, lower, upper)) {
+        return true;  // `id IN (SELECT ... LIMIT n)`
+      }
+      const std::string op = operator_of(*expr);
+      const std::string left = column_of(expr->lexpr);
+      if (!left.empty() && (op == ">" || op == ">=")) {
+        lower.insert(left);
+      } else if (!left.empty() && (op == "<" || op == "<=")) {
+        upper.insert(left);
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+bool batched(const PgQuery__Node* where) {
+  std::set<std::string> lower;
+  std::set<std::string> upper;
+  if (walk(where, lower, upper)) {
+    return true;
+  }
+  for (const std::string& column : lower) {
+    if (upper.count(column) != 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void check(const Pass& pass, const Stmt& stmt, Report& report) {
+  const PgQuery__RangeVar* relation = nullptr;
+  const PgQuery__Node* where = nullptr;
+  std::string verb;
+  if (stmt.node->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT && stmt.node->update_stmt) {
+    relation = stmt.node->update_stmt->relation;
+    where = stmt.node->update_stmt->where_clause;
+    verb = "UPDATE";
+  } else if (stmt.node->node_case == PG_QUERY__NODE__NODE_DELETE_STMT && stmt.node->delete_stmt) {
+    relation = stmt.node->delete_stmt->relation;
+    where = stmt.node->delete_stmt->where_clause;
+    verb = "DELETE";
+  } else {
+    return;
+  }
+  const std::string table = relation_name(relation);
+  if (table.empty() || pass.is_new(table, stmt.index) || batched(where)) {
+    return;
+  }
+  const std::string qualified = quote_qualified(table);
+  report.add(stmt, relation->location,
+             fmt::format("{} of {}{} in one statement", verb, table,
+                         where == nullptr ? ", every row," : ""),
+             "every row it touches stays locked until it ends, so the application's writes to "
+             "them wait; and it writes WAL for all of them at once, which replicas must replay "
+             "(lag) and vacuum must clean up",
+             fmt::format("batch it by key in a `-- retort:transaction false` migration, each "
+                         "batch its own transaction (repeat until it changes no row):\n"
+                         "    {} {} WHERE id IN (SELECT id FROM {} WHERE <condition> ORDER BY id "
+                         "LIMIT 10000);\n"
+                         "retort's step gate waits between steps while replicas lag beyond "
+                         "[retort.replicas] max_lag",
+                         verb == "UPDATE" ? "UPDATE" : "DELETE FROM",
+                         verb == "UPDATE" ? qualified + " SET ..." : qualified, qualified, ""));
+}
 
 }  // namespace
 
 const Rule k_unbatched_data_change{
     "PG302", "unbatched-data-change", Level::warning,
-    "UPDATE or DELETE of a table that exists, in one statement: every row it touches stays locked, "
-    "and replicas lag, until it ends",
+    "UPDATE or DELETE of a table that exists, in one statement: every row it touches stays "
+    "locked, and replicas lag, until it ends",
     check};
 
 }  // namespace retort::lint
