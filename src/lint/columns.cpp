@@ -1,6 +1,7 @@
 // The columns a statement types, read from CREATE TABLE and ALTER TABLE.
 #include "lint/columns.hpp"
 
+#include "lint/analyzer.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <algorithm>
@@ -130,6 +131,22 @@ std::string schema_change_target(const PgQuery__Node* statement) {
     default:
       return {};
   }
+}
+
+bool enum_created_earlier(const Pass& pass, const Stmt& stmt, const std::string& type) {
+  for (const Stmt& earlier : pass.statements()) {
+    if (earlier.index >= stmt.index) {
+      break;
+    }
+    const PgQuery__Node* node = earlier.node;
+    if (node != nullptr && node->node_case == PG_QUERY__NODE__NODE_CREATE_ENUM_STMT &&
+        node->create_enum_stmt != nullptr &&
+        unqualified(dotted(node->create_enum_stmt->type_name,
+                           node->create_enum_stmt->n_type_name)) == unqualified(type)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string unqualified(const std::string& name) {

@@ -2,6 +2,7 @@
 // ... TYPE's, for the rules about types (PG401-PG406).
 #pragma once
 
+#include "lint/analyzer.hpp"
 #include "sql/tree.hpp"
 
 #include <string>
@@ -28,6 +29,12 @@ struct ColumnType {
 // The table an ALTER TABLE, CREATE INDEX (not CONCURRENTLY), RENAME or DROP TABLE locks for the
 // rest of its transaction, qualified as written; empty for anything else.
 [[nodiscard]] std::string schema_change_target(const PgQuery__Node* statement);
+
+// Whether an earlier statement of the migration created the enum type `type` (dotted as
+// written): PostgreSQL lets a transaction add values to, and use the new values of, an enum it
+// created itself.
+[[nodiscard]] bool enum_created_earlier(const Pass& pass, const Stmt& stmt,
+                                        const std::string& type);
 
 // "ops.accounts" → "accounts": for names made from a table's, such as a constraint's.
 [[nodiscard]] std::string unqualified(const std::string& name);

@@ -2,6 +2,7 @@
 // PostgreSQL refuses inside a transaction block (sql::classify knows them), in a migration that
 // runs in one; and, before PostgreSQL 12, ALTER TYPE ... ADD VALUE. retort's loader refuses
 // the file before anything runs; lint names it with a code and the fix.
+#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
 #include "lint/tree_reading.hpp"
 #include "sql/classify.hpp"
@@ -24,7 +25,10 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
              stmt.node->alter_enum_stmt->new_val[0] != '\0' &&
              (stmt.node->alter_enum_stmt->old_val == nullptr ||
               stmt.node->alter_enum_stmt->old_val[0] == '\0')) {
-    command = "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)";
+    const PgQuery__AlterEnumStmt& alter = *stmt.node->alter_enum_stmt;
+    if (!enum_created_earlier(pass, stmt, dotted(alter.type_name, alter.n_type_name))) {
+      command = "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)";
+    }
   }
   if (command.empty()) {
     return;

@@ -3,6 +3,7 @@
 // ("unsafe use of new value"). In a transactional migration, a later statement that writes the
 // value as a literal fails the whole migration. Before 12, ADD VALUE itself is refused in a
 // transaction block: PG303 says so.
+#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
 #include "lint/tree_reading.hpp"
 
@@ -36,6 +37,9 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
     return;
   }
   const std::string type = dotted(alter.type_name, alter.n_type_name);
+  if (enum_created_earlier(pass, stmt, type)) {
+    return;  // a type created in this transaction takes new values at once
+  }
   const std::string value = literal(alter.new_val);
   for (const Stmt& later : pass.statements()) {
     if (later.index <= stmt.index || later.source->sql.find(value) == std::string::npos) {

@@ -20,6 +20,13 @@ TEST(EnumValueUsedInTransaction, ReportsTheStatementThatUsesTheNewValue) {
   EXPECT_NE(found[0].fix.find("ALTER TYPE order_status ADD VALUE 'refunded';"), std::string::npos);
 }
 
+TEST(EnumValueUsedInTransaction, NotReportedForATypeTheMigrationCreated) {
+  EXPECT_TRUE(findings("PG304",
+                       "CREATE TYPE mood AS ENUM ('sad');\nALTER TYPE mood ADD VALUE 'happy';\n"
+                       "CREATE TABLE p (m mood DEFAULT 'happy');")
+                  .empty());
+}
+
 TEST(EnumValueUsedInTransaction, NotReportedWhenUnusedOrAlone) {
   EXPECT_TRUE(findings("PG304",
                        "ALTER TYPE order_status ADD VALUE 'refunded';\n"

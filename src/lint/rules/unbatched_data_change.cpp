@@ -106,20 +106,23 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
     return;
   }
   const std::string qualified = quote_qualified(table);
-  report.add(stmt, relation->location,
-             fmt::format("{} of {}{} in one statement", verb, table,
-                         where == nullptr ? ", every row," : ""),
-             "every row it touches stays locked until it ends, so the application's writes to "
-             "them wait; and it writes WAL for all of them at once, which replicas must replay "
-             "(lag) and vacuum must clean up",
-             fmt::format("batch it by key in a `-- retort:transaction false` migration, each "
-                         "batch its own transaction (repeat until it changes no row):\n"
-                         "    {} {} WHERE id IN (SELECT id FROM {} WHERE <condition> ORDER BY id "
-                         "LIMIT 10000);\n"
-                         "retort's step gate waits between steps while replicas lag beyond "
-                         "[retort.replicas] max_lag",
-                         verb == "UPDATE" ? "UPDATE" : "DELETE FROM",
-                         verb == "UPDATE" ? qualified + " SET ..." : qualified, qualified, ""));
+  report.add(
+      stmt, relation->location,
+      fmt::format("{} of {}{} in one statement", verb, table,
+                  where == nullptr ? ", every row," : ""),
+      "every row it touches stays locked until it ends, so the application's writes to "
+      "them wait; and it writes WAL for all of them at once, which replicas must replay "
+      "(lag) and vacuum must clean up",
+      fmt::format(
+          "batch it by key range in a `-- retort:transaction false` migration: one "
+          "statement per range, each committed on its own, with a pause between them; the "
+          "ledger records each, so a stopped run resumes at the next range:\n"
+          "    {0} WHERE id >= 1 AND id < 10001 AND <condition>;\n"
+          "    SELECT pg_sleep(1);\n"
+          "    {0} WHERE id >= 10001 AND id < 20001 AND <condition>;\n"
+          "Spread a very large table over several migrations: retort's step gate waits "
+          "before each step while replicas lag beyond [retort.replicas] max_lag",
+          verb == "UPDATE" ? "UPDATE " + qualified + " SET ..." : "DELETE FROM " + qualified));
 }
 
 }  // namespace
