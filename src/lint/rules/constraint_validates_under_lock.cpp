@@ -1,11 +1,118 @@
-// PG106 constraint-validates-under-lock: ADD FOREIGN KEY or CHECK without NOT VALID: every row is
-// checked while writes (and for a foreign key, the referenced table's writes) wait.
+// PG106 constraint-validates-under-lock: ADD FOREIGN KEY or CHECK without NOT VALID checks
+// every row while the lock is held: a CHECK under ALTER TABLE's ACCESS EXCLUSIVE lock (reads
+// and writes wait), a foreign key under SHARE ROW EXCLUSIVE on both tables (their writes wait).
+// NOT VALID adds the constraint for new rows at once; VALIDATE CONSTRAINT later checks the old
+// ones under SHARE UPDATE EXCLUSIVE, which lets reads and writes go on. ALTER DOMAIN ... ADD
+// CONSTRAINT checks every column of the domain the same way. ADD COLUMN ... REFERENCES is not
+// reported: the new column is all NULL, so there is nothing to check. A table created earlier
+// in the migration is not reported.
+#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/tree_reading.hpp"
+
+#include <fmt/format.h>
 
 namespace retort::lint {
 namespace {
 
-void check(const Pass& /*pass*/, const Stmt& /*stmt*/, Report& /*report*/) {}
+std::string name_list(PgQuery__Node* const* items, std::size_t count) {
+  std::string out;
+  for (std::size_t item_idx = 0; item_idx < count; ++item_idx) {
+    out += (out.empty() ? "" : ", ") + quote_identifier(string_of(items[item_idx]));
+  }
+  return out;
+}
+
+std::string constraint_name(const PgQuery__Constraint& constraint, const std::string& table,
+                            bool foreign) {
+  if (constraint.conname != nullptr && constraint.conname[0] != '\0') {
+    return constraint.conname;
+  }
+  std::string name = unqualified(table);
+  if (foreign && constraint.n_fk_attrs > 0) {
+    name += "_" + std::string(string_of(constraint.fk_attrs[0]));
+  }
+  return name + (foreign ? "_fkey" : "_check");
+}
+
+void check_table(const Pass& pass, const Stmt& stmt, Report& report) {
+  const std::string table = relation_name(stmt.node->alter_table_stmt->relation);
+  if (table.empty() || pass.is_new(table, stmt.index)) {
+    return;
+  }
+  for (const PgQuery__AlterTableCmd* command : alter_commands(stmt.node->alter_table_stmt)) {
+    const PgQuery__Constraint* constraint = constraint_of(command->def);
+    if (command->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint || constraint == nullptr ||
+        constraint->skip_validation) {
+      continue;
+    }
+    const bool foreign = constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN;
+    if (!foreign && constraint->contype != PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) {
+      continue;
+    }
+    const std::string referenced = foreign ? relation_name(constraint->pktable) : "";
+    const std::string name = constraint_name(*constraint, table, foreign);
+    const std::string qualified = quote_qualified(table);
+    const std::string definition =
+        foreign ? fmt::format(
+                      "FOREIGN KEY ({}) REFERENCES {}{}",
+                      name_list(constraint->fk_attrs, constraint->n_fk_attrs),
+                      quote_qualified(referenced),
+                      constraint->n_pk_attrs == 0
+                          ? std::string()
+                          : " (" + name_list(constraint->pk_attrs, constraint->n_pk_attrs) + ")")
+                : "CHECK (...)";
+    const bool unnamed = constraint->conname == nullptr || constraint->conname[0] == '\0';
+    report.add(
+        stmt, constraint->location,
+        foreign
+            ? fmt::format("ADD FOREIGN KEY on {} checks every row while writes to {} and {} "
+                          "wait",
+                          table, table, referenced)
+            : fmt::format("ADD CHECK on {} checks every row while reads and writes wait", table),
+        foreign ? fmt::format("the foreign key is validated at once, under a SHARE ROW EXCLUSIVE "
+                              "lock on {} and on {}: their INSERT, UPDATE and DELETE wait for the "
+                              "whole scan",
+                              table, referenced)
+                : fmt::format("the CHECK is validated at once, under ALTER TABLE's ACCESS "
+                              "EXCLUSIVE lock on {}: every query of it waits for the whole scan",
+                              table),
+        fmt::format("add it NOT VALID (new rows are checked at once), and validate the old rows "
+                    "in the next migration, which lets reads and writes go on:\n"
+                    "    ALTER TABLE {0} ADD CONSTRAINT {1} {2} NOT VALID;\n"
+                    "    ALTER TABLE {0} VALIDATE CONSTRAINT {1};{3}",
+                    qualified, quote_identifier(name), definition,
+                    unnamed ? "\nName the constraint: VALIDATE CONSTRAINT needs its name" : ""));
+  }
+}
+
+void check_domain(const Stmt& stmt, Report& report) {
+  const PgQuery__AlterDomainStmt& alter = *stmt.node->alter_domain_stmt;
+  const PgQuery__Constraint* constraint = constraint_of(alter.def);
+  if (alter.subtype == nullptr || std::string_view(alter.subtype) != "C" || constraint == nullptr ||
+      constraint->skip_validation) {
+    return;
+  }
+  const std::string domain = dotted(alter.type_name, alter.n_type_name);
+  report.add(stmt, constraint->location,
+             fmt::format("ADD CONSTRAINT on domain {} checks every column of the domain", domain),
+             "every value of every column of the domain is checked at once, with the tables "
+             "locked against writes",
+             fmt::format("add it NOT VALID, then validate it in a later migration:\n"
+                         "    ALTER DOMAIN {0} ADD CONSTRAINT ... NOT VALID;\n"
+                         "    ALTER DOMAIN {0} VALIDATE CONSTRAINT ...;",
+                         quote_qualified(domain)));
+}
+
+void check(const Pass& pass, const Stmt& stmt, Report& report) {
+  if (stmt.node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT &&
+      stmt.node->alter_table_stmt != nullptr) {
+    check_table(pass, stmt, report);
+  } else if (stmt.node->node_case == PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT &&
+             stmt.node->alter_domain_stmt != nullptr) {
+    check_domain(stmt, report);
+  }
+}
 
 }  // namespace
 
