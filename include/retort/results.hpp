@@ -129,6 +129,7 @@ struct LintFinding {
   std::string level;  // error | warning
   std::string revision;
   std::string file;  // relative to the project directory
+  std::string path;  // absolute, for tools that want the file relative to elsewhere
   int line = 0;
   int column = 0;
   std::string statement;  // as written

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <string_view>
 
@@ -81,6 +82,18 @@ std::string github_property(std::string_view text) {
     }
   }
   return out;
+}
+
+// Where code-scanning tools look for the file: relative to the working directory (the
+// repository's root in CI), whatever directory retort.toml is in.
+std::string tool_path(const LintFinding& finding) {
+  if (finding.path.empty()) {
+    return finding.file;
+  }
+  std::error_code error;
+  const std::filesystem::path relative =
+      std::filesystem::relative(finding.path, std::filesystem::current_path(error), error);
+  return error || relative.empty() ? finding.file : relative.generic_string();
 }
 
 }  // namespace
@@ -174,7 +187,7 @@ std::string lint_github(const LintResult& result) {
       body = "accepted by lint-ignore: " + finding.ignored + "\n" + body;
     }
     out += fmt::format("::{} file={},line={},col={},title={}::{}\n", command,
-                       github_property(finding.file), finding.line, finding.column,
+                       github_property(tool_path(finding)), finding.line, finding.column,
                        github_property(finding.code + " " + finding.name), github_data(body));
   }
   return out;
@@ -198,7 +211,7 @@ nlohmann::json lint_sarif(const LintResult& result, const std::vector<LintRule>&
         {"locations",
          nlohmann::json::array(
              {{{"physicalLocation",
-                {{"artifactLocation", {{"uri", finding.file}}},
+                {{"artifactLocation", {{"uri", tool_path(finding)}}},
                  {"region", {{"startLine", finding.line}, {"startColumn", finding.column}}}}}}})}};
     if (!finding.ignored.empty()) {
       entry["suppressions"] =

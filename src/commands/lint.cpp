@@ -17,18 +17,12 @@ namespace commands {
 namespace {
 
 LintFinding to_result(const lint::Finding& finding) {
-  return LintFinding{finding.code,
-                     finding.name,
-                     finding.level == lint::Level::error ? "error" : "warning",
-                     finding.revision,
-                     finding.file,
-                     finding.line,
-                     finding.column,
-                     finding.statement,
-                     finding.message,
-                     finding.why,
-                     finding.fix,
-                     finding.ignored};
+  return LintFinding{
+      finding.code,     finding.name,   finding.level == lint::Level::error ? "error" : "warning",
+      finding.revision, finding.file,   finding.path,
+      finding.line,     finding.column, finding.statement,
+      finding.message,  finding.why,    finding.fix,
+      finding.ignored};
 }
 
 // Problems lint cannot get past: one input error listing them all, as loading the files does.

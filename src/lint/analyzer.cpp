@@ -162,6 +162,7 @@ void Report::add(const Stmt& stmt, int location, std::string message, std::strin
   finding.level = m_rule->level;
   finding.revision = m_migration.revision;
   finding.file = m_migration.display_path;
+  finding.path = m_migration.path;
   finding.line = section.marker_line + base::line_of_offset(section.text, in_section);
   finding.column = column_of(section.text, in_section);
   finding.statement = source.sql;

@@ -29,6 +29,7 @@ struct Finding {
   Level level = Level::error;
   std::string revision;   // the migration's revision
   std::string file;       // display path of the migration file
+  std::string path;       // the file as loaded (absolute)
   int line = 0;           // 1-based, of the part of the statement that is dangerous
   int column = 0;         // 1-based, in characters
   std::string statement;  // the statement's text as written

@@ -5,6 +5,7 @@
 #include "lint/tree_reading.hpp"
 
 #include <algorithm>
+#include <array>
 #include <span>
 
 namespace retort::lint {
@@ -147,6 +148,23 @@ bool enum_created_earlier(const Pass& pass, const Stmt& stmt, const std::string&
     }
   }
   return false;
+}
+
+std::string_view serial_base(std::string_view type) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> k_serials{{
+      {"serial", "integer"},
+      {"serial4", "integer"},
+      {"bigserial", "bigint"},
+      {"serial8", "bigint"},
+      {"smallserial", "smallint"},
+      {"serial2", "smallint"},
+  }};
+  for (const auto& [serial, base] : k_serials) {
+    if (type == serial) {
+      return base;
+    }
+  }
+  return {};
 }
 
 std::string unqualified(const std::string& name) {

@@ -6,6 +6,7 @@
 #include "sql/tree.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace retort::lint {
@@ -35,6 +36,10 @@ struct ColumnType {
 // created itself.
 [[nodiscard]] bool enum_created_earlier(const Pass& pass, const Stmt& stmt,
                                         const std::string& type);
+
+// The integer type a serial type stands for ("integer" for serial and serial4, "bigint",
+// "smallint"); empty for any other type.
+[[nodiscard]] std::string_view serial_base(std::string_view type);
 
 // "ops.accounts" → "accounts": for names made from a table's, such as a constraint's.
 [[nodiscard]] std::string unqualified(const std::string& name);

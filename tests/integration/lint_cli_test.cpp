@@ -100,6 +100,24 @@ TEST(LintCli, JsonGithubAndSarifCarryTheSameFinding) {
       file);
 }
 
+TEST(LintCli, AnnotationsNameTheFileFromTheWorkingDirectory) {
+  // CI runs at the repository's root; retort.toml may sit in a subdirectory.
+  Project project(Backend::postgres, "lint_paths");
+  project.add(k_accounts);
+  const std::string file = project.add(k_email_index);
+  write_config(project);
+  SpawnOptions options = in(project);
+  options.cwd = project.dir().parent_path();
+  const std::string config = (project.dir() / "retort.toml").string();
+  const std::string from_root = project.dir().filename().string() + "/" + file;
+  const ProcessResult github = run_retort({"-c", config, "lint", "--format", "github"}, options);
+  EXPECT_EQ(github.exit_code, 1) << shown(github);
+  EXPECT_TRUE(has(github.out, "::error file=" + from_root + ","));
+  const ProcessResult text = run_retort({"-c", config, "lint"}, options);
+  EXPECT_TRUE(has(text.out, file + ":"));
+  EXPECT_TRUE(lacks(text.out, from_root)) << "text keeps the project's own paths";
+}
+
 TEST(LintCli, LintIgnoreAcceptsAFindingAndTheLedgerKeepsTheReason) {
   Project project(Backend::postgres, "lint_ignore");
   project.add(k_accounts);

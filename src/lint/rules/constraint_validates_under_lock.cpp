@@ -86,6 +86,42 @@ void check_table(const Pass& pass, const Stmt& stmt, Report& report) {
   }
 }
 
+// VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE, but in the transaction of an earlier
+// ALTER TABLE of the same table that lock is already ACCESS EXCLUSIVE, held until COMMIT.
+void check_validate(const Pass& pass, const Stmt& stmt, Report& report) {
+  if (!pass.transactional()) {
+    return;
+  }
+  const std::string table = relation_name(stmt.node->alter_table_stmt->relation);
+  for (const PgQuery__AlterTableCmd* command : alter_commands(stmt.node->alter_table_stmt)) {
+    if (command->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint ||
+        command->name == nullptr) {
+      continue;
+    }
+    for (const Stmt& earlier : pass.statements()) {
+      if (earlier.index >= stmt.index) {
+        break;
+      }
+      if (unqualified(schema_change_target(earlier.node)) != unqualified(table) ||
+          earlier.node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT) {
+        continue;
+      }
+      report.add(stmt, -1,
+                 fmt::format("VALIDATE CONSTRAINT {} runs in the transaction of the ALTER TABLE "
+                             "{} on line {}",
+                             command->name, table, earlier.source->line),
+                 fmt::format("the earlier ALTER TABLE holds an ACCESS EXCLUSIVE lock on {} until "
+                             "the migration commits, so the validation scans every row with "
+                             "reads and writes waiting: NOT VALID bought nothing",
+                             table),
+                 fmt::format("move the VALIDATE to the next migration, where it takes only SHARE "
+                             "UPDATE EXCLUSIVE:\n    ALTER TABLE {} VALIDATE CONSTRAINT {};",
+                             quote_qualified(table), quote_identifier(command->name)));
+      break;
+    }
+  }
+}
+
 void check_domain(const Stmt& stmt, Report& report) {
   const PgQuery__AlterDomainStmt& alter = *stmt.node->alter_domain_stmt;
   const PgQuery__Constraint* constraint = constraint_of(alter.def);
@@ -108,6 +144,7 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
   if (stmt.node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT &&
       stmt.node->alter_table_stmt != nullptr) {
     check_table(pass, stmt, report);
+    check_validate(pass, stmt, report);
   } else if (stmt.node->node_case == PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT &&
              stmt.node->alter_domain_stmt != nullptr) {
     check_domain(stmt, report);

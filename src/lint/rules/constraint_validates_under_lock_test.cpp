@@ -40,11 +40,29 @@ TEST(ConstraintValidatesUnderLock, ReportsADomainConstraint) {
                   .empty());
 }
 
+TEST(ConstraintValidatesUnderLock, ValidateInTheTransactionOfTheAddIsReported) {
+  const auto found = findings("PG106",
+                              "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) "
+                              "REFERENCES users (id) NOT VALID;\n"
+                              "ALTER TABLE orders VALIDATE CONSTRAINT fk;");
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0].line, 5);
+  EXPECT_NE(found[0].fix.find("move the VALIDATE to the next migration"), std::string::npos);
+  test::Options options;
+  options.header = "-- retort:transaction false\n";
+  EXPECT_TRUE(findings("PG106",
+                       "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES "
+                       "users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;",
+                       options)
+                  .empty());
+}
+
 TEST(ConstraintValidatesUnderLock, NotReportedNotValidOnNewTablesOrForNewColumns) {
   EXPECT_TRUE(findings("PG106",
                        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES "
-                       "users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;")
+                       "users (id) NOT VALID;")
                   .empty());
+  EXPECT_TRUE(findings("PG106", "ALTER TABLE orders VALIDATE CONSTRAINT fk;").empty());
   EXPECT_TRUE(findings("PG106",
                        "CREATE TABLE t (id bigint, user_id bigint);\n"
                        "ALTER TABLE t ADD FOREIGN KEY (user_id) REFERENCES users (id);")

@@ -63,10 +63,11 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
       statements += (statements.empty() ? "" : ";\n    ") +
                     fmt::format("DROP INDEX CONCURRENTLY {}{}", if_exists, quote_qualified(name));
     }
-    fix = "drop each index without blocking its table, one statement each (CONCURRENTLY takes "
-          "one index at a time" +
-          std::string(cascade ? ", and no CASCADE" : "") + "), " +
-          outside_transaction(pass.transactional(), statements);
+    fix =
+        "drop each index without blocking its table, one statement each (CONCURRENTLY takes "
+        "one index at a time" +
+        std::string(cascade ? ", and no CASCADE" : "") + "), " +
+        outside_transaction(pass.transactional(), statements);
     if (cascade) {
       fix +=
           "\ndrop what depends on the index first; an index that backs a UNIQUE or PRIMARY KEY "

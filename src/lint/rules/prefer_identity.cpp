@@ -13,24 +13,6 @@
 namespace retort::lint {
 namespace {
 
-// The integer type each serial stands for.
-std::string_view serial_base(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> k_serials{{
-      {"serial", "integer"},
-      {"serial4", "integer"},
-      {"bigserial", "bigint"},
-      {"serial8", "bigint"},
-      {"smallserial", "smallint"},
-      {"serial2", "smallint"},
-  }};
-  for (const auto& [serial, base] : k_serials) {
-    if (name == serial) {
-      return base;
-    }
-  }
-  return {};
-}
-
 void check(const Pass& pass, const Stmt& stmt, Report& report) {
   if (pass.server_version() < 10) {
     return;  // identity columns came with PostgreSQL 10
