@@ -167,6 +167,15 @@ std::string_view serial_base(std::string_view type) {
   return {};
 }
 
+const PgQuery__AlterTableStmt* live_alter(const Pass& pass, const Stmt& stmt, std::string& table) {
+  if (stmt.node == nullptr || stmt.node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT ||
+      stmt.node->alter_table_stmt == nullptr) {
+    return nullptr;
+  }
+  table = relation_name(stmt.node->alter_table_stmt->relation);
+  return table.empty() || pass.is_new(table, stmt.index) ? nullptr : stmt.node->alter_table_stmt;
+}
+
 std::string unqualified(const std::string& name) {
   const std::size_t dot = name.rfind('.');
   return dot == std::string::npos ? name : name.substr(dot + 1);

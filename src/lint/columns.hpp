@@ -41,6 +41,11 @@ struct ColumnType {
 // "smallint"); empty for any other type.
 [[nodiscard]] std::string_view serial_base(std::string_view type);
 
+// The statement's ALTER TABLE when it alters a table that exists before it (not one the
+// migration or the run created), with the table's name; null otherwise.
+[[nodiscard]] const PgQuery__AlterTableStmt* live_alter(const Pass& pass, const Stmt& stmt,
+                                                        std::string& table);
+
 // "ops.accounts" → "accounts": for names made from a table's, such as a constraint's.
 [[nodiscard]] std::string unqualified(const std::string& name);
 

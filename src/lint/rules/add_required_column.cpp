@@ -43,15 +43,12 @@ bool not_null(const PgQuery__ColumnDef& column) {
 }
 
 void check(const Pass& pass, const Stmt& stmt, Report& report) {
-  if (stmt.node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT ||
-      stmt.node->alter_table_stmt == nullptr) {
+  std::string table;
+  const PgQuery__AlterTableStmt* alter = live_alter(pass, stmt, table);
+  if (alter == nullptr) {
     return;
   }
-  const std::string table = relation_name(stmt.node->alter_table_stmt->relation);
-  if (table.empty() || pass.is_new(table, stmt.index)) {
-    return;
-  }
-  for (const PgQuery__AlterTableCmd* command : alter_commands(stmt.node->alter_table_stmt)) {
+  for (const PgQuery__AlterTableCmd* command : alter_commands(alter)) {
     if (command->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn || command->def == nullptr ||
         command->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF ||
         command->def->column_def == nullptr) {
