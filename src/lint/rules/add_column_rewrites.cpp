@@ -64,16 +64,18 @@ std::string expression_text(std::string_view sql, const PgQuery__ColumnDef& colu
   return text;
 }
 
-// The batched backfill every fix ends with: a `transaction false` migration, one UPDATE per
-// batch, so that no statement holds many row locks or one long transaction.
+// The batched backfill every fix ends with, as PG302 writes it: a `transaction false` migration,
+// one UPDATE per key range, so that no statement holds many row locks or one long transaction.
 std::string backfill(const std::string& table, const std::string& column, const std::string& value,
                      const std::string& pending) {
   return fmt::format(
-      "then fill the existing rows in a `-- retort:transaction false` migration, where each "
-      "statement commits on its own, one batch per statement, repeated until it updates no row "
-      "(one UPDATE of the whole table is what PG302 reports; id stands for the table's key):\n"
-      "    UPDATE {0} SET {1} = {2}\n"
-      "        WHERE id IN (SELECT id FROM {0} WHERE {3} LIMIT 10000);",
+      "then fill the existing rows by key range in a `-- retort:transaction false` migration: "
+      "one statement per range, each committed on its own, with a pause between them; the "
+      "ledger records each, so a stopped run resumes at the next range (one UPDATE of the whole "
+      "table is what PG302 reports; id stands for the table's key):\n"
+      "    UPDATE {0} SET {1} = {2} WHERE id >= 1 AND id < 10001 AND {3};\n"
+      "    SELECT pg_sleep(1);\n"
+      "    UPDATE {0} SET {1} = {2} WHERE id >= 10001 AND id < 20001 AND {3};",
       table, column, value, pending);
 }
 
@@ -141,19 +143,28 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
         cause == Cause::serial || cause == Cause::identity || column.is_not_null ||
         find_constraint(column, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL) != nullptr ||
         find_constraint(column, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) != nullptr;
-    const bool other_constraints =
-        find_constraint(column, PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) != nullptr ||
-        find_constraint(column, PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) != nullptr ||
-        find_constraint(column, PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) != nullptr ||
-        find_constraint(column, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) != nullptr;
+    std::vector<std::string> later;  // the column's constraints, each the way it goes on safely
+    if (not_null) {
+      later.emplace_back("NOT NULL through a validated CHECK (PG105)");
+    }
+    if (find_constraint(column, PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) != nullptr ||
+        find_constraint(column, PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) != nullptr) {
+      later.emplace_back("CHECK and REFERENCES as NOT VALID, then VALIDATE (PG106)");
+    }
+    if (find_constraint(column, PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE) != nullptr ||
+        find_constraint(column, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY) != nullptr) {
+      later.emplace_back("UNIQUE or PRIMARY KEY through an index built CONCURRENTLY (PG107)");
+    }
 
     std::string message;
-    std::string why = fmt::format(
-        "PostgreSQL computes the value for every existing row: it rewrites {0} and rebuilds its "
-        "indexes while holding an ACCESS EXCLUSIVE lock, so every read and write of {0} waits "
-        "for the whole rewrite (minutes to hours on a large table), and the rewrite needs disk "
-        "for a second copy of the table",
-        table);
+    const auto rewrite_why = [&table](std::string_view what) {
+      return fmt::format(
+          "{0}: PostgreSQL rewrites {1} and rebuilds its indexes while holding an ACCESS "
+          "EXCLUSIVE lock, so every read and write of {1} waits for the whole rewrite (minutes to "
+          "hours on a large table), and the rewrite needs disk for a second copy of the table",
+          what, table);
+    };
+    std::string why;
     std::string fix;
     const std::string unqualified_table(unqualified(table));
     if (cause == Cause::volatile_default || cause == Cause::old_server_default) {
@@ -166,6 +177,7 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
             "ADD COLUMN {} to {}, a table that exists, with the volatile default {} rewrites the "
             "table",
             name, table, shown);
+        why = rewrite_why("a volatile default is computed anew for each existing row");
       } else {
         message = fmt::format(
             "ADD COLUMN {} to {}, a table that exists, with DEFAULT {} rewrites the table on "
@@ -204,8 +216,7 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
                           "ADD COLUMN {} ... GENERATED AS IDENTITY to {}, a table that exists, "
                           "rewrites the table to number every row",
                           name, table);
-      why = fmt::format("each existing row takes its own nextval() of the column's sequence: {}",
-                        why);
+      why = rewrite_why("each existing row takes its own nextval() of the column's sequence");
       fix = fmt::format(
           "create the sequence and add the column without a default, then number new rows from "
           "the sequence:\n"
@@ -215,12 +226,6 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
           "    ALTER TABLE {2} ALTER COLUMN {3} SET DEFAULT {4};\n",
           sequence, base, t, c, next);
       fix += backfill(t, c, next, c + " IS NULL");
-      if (cause == Cause::identity) {
-        fix +=
-            "\nonce every row has its number and the column is NOT NULL, it can become an "
-            "identity column without a rewrite: DROP DEFAULT, then ADD GENERATED BY DEFAULT AS "
-            "IDENTITY (START WITH a value past the largest one), and drop the sequence";
-      }
     } else {
       const std::string expression = expression_text(sql, column, *generated, "as");
       const std::string shown = expression.empty() ? std::string("<the expression>") : expression;
@@ -228,6 +233,7 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
           "ADD COLUMN {} ... GENERATED ALWAYS AS ({}) STORED to {}, a table that exists, rewrites "
           "the table to compute it for every row",
           name, shown, table);
+      why = rewrite_why("a stored generated column is computed and written for each existing row");
       const std::string function = quote_identifier(unqualified_table + "_" + name + "_compute");
       fix = fmt::format(
           "add a plain column, computed for new and changed rows by a trigger:\n"
@@ -242,14 +248,15 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
           t, c, type, function, shown);
       fix += backfill(t, c, shown, fmt::format("{} IS DISTINCT FROM ({})", c, shown));
     }
-    if (not_null || other_constraints) {
-      fix += "\nthen add its constraints without long locks:";
-      if (not_null) {
-        fix += " NOT NULL through a validated CHECK (see PG105),";
-      }
+    for (std::size_t later_idx = 0; later_idx < later.size(); ++later_idx) {
+      fix += (later_idx == 0 ? "\nthen add its constraints without a long lock: " : "; ") +
+             later[later_idx];
+    }
+    if (cause == Cause::identity) {
       fix +=
-          " CHECK and FOREIGN KEY as NOT VALID then VALIDATE (PG106), UNIQUE and PRIMARY KEY "
-          "through an index built CONCURRENTLY (PG107)";
+          "\nonce every row has its number and the column is NOT NULL, it can become an "
+          "identity column without a rewrite: DROP DEFAULT, then ADD GENERATED BY DEFAULT AS "
+          "IDENTITY (START WITH a value past the largest one), and drop the sequence";
     }
     report.add(stmt, location, std::move(message), std::move(why), std::move(fix));
   }

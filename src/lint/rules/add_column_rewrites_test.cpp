@@ -23,9 +23,9 @@ TEST(AddColumnRewrites, ReportsAVolatileDefault) {
             std::string::npos)
       << found[0].fix;
   EXPECT_NE(found[0].fix.find("-- retort:transaction false"), std::string::npos);
-  EXPECT_NE(found[0].fix.find("    UPDATE accounts SET token = gen_random_uuid()\n"
-                              "        WHERE id IN (SELECT id FROM accounts WHERE token IS NULL "
-                              "LIMIT 10000);"),
+  EXPECT_NE(found[0].fix.find("    UPDATE accounts SET token = gen_random_uuid() WHERE id >= 1 "
+                              "AND id < 10001 AND token IS NULL;\n"
+                              "    SELECT pg_sleep(1);\n"),
             std::string::npos)
       << found[0].fix;
   EXPECT_NE(found[0].fix.find("PG302"), std::string::npos);
@@ -37,7 +37,7 @@ TEST(AddColumnRewrites, TakesTheDefaultTextUpToTheNextConstraint) {
       "ALTER TABLE t ADD seen_at timestamptz DEFAULT clock_timestamp() NOT NULL, ADD x int");
   ASSERT_EQ(found.size(), 1U);
   EXPECT_NE(found[0].fix.find("SET DEFAULT clock_timestamp();"), std::string::npos) << found[0].fix;
-  EXPECT_NE(found[0].fix.find("NOT NULL through a validated CHECK"), std::string::npos);
+  EXPECT_NE(found[0].fix.find("NOT NULL through a validated CHECK (PG105)"), std::string::npos);
 }
 
 TEST(AddColumnRewrites, ReportsSerialAndIdentity) {
@@ -71,8 +71,7 @@ TEST(AddColumnRewrites, ReportsAStoredGeneratedColumn) {
       << found[0].message;
   EXPECT_NE(found[0].fix.find("BEFORE INSERT OR UPDATE ON items"), std::string::npos);
   EXPECT_NE(found[0].fix.find("NEW.total := price * quantity;"), std::string::npos);
-  EXPECT_NE(found[0].fix.find("WHERE total IS DISTINCT FROM (price * quantity) LIMIT 10000"),
-            std::string::npos)
+  EXPECT_NE(found[0].fix.find("AND total IS DISTINCT FROM (price * quantity);"), std::string::npos)
       << found[0].fix;
 }
 
