@@ -16,21 +16,6 @@
 namespace retort::lint {
 namespace {
 
-// "ops.accounts" and "accounts" name the same table when the names agree and neither says a
-// different schema: lint does not know the search_path, and a false "new" hides a finding
-// less often than a false "existing" raises one.
-bool same_table(std::string_view a, std::string_view b) {
-  const auto split = [](std::string_view name) {
-    const std::size_t dot = name.rfind('.');
-    return dot == std::string_view::npos ? std::pair<std::string_view, std::string_view>{{}, name}
-                                         : std::pair<std::string_view, std::string_view>{
-                                               name.substr(0, dot), name.substr(dot + 1)};
-  };
-  const auto [schema_a, name_a] = split(a);
-  const auto [schema_b, name_b] = split(b);
-  return name_a == name_b && (schema_a.empty() || schema_b.empty() || schema_a == schema_b);
-}
-
 // The table a statement creates, qualified as written; empty when it creates none.
 std::string created_table(const PgQuery__Node* node) {
   if (node == nullptr) {
@@ -128,7 +113,7 @@ Pass::Pass(const script::Migration& migration, std::span<const Stmt> statements,
 }
 
 bool Pass::is_new(std::string_view table, std::size_t index) const {
-  const auto matches = [&](std::string_view known) { return same_table(known, table); };
+  const auto matches = [&](std::string_view known) { return same_relation(known, table); };
   if (std::any_of(m_new_before.begin(), m_new_before.end(), matches)) {
     return true;
   }

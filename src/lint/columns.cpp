@@ -176,9 +176,4 @@ const PgQuery__AlterTableStmt* live_alter(const Pass& pass, const Stmt& stmt, st
   return table.empty() || pass.is_new(table, stmt.index) ? nullptr : stmt.node->alter_table_stmt;
 }
 
-std::string unqualified(const std::string& name) {
-  const std::size_t dot = name.rfind('.');
-  return dot == std::string::npos ? name : name.substr(dot + 1);
-}
-
 }  // namespace retort::lint

@@ -46,7 +46,4 @@ struct ColumnType {
 [[nodiscard]] const PgQuery__AlterTableStmt* live_alter(const Pass& pass, const Stmt& stmt,
                                                         std::string& table);
 
-// "ops.accounts" → "accounts": for names made from a table's, such as a constraint's.
-[[nodiscard]] std::string unqualified(const std::string& name);
-
 }  // namespace retort::lint

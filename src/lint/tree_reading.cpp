@@ -290,34 +290,6 @@ bool is_volatile(const PgQuery__Node* expr) {
   }
 }
 
-int location_of(const PgQuery__Node* node) {
-  if (node == nullptr) {
-    return -1;
-  }
-  switch (node->node_case) {
-    case PG_QUERY__NODE__NODE_A_CONST:
-      return node->a_const ? node->a_const->location : -1;
-    case PG_QUERY__NODE__NODE_FUNC_CALL:
-      return node->func_call ? node->func_call->location : -1;
-    case PG_QUERY__NODE__NODE_TYPE_CAST:
-      return node->type_cast ? node->type_cast->location : -1;
-    case PG_QUERY__NODE__NODE_A_EXPR:
-      return node->a_expr ? node->a_expr->location : -1;
-    case PG_QUERY__NODE__NODE_COLUMN_REF:
-      return node->column_ref ? node->column_ref->location : -1;
-    case PG_QUERY__NODE__NODE_COLUMN_DEF:
-      return node->column_def ? node->column_def->location : -1;
-    case PG_QUERY__NODE__NODE_CONSTRAINT:
-      return node->constraint ? node->constraint->location : -1;
-    case PG_QUERY__NODE__NODE_RANGE_VAR:
-      return node->range_var ? node->range_var->location : -1;
-    case PG_QUERY__NODE__NODE_TYPE_NAME:
-      return node->type_name ? node->type_name->location : -1;
-    default:
-      return -1;
-  }
-}
-
 std::string quote_identifier(std::string_view name) {
   const bool plain =
       !name.empty() && !is_keyword(name) &&
@@ -382,42 +354,6 @@ std::string outside_transaction(bool transactional, std::string_view sql) {
   return out + "    " + std::string(sql) + ";";
 }
 
-std::optional<bool> option_value(PgQuery__Node* const* options, std::size_t count,
-                                 std::string_view name) {
-  for (const PgQuery__Node* option : nodes(options, count)) {
-    if (option == nullptr || option->node_case != PG_QUERY__NODE__NODE_DEF_ELEM ||
-        option->def_elem == nullptr || option->def_elem->defname == nullptr ||
-        std::string_view(option->def_elem->defname) != name) {
-      continue;
-    }
-    const PgQuery__Node* arg = option->def_elem->arg;
-    if (arg == nullptr) {
-      return true;
-    }
-    if (arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN && arg->boolean != nullptr) {
-      return arg->boolean->boolval != 0;
-    }
-    if (arg->node_case == PG_QUERY__NODE__NODE_INTEGER && arg->integer != nullptr) {
-      return arg->integer->ival != 0;
-    }
-    std::string value(string_of(arg));
-    std::transform(value.begin(), value.end(), value.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return value != "false" && value != "off" && value != "no" && value != "0";
-  }
-  return std::nullopt;
-}
-
-std::vector<std::string> strings_of(PgQuery__Node* const* items, std::size_t count) {
-  std::vector<std::string> out;
-  for (const PgQuery__Node* item : nodes(items, count)) {
-    if (const std::string_view text = string_of(item); !text.empty()) {
-      out.emplace_back(text);
-    }
-  }
-  return out;
-}
-
 std::string object_name(const PgQuery__Node* object) {
   if (object != nullptr && object->node_case == PG_QUERY__NODE__NODE_LIST &&
       object->list != nullptr) {
@@ -426,9 +362,9 @@ std::string object_name(const PgQuery__Node* object) {
   return std::string(string_of(object));
 }
 
-std::string_view unqualified(std::string_view name) {
+std::string unqualified(std::string_view name) {
   const std::size_t dot = name.rfind('.');
-  return dot == std::string_view::npos ? name : name.substr(dot + 1);
+  return std::string(dot == std::string_view::npos ? name : name.substr(dot + 1));
 }
 
 bool same_relation(std::string_view a, std::string_view b) {
@@ -514,13 +450,8 @@ std::vector<std::string> dropped_names(const PgQuery__DropStmt* drop) {
     return out;
   }
   for (const PgQuery__Node* object : nodes(drop->objects, drop->n_objects)) {
-    if (object == nullptr) {
-      continue;
-    }
-    if (object->node_case == PG_QUERY__NODE__NODE_LIST && object->list != nullptr) {
-      out.push_back(dotted(object->list->items, object->list->n_items));
-    } else if (object->node_case == PG_QUERY__NODE__NODE_STRING) {
-      out.emplace_back(string_of(object));
+    if (std::string name = object_name(object); !name.empty()) {
+      out.push_back(std::move(name));
     }
   }
   return out;

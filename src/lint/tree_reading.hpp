@@ -55,9 +55,6 @@ namespace retort::lint {
 // volatile), or a subquery. Constants, casts of constants, operators on them: not volatile.
 [[nodiscard]] bool is_volatile(const PgQuery__Node* expr);
 
-// The first source position (byte offset into the statement) of a node, or -1.
-[[nodiscard]] int location_of(const PgQuery__Node* node);
-
 // `name` quoted for SQL when it needs to be: accounts, "Accounts", "order".
 [[nodiscard]] std::string quote_identifier(std::string_view name);
 // A qualified name ("ops.accounts") with each part quoted as needed.
@@ -73,19 +70,12 @@ namespace retort::lint {
 // `transaction false` migration, else in a migration of its own with that header.
 [[nodiscard]] std::string outside_transaction(bool transactional, std::string_view sql);
 
-// A DefElem option list's (VACUUM's, REINDEX's, CLUSTER's) value for `name`: nullopt when the
-// option is absent, false when written as false, off, no or 0, else true (`FULL`, `FULL on`).
-[[nodiscard]] std::optional<bool> option_value(PgQuery__Node* const* options, std::size_t count,
-                                               std::string_view name);
-
-// The texts of a list of String nodes: a constraint's columns, a foreign key's columns.
-[[nodiscard]] std::vector<std::string> strings_of(PgQuery__Node* const* items, std::size_t count);
-
 // One object of a DROP statement (a List of names, or a String), joined with '.': "ops.i".
 [[nodiscard]] std::string object_name(const PgQuery__Node* object);
 
-// The last part of a qualified name: "accounts" for "ops.accounts".
-[[nodiscard]] std::string_view unqualified(std::string_view name);
+// The last part of a qualified name: "accounts" for "ops.accounts". A copy, so that it may be
+// taken of a temporary.
+[[nodiscard]] std::string unqualified(std::string_view name);
 
 // Whether two relation names, qualified as written or not, may name the same relation: the
 // names agree and neither says a different schema (lint does not know the search_path).
