@@ -354,6 +354,14 @@ std::string outside_transaction(bool transactional, std::string_view sql) {
   return out + "    " + std::string(sql) + ";";
 }
 
+std::string quoted_list(PgQuery__Node* const* items, std::size_t count) {
+  std::string out;
+  for (const PgQuery__Node* item : nodes(items, count)) {
+    out += (out.empty() ? "" : ", ") + quote_identifier(string_of(item));
+  }
+  return out;
+}
+
 std::string object_name(const PgQuery__Node* object) {
   if (object != nullptr && object->node_case == PG_QUERY__NODE__NODE_LIST &&
       object->list != nullptr) {

@@ -70,6 +70,9 @@ namespace retort::lint {
 // `transaction false` migration, else in a migration of its own with that header.
 [[nodiscard]] std::string outside_transaction(bool transactional, std::string_view sql);
 
+// A list of String nodes (a constraint's columns) quoted and joined for SQL: "user_id, \"Order\"".
+[[nodiscard]] std::string quoted_list(PgQuery__Node* const* items, std::size_t count);
+
 // One object of a DROP statement (a List of names, or a String), joined with '.': "ops.i".
 [[nodiscard]] std::string object_name(const PgQuery__Node* object);
 

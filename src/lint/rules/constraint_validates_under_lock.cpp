@@ -15,14 +15,6 @@
 namespace retort::lint {
 namespace {
 
-std::string name_list(PgQuery__Node* const* items, std::size_t count) {
-  std::string out;
-  for (std::size_t item_idx = 0; item_idx < count; ++item_idx) {
-    out += (out.empty() ? "" : ", ") + quote_identifier(string_of(items[item_idx]));
-  }
-  return out;
-}
-
 std::string constraint_name(const PgQuery__Constraint& constraint, const std::string& table,
                             bool foreign) {
   if (constraint.conname != nullptr && constraint.conname[0] != '\0') {
@@ -56,11 +48,11 @@ void check_table(const Pass& pass, const Stmt& stmt, Report& report) {
     const std::string definition =
         foreign ? fmt::format(
                       "FOREIGN KEY ({}) REFERENCES {}{}",
-                      name_list(constraint->fk_attrs, constraint->n_fk_attrs),
+                      quoted_list(constraint->fk_attrs, constraint->n_fk_attrs),
                       quote_qualified(referenced),
                       constraint->n_pk_attrs == 0
                           ? std::string()
-                          : " (" + name_list(constraint->pk_attrs, constraint->n_pk_attrs) + ")")
+                          : " (" + quoted_list(constraint->pk_attrs, constraint->n_pk_attrs) + ")")
                 : "CHECK (...)";
     const bool unnamed = constraint->conname == nullptr || constraint->conname[0] == '\0';
     report.add(

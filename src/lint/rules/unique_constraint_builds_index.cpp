@@ -12,14 +12,6 @@
 namespace retort::lint {
 namespace {
 
-std::string key_list(const PgQuery__Constraint& constraint) {
-  std::string out;
-  for (std::size_t key_idx = 0; key_idx < constraint.n_keys; ++key_idx) {
-    out += (out.empty() ? "" : ", ") + quote_identifier(string_of(constraint.keys[key_idx]));
-  }
-  return out;
-}
-
 void check(const Pass& pass, const Stmt& stmt, Report& report) {
   std::string table;
   const PgQuery__AlterTableStmt* alter = live_alter(pass, stmt, table);
@@ -61,7 +53,8 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
           "migration of its own:\n    CREATE UNIQUE INDEX CONCURRENTLY {0} ON {1} ({2});\n"
           "then, in the next migration, add the constraint on it (a moment's lock):\n"
           "    ALTER TABLE {1} ADD CONSTRAINT {0} {3} USING INDEX {0};{4}",
-          quote_identifier(name), qualified, key_list(*constraint), kind,
+          quote_identifier(name), qualified, quoted_list(constraint->keys, constraint->n_keys),
+          kind,
           primary ? "\nA primary key also needs its columns NOT NULL: SET NOT NULL scans the "
                     "table unless a validated CHECK (col IS NOT NULL) exists (PG105)"
                   : "");
