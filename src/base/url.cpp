@@ -3,6 +3,7 @@
 
 #include "base/text.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace retort::base {
@@ -27,36 +28,140 @@ std::string percent_decode(std::string_view text) {
 
 }  // namespace
 
-std::string redact_url(std::string_view url) {
-  std::string out(url);
-  // user:password@host -> user:***@host (only within the authority, before any '/', '?').
-  const std::size_t scheme_end = out.find("://");
-  if (scheme_end != std::string::npos) {
-    const std::size_t authority = scheme_end + 3;
-    // A pasted password may hold a raw '@', '/' or '?'. The parser takes the last '@' before
-    // the path as the end of the password, so redaction does too; hiding a few characters too
-    // many beats showing part of a password.
-    const std::size_t first_at = out.find('@', authority);
-    if (first_at != std::string::npos) {
-      const std::size_t path = out.find('/', first_at);
-      const std::size_t at = out.rfind('@', path);
-      const std::size_t colon = out.find(':', authority);
-      if (colon != std::string::npos && colon < at) {
-        out.replace(colon + 1, at - colon - 1, "***");
+namespace {
+
+bool is_space(char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; }
+
+bool is_line_end(char ch) { return ch == '\n' || ch == '\r'; }
+
+// A character of a parameter name as written: libpq's keywords are letters and '_', and a URL
+// may percent-encode any of them ("pass%77ord").
+bool is_name_char(char ch) {
+  return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_' || ch == '%' || ch == '-' ||
+         ch == '.';
+}
+
+// Whether a parameter name, as libpq would read it (percent-decoded), names a secret:
+// password, sslpassword. libpq matches keywords exactly; any case is hidden here, so that a
+// spelling libpq refuses today is not shown either.
+bool names_a_secret(std::string_view written) {
+  std::string name = percent_decode(written);
+  for (char& ch : name) {
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  return name.find("password") != std::string::npos;
+}
+
+// user:password@host -> user:***@host, for every "scheme://" in the text. libpq ends the user
+// name at the first ':' or '@' and the password at the next '@'; a password pasted as it is may
+// hold raw '@', '/', '?' or ':', which libpq then reads as host, port or database. So
+// everything from the first ':' of the authority to the LAST '@' of the line is hidden: a raw
+// '@' later in the database name or a query value hides more than needed, never less.
+void redact_userinfo(std::string& out) {
+  std::size_t search = 0;
+  while ((search = out.find("://", search)) != std::string::npos) {
+    const std::size_t authority = search + 3;
+    std::size_t line_end = authority;
+    while (line_end < out.size() && !is_line_end(out[line_end])) {
+      ++line_end;
+    }
+    const std::size_t last_at = out.rfind('@', line_end == 0 ? 0 : line_end - 1);
+    if (last_at == std::string::npos || last_at < authority) {
+      search = authority;
+      continue;
+    }
+    const std::size_t colon = out.find(':', authority);
+    if (colon == std::string::npos || colon > last_at) {
+      search = authority;
+      continue;
+    }
+    out.replace(colon + 1, last_at - colon - 1, "***");
+    search = colon + 4;
+  }
+}
+
+// The end of a URL query value that starts at `value`: the next '&' that starts another
+// name=value pair. An '&' followed by no '=' is read as part of the value (libpq would refuse
+// it, but it is what the user meant as the password).
+std::size_t query_value_end(std::string_view text, std::size_t value) {
+  std::size_t pos = value;
+  while (pos < text.size() && !is_line_end(text[pos])) {
+    if (text[pos] == '&') {
+      std::size_t name_end = pos + 1;
+      while (name_end < text.size() && is_name_char(text[name_end])) {
+        ++name_end;
+      }
+      if (name_end > pos + 1 && name_end < text.size() && text[name_end] == '=') {
+        return pos;
       }
     }
+    ++pos;
   }
-  // password=secret in the query string or a keyword/value connection string.
-  std::size_t search = 0;
-  while ((search = out.find("password=", search)) != std::string::npos) {
-    const std::size_t value = search + 9;
-    std::size_t end = out.find_first_of("& ", value);
-    if (end == std::string::npos) {
-      end = out.size();
+  return pos;
+}
+
+// The end of a keyword=value conninfo value that starts at `value`, read as libpq does: a
+// value in single quotes runs to the closing quote, a bare one to the next space; a backslash
+// escapes the next character in both.
+std::size_t conninfo_value_end(std::string_view text, std::size_t value) {
+  std::size_t pos = value;
+  if (pos < text.size() && text[pos] == '\'') {
+    ++pos;
+    while (pos < text.size() && text[pos] != '\'') {
+      pos += text[pos] == '\\' ? std::size_t{2} : std::size_t{1};
     }
-    out.replace(value, end - value, "***");
-    search = value + 3;
+    return std::min(pos + 1, text.size());
   }
+  while (pos < text.size() && !is_space(text[pos])) {
+    pos += text[pos] == '\\' ? std::size_t{2} : std::size_t{1};
+  }
+  return std::min(pos, text.size());
+}
+
+// password=... as a URL query parameter (after '?' or '&', name percent-decoded) or as a
+// keyword of a conninfo string (at the start or after a space, spaces allowed around '=').
+void redact_parameters(std::string& out) {
+  std::size_t pos = 0;
+  while (pos < out.size()) {
+    const bool query = pos > 0 && (out[pos - 1] == '?' || out[pos - 1] == '&');
+    const bool keyword = pos == 0 || is_space(out[pos - 1]);
+    if ((!query && !keyword) || !is_name_char(out[pos])) {
+      ++pos;
+      continue;
+    }
+    std::size_t name_end = pos;
+    while (name_end < out.size() && is_name_char(out[name_end])) {
+      ++name_end;
+    }
+    std::size_t eq = name_end;
+    if (!query) {
+      while (eq < out.size() && is_space(out[eq]) && !is_line_end(out[eq])) {
+        ++eq;
+      }
+    }
+    if (eq >= out.size() || out[eq] != '=' ||
+        !names_a_secret(std::string_view(out).substr(pos, name_end - pos))) {
+      pos = name_end;
+      continue;
+    }
+    std::size_t value = eq + 1;
+    if (!query) {
+      while (value < out.size() && is_space(out[value]) && !is_line_end(out[value])) {
+        ++value;
+      }
+    }
+    const std::size_t end = query ? query_value_end(out, value) : conninfo_value_end(out, value);
+    out.replace(value, end - value, "***");
+    pos = value + 3;
+  }
+}
+
+}  // namespace
+
+std::string redact_url(std::string_view url) {
+  std::string out(url);
+  redact_userinfo(out);
+  redact_parameters(out);
   return out;
 }
 
@@ -104,6 +209,19 @@ Result<DatabaseUrl, std::string> parse_database_url(std::string_view url) {
   parsed.scheme = UrlScheme::postgres;
 
   // [user[:password]@][host][:port][/dbname][?params]
+  // libpq ends the password at the first '@' and the host at the first '/': a second raw '@',
+  // or one in the database name, means a password pasted unencoded, which libpq would read
+  // as part host, part database (and print in its errors). Refused before anything connects.
+  const std::string_view before_query = rest.substr(0, rest.find('?'));
+  const std::size_t first_at = before_query.find('@');
+  const std::size_t first_slash = before_query.find('/');
+  if (first_at != std::string_view::npos &&
+      (before_query.find('@', first_at + 1) != std::string_view::npos ||
+       (first_slash != std::string_view::npos && first_slash < first_at))) {
+    return fail(std::string("database URL '" + shown +
+                            "' has a raw '@' after its user name: percent-encode '@', '/' and "
+                            "'?' in a password (%40, %2F, %3F) and '@' in a database name (%40)"));
+  }
   std::string_view query;
   if (const std::size_t qmark = rest.find('?'); qmark != std::string_view::npos) {
     query = rest.substr(qmark + 1);

@@ -132,12 +132,52 @@ TEST(RedactUrl, LeavesUrlsWithoutAPasswordAlone) {
   }
 }
 
-TEST(RedactUrl, HidesAPasswordHoldingARawAtSign) {
-  // libpq wants '@' percent-encoded, but people paste passwords as they are; the parser reads
-  // the last '@' as the end of the password, so redaction must too.
-  const std::string url = "postgresql://alice:p@ss@db/app";
-  EXPECT_EQ(parsed(url).password, "p@ss");
-  EXPECT_EQ(redact_url(url), "postgresql://alice:***@db/app");
+TEST(RedactUrl, HidesAPasswordHoldingARawAtSignOrSlash) {
+  // libpq wants '@' and '/' percent-encoded, but people paste passwords as they are; libpq
+  // then reads part of the password as host or database. Everything from the user name's ':'
+  // to the last '@' is hidden.
+  EXPECT_EQ(redact_url("postgresql://alice:p@ss@db/app"), "postgresql://alice:***@db/app");
+  EXPECT_EQ(redact_url("postgresql://app:Xy@Secret/Part2@host/db"), "postgresql://app:***@host/db");
+  EXPECT_EQ(redact_url("postgresql://app:Xy?Sec@host/db?sslmode=require"),
+            "postgresql://app:***@host/db?sslmode=require");
+  EXPECT_EQ(redact_url("postgresql://myadmin@myserver:Pw@host/db"),
+            "postgresql://myadmin@myserver:***@host/db");
+}
+
+TEST(ParseDatabaseUrl, RefusesARawAtSignAfterTheUserNameWithTheFix) {
+  const std::string fix =
+      "' has a raw '@' after its user name: percent-encode '@', '/' and '?' in a password (%40, "
+      "%2F, %3F) and '@' in a database name (%40)";
+  EXPECT_EQ(failure("postgresql://alice:p@ss@db/app"),
+            "database URL 'postgresql://alice:***@db/app" + fix);
+  EXPECT_EQ(failure("postgresql://app:Xy@Secret/Part2@host/db"),
+            "database URL 'postgresql://app:***@host/db" + fix);
+  EXPECT_EQ(failure("postgresql://app:12/x@host/db"),
+            "database URL 'postgresql://app:***@host/db" + fix);
+  EXPECT_EQ(parsed("postgresql://app:p%40ss%2F1@host/db?application_name=a@b").password, "p@ss/1");
+}
+
+TEST(RedactUrl, HidesPasswordParametersInEverySpellingLibpqReads) {
+  EXPECT_EQ(redact_url("postgresql://db/app?pass%77ord=s3cret&sslmode=require"),
+            "postgresql://db/app?pass%77ord=***&sslmode=require");
+  EXPECT_EQ(redact_url("postgresql://db/app?%70%61%73%73%77%6f%72%64=s3cret"),
+            "postgresql://db/app?%70%61%73%73%77%6f%72%64=***");
+  EXPECT_EQ(redact_url("postgresql://db/app?sslpassword=s3cret&sslmode=verify-full"),
+            "postgresql://db/app?sslpassword=***&sslmode=verify-full");
+  EXPECT_EQ(redact_url("postgresql://db/app?PASSWORD=s3cret"), "postgresql://db/app?PASSWORD=***");
+  // A raw '&' followed by no '=' is still the password as the user meant it.
+  EXPECT_EQ(redact_url("postgresql://db/app?password=a&b&sslmode=require"),
+            "postgresql://db/app?password=***&sslmode=require");
+}
+
+TEST(RedactUrl, HidesConninfoPasswordsQuotedOrSpacedAsLibpqReadsThem) {
+  EXPECT_EQ(redact_url("host=db password = s3cret dbname=app"),
+            "host=db password = *** dbname=app");
+  EXPECT_EQ(redact_url("host=db password='s3 cr\\'et' dbname=app"),
+            "host=db password=*** dbname=app");
+  EXPECT_EQ(redact_url("password=s3\\ cret host=db"), "password=*** host=db");
+  EXPECT_EQ(redact_url("host=db dbname=postgresql://u:s3cret@h/app"),
+            "host=db dbname=postgresql://u:***@h/app");
 }
 
 TEST(RedactUrl, NeverShowsThePasswordOfAnyAcceptedOrRejectedUrl) {
@@ -155,6 +195,11 @@ TEST(RedactUrl, NeverShowsThePasswordOfAnyAcceptedOrRejectedUrl) {
       "postgresql://alice:pre@" + secret + "@db/app",
       "postgresql://alice:" + secret + "/x@db/app",
       "postgresql://alice:" + secret + "?x@db/app",
+      "postgresql://alice:" + secret + "@db/app@x",
+      "postgresql://db/app?pass%77ord=" + secret,
+      "postgresql://db/app?sslpassword=" + secret,
+      "postgresql://myadmin@server:" + secret + "@db/app",
+      "host=db password='" + secret + " two' dbname=app",
   };
   for (const std::string& url : urls) {
     EXPECT_EQ(redact_url(url).find(secret), std::string::npos) << redact_url(url);
