@@ -1,6 +1,7 @@
 // retort timings export / import: staging's step durations carried to production's preflight.
 #include "runner/timings.hpp"
 
+#include "base/url.hpp"
 #include "commands/support.hpp"
 #include "retort/production.hpp"
 #include "runner/ledger.hpp"
@@ -40,9 +41,15 @@ int timings_import(const Config& config, const std::vector<StepTiming>& timings)
           .state("nothing was imported");
     }
   }
+  // The file's source names the database it was measured on: stored redacted, whatever wrote
+  // the file (by hand, or a retort that missed a spelling of the password).
+  std::vector<StepTiming> redacted = timings;
+  for (StepTiming& timing : redacted) {
+    timing.source = base::redact_url(timing.source);
+  }
   const std::unique_ptr<driver::Connection> connection = commands::open_connection(config);
   runner::TimingsTable table(*connection, config.version_table_schema);
-  return table.import(timings);
+  return table.import(redacted);
 }
 
 }  // namespace retort
