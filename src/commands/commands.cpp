@@ -11,6 +11,7 @@
 #include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
 #include "runner/run_lock.hpp"
+#include "runner/version_table.hpp"
 
 #include <fmt/format.h>
 
@@ -381,6 +382,60 @@ Error lease_lost(const Error& error, const runner::RunLock& lock) {
   return out;
 }
 
+// The two failures a run meets at its first write when preflight was skipped: a server that
+// refuses writes (SQLSTATE 25006: a hot standby, or sessions read-only by default) and a role
+// that may not create where the run creates (42501). The runner reports them as the server's
+// words; here they gain the state of the database and the way out (issue #14).
+Error with_write_advice(const Error& error, driver::Connection& connection) {
+  if (!error.server_message) {
+    return error;
+  }
+  const std::string& sqlstate = error.server_message->sqlstate;
+  if (sqlstate != "25006" && sqlstate != "42501") {
+    return error;
+  }
+  Error out = error;
+  if (out.database_state.empty()) {
+    out.state("nothing was run; the database is as it was");
+  }
+  std::string role = "ROLE";
+  bool standby = false;
+  try {
+    const driver::Rows rows = connection.query("SELECT current_user, pg_is_in_recovery()::text");
+    role = runner::quote_identifier(rows.rows.at(0).at(0).value_or(role));
+    standby = rows.rows.at(0).at(1).value_or("") == "true";
+  } catch (const Error&) {
+    // The connection is gone: advise without the role's name.
+  }
+  if (sqlstate == "25006") {
+    out.explain(standby ? "this server is a hot standby (pg_is_in_recovery()): it refuses every "
+                          "write; the primary is where migrations run"
+                        : "sessions of this role are read-only (default_transaction_read_only)");
+    out.next(standby ? "point the URL at the primary, then run the same command again (retort "
+                       "preflight checks it first)"
+                     : fmt::format("ALTER ROLE {} SET default_transaction_read_only = off, or "
+                                   "point the URL at the primary; then run the same command again",
+                                   role));
+    return out;
+  }
+  static const std::string k_schema_denied = "permission denied for schema ";
+  const std::string& message = error.server_message->message;
+  if (message.starts_with(k_schema_denied)) {
+    const std::string schema = message.substr(k_schema_denied.size());
+    out.next(
+        fmt::format("GRANT CREATE ON SCHEMA {} TO {};   (as the schema's owner or a "
+                    "superuser), then run the same command again",
+                    runner::quote_identifier(schema), role));
+  } else {
+    out.next(
+        fmt::format("grant role {} what the server says it lacks (or point the URL at the "
+                    "role that owns the schema), then run the same command again; retort "
+                    "preflight checks CREATE where the run creates",
+                    role));
+  }
+  return out;
+}
+
 // [retort.lint] on_upgrade: the findings of the steps about to run, printed as notes (warn) or
 // refusing the run (error). What lint cannot read is left to the runner, which reports it with
 // the words of every other run.
@@ -481,8 +536,13 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   }
 
   const runner::CancelScope cancellable;
-  const auto lock = runner::RunLock::acquire(url, commands::lock_settings(config, url),
-                                             options.observer, connection.get());
+  std::unique_ptr<runner::RunLock> lock;
+  try {
+    lock = runner::RunLock::acquire(url, commands::lock_settings(config, url), options.observer,
+                                    connection.get());
+  } catch (const Error& error) {
+    throw with_write_advice(error, *connection);
+  }
   try {
     // Under the lock, read again: usually another runner has done the work meanwhile.
     current = runner.current_heads();
@@ -508,7 +568,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
     if (lock->lost()) {
       throw lease_lost(error, *lock);
     }
-    throw;
+    throw with_write_advice(error, *connection);
   }
   lock->release();
   result.database = config.redacted_url;

@@ -9,6 +9,7 @@
 #include "integration/cli_support.hpp"
 #include "integration/project.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -133,8 +134,8 @@ class PreflightTest : public ::testing::TestWithParam<Backend> {
  protected:
   [[nodiscard]] bool postgres() const { return GetParam() == Backend::postgres; }
   [[nodiscard]] Strings all_codes() const {
-    return postgres() ? Strings{"pending",  "timeouts",    "lint", "connections",
-                                "blockers", "replica-lag", "disk", "backup"}
+    return postgres() ? Strings{"pending",     "timeouts", "primary",     "privileges", "lint",
+                                "connections", "blockers", "replica-lag", "disk",       "backup"}
                       : Strings{"pending", "timeouts", "backup"};
   }
   static Strings codes(const Preflight& result) {
@@ -949,6 +950,69 @@ TEST_P(PreflightPostgresTest, ConnectionHeadroomFailsWarnsAndPassesWithAppConnec
                   "the run needs 23 (3 for retort, 20 for the "
                   "application's pools)"));
   EXPECT_EQ(room.fix("connections"), "");
+}
+
+// ---- 6b. privileges ----
+
+// PostgreSQL 15 grants CREATE on public to nobody but its owner: a role that may log in and
+// read passes every other check, and its upgrade fails at the first CREATE. Preflight says so,
+// and the run's error names the GRANT.
+TEST_P(PreflightPostgresTest, ARoleWithoutCreateWhereTheRunCreatesFailsAndUpgradeNamesTheGrant) {
+  Project project(GetParam(), "pf_nocreate");
+  project.add({"a1", {}, "CREATE TABLE items (id INTEGER);", "DROP TABLE items;", {}, "items"});
+  const std::string database = project.query_rows("SELECT current_database()").at(0);
+  const std::string role = "pf_nocreate_" + database.substr(database.size() - 4);
+  (void)project.query_rows("CREATE ROLE " + role + " LOGIN");
+  write_config(project, "",
+               fmt::format("postgresql://{}@127.0.0.1:{}/{}", role,
+                           PostgresServer::instance().port(), database));
+
+  const Preflight denied = preflight_json(project);
+  EXPECT_EQ(denied.process.exit_code, 1) << shown(denied.process);
+  EXPECT_EQ(denied.status("primary"), "pass") << denied.process.out;
+  EXPECT_EQ(denied.status("privileges"), "fail") << denied.process.out;
+  EXPECT_EQ(denied.message("privileges"),
+            "role " + role +
+                " may not create in schema public, where the run creates the version table "
+                "retort_version, the ledger retort_log, table items (a1): the run would fail at "
+                "once (permission denied)");
+  EXPECT_EQ(denied.fix("privileges"),
+            "as the owner or a superuser: GRANT CREATE ON SCHEMA public "
+            "TO " +
+                role + "; (or point the URL at a role that may create there)");
+
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(up.exit_code, 1) << shown(up);
+  EXPECT_TRUE(has(up.err, "permission denied for schema public"));
+  EXPECT_TRUE(has(up.err, "\n  database: nothing was run; the database is as it was\n"));
+  EXPECT_TRUE(has(up.err, "\n  next: GRANT CREATE ON SCHEMA public TO " + role + ";"));
+  EXPECT_TRUE(project.tables().empty());
+
+  // Granted: preflight passes the check, and the run goes through.
+  (void)project.query_rows("GRANT CREATE ON SCHEMA public TO " + role);
+  const Preflight granted = preflight_json(project);
+  EXPECT_EQ(granted.status("privileges"), "pass") << granted.process.out;
+  EXPECT_EQ(granted.message("privileges"),
+            "role " + role + " may create where the run creates: schema public");
+  const ProcessResult done = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(done.exit_code, 0) << shown(done);
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+
+  // retort's tables exist now; a step creating in another schema needs CREATE there.
+  (void)project.query_rows("CREATE SCHEMA ops");
+  (void)project.query_rows("GRANT USAGE ON SCHEMA ops TO " + role);
+  project.add({"b2", {"a1"}, "CREATE TABLE ops.things (id INTEGER);", "", {}, "things"});
+  const Preflight ops = preflight_json(project);
+  EXPECT_EQ(ops.status("privileges"), "fail") << ops.process.out;
+  EXPECT_EQ(ops.message("privileges"),
+            "role " + role +
+                " may not create in schema ops, where the run creates table ops.things (b2): the "
+                "run would fail at once (permission denied)");
+  const ProcessResult refused = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(refused.exit_code, 1) << shown(refused);
+  EXPECT_TRUE(has(refused.err, "\n  next: GRANT CREATE ON SCHEMA ops TO " + role + ";"));
+  EXPECT_TRUE(has(refused.err, "\n  database: ")) << shown(refused);
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
 }
 
 // ---- 7. replica-lag ----

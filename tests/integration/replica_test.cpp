@@ -334,5 +334,38 @@ TEST_F(ReplicaTest, ARunStopsForAPausedReplicaThePrimaryStreamsTo) {
   EXPECT_EQ(project.version_rows(), (Strings{"a1"}));
 }
 
+// ---- d. The URL points at the standby ----
+
+// A hot standby answers every read preflight makes, so every check used to pass there, and
+// the run then failed at its first write. Preflight fails instead, and the run's error says
+// what state the database is in and where to point the URL.
+TEST_F(ReplicaTest, OnTheStandbyPreflightFailsAndUpgradeSaysPointTheUrlAtThePrimary) {
+  ASSERT_TRUE(replica.wait_caught_up()) << views(project, replica);
+  write_config(project, "", replica_url());
+  const Preflight on_standby = preflight(project);
+  EXPECT_EQ(on_standby.process.exit_code, 1) << shown(on_standby.process);
+  const Json primary = on_standby.check("primary");
+  EXPECT_EQ(primary.value("status", ""), "fail") << on_standby.process.out;
+  EXPECT_EQ(primary.value("message", ""),
+            "database " + database_of(project) +
+                " is served by a hot standby (pg_is_in_recovery() is true): it refuses every "
+                "write, so the run would fail at its first");
+  EXPECT_EQ(primary.value("fix", ""),
+            "point the URL at the primary; the standby gets the migrated schema by replication");
+
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(up.exit_code, 1) << shown(up);
+  EXPECT_TRUE(has(up.err, "read-only transaction")) << shown(up);
+  EXPECT_TRUE(has(up.err, "\n  database: nothing was run; the database is as it was\n"));
+  EXPECT_TRUE(has(up.err,
+                  "\n  next: point the URL at the primary, then run the same command again "
+                  "(retort preflight checks it first)\n"));
+
+  write_config(project);
+  const Preflight on_primary = preflight(project);
+  EXPECT_EQ(on_primary.check("primary").value("status", ""), "pass") << on_primary.process.out;
+  EXPECT_TRUE(nothing_applied()) << "the standby took nothing";
+}
+
 }  // namespace
 }  // namespace retort::test

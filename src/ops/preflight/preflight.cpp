@@ -11,6 +11,8 @@ void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps) {
   check_pending(context, checks, steps);
   check_timeouts(context, checks);
   if (context.postgres()) {
+    check_primary(context, checks);
+    check_privileges(context, checks);
     check_lint(context, checks);
     check_connections(context, checks);
     check_blockers(context, checks);

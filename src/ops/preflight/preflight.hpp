@@ -34,6 +34,8 @@ using Checks = std::vector<PreflightCheck>;
 // One per file of this folder.
 void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>& steps);
 void check_timeouts(Context& context, Checks& checks);
+void check_primary(Context& context, Checks& checks);
+void check_privileges(Context& context, Checks& checks);
 void check_lint(Context& context, Checks& checks);
 void check_connections(Context& context, Checks& checks);
 void check_blockers(Context& context, Checks& checks);
