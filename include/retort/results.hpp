@@ -50,6 +50,11 @@ struct InitResult {
   std::string config_file;
   std::string script_location;
   std::vector<std::string> created;  // every file and directory written
+  // Set when the URL given had a password: retort.toml then says url = "${DATABASE_URL}" (the
+  // variable named here) rather than keep the password in a file; url_redacted is the URL given,
+  // password replaced by ***, to say what the variable should hold.
+  std::string url_env;
+  std::string url_redacted;
 };
 
 struct BranchPoint {
@@ -197,13 +202,16 @@ struct PreflightResult {
 struct BackupResult {
   std::string database;    // redacted URL
   std::string path;        // absolute: <directory>/<database>-<revision>-<yyyymmddThhmmssZ>.dump
-  std::int64_t bytes = 0;  // 0 when a [retort.backup] command wrote no file there
+  std::int64_t bytes = 0;  // never 0: an empty backup is refused
   std::string revision;    // the version table's rows when it was taken, '+'-joined; "base"
   std::string taken_at;    // ISO 8601 UTC, to the second (as in the name)
   std::string method;      // pg_dump | sqlite | command
   // pg_dump: the entries `pg_restore --list` read back from the file; 0 otherwise.
   int entries = 0;
   std::int64_t duration_ms = 0;
+  // What the operator should fix though the backup was taken: a backup directory other users
+  // may read or write.
+  std::vector<std::string> warnings;
 };
 
 struct RestoreResult {

@@ -81,22 +81,32 @@ void setup_init(CLI::App& app, Context& ctx, std::function<int()>& run) {
   CLI::App* cmd = app.add_subcommand("init", "Create retort.toml and a migrations directory");
   cmd->add_option("directory", args->directory, "The migrations directory to create")
       ->capture_default_str();
-  cmd->add_option("--db", args->url, "Database URL to write into retort.toml")
-      ->capture_default_str();
+  CLI::Option* db = cmd->add_option("--db", args->url,
+                                    "Database URL to write into retort.toml (or --url); one "
+                                    "with a password is written as ${DATABASE_URL}")
+                        ->capture_default_str();
   cmd->footer(
       "Refuses when retort.toml exists or DIRECTORY is not empty.\n"
       "Example: retort init migrations && retort revision -m \"create users\"");
-  cmd->callback([&ctx, &run, args] {
-    run = [&ctx, args] {
+  cmd->callback([&ctx, &run, args, db] {
+    run = [&ctx, args, db] {
       retort::InitOptions options;
       options.directory = args->directory;
-      options.url = args->url;
+      // `retort init --url URL` means the URL to write, as --db does.
+      options.url = db->count() == 0 && !ctx.global.url.empty() ? ctx.global.url : args->url;
       const retort::InitResult result = retort::init(options);
       if (ctx.global.json) {
         print_json(retort::cli::to_json(result));
       } else if (!ctx.global.quiet) {
         for (const std::string& created : result.created) {
           fmt::print("Created {}\n", created);
+        }
+        if (!result.url_env.empty()) {
+          fmt::print(
+              "retort.toml reads the database URL from {0} (url = \"${{{0}}}\"): the URL given "
+              "has a password, which retort keeps out of files.\nSet it where retort runs, e.g. "
+              "export {0}='{1}' with the real password, or from your secret store.\n",
+              result.url_env, result.url_redacted);
         }
         fmt::print(
             "Next: retort revision -m \"first change\", edit the new file, then retort "

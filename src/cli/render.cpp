@@ -400,8 +400,13 @@ std::string backup_text(const BackupResult& result, const Style& style) {
   } else {
     how = "written by the [retort.backup] command";
   }
-  return fmt::format("Backup of {} at {}: {}\n  {}, {}, in {}\n", result.database, result.revision,
-                     style.bold(result.path), size, how, elapsed_text(result.duration_ms));
+  std::string out =
+      fmt::format("Backup of {} at {}: {}\n  {}, {}, in {}\n", result.database, result.revision,
+                  style.bold(result.path), size, how, elapsed_text(result.duration_ms));
+  for (const std::string& warning : result.warnings) {
+    out += fmt::format("warning: {}\n", warning);
+  }
+  return out;
 }
 
 std::string restore_text(const RestoreResult& result, const Style& /*style*/) {
@@ -415,7 +420,8 @@ nlohmann::json to_json(const BackupResult& result) {
   return {{"database", result.database}, {"path", result.path},
           {"bytes", result.bytes},       {"revision", result.revision},
           {"taken_at", result.taken_at}, {"method", result.method},
-          {"entries", result.entries},   {"duration_ms", result.duration_ms}};
+          {"entries", result.entries},   {"duration_ms", result.duration_ms},
+          {"warnings", result.warnings}};
 }
 
 nlohmann::json to_json(const RestoreResult& result) {
@@ -430,9 +436,13 @@ nlohmann::json to_json(const CheckResult& result) {
 }
 
 nlohmann::json to_json(const InitResult& result) {
-  return {{"config_file", result.config_file},
-          {"script_location", result.script_location},
-          {"created", result.created}};
+  nlohmann::json doc = {{"config_file", result.config_file},
+                        {"script_location", result.script_location},
+                        {"created", result.created}};
+  if (!result.url_env.empty()) {
+    doc["url_env"] = result.url_env;
+  }
+  return doc;
 }
 
 nlohmann::json to_json(const std::vector<BranchPoint>& points) {

@@ -46,7 +46,15 @@ BackupResult backup(const Config& config) {
   const std::unique_ptr<driver::Connection> connection = driver::connect(url);
   // Ctrl-C ends pg_dump (or the command) rather than leaving it running without retort.
   const runner::CancelScope cancellable;
-  return ops::backup::take(config, url, *connection);
+  try {
+    return ops::backup::take(config, url, *connection);
+  } catch (Error& error) {
+    if (error.next_command.empty()) {
+      error.state("unchanged: a backup only reads it; no backup file was kept")
+          .next("fix what the message says, then run retort backup again");
+    }
+    throw;
+  }
 }
 
 RestoreResult restore(const Config& config, const RestoreOptions& options) {

@@ -4,6 +4,7 @@
 
 #include "base/duration.hpp"
 #include "base/text.hpp"
+#include "base/url.hpp"
 #include "commands/gates.hpp"
 #include "commands/support.hpp"
 #include "lint/analyzer.hpp"
@@ -43,6 +44,21 @@ std::string relative_to(const fs::path& path, const fs::path& base_dir) {
   return ec || rel.empty() ? path.string() : rel.string();
 }
 
+// Whether a URL given to init holds a password that retort.toml would keep in clear: any text
+// that redaction hides, unless it is only a ${NAME} that the environment fills in when the file
+// is read (issue #14: init wrote the password into a world-readable retort.toml).
+bool holds_password(const std::string& url) {
+  if (base::redact_url(url) == url) {
+    return false;
+  }
+  static const std::regex k_reference(R"(\$\{[A-Za-z_][A-Za-z0-9_]*\})");
+  const auto parsed = base::parse_database_url(url);
+  if (!parsed || parsed->params.contains("password")) {
+    return true;
+  }
+  return !std::regex_match(parsed->password, k_reference);
+}
+
 bool valid_revision_id(const std::string& id) {
   static const std::regex k_id("[0-9a-zA-Z_]{1,64}");
   return std::regex_match(id, k_id);
@@ -72,7 +88,13 @@ InitResult init(const InitOptions& options) {
   result.created.push_back(relative_to(location / "versions", options.cwd) + "/");
   write_new_file(location / "script.sql.tmpl", script::default_template());
   result.created.push_back(relative_to(location / "script.sql.tmpl", options.cwd));
-  write_new_file(config_file, default_config_text(relative_to(location, options.cwd), options.url));
+  std::string url = options.url;
+  if (holds_password(url)) {
+    result.url_env = "DATABASE_URL";
+    result.url_redacted = base::redact_url(url);
+    url = "${" + result.url_env + "}";
+  }
+  write_new_file(config_file, default_config_text(relative_to(location, options.cwd), url));
   result.created.push_back("retort.toml");
   result.config_file = config_file.string();
   result.script_location = location.string();

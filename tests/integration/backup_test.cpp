@@ -2,7 +2,9 @@
 // file) a real PostgreSQL 15: a backup before each step that drops or rewrites data and none
 // before the others, the ledger row naming it, when = "never" / "always", preflight's backup
 // check, `retort backup` then `retort restore`, the refusals of restore, a failing backup
-// command stopping the run before the risky step, and passwords kept out of every output.
+// command stopping the run before the risky step, a backup that wrote nothing refused, ten
+// backups at once each in a file of its own, every file owner-only from its first byte, and
+// passwords kept out of every output and out of the retort.toml that `init` writes.
 #include "base/url.hpp"
 #include "harness/postgres_server.hpp"
 #include "integration/cli_support.hpp"
@@ -11,12 +13,25 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <poll.h>
 #include <regex>
+#include <set>
 #include <string>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace retort::test {
@@ -40,6 +55,81 @@ Strings backup_files(const Project& project) {
   std::sort(out.begin(), out.end());
   return out;
 }
+
+// The mode bits of a file, as `ls -l` shows them.
+fs::perms mode_of(const fs::path& path) { return fs::status(path).permissions() & fs::perms::all; }
+
+constexpr fs::perms k_owner_only = fs::perms::owner_read | fs::perms::owner_write;
+
+// "20240501T101500Z" for now plus `ahead`, as backup names carry the time.
+std::string stamp_in(std::chrono::seconds ahead) {
+  const std::time_t when =
+      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + ahead);
+  std::tm utc{};
+  gmtime_r(&when, &utc);
+  std::array<char, 32> text{};
+  return {text.data(), std::strftime(text.data(), text.size(), "%Y%m%dT%H%M%SZ", &utc)};
+}
+
+// "0644": a mode as chmod takes it.
+std::string octal(unsigned mode) {
+  std::array<char, 16> text{};
+  const int size = std::snprintf(text.data(), text.size(), "%04o", mode);
+  return {text.data(), static_cast<std::size_t>(size)};
+}
+
+// Watches a directory with inotify and stats every file the moment it is created (or renamed
+// into it): the mode a file had from its first byte, before anyone could chmod it.
+class CreatedFiles {
+ public:
+  explicit CreatedFiles(const fs::path& dir) : m_dir(dir), m_fd(inotify_init1(IN_CLOEXEC)) {
+    EXPECT_GE(m_fd, 0) << "inotify_init1: " << std::strerror(errno);
+    EXPECT_GE(inotify_add_watch(m_fd, dir.c_str(), IN_CREATE | IN_MOVED_TO), 0);
+    m_thread = std::thread([this] { watch(); });
+  }
+  ~CreatedFiles() { stop(); }
+  CreatedFiles(const CreatedFiles&) = delete;
+  CreatedFiles& operator=(const CreatedFiles&) = delete;
+
+  // Stops watching; then the names seen and the mode each had when first seen ("gone" when it
+  // was renamed or removed before it could be stat'ed).
+  std::map<std::string, std::string> stop() {
+    if (m_thread.joinable()) {
+      m_stop = true;
+      m_thread.join();
+      ::close(m_fd);
+    }
+    return m_seen;
+  }
+
+ private:
+  void watch() {
+    std::array<char, 8192> buffer{};
+    while (!m_stop) {
+      pollfd ready{m_fd, POLLIN, 0};
+      if (::poll(&ready, 1, 50) <= 0) {
+        continue;
+      }
+      const ssize_t got = ::read(m_fd, buffer.data(), buffer.size());
+      for (ssize_t at = 0; at < got;) {
+        const auto* event = reinterpret_cast<const inotify_event*>(buffer.data() + at);
+        const std::string name = event->len > 0 ? std::string(event->name) : std::string();
+        struct stat info {};
+        if (!name.empty() && !m_seen.contains(name)) {
+          m_seen[name] = ::stat((m_dir / name).c_str(), &info) == 0 ? octal(info.st_mode & 07777U)
+                                                                    : std::string("gone");
+        }
+        at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+      }
+    }
+  }
+
+  fs::path m_dir;
+  int m_fd;
+  std::atomic<bool> m_stop{false};
+  std::map<std::string, std::string> m_seen;
+  std::thread m_thread;
+};
 
 // The `backup` column of each ledger row: "revision direction backup", oldest first.
 Strings ledger_backups(Project& project) {
@@ -385,22 +475,165 @@ TEST_P(BackupTest, AFailingBackupCommandStopsTheRunBeforeTheRiskyStep) {
   EXPECT_EQ(ledger_backups(project), Strings{"a1 upgrade -"}) << "b2 never started";
   EXPECT_EQ(backup_files(project), Strings{}) << "nothing left that looks like a backup";
 
-  // A command that succeeds is the backup: its file is named in the ledger.
+  // A command that succeeds is the backup: its file is named in the ledger. It writes into a
+  // file that exists already, owner-only, and learns the name the backup will have.
+  const std::string copy =
+      postgres() ? (PostgresServer::instance().bin_dir() / "pg_dump").string() +
+                       " -Fc -f \\\"$RETORT_BACKUP_FILE\\\" \\\"$RETORT_BACKUP_URL\\\""
+                 : "cp '" + project.dir().string() + "/app.db' \\\"$RETORT_BACKUP_FILE\\\"";
   write_config(project,
-               "[retort.backup]\ncommand = \"cp '" +
-                   (postgres() ? std::string("/dev/null") : project.dir().string() + "/app.db") +
-                   "' \\\"$RETORT_BACKUP_FILE\\\"\"\n");
+               "[retort.backup]\ncommand = \"stat -c %a \\\"$RETORT_BACKUP_FILE\\\" > "
+               "mode.txt && " +
+                   copy + " && echo \\\"$RETORT_BACKUP_NAME\\\" > name.txt\"\n");
   const ProcessResult again = retort(project, {"upgrade", "head"});
   ASSERT_EQ(again.exit_code, 0) << shown(again);
   const Strings files = backup_files(project);
   ASSERT_EQ(files.size(), 1U) << shown(again);
-  EXPECT_EQ(ledger_backups(project)[1],
-            "b2 upgrade " + (project.dir() / "backups" / files.front()).string());
+  const fs::path file = project.dir() / "backups" / files.front();
+  EXPECT_EQ(ledger_backups(project)[1], "b2 upgrade " + file.string());
+  EXPECT_EQ(read_file(project.dir() / "mode.txt"), "600\n")
+      << "the command writes into a file that is owner-only before its first byte";
+  EXPECT_EQ(read_file(project.dir() / "name.txt"), files.front() + "\n");
+  EXPECT_EQ(mode_of(file), k_owner_only);
+  EXPECT_GT(fs::file_size(file), 0U);
+}
+
+TEST_P(BackupTest, ACommandThatWritesNothingIsNoBackupAndTheDropDoesNotRun) {
+  Project project(GetParam(), "bk_empty");
+  add_history(project);
+  write_config(project, "[retort.backup]\ncommand = \"true\"\n");
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(up.exit_code, 1) << shown(up);
+  EXPECT_TRUE(has(up.err,
+                  "error: stopped before revision b2: the backup before it failed: the backup "
+                  "command of [retort.backup] exited with 0 but wrote nothing: the backup file "
+                  "is empty\n"));
+  EXPECT_TRUE(has(up.err, "\n  the command: true\n"));
+  EXPECT_TRUE(has(up.err,
+                  "\n  the command must write the backup to the file named in "
+                  "$RETORT_BACKUP_FILE; copy it elsewhere after that if you like\n"));
+  EXPECT_TRUE(has(up.err, "\n  database: the steps before it are applied; nothing of it ran\n"));
+  EXPECT_TRUE(has(up.err, "\n  next: fix the backup and run the same command again"));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(project.query_rows("SELECT count(*) FROM items WHERE note IS NOT NULL"), Strings{"2"})
+      << "the DROP COLUMN of b2 did not run";
+  EXPECT_EQ(ledger_backups(project), Strings{"a1 upgrade -"}) << "b2 never started";
+  EXPECT_EQ(backup_files(project), Strings{}) << "no empty file left that looks like a backup";
+
+  // A command that removes the file it was given leaves no backup either.
+  write_config(project, "[retort.backup]\ncommand = \"rm -f \\\"$RETORT_BACKUP_FILE\\\"\"\n");
+  const ProcessResult removed = retort(project, {"backup"});
+  EXPECT_EQ(removed.exit_code, 1) << shown(removed);
+  EXPECT_TRUE(has(removed.err,
+                  "error: the backup command of [retort.backup] exited with 0 but left no "
+                  "backup file: "));
+  EXPECT_TRUE(has(removed.err,
+                  "\n  database: unchanged: a backup only reads it; no backup file was kept\n"
+                  "  next: fix what the message says, then run retort backup again\n"));
+  EXPECT_EQ(backup_files(project), Strings{});
+}
+
+// ---- 5. Backups at once, and who may read them ----
+
+TEST_P(BackupTest, TenBackupsStartedAtOnceEachGetAFileOfTheirOwn) {
+  Project project(GetParam(), "bk_parallel");
+  add_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  SpawnOptions options = in(project);
+  options.env["NO_COLOR"] = "1";
+  std::vector<std::unique_ptr<Process>> running;
+  for (int backup_idx = 0; backup_idx < 10; ++backup_idx) {
+    running.push_back(std::make_unique<Process>(
+        std::vector<std::string>{retort_binary().string(), "backup", "--json"}, options));
+  }
+  std::set<std::string> paths;
+  for (auto& process : running) {
+    const ProcessResult result = process->wait();
+    EXPECT_EQ(result.exit_code, 0) << shown(result);
+    if (result.exit_code == 0) {
+      paths.insert(json_of(result).value("path", ""));
+    }
+  }
+  EXPECT_EQ(paths.size(), 10U) << "ten backups, ten files";
+  const Strings files = backup_files(project);
+  EXPECT_EQ(files.size(), 10U) << "and nothing else: no .partial left, no reserved name";
+  for (const std::string& name : files) {
+    const fs::path file = project.dir() / "backups" / name;
+    EXPECT_TRUE(paths.contains(file.string())) << name;
+    EXPECT_TRUE(std::regex_match(
+        name,
+        std::regex(database_name(project) + "-a1-[0-9]{8}T[0-9]{6}Z(-[0-9]+)?\\" + extension())))
+        << name;
+    EXPECT_EQ(mode_of(file), k_owner_only) << name;
+    expect_backup_holds_items(file);
+  }
+}
+
+TEST_P(BackupTest, EveryFileABackupCreatesIsOwnerOnlyFromItsFirstByte) {
+  Project project(GetParam(), "bk_modes");
+  add_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  // Enough rows that the dump takes a while, for the watcher to see the file being written.
+  project.db().execute(postgres()
+                           ? "INSERT INTO items SELECT g, repeat('x', 200) FROM "
+                             "generate_series(3, 40000) AS g"
+                           : "WITH RECURSIVE g(n) AS (SELECT 3 UNION ALL SELECT n + 1 FROM g "
+                             "WHERE n < 40000) INSERT INTO items SELECT n, printf('%.200c', "
+                             "'x') FROM g");
+  // The directory exists already, made by someone else with the usual umask.
+  const fs::path dir = project.dir() / "backups";
+  fs::create_directory(dir);
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                           fs::perms::others_read | fs::perms::others_exec);
+  const mode_t umask_before = ::umask(022);
+
+  CreatedFiles watcher(dir);
+  const ProcessResult taken = retort(project, {"backup"});
+  const std::map<std::string, std::string> seen = watcher.stop();
+  ::umask(umask_before);
+  ASSERT_EQ(taken.exit_code, 0) << shown(taken);
+  EXPECT_GE(seen.size(), 2U) << "the name the backup reserved and the file written under it";
+  for (const auto& [name, mode] : seen) {
+    EXPECT_TRUE(mode == "0600" || mode == "gone") << name << " was created mode " << mode;
+  }
+  EXPECT_TRUE(has(taken.out, "warning: the backup directory " + dir.string() +
+                                 " is mode 0755: other users can list the backups in it; `chmod "
+                                 "700 " +
+                                 dir.string() + "` keeps it to its owner\n"));
+  EXPECT_EQ(mode_of(dir), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec)
+      << "the operator's directory keeps its mode";
+}
+
+TEST_P(BackupTest, PreflightCountsNoEmptyFileAsABackup) {
+  Project project(GetParam(), "bk_preflight_empty");
+  add_history(project);
+  write_config(project, "[retort.backup]\nwhen = \"never\"\n");
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  // What a backup command that wrote nothing left, named like a backup and newer than a1.
+  fs::create_directory(project.dir() / "backups");
+  std::ofstream(
+      project.dir() / "backups" /
+      (database_name(project) + "-a1-" + stamp_in(std::chrono::seconds(60)) + extension()));
+
+  const ProcessResult checked = retort(project, {"preflight"});
+  EXPECT_EQ(checked.exit_code, 0) << shown(checked);
+  EXPECT_TRUE(has(checked.out,
+                  "\nwarn backup: when = \"never\": no backup will be taken before "
+                  "the steps that drop or rewrite data: b2 (ALTER TABLE ... DROP "
+                  "COLUMN, line 7); no backup of " +
+                      database_name(project) + " in "))
+      << "an empty file is no backup";
 }
 
 #if RETORT_TEST_POSTGRES
 
-// ---- 5. PostgreSQL: passwords ----
+// ---- 6. PostgreSQL: passwords ----
 
 TEST_P(BackupTest, PasswordsNeverAppearInAnyOutput) {
   Project project(GetParam(), "bk_password");
@@ -446,6 +679,52 @@ TEST_P(BackupTest, PasswordsNeverAppearInAnyOutput) {
   const ProcessResult json = retort(project, {"upgrade", "head", "--json"});
   EXPECT_EQ(json.exit_code, 1) << shown(json);
   EXPECT_TRUE(nowhere(json));
+}
+
+#endif
+
+#if !RETORT_TEST_POSTGRES
+
+// ---- 7. retort init keeps a password out of retort.toml ----
+
+TEST(InitPasswordTest, AUrlWithAPasswordIsWrittenAsDatabaseUrlAndThePasswordNowhere) {
+  const TempDir project;
+  const std::string password = "s3cr3t-Pa55";
+  const std::string url = "postgresql://app:" + password + "@db.example:5432/shop";
+  SpawnOptions options;
+  options.cwd = project.path();
+  for (const Strings& how :
+       {Strings{"init", "migrations", "--db", url}, Strings{"init", "other", "--url", url}}) {
+    fs::remove(project.path() / "retort.toml");
+    const ProcessResult init = run_retort(how, options);
+    ASSERT_EQ(init.exit_code, 0) << shown(init);
+    const std::string toml = read_file(project.path() / "retort.toml");
+    EXPECT_TRUE(lacks(toml, password)) << how[3];
+    EXPECT_TRUE(has(toml, "\nurl = \"${DATABASE_URL}\"")) << how[3];
+    EXPECT_TRUE(lacks(init.out + init.err, password));
+    EXPECT_TRUE(has(init.out,
+                    "retort.toml reads the database URL from DATABASE_URL (url = "
+                    "\"${DATABASE_URL}\"): the URL given has a password, which retort keeps out "
+                    "of files.\nSet it where retort runs, e.g. export "
+                    "DATABASE_URL='postgresql://app:***@db.example:5432/shop' with the real "
+                    "password, or from your secret store.\n"));
+  }
+
+  // The project works with the variable set, and says which variable is missing without it.
+  SpawnOptions with_url = options;
+  with_url.env["DATABASE_URL"] = "sqlite:///app.db";
+  EXPECT_EQ(run_retort({"heads"}, with_url).exit_code, 0);
+  const ProcessResult unset = run_retort({"heads"}, options);
+  EXPECT_EQ(unset.exit_code, 2) << shown(unset);
+  EXPECT_TRUE(has(unset.err, "DATABASE_URL"));
+
+  // A password that is itself ${NAME} is no secret: the URL is written as given.
+  fs::remove(project.path() / "retort.toml");
+  const std::string referenced = "postgresql://app:${DB_PASSWORD}@db.example/shop";
+  const ProcessResult kept = run_retort({"init", "third", "--db", referenced}, options);
+  ASSERT_EQ(kept.exit_code, 0) << shown(kept);
+  EXPECT_TRUE(has(read_file(project.path() / "retort.toml"), "url = \"" + referenced + "\""));
+  EXPECT_TRUE(lacks(kept.out, "DATABASE_URL"));
 }
 
 #endif

@@ -12,15 +12,20 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <regex>
 #include <string>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 #include <vector>
@@ -132,31 +137,97 @@ std::string scrubbed(std::string text, const base::DatabaseUrl& url) {
   return std::string(base::trim(base::redact_url(text)));
 }
 
-void make_directory(const fs::path& dir) {
+// The backup directory, created owner-only when missing. An existing one keeps its mode (it is
+// the operator's), but one that other users may read or write is worth a warning: the files in
+// it are 0600, yet their names are listed, and a writable directory lets them be replaced.
+std::vector<std::string> make_directory(const fs::path& dir) {
   std::error_code ec;
-  if (fs::is_directory(dir, ec)) {
-    return;
+  if (!fs::is_directory(dir, ec)) {
+    fs::create_directories(dir, ec);
+    if (ec) {
+      throw Error(ExitCode::failed, fmt::format("cannot create the backup directory {}: {}",
+                                                dir.string(), ec.message()))
+          .explain("create it, or set [retort.backup] directory to a directory retort may write");
+    }
+    // Backups hold every row of the database: for the owner only.
+    fs::permissions(dir, fs::perms::owner_all, ec);
+    return {};
   }
-  fs::create_directories(dir, ec);
+  const fs::perms mode = fs::status(dir, ec).permissions();
   if (ec) {
-    throw Error(ExitCode::failed, fmt::format("cannot create the backup directory {}: {}",
-                                              dir.string(), ec.message()))
-        .explain("create it, or set [retort.backup] directory to a directory retort may write");
+    return {};
   }
-  // Backups hold every row of the database: for the owner only.
-  fs::permissions(dir, fs::perms::owner_all, ec);
+  const fs::perms others_read = fs::perms::group_read | fs::perms::others_read;
+  const fs::perms others_write = fs::perms::group_write | fs::perms::others_write;
+  if ((mode & (others_read | others_write)) == fs::perms::none) {
+    return {};
+  }
+  const std::string can = (mode & others_write) != fs::perms::none
+                              ? "list and replace the backups in it"
+                              : "list the backups in it";
+  return {
+      fmt::format("the backup directory {} is mode {:04o}: other users can {}; `chmod 700 {}` "
+                  "keeps it to its owner",
+                  dir.string(), static_cast<unsigned>(mode & fs::perms::all), can, dir.string())};
 }
 
-// A name no backup has yet: <database>-<revision>-<stamp>[-N]<extension>.
-fs::path new_file(const fs::path& dir, const std::string& database, const std::string& revision,
-                  const std::string& stamp, const std::string& extension) {
-  const std::string stem = fmt::format("{}-{}-{}", file_safe(database), file_safe(revision), stamp);
-  fs::path path = dir / (stem + extension);
-  std::error_code ec;
-  for (int copy = 2; fs::exists(path, ec) || fs::exists(path.string() + ".partial", ec); ++copy) {
-    path = dir / fmt::format("{}-{}{}", stem, copy, extension);
+// Creates `path` empty, owner-only, failing with EEXIST rather than opening a file that is
+// there: the create is the check, so two backups can never share a file. Returns errno, 0 on
+// success.
+int create_exclusive(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return errno;
   }
-  return path;
+  // The umask can only take bits away from 0600; fchmod makes sure of the exact mode.
+  (void)::fchmod(fd, 0600);
+  ::close(fd);
+  return 0;
+}
+
+[[noreturn]] void throw_cannot_create(const fs::path& path, int error) {
+  throw Error(ExitCode::failed, fmt::format("cannot create the backup file {}: {}", path.string(),
+                                            std::strerror(error)))
+      .explain("set [retort.backup] directory to a directory this user may write");
+}
+
+// Reserves a name no backup has: <database>-<revision>-<stamp>[-N]<extension>, created empty
+// and owner-only (issue #14: ten backups started in one second all got one name). An empty
+// file is no backup to list() and to preflight, so the reservation counts only once the
+// complete backup is renamed over it.
+fs::path reserve_file(const fs::path& dir, const std::string& database, const std::string& revision,
+                      const std::string& stamp, const std::string& extension) {
+  const std::string stem = fmt::format("{}-{}-{}", file_safe(database), file_safe(revision), stamp);
+  for (int copy = 1;; ++copy) {
+    const fs::path path =
+        dir / (copy == 1 ? stem + extension : fmt::format("{}-{}{}", stem, copy, extension));
+    const int error = create_exclusive(path);
+    if (error == 0) {
+      return path;
+    }
+    if (error != EEXIST || copy >= 10000) {
+      throw_cannot_create(path, error);
+    }
+  }
+}
+
+// The file the backup is written into: <name>.<pid>-<random>.partial beside its final name,
+// owner-only from its first byte, whatever the umask and whoever writes it (pg_dump, SQLite or
+// the command open it without creating it). The pid and the random part make it this run's own;
+// O_EXCL makes sure.
+fs::path create_partial(const fs::path& path) {
+  std::random_device random;
+  for (int attempt = 0;; ++attempt) {
+    const fs::path partial =
+        fmt::format("{}.{}-{:08x}.partial", path.string(), ::getpid(), random());
+    const int error = create_exclusive(partial);
+    if (error == 0) {
+      return partial;
+    }
+    if (error != EEXIST || attempt >= 100) {
+      throw_cannot_create(partial, error);
+    }
+  }
 }
 
 void remove_quietly(const fs::path& path) {
@@ -164,13 +235,28 @@ void remove_quietly(const fs::path& path) {
   fs::remove(path, ec);
 }
 
-// Owner-only, then the final name: a backup that exists under its name is complete and checked.
+// What must be true of the written file before it takes its name: it is there and not empty
+// (issue #14: a command that wrote nothing, `true`, counted as a backup and the DROP ran).
+// `what` says who wrote it, for the message.
+void require_written(const fs::path& partial, const std::string& what) {
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(partial, ec);
+  if (ec) {
+    throw Error(ExitCode::failed, fmt::format("{} left no backup file: {} is gone", what,
+                                              partial.filename().string()));
+  }
+  if (size == 0) {
+    throw Error(ExitCode::failed, fmt::format("{} wrote nothing: the backup file is empty", what));
+  }
+}
+
+// Owner-only, then the final name, over the empty file that reserved it: a backup that exists
+// under its name and is not empty is complete and checked.
 void publish(const fs::path& partial, const fs::path& path) {
   std::error_code ec;
   fs::permissions(partial, fs::perms::owner_read | fs::perms::owner_write, ec);
   fs::rename(partial, path, ec);
   if (ec) {
-    remove_quietly(partial);
     throw Error(ExitCode::failed,
                 fmt::format("cannot rename the backup to {}: {}", path.string(), ec.message()));
   }
@@ -253,49 +339,53 @@ void take_postgres(const Config& config, const base::DatabaseUrl& url, driver::C
       "--dbname=" + conninfo(url, "retort backup")};
   const ProgramResult dumped = run_or_explain(argv, password_env(url));
   if (dumped.cancelled || dumped.exit_code != 0) {
-    remove_quietly(partial);
     throw_program_failure("pg_dump", dumped, url);
   }
-  try {
-    result.entries = count_entries(pg_restore_program(pg_dump), partial, url);
-  } catch (const Error&) {
-    remove_quietly(partial);
-    throw;
-  }
+  require_written(partial, "pg_dump");
+  result.entries = count_entries(pg_restore_program(pg_dump), partial, url);
   result.method = "pg_dump";
 }
 
 void take_sqlite(driver::Connection& db, const fs::path& partial, BackupResult& result) {
-  try {
-    db.backup_to(partial.string());
-    const auto copy = base::parse_database_url("sqlite:///" + partial.string());
-    const std::unique_ptr<driver::Connection> check = driver::connect(copy.value());
-    const driver::Rows rows = check->query("PRAGMA quick_check");
-    if (rows.empty() || rows.rows[0][0] != std::optional<std::string>("ok")) {
-      throw Error(
-          ExitCode::failed,
-          fmt::format("the new backup {} does not pass PRAGMA quick_check: {}", partial.string(),
-                      rows.empty() ? std::string("no answer") : rows.rows[0][0].value_or("NULL")));
-    }
-  } catch (const Error&) {
-    remove_quietly(partial);
-    throw;
+  db.backup_to(partial.string());
+  require_written(partial, "SQLite's backup");
+  const auto copy = base::parse_database_url("sqlite:///" + partial.string());
+  const std::unique_ptr<driver::Connection> check = driver::connect(copy.value());
+  const driver::Rows rows = check->query("PRAGMA quick_check");
+  if (rows.empty() || rows.rows[0][0] != std::optional<std::string>("ok")) {
+    throw Error(
+        ExitCode::failed,
+        fmt::format("the new backup {} does not pass PRAGMA quick_check: {}", partial.string(),
+                    rows.empty() ? std::string("no answer") : rows.rows[0][0].value_or("NULL")));
   }
   result.method = "sqlite";
 }
 
+// The command writes the partial file ($RETORT_BACKUP_FILE), which exists already, empty and
+// owner-only; $RETORT_BACKUP_NAME is the name the backup gets once complete, for a copy kept
+// elsewhere. It runs under umask 077, so that what else it creates is owner-only too.
 void take_with_command(const Config& config, const base::DatabaseUrl& url,
-                       const std::string& database, const fs::path& path, BackupResult& result) {
-  const ProgramResult ran = run_program({"/bin/sh", "-c", config.backup.command},
-                                        {{"RETORT_BACKUP_FILE", path.string()},
+                       const std::string& database, const fs::path& partial, const fs::path& path,
+                       BackupResult& result) {
+  const std::string what = "the backup command of [retort.backup]";
+  const std::string shown_command = "the command: " + scrubbed(config.backup.command, url);
+  const ProgramResult ran = run_program({"/bin/sh", "-c", "umask 077\n" + config.backup.command},
+                                        {{"RETORT_BACKUP_FILE", partial.string()},
+                                         {"RETORT_BACKUP_NAME", path.filename().string()},
                                          {"RETORT_BACKUP_URL", url.text},
                                          {"RETORT_BACKUP_DATABASE", database},
                                          {"RETORT_BACKUP_REVISION", result.revision}});
   if (ran.cancelled || ran.exit_code != 0) {
-    // What it wrote at the name retort gave it is not a backup.
-    remove_quietly(path);
-    throw_program_failure("the backup command of [retort.backup]", ran, url,
-                          "the command: " + scrubbed(config.backup.command, url));
+    throw_program_failure(what, ran, url, shown_command);
+  }
+  try {
+    require_written(partial, what + " exited with 0 but");
+  } catch (Error& error) {
+    std::string words = scrubbed(ran.output, url);
+    error.explain((words.empty() ? "" : words + "\n") + shown_command +
+                  "\nthe command must write the backup to the file named in "
+                  "$RETORT_BACKUP_FILE; copy it elsewhere after that if you like");
+    throw;
   }
   result.method = "command";
 }
@@ -340,19 +430,29 @@ BackupResult take(const Config& config, const base::DatabaseUrl& url, driver::Co
   result.taken_at = iso_of_stamp(stamp);
 
   const fs::path dir = directory(config);
-  make_directory(dir);
+  result.warnings = make_directory(dir);
   const bool postgres = db.dialect() == driver::Dialect::postgres;
   const fs::path path =
-      new_file(dir, database, result.revision, stamp, postgres ? ".dump" : ".sqlite3");
-  const fs::path partial = path.string() + ".partial";
-  if (!config.backup.command.empty()) {
-    take_with_command(config, url, database, path, result);
-  } else if (db.capabilities().online_backup) {
-    take_sqlite(db, partial, result);
+      reserve_file(dir, database, result.revision, stamp, postgres ? ".dump" : ".sqlite3");
+  fs::path partial;
+  try {
+    partial = create_partial(path);
+    if (!config.backup.command.empty()) {
+      take_with_command(config, url, database, partial, path, result);
+    } else if (db.capabilities().online_backup) {
+      take_sqlite(db, partial, result);
+    } else {
+      take_postgres(config, url, db, partial, result);
+    }
     publish(partial, path);
-  } else {
-    take_postgres(config, url, db, partial, result);
-    publish(partial, path);
+  } catch (...) {
+    // Neither a partial file nor the empty name it reserved may look like a backup.
+    if (!partial.empty()) {
+      remove_quietly(partial);
+      remove_quietly(fs::path(partial.string() + "-journal"));
+    }
+    remove_quietly(path);
+    throw;
   }
   result.path = path.string();
   std::error_code ec;
@@ -409,6 +509,11 @@ std::vector<Found> list(const Config& config, const std::string& database) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_regular_file(ec) || !name.starts_with(prefix) ||
         !(name.ends_with(".dump") || name.ends_with(".sqlite3"))) {
+      continue;
+    }
+    // Empty: the name a backup still running (or killed) reserved, or what a command that wrote
+    // nothing left. No backup either way.
+    if (entry.file_size(ec) == 0 || ec) {
       continue;
     }
     std::smatch match;

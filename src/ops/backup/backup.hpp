@@ -26,12 +26,17 @@ namespace retort::ops::backup {
 [[nodiscard]] std::filesystem::path directory(const Config& config);
 
 // Takes a backup of the database now, into a new file of directory(config) (created, mode
-// 0700, when missing; the file is mode 0600, written under a .partial name and renamed once
-// complete and checked). db: a connection to it outside a transaction; on SQLite the copy is
-// made through it. Never blocks writers for long: pg_dump reads one snapshot, SQLite's backup
-// copies in rounds. Throws Error(ExitCode::failed) with what failed and the program's own words,
-// with any password removed; a cancelled run (runner::request_cancel) ends pg_dump or the command
-// and throws too. Nothing is left behind on failure but what a failing command wrote itself.
+// 0700, when missing; an existing one that other users may read or write is named in the
+// result's warnings). The final name is reserved first by creating it empty with O_EXCL, so
+// that backups started at once get names of their own (-2, -3, ...); the backup is written into
+// a file of its own beside it, <name>.<pid>-<random>.partial, created mode 0600 before its
+// first byte, and renamed over the reserved name once it is complete, not empty, and checked.
+// db: a connection to it outside a transaction; on SQLite the copy is made through it. Never
+// blocks writers for long: pg_dump reads one snapshot, SQLite's backup copies in rounds. Throws
+// Error(ExitCode::failed) with what failed and the program's own words, with any password
+// removed; so does a command that exits 0 but writes nothing. A cancelled run
+// (runner::request_cancel) ends pg_dump or the command and throws too. Nothing is left behind
+// on failure but what a failing command wrote elsewhere.
 [[nodiscard]] BackupResult take(const Config& config, const base::DatabaseUrl& url,
                                 driver::Connection& db);
 
@@ -53,7 +58,7 @@ struct Found {
 };
 
 // The backups of `database` in directory(config), newest first; empty when there is none or the
-// directory does not exist.
+// directory does not exist. Empty files are no backups and are left out.
 [[nodiscard]] std::vector<Found> list(const Config& config, const std::string& database);
 
 // What makes a step risky: the first statement of its section that drops or rewrites data.

@@ -65,6 +65,9 @@ std::string BackupGate::before_step(const graph::Step& step, const script::Migra
   if (m_observer != nullptr) {
     m_observer->note(fmt::format("backup before {}: {} ({})", step.revision, taken.path,
                                  base::format_bytes(taken.bytes)));
+    for (const std::string& warning : taken.warnings) {
+      m_observer->note("warning: " + warning);
+    }
   }
   return taken.path;
 }
