@@ -53,7 +53,7 @@ std::vector<BranchPoint> branches(const Config& config);
 std::vector<RevisionInfo> history(const Config& config, const std::string& range);
 
 struct HistoryOptions {
-  std::string range;  // "LOWER:UPPER"; with indicate_current also "current", -N
+  std::string range;  // "LOWER:UPPER"; a side "current" (current:head, :current) reads the database
   // Alembic's history -i: connect, mark the version table's revisions (is_current), and give
   // each revision its newest ledger row (last_run): applied when and how long, stamped with
   // which reason, failed with which error.

@@ -33,8 +33,9 @@ struct RevisionInfo {
   std::vector<std::string> depends_on;
   std::vector<std::string> branch_labels;  // declared and inherited
   std::string message;
-  std::string path;  // relative to the project directory
-  bool is_head = false;
+  std::string path;                // relative to the project directory
+  bool is_head = false;            // no revision revises it
+  bool is_effective_head = false;  // a head another revision depends on (Alembic's mark)
   bool is_base = false;
   bool is_branch_point = false;
   bool is_merge_point = false;

@@ -5,5 +5,6 @@
 #include "retort/config.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
+#include "retort/hints.hpp"
 #include "retort/production.hpp"
 #include "retort/results.hpp"

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -703,9 +704,9 @@ void setup_backup(CLI::App& app, Context& ctx, std::function<int()>& run) {
 }
 
 // Whether --json is among the arguments (before a "--" that ends the options).
-bool asks_for_json(int argc, char** argv) {
-  for (int arg_idx = 1; arg_idx < argc; ++arg_idx) {
-    const std::string_view arg = argv[arg_idx];
+bool asks_for_json(const std::vector<std::string>& args) {
+  for (std::size_t arg_idx = 1; arg_idx < args.size(); ++arg_idx) {
+    const std::string_view arg = args[arg_idx];
     if (arg == "--") {
       return false;
     }
@@ -746,6 +747,156 @@ void start_signal_thread() {
   }).detach();
 }
 
+// ---- Usage errors: the words CLI11 lacks ----
+
+// The index of the first word of args at or after `from` that is neither an option of app nor
+// an option's value: the command the user typed. Nothing past "--" or the end.
+std::optional<std::size_t> command_word(const CLI::App& app, const std::vector<std::string>& args,
+                                        std::size_t from) {
+  for (std::size_t arg_idx = from; arg_idx < args.size(); ++arg_idx) {
+    const std::string& arg = args[arg_idx];
+    if (arg == "--") {
+      return std::nullopt;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      return arg_idx;
+    }
+    if (arg.find('=') != std::string::npos) {
+      continue;
+    }
+    const CLI::Option* option = app.get_option_no_throw(arg);
+    if (option != nullptr && option->get_items_expected_min() > 0) {
+      ++arg_idx;  // its value
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<CLI::App*> commands_of(CLI::App& app) {
+  return app.get_subcommands([](CLI::App* sub) { return !sub->get_name().empty(); });
+}
+
+// "commands:" and one line per command with its description, names aligned.
+std::string command_list(CLI::App& app) {
+  const std::vector<CLI::App*> subs = commands_of(app);
+  std::size_t width = 0;
+  for (const CLI::App* sub : subs) {
+    width = std::max(width, sub->get_name().size());
+  }
+  std::string out = "commands:";
+  for (const CLI::App* sub : subs) {
+    out += fmt::format("\n  {:<{}}  {}", sub->get_name(), width, sub->get_description());
+  }
+  return out;
+}
+
+// "retort timings" for the timings app, "retort" for the top.
+std::string command_path(const CLI::App& app) {
+  std::string path;
+  for (const CLI::App* level = &app; level != nullptr; level = level->get_parent()) {
+    path = level->get_name() + (path.empty() ? "" : " " + path);
+  }
+  return path;
+}
+
+bool asks_for_help(const std::vector<std::string>& args) {
+  return std::any_of(args.begin() + 1, args.end(), [](const std::string& arg) {
+    return arg == "-h" || arg == "--help" || arg == "--help-all" || arg == "--version";
+  });
+}
+
+// Checks the command words before CLI11 parses, since CLI11 answers both a typo and a missing
+// command with "A subcommand is required". `retort help CMD ...` becomes `retort CMD ...
+// --help`, as in git and Alembic. Throws retort::Error (input) for an unknown or missing
+// command, naming the nearest command and listing them all.
+void check_command_words(CLI::App& app, std::vector<std::string>& args) {
+  if (const auto word = command_word(app, args, 1); word && args[*word] == "help") {
+    args.erase(args.begin() + static_cast<std::ptrdiff_t>(*word));
+    args.emplace_back("--help");
+  }
+  CLI::App* level = &app;
+  std::optional<std::size_t> word = command_word(app, args, 1);
+  for (;;) {
+    const std::vector<CLI::App*> subs = commands_of(*level);
+    if (subs.empty()) {
+      return;
+    }
+    if (!word) {
+      if (asks_for_help(args) || level->get_require_subcommand_min() == 0) {
+        return;
+      }
+      const std::string path = command_path(*level);
+      throw retort::Error(retort::ExitCode::input, fmt::format("{} needs a command", path))
+          .explain(command_list(*level))
+          .next(fmt::format("{} --help", path));
+    }
+    const std::string& typed = args[*word];
+    const auto found = std::find_if(
+        subs.begin(), subs.end(), [&typed](const CLI::App* sub) { return sub->check_name(typed); });
+    if (found == subs.end()) {
+      std::vector<std::string> names;
+      for (const CLI::App* sub : subs) {
+        names.push_back(sub->get_name());
+      }
+      std::string message = fmt::format("unknown command '{}'", typed);
+      if (const std::optional<std::string> hint = retort::did_you_mean(typed, names)) {
+        message += fmt::format("; did you mean '{}'?", *hint);
+      }
+      throw retort::Error(retort::ExitCode::input, message)
+          .explain(command_list(*level))
+          .next(fmt::format("{} --help", command_path(*level)));
+    }
+    level = *found;
+    word = command_word(*level, args, *word + 1);
+  }
+}
+
+// The deepest command the parse reached, for a usage line under its error.
+const CLI::App* parsed_command(const CLI::App& app) {
+  const CLI::App* level = &app;
+  for (;;) {
+    const std::vector<CLI::App*> parsed = level->get_subcommands();
+    if (parsed.empty()) {
+      return level;
+    }
+    level = parsed.back();
+  }
+}
+
+// CLI11's parse error, with the command it concerns, what a missing argument is for, and the
+// command's usage line.
+retort::Error usage_error(const CLI::App& app, const CLI::ParseError& parse_error) {
+  const CLI::App* command = parsed_command(app);
+  const std::string path = command_path(*command);
+  std::string message = parse_error.what();
+  if (dynamic_cast<const CLI::RequiredError*>(&parse_error) != nullptr) {
+    const std::vector<const CLI::Option*> missing = command->get_options(
+        [](const CLI::Option* option) { return option->get_required() && option->count() == 0; });
+    if (!missing.empty()) {
+      const CLI::Option* option = missing.front();
+      const std::string name =
+          option->get_positional() ? option->get_name(true) : option->get_name();
+      message = fmt::format("{} needs {}: {}", path, name, option->get_description());
+    }
+  }
+  std::string usage = CLI::Formatter().make_usage(command, path);
+  while (!usage.empty() && usage.back() == '\n') {
+    usage.pop_back();
+  }
+  return retort::Error(retort::ExitCode::input, message)
+      .explain(usage)
+      .next(fmt::format("{} --help", path));
+}
+
+// Prints a usage error (and its JSON document, when asked for) and returns exit code 2.
+int report_usage_error(const retort::Error& error, bool json) {
+  if (json) {
+    print_json(retort::cli::to_json(error));
+  }
+  std::fputs(retort::format_error(error).c_str(), stderr);
+  return static_cast<int>(retort::ExitCode::input);
+}
+
 bool no_color() {
   const char* value = std::getenv("NO_COLOR");
   return value != nullptr && value[0] != '\0';
@@ -770,8 +921,14 @@ int main(int argc, char** argv) {
   setup_timings(app, ctx, run);
   setup_backup(app, ctx, run);
 
+  std::vector<std::string> args(argv, argv + argc);
   try {
-    app.parse(argc, argv);
+    check_command_words(app, args);
+    // CLI11 parses a vector in reverse order, the program's name left out.
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
+    app.parse(reversed);
+  } catch (const retort::Error& error) {
+    return report_usage_error(error, asks_for_json(args));
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -781,13 +938,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // The parse stopped early, so --json may not have been seen yet: a script that asked for
     // JSON still gets its one document.
-    if (ctx.global.json || asks_for_json(argc, argv)) {
-      retort::Error error(retort::ExitCode::input, e.what());
-      error.next("retort --help");
-      print_json(retort::cli::to_json(error));
-    }
-    std::fprintf(stderr, "error: %s\n  run: retort --help\n", e.what());
-    return static_cast<int>(retort::ExitCode::input);
+    return report_usage_error(usage_error(app, e), ctx.global.json || asks_for_json(args));
   }
 
   start_signal_thread();

@@ -6,8 +6,24 @@
 #include "retort/events.hpp"
 
 #include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
 
 namespace retort::cli {
+
+// Below this many columns a redrawn bar has no room for what it says: plain lines instead.
+inline constexpr int k_min_bar_columns = 50;
+
+// The width of the terminal on stderr: TIOCGWINSZ, else $COLUMNS, else nothing.
+[[nodiscard]] std::optional<int> terminal_columns();
+
+// The bar line for a step, fitted into `columns` columns without the last one (so that a
+// terminal never wraps it): "[####......] 2/5 upgrade REV MESSAGE  3.1s (estimate 40m)".
+// The message is cut, with "...", only when it does not fit; then the estimate and the
+// message go, and the bar narrows. Counts UTF-8 code points as columns.
+[[nodiscard]] std::string bar_line(const StepEvent& step, int done, int total,
+                                   std::int64_t elapsed_ms, int columns);
 
 class Progress : public RunObserver {
  public:
@@ -19,7 +35,11 @@ class Progress : public RunObserver {
   void note(const std::string& text) override;
 
  private:
-  void draw(const StepEvent& step, int done, int total);
+  // Whether to redraw a bar now: a terminal, measured wide enough (measured each time, since
+  // the window may be resized during a long step).
+  [[nodiscard]] std::optional<int> bar_columns() const;
+  void draw(const StepEvent& step, int done, int total, int columns);
+  void close_line();
 
   Style m_style;
   bool m_terminal;

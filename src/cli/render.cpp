@@ -60,6 +60,33 @@ std::string last_run_text(const LedgerEntry& entry) {
              : fmt::format("{} {}", verb, when);
 }
 
+namespace {
+
+// Alembic's marks after a revision: "(head)", or "(effective head)" for a head another revision
+// depends on, then "(branchpoint)" and "(mergepoint)".
+std::string head_marks(const RevisionInfo& info) {
+  std::string out;
+  if (info.is_effective_head) {
+    out += " (effective head)";
+  } else if (info.is_head) {
+    out += " (head)";
+  }
+  return out;
+}
+
+std::string tree_marks(const RevisionInfo& info) {
+  std::string out;
+  if (info.is_branch_point) {
+    out += " (branchpoint)";
+  }
+  if (info.is_merge_point) {
+    out += " (mergepoint)";
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string revision_line(const RevisionInfo& info, const Style& style) {
   // Alembic's history line: "parent -> rev (label) (head), message".
   std::string parents = info.down_revisions.empty() ? "<base>" : join(info.down_revisions, ", ");
@@ -73,15 +100,7 @@ std::string revision_line(const RevisionInfo& info, const Style& style) {
   if (info.is_current) {
     line += " " + style.green("(current)");
   }
-  if (info.is_head) {
-    line += " (head)";
-  }
-  if (info.is_branch_point) {
-    line += " (branchpoint)";
-  }
-  if (info.is_merge_point) {
-    line += " (mergepoint)";
-  }
+  line += head_marks(info) + tree_marks(info);
   line += ", " + info.message;
   if (info.last_run) {
     line += "  " + style.dim("[" + last_run_text(*info.last_run) + "]");
@@ -141,9 +160,7 @@ std::string current_text(const CurrentResult& result, const Style& style) {
     if (!head.branch_labels.empty()) {
       line += " (" + join(head.branch_labels, ", ") + ")";
     }
-    if (head.is_head) {
-      line += " (head)";
-    }
+    line += head_marks(head) + tree_marks(head);
     out += line + (style.verbosity > 0 ? ", " + head.message : "") + "\n";
   }
   for (const std::string& unknown : result.unknown) {
@@ -246,6 +263,7 @@ nlohmann::json to_json(const RevisionInfo& info) {
                      {"message", info.message},
                      {"path", info.path},
                      {"is_head", info.is_head},
+                     {"is_effective_head", info.is_effective_head},
                      {"is_base", info.is_base},
                      {"is_branch_point", info.is_branch_point},
                      {"is_merge_point", info.is_merge_point},

@@ -270,14 +270,22 @@ std::vector<RevisionInfo> history(const Config& config, const HistoryOptions& op
   const InfoBuilder info(scripts);
   std::vector<std::string> current;
   std::map<std::string, LedgerEntry> last_runs;
-  if (options.indicate_current) {
+  // As Alembic's history: a range with a side "current" (current:head, :current) reads the
+  // database's current revision; only -i marks it and shows the ledger.
+  const std::size_t colon = options.range.find(':');
+  const bool range_names_current =
+      colon != std::string::npos &&
+      (options.range.substr(0, colon) == "current" || options.range.substr(colon + 1) == "current");
+  if (options.indicate_current || range_names_current) {
     const std::unique_ptr<driver::Connection> connection =
         commands::open_connection(config, driver::MissingDatabase::read_as_empty);
     runner::Runner runner(*connection, scripts, commands::runner_settings(config), nullptr);
     current = runner.current_heads();
-    runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
-    for (runner::LedgerRow& row : ledger.newest()) {
-      last_runs.emplace(row.entry.revision, std::move(row.entry));
+    if (options.indicate_current) {
+      runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+      for (runner::LedgerRow& row : ledger.newest()) {
+        last_runs.emplace(row.entry.revision, std::move(row.entry));
+      }
     }
   }
   const auto revisions = unwrap(scripts.map().history(options.range, current), options.range);
@@ -285,7 +293,8 @@ std::vector<RevisionInfo> history(const Config& config, const HistoryOptions& op
   out.reserve(revisions.size());
   for (const graph::Revision* revision : revisions) {
     RevisionInfo item = info(revision->id);
-    item.is_current = std::find(current.begin(), current.end(), revision->id) != current.end();
+    item.is_current = options.indicate_current &&
+                      std::find(current.begin(), current.end(), revision->id) != current.end();
     if (const auto found = last_runs.find(revision->id); found != last_runs.end()) {
       item.last_run = found->second;
     }
@@ -508,6 +517,20 @@ void lint_before_run(const Config& config, const script::ScriptDirectory& script
 }
 
 RunResult run_online(const Config& config, const RunOptions& options, graph::Direction direction) {
+  if (const std::size_t colon = options.target.find(':'); colon != std::string::npos) {
+    // As Alembic's "Range revision not allowed": online, the start is the database's.
+    const char* verb = direction == graph::Direction::upgrade     ? "upgrade"
+                       : direction == graph::Direction::downgrade ? "downgrade"
+                                                                  : "stamp";
+    const std::string end = options.target.substr(colon + 1);
+    throw Error(ExitCode::input, fmt::format("'{}' is a range START:END, which only {} --sql takes",
+                                             options.target, verb))
+        .explain(fmt::format("a run starts from the database's current revision; --sql prints "
+                             "the script from START to END without a database"))
+        .state("nothing was run")
+        .next(fmt::format("retort {} --sql {} > script.sql, or retort {} {}", verb, options.target,
+                          verb, end.empty() ? "TARGET" : end));
+  }
   const script::ScriptDirectory scripts = commands::load_scripts(config);
   const graph::RevisionMap& map = scripts.map();
   const base::DatabaseUrl url = commands::database_url(config);

@@ -4,6 +4,7 @@
 #include "base/duration.hpp"
 #include "base/text.hpp"
 #include "ops/doctor/doctor.hpp"
+#include "retort/hints.hpp"
 #include "runner/ledger.hpp"
 
 #include <fmt/format.h>
@@ -162,6 +163,9 @@ InfoBuilder::InfoBuilder(const script::ScriptDirectory& scripts) : m_scripts(scr
   for (std::string& head : scripts.map().heads()) {
     m_heads.insert(std::move(head));
   }
+  for (std::string& head : scripts.map().real_heads()) {
+    m_real_heads.insert(std::move(head));
+  }
   for (std::string& base_revision : scripts.map().bases()) {
     m_bases.insert(std::move(base_revision));
   }
@@ -179,6 +183,7 @@ RevisionInfo InfoBuilder::operator()(const std::string& revision) const {
   }
   info.branch_labels = map.branch_labels_of(revision);
   info.is_head = m_heads.contains(revision);
+  info.is_effective_head = info.is_head && !m_real_heads.contains(revision);
   info.is_base = m_bases.contains(revision);
   info.is_branch_point = map.children(revision).size() > 1;
   info.is_merge_point = map.is_merge_point(revision);
@@ -194,3 +199,18 @@ RevisionInfo InfoBuilder::operator()(const std::string& revision) const {
 }
 
 }  // namespace retort::commands
+
+namespace retort {
+
+std::optional<std::string> did_you_mean(std::string_view word,
+                                        const std::vector<std::string>& candidates) {
+  std::optional<std::string> found = base::nearest(word, candidates);
+  // base::nearest allows two edits to any word; in a four-letter word that would make "edit"
+  // a typo of "init".
+  if (found && 2 * base::edit_distance(word, *found) >= word.size()) {
+    return std::nullopt;
+  }
+  return found;
+}
+
+}  // namespace retort

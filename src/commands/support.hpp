@@ -73,6 +73,7 @@ class InfoBuilder {
  private:
   const script::ScriptDirectory& m_scripts;
   std::unordered_set<std::string> m_heads;
+  std::unordered_set<std::string> m_real_heads;
   std::unordered_set<std::string> m_bases;
 };
 

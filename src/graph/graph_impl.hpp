@@ -121,8 +121,8 @@ struct GraphCore {
 
   // Target resolution (resolve.cpp).
   [[nodiscard]] base::Result<TargetExpr, TargetError> parse(std::string_view target) const;
-  // An identifier: a full id, a branch label, or a unique prefix of at least four characters,
-  // optionally restricted to the lineage of `branch`.
+  // An identifier: a full id, a branch label, or a unique prefix (of ids and labels of four or more
+  // characters), optionally restricted to the lineage of `branch`.
   [[nodiscard]] base::Result<Idx, TargetError> lookup(std::string_view ident,
                                                       std::optional<Idx> branch,
                                                       std::string_view branch_name) const;

@@ -13,8 +13,10 @@ namespace {
 
 using Kind = TargetError::Kind;
 
-// Alembic never matches a prefix shorter than four characters (_revision_for_ident).
-constexpr std::size_t k_min_prefix = 4;
+// Alembic matches a partial id, of any length, only against stored ids and labels longer than
+// three characters (_revision_for_ident: `len(x) > 3 and x.startswith(resolved_id)`): a short
+// id is named in full or not at all, and "a" names "a1b2c3" when nothing else starts with it.
+constexpr std::size_t k_min_prefixed = 4;
 // A relative step count longer than this is a typo, not a walk.
 constexpr std::size_t k_max_relative_digits = 9;
 // Candidates named in one message; the full list stays in TargetError::candidates.
@@ -97,12 +99,17 @@ base::Result<Idx, TargetError> GraphCore::lookup(std::string_view ident, std::op
   }
   if (!found) {
     std::set<Idx> matches;
-    if (ident.size() >= k_min_prefix) {
-      for (Idx idx : with_prefix(ident)) matches.insert(idx);
-      for (auto it = by_label.lower_bound(ident);
-           it != by_label.end() && it->first.starts_with(ident); ++it) {
-        matches.insert(it->second);
+    std::vector<std::string> too_short;  // ids that start with ident but match only in full
+    for (Idx idx : with_prefix(ident)) {
+      if (id(idx).size() >= k_min_prefixed) {
+        matches.insert(idx);
+      } else {
+        too_short.push_back(id(idx));
       }
+    }
+    for (auto it = by_label.lower_bound(ident);
+         it != by_label.end() && it->first.starts_with(ident); ++it) {
+      if (it->first.size() >= k_min_prefixed) matches.insert(it->second);
     }
     if (branch) {
       std::erase_if(matches,
@@ -111,8 +118,10 @@ base::Result<Idx, TargetError> GraphCore::lookup(std::string_view ident, std::op
     if (matches.empty()) {
       std::string message = "No revision or branch label matches '" + std::string(ident) + "'";
       if (branch) message += " on branch '" + std::string(branch_name) + "'";
-      if (ident.size() < k_min_prefix) {
-        message += "; a partial revision id needs at least four characters";
+      if (!too_short.empty()) {
+        message += "; " + listing(too_short) +
+                   (too_short.size() == 1 ? " is a revision id" : " are revision ids") +
+                   " shorter than four characters, which only the full id names";
       }
       return base::fail(target_error(Kind::not_found, message + "."));
     }

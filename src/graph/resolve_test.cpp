@@ -79,9 +79,14 @@ INSTANTIATE_TEST_SUITE_P(
         ResolveCase{"bcde02", k_none, "bcde02", {}, ""},
         ResolveCase{"bcde0", k_none, "", Kind::ambiguous,
                     "Several revisions start with 'bcde0': bcde01 and bcde02."},
-        ResolveCase{"bcd", k_none, "", Kind::not_found,
-                    "No revision or branch label matches 'bcd'; a partial revision id needs at "
-                    "least four characters."},
+        // Alembic 1.8 matches a prefix of any length (the four characters are the stored
+        // id's, not the prefix's).
+        ResolveCase{"bcd", k_none, "", Kind::ambiguous,
+                    "Several revisions start with 'bcd': bcde01 and bcde02."},
+        ResolveCase{"b", k_none, "", Kind::ambiguous,
+                    "Several revisions start with 'b': bcde01 and bcde02."},
+        ResolveCase{"f", k_none, "", Kind::not_found, "No revision or branch label matches 'f'."},
+        ResolveCase{"beta@a", k_none, "abcd01", {}, ""},
         ResolveCase{"ffff", k_none, "", Kind::not_found,
                     "No revision or branch label matches 'ffff'."},
         ResolveCase{"alpha", k_none, "abcd02", {}, ""},
@@ -170,6 +175,38 @@ INSTANTIATE_TEST_SUITE_P(
                     "The version table names revision zzzz99, which is not in the script "
                     "directory.",
                     {"zzzz99"}}));
+
+// As Alembic's _revision_for_ident: a prefix of any length matches the ids and labels of four
+// or more characters; a shorter id is named in full only.
+TEST(Resolve, APrefixMatchesOnlyIdsOfFourOrMoreCharacters) {
+  const RevisionMap map =
+      must_build({rev("a1"), rev("ab2", {"a1"}), rev("abcd", {"ab2"}, {}, {"api"})});
+  auto one = map.resolve("a");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(join_ids(*one), "abcd");
+  auto exact = map.resolve("a1");
+  ASSERT_TRUE(exact.ok()) << exact.error().message;
+  EXPECT_EQ(join_ids(*exact), "a1");
+  auto short_prefix = map.resolve("ab");
+  ASSERT_TRUE(short_prefix.ok()) << short_prefix.error().message;
+  EXPECT_EQ(join_ids(*short_prefix), "abcd");
+  auto none = map.resolve("ab2x");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().message, "No revision or branch label matches 'ab2x'.");
+  auto named = map.resolve("b");
+  ASSERT_FALSE(named.ok());
+  EXPECT_EQ(named.error().message, "No revision or branch label matches 'b'.");
+}
+
+TEST(Resolve, AShortIdThatAPrefixStartsIsNamedInTheError) {
+  const RevisionMap map = must_build({rev("a1"), rev("b22", {"a1"})});
+  auto found = map.resolve("b");
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().kind, Kind::not_found);
+  EXPECT_EQ(found.error().message,
+            "No revision or branch label matches 'b'; b22 is a revision id shorter than four "
+            "characters, which only the full id names.");
+}
 
 TEST(Resolve, MergeMakesHeadUnique) {
   RevisionMap map =

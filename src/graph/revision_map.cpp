@@ -402,6 +402,8 @@ const Revision* RevisionMap::find(std::string_view id) const noexcept {
 
 std::vector<std::string> RevisionMap::heads() const { return m_impl->ids(m_impl->heads); }
 
+std::vector<std::string> RevisionMap::real_heads() const { return m_impl->ids(m_impl->real_heads); }
+
 std::vector<std::string> RevisionMap::bases() const { return m_impl->ids(m_impl->bases); }
 
 std::vector<std::string> RevisionMap::children(std::string_view id) const {

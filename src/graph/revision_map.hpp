@@ -98,6 +98,9 @@ class RevisionMap {
 
   // Sorted by id.
   [[nodiscard]] std::vector<std::string> heads() const;
+  // The heads nothing depends on either (Alembic's real heads); a head that another revision
+  // depends on is an "effective head".
+  [[nodiscard]] std::vector<std::string> real_heads() const;
   [[nodiscard]] std::vector<std::string> bases() const;
   [[nodiscard]] std::vector<std::string> children(std::string_view id) const;
   // Branch points: revisions with more than one child.
@@ -109,9 +112,10 @@ class RevisionMap {
   // Resolves one target expression to revision ids, sorted (empty for "base"), given the
   // database's current heads (needed for +N, -N, "current"). Every form of SPEC §3: head,
   // heads (the heads nothing depends on, as Alembic), base, current, a full id, a branch label,
-  // a unique prefix of at least four characters, LABEL@head|heads|base|REV, REV@head, +N, -N,
-  // LABEL@+N, LABEL@-N, REV+N, REV-N. "-N" with several current heads is refused (Alembic
-  // deprecated guessing); name the branch as REV@-N or LABEL@-N. Thread-safe; O(n) at worst.
+  // a unique prefix of any length of an id or label of four or more characters (as Alembic),
+  // LABEL@head|heads|base|REV, REV@head, +N, -N, LABEL@+N, LABEL@-N, REV+N, REV-N. "-N" with
+  // several current heads is refused (Alembic deprecated guessing); name the branch as REV@-N or
+  // LABEL@-N. Thread-safe; O(n) at worst.
   [[nodiscard]] base::Result<std::vector<std::string>, TargetError> resolve(
       std::string_view target, std::span<const std::string> current_heads = {}) const;
 

@@ -138,7 +138,12 @@ TEST(AlembicParity, RandomGraphsPlanAsAlembicDoes) {
                               {"downgrade", all->heads_after, "base"},
                               {"resolve", {}, "heads"},
                               {"resolve", {}, "head"},
-                              {"resolve", {}, some.substr(0, 4)}};
+                              {"resolve", {}, some.substr(0, 4)},
+                              // Alembic 1.8 takes a partial id of any length (issue #15).
+                              {"resolve", {}, some.substr(0, 1)},
+                              {"resolve", {}, some.substr(0, 2)},
+                              {"resolve", {}, other.substr(0, 3)},
+                              {"upgrade", {}, other.substr(0, 2)}};
     for (const Revision& revision : graph.revisions) {
       for (const std::string& label : revision.branch_labels) {
         list.push_back({"resolve", {}, label + "@head"});
