@@ -394,22 +394,23 @@ graph::Plan make_plan(const graph::RevisionMap& map, const std::vector<std::stri
   return {};
 }
 
-// A run the lease's renewer cancelled: say so, rather than "cancelled", which reads as if
-// someone had pressed Ctrl-C.
-Error lease_lost(const Error& error, const runner::RunLock& lock) {
+// A run that lost its lock (the lease's renewer cancelled it, or the runner found the lock
+// gone before a commit): say so, rather than "cancelled", which reads as if someone had
+// pressed Ctrl-C.
+Error lock_lost(const Error& error, const runner::RunLock& lock) {
+  const std::string reason = lock.lost_reason();
   Error out(ExitCode::failed,
-            fmt::format("the migration lease on {} was lost (another runner holds it now, or "
-                        "it could not be renewed within lease_ttl); this run stopped so that "
-                        "two runners never migrate at once",
-                        lock.key()));
+            fmt::format("{}; this run stopped so that two runners never migrate at once", reason));
   if (error.where) {
     out.at(*error.where);
   }
-  out.explain(error.what());
+  if (!std::string_view(error.what()).starts_with(reason)) {
+    out.explain(error.what());
+  }
   out.state(error.database_state);
   out.next(
-      "check the connection to the database (and the pooler), then `retort current -v` and run "
-      "the same command again");
+      "retort current -v   (another runner may be migrating now; once it is done, run the same "
+      "command again; check the connection to the database and the pooler if this repeats)");
   return out;
 }
 
@@ -581,6 +582,8 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   }
 
   const runner::CancelScope cancellable;
+  // Before the wait for the lock, which may be long: the run's session must outlive it.
+  runner.prepare_session();
   std::unique_ptr<runner::RunLock> lock;
   try {
     lock = runner::RunLock::acquire(url, commands::lock_settings(config, url), options.observer,
@@ -588,6 +591,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   } catch (const Error& error) {
     throw with_write_advice(error, *connection);
   }
+  runner.hold(*lock);
   try {
     // Under the lock, read again: usually another runner has done the work meanwhile.
     current = runner.current_heads();
@@ -611,7 +615,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
     }
   } catch (const Error& error) {
     if (lock->lost()) {
-      throw lease_lost(error, *lock);
+      throw lock_lost(error, *lock);
     }
     throw with_write_advice(error, *connection);
   }

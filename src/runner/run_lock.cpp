@@ -4,6 +4,7 @@
 
 #include "runner/cancel.hpp"
 #include "runner/lease.hpp"
+#include "runner/version_table.hpp"
 
 #include <fmt/format.h>
 
@@ -78,6 +79,7 @@ std::unique_ptr<RunLock> RunLock::acquire(const base::DatabaseUrl& url,
                                           const LockSettings& settings, RunObserver* observer,
                                           driver::Connection* session) {
   std::unique_ptr<RunLock> lock(new RunLock());
+  lock->m_kind = settings.kind;
   switch (settings.kind) {
     case LockKind::none:
       break;
@@ -172,6 +174,12 @@ void RunLock::acquire_advisory(const base::DatabaseUrl& url, const LockSettings&
   if (session != nullptr && backend_pid(*session) == lock_pid) {
     throw pooled_session_error(lock_pid);
   }
+  // This session is idle for the whole run: an idle_session_timeout of the role or the
+  // database (PostgreSQL 14 and later) would end it and free the lock while the run goes on,
+  // letting a second runner in (issue #14). Not through a transaction pooler, refused above.
+  (void)connection.query(
+      "SELECT CASE WHEN current_setting('server_version_num')::int >= 140000 THEN "
+      "set_config('idle_session_timeout', '0', false) END");
   const std::array<driver::Value, 3> params{settings.version_table_schema, settings.version_table,
                                             std::to_string(lock_pid)};
   const driver::Rows key =
@@ -188,6 +196,11 @@ void RunLock::acquire_advisory(const base::DatabaseUrl& url, const LockSettings&
     const driver::Value answer = got.empty() ? driver::Value{} : got.rows[0][0];
     if (answer == std::optional<std::string>("true")) {
       m_held = true;
+      m_held_sql = fmt::format(
+          "(SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
+          "AND classid = {}::oid AND objid = (hashtext({}))::oid AND objsubid = 2 AND pid = {})",
+          k_lock_class, sql_literal(m_key), lock_pid);
+      m_look_sql = m_held_sql;
       return;
     }
     if (answer == std::optional<std::string>("moved")) {
@@ -225,6 +238,7 @@ void RunLock::acquire_lease(const base::DatabaseUrl& url, const LockSettings& se
   const Clock::time_point deadline = Clock::now() + settings.wait;
   base::Millis backoff{50};
   std::string last_reported;
+  m_lease_url = url;
   m_connection = driver::connect(url, {std::chrono::seconds(10), "retort run lease"});
   m_lease = std::make_unique<Lease>(*m_connection, settings.version_table_schema,
                                     settings.version_table, settings.lease_ttl);
@@ -234,6 +248,15 @@ void RunLock::acquire_lease(const base::DatabaseUrl& url, const LockSettings& se
     const LeaseAttempt attempt = m_lease->try_take();
     if (attempt.taken) {
       m_held = true;
+      // FOR SHARE: a runner taking the lease over (an UPDATE of the row) waits for the commit
+      // that checked it.
+      m_look_sql =
+          fmt::format("(SELECT count(*) FROM {} WHERE lock_key = {} AND owner = {})",
+                      m_lease->qualified(), sql_literal(m_key), sql_literal(m_lease->owner()));
+      m_held_sql = fmt::format(
+          "(SELECT count(*) FROM (SELECT 1 FROM {} WHERE lock_key = {} AND owner = {} FOR SHARE) "
+          "AS held)",
+          m_lease->qualified(), sql_literal(m_key), sql_literal(m_lease->owner()));
       if (observer != nullptr && attempt.previous) {
         observer->note(fmt::format("took over the expired migration lease on {} (was: {})", m_key,
                                    attempt.previous->describe()));
@@ -294,10 +317,15 @@ void RunLock::renew_until_stopped(const base::DatabaseUrl& url, base::Millis ttl
       renewed = m_lease->renew();
       gone = !renewed;
     } catch (const driver::DatabaseError&) {
-      // Counted against valid_until below; the next try goes through a new connection.
+      // The connection broke: ended by an idle_session_timeout between renewals (issue #14), a
+      // pooler's client_idle_timeout, a restart. Renew at once through a new connection, so
+      // that a connection ended at every interval never costs the lease; a failure there is
+      // counted against valid_until below, and the next interval tries again.
       try {
         m_connection = driver::connect(url, {std::chrono::seconds(5), "retort run lease"});
         m_lease->use(*m_connection);
+        renewed = m_lease->renew();
+        gone = !renewed;
       } catch (const driver::DatabaseError&) {
         // Still unreachable: try again at the next interval.
       }
@@ -356,6 +384,26 @@ std::string RunLock::holder(const base::DatabaseUrl& url, const LockSettings& se
   return {};
 }
 
+std::string RunLock::lost_reason() const {
+  switch (m_kind) {
+    case LockKind::lease:
+      return fmt::format(
+          "the migration lease on {} was lost (another runner holds it now, or it could not be "
+          "renewed within lease_ttl)",
+          m_key);
+    case LockKind::advisory:
+      return fmt::format(
+          "the migration lock on {} was lost: its session ended (pg_terminate_backend, a "
+          "restart of the server or of a session pooler, a network failure), so another runner "
+          "may hold it now",
+          m_key);
+    case LockKind::file:
+    case LockKind::none:
+      break;
+  }
+  return fmt::format("the migration lock on {} was lost", m_key);
+}
+
 void RunLock::release() {
   stop_renewing();
   if (!m_held) {
@@ -369,7 +417,21 @@ void RunLock::release() {
     return;
   }
   if (m_lease) {
-    const bool released = !m_lost && m_lease->release();
+    bool released = false;
+    if (!m_lost) {
+      try {
+        released = m_lease->release();
+      } catch (const driver::DatabaseError& error) {
+        // The connection was ended since the last renewal (idle_session_timeout, a pooler's
+        // client_idle_timeout): release through a new one.
+        if (error.kind() != driver::DatabaseError::Kind::broken || !m_lease_url) {
+          throw;
+        }
+        m_connection = driver::connect(*m_lease_url, {std::chrono::seconds(5), "retort run lease"});
+        m_lease->use(*m_connection);
+        released = m_lease->release();
+      }
+    }
     if (!released) {
       throw Error(ExitCode::failed,
                   fmt::format("the migration lease on {} was not held at release: it was not "

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -58,8 +59,25 @@ class RunLock {
   // with its session, or the lease expired). The destructor releases quietly if release()
   // was not called.
   void release();
-  // A lease that this process no longer holds; the run was cancelled because of it.
+  // A lock that this process no longer holds: a lease whose renewals failed for longer than
+  // lease_ttl or that another runner took over (the run was cancelled because of it), or any
+  // lock the run found lost before a commit (held_sql()).
   [[nodiscard]] bool lost() const noexcept { return m_lost; }
+  // The run found the lock lost (held_sql() counted 0) and rolled back what it had open.
+  void mark_lost() noexcept { m_lost = true; }
+  // An SQL expression the run's own connection evaluates before each commit: 1 while this
+  // process holds the lock, 0 once it is lost (the advisory lock's session ended; the lease
+  // row is another runner's). Hold::until_commit, for a check that a commit follows at once:
+  // a lease's row is also locked FOR SHARE until that commit, so that no runner can take the
+  // lease over in between (its renewal waits that long too, so not for a transaction that goes
+  // on). Empty when the lock cannot be lost unseen (SQLite's flock, lock = none).
+  enum class Hold { look, until_commit };
+  [[nodiscard]] const std::string& held_sql(Hold hold = Hold::until_commit) const noexcept {
+    return hold == Hold::look ? m_look_sql : m_held_sql;
+  }
+  // What losing it means, for messages: "the migration lock on public.retort_version was lost:
+  // its session ended (...)".
+  [[nodiscard]] std::string lost_reason() const;
   // What the lock is on, for messages: "public.retort_version".
   [[nodiscard]] const std::string& key() const noexcept { return m_key; }
   ~RunLock();
@@ -79,9 +97,13 @@ class RunLock {
 
   std::unique_ptr<driver::Connection> m_connection;  // advisory, lease: the lock's session
   std::string m_key;                                 // schema.table
-  int m_fd = -1;                                     // file: the flock'ed file
+  LockKind m_kind = LockKind::none;
+  std::string m_held_sql;  // see held_sql()
+  std::string m_look_sql;
+  int m_fd = -1;  // file: the flock'ed file
   bool m_held = false;
   std::unique_ptr<Lease> m_lease;  // lease: the row, used by the renewing thread until stopped
+  std::optional<base::DatabaseUrl> m_lease_url;  // lease: to reconnect at release
   std::thread m_renewer;
   std::mutex m_mutex;
   std::condition_variable m_wake;

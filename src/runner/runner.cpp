@@ -12,12 +12,18 @@
 // A lock timeout (SQLSTATE 55P03) is retried with backoff: the whole step when it is
 // transactional (it was rolled back), only the failed statement otherwise. A statement whose
 // outcome is unknown (connection lost) is never retried.
+//
+// Every commit of migration work first checks that the run lock is still this process's
+// (RunLock::held_sql(), in the same round trip as the step's version-table change): a lock
+// lost meanwhile (its session ended, the lease taken over) rolls the step back and stops the
+// run, since another runner may be migrating now (issue #14).
 #include "runner/runner.hpp"
 
 #include "base/text.hpp"
 #include "runner/blockers.hpp"
 #include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
+#include "runner/run_lock.hpp"
 #include "runner/version_table.hpp"
 
 #include <fmt/format.h>
@@ -70,6 +76,18 @@ bool is_lock_timeout(const driver::DatabaseError& error) {
 }
 
 std::string duration_sql(base::Millis value) { return fmt::format("'{}ms'", value.count()); }
+
+// The run lock was found lost before a commit: a step stops here whatever it was doing.
+class LockLostError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Marks the lock lost; `what` says what was about to happen ("revision b2 could commit").
+LockLostError lock_lost_error(RunLock& lock, const std::string& what) {
+  lock.mark_lost();
+  return {ExitCode::failed, fmt::format("{}; found before {}", lock.lost_reason(), what)};
+}
 
 // BEGIN with the migration's timeouts, as one script (PostgreSQL).
 std::string begin_sql(const script::Migration& migration, const Settings& settings) {
@@ -248,10 +266,18 @@ std::string lock_timeout_next(const std::vector<Blocker>& blockers) {
 // one round trip instead of two, with the same check as VersionTable::apply: the change must
 // touch exactly one row. Data-modifying CTEs run once whether or not the query reads them;
 // a step with several changes takes the one-by-one path, as CTEs of one statement must not
-// touch a row twice.
-void finish_step_postgres(driver::Connection& connection, const VersionTable& versions,
-                          const Ledger& ledger, const graph::VersionOp& op, std::int64_t ledger_id,
-                          int statements_done, std::int64_t duration_ms) {
+// touch a row twice. held_sql (RunLock::held_sql(), may be empty) is evaluated in the same
+// statement. Anything but `finished` is for the caller to roll back.
+enum class Finish {
+  finished,
+  lock_lost,   // held_sql counted 0
+  row_closed,  // the ledger row is no longer `running`: another runner marked it interrupted
+};
+[[nodiscard]] Finish finish_step_postgres(driver::Connection& connection,
+                                          const VersionTable& versions, const Ledger& ledger,
+                                          const graph::VersionOp& op, std::int64_t ledger_id,
+                                          int statements_done, std::int64_t duration_ms,
+                                          const std::string& held_sql) {
   std::vector<driver::Value> params;
   std::string change;
   switch (op.kind) {
@@ -277,13 +303,25 @@ void finish_step_postgres(driver::Connection& connection, const VersionTable& ve
       fmt::format("WITH version_change AS ({} RETURNING 1), ledger_ok AS (UPDATE {} SET status "
                   "= 'ok', statements_done = CAST(${} AS INTEGER), finished_at = "
                   "clock_timestamp(), duration_ms = CAST(${} AS BIGINT) WHERE id = CAST(${} AS "
-                  "BIGINT) RETURNING 1) SELECT (SELECT count(*) FROM version_change)",
-                  change, ledger.qualified(), first, first + 1, first + 2),
+                  "BIGINT) AND status = 'running' RETURNING 1) SELECT (SELECT count(*) FROM "
+                  "version_change), (SELECT count(*) FROM ledger_ok), {}",
+                  change, ledger.qualified(), first, first + 1, first + 2,
+                  held_sql.empty() ? std::string("1") : held_sql),
       params);
-  const std::string touched = rows.empty() ? "0" : rows.rows[0][0].value_or("0");
+  const auto column = [&](std::size_t index) {
+    return rows.empty() ? std::string("0") : rows.rows[0][index].value_or("0");
+  };
+  if (column(2) != "1") {
+    return Finish::lock_lost;
+  }
+  if (column(1) != "1") {
+    return Finish::row_closed;
+  }
+  const std::string touched = column(0);
   if (touched != "1") {
     throw version_conflict(versions.qualified(), op, touched);
   }
+  return Finish::finished;
 }
 
 }  // namespace
@@ -358,6 +396,44 @@ void Runner::execute_statement(const script::Statement& statement, base::Millis 
   (void)m_watch->disarm();
 }
 
+void Runner::prepare_session() {
+  if (m_session_prepared) {
+    return;
+  }
+  m_session_prepared = true;
+  if (m_connection.dialect() != driver::Dialect::postgres ||
+      m_settings.session != SessionSettings::kept) {
+    // Behind a transaction pooler a session setting would reach the pooler's next client;
+    // the pooler replaces a server session that a timeout ended between transactions.
+    return;
+  }
+  // The session the ledger names, so that a next runner can tell whether a killed runner's
+  // statement still runs. PostgreSQL 14 and later also stop that statement within a second of
+  // the client's death when asked to check the connection. A role's or database's
+  // idle_session_timeout would end this session while it waits for the run lock or for a gate
+  // (a backup) between steps, and idle_in_transaction_session_timeout a run in one transaction
+  // (issue #14); idle_session_timeout is not sent to servers before 14, which lack it.
+  const driver::Rows pid = m_connection.query(
+      "SELECT pg_backend_pid()::text, CASE WHEN current_setting('server_version_num')::int >= "
+      "140000 THEN set_config('client_connection_check_interval', '1000', false) || "
+      "set_config('idle_session_timeout', '0', false) END, "
+      "set_config('idle_in_transaction_session_timeout', '0', false)");
+  m_backend_pid = pid.empty() ? 0 : std::stoll(pid.rows[0][0].value_or("0"));
+}
+
+void Runner::check_lock(const std::string& what) {
+  if (m_lock == nullptr || m_lock->held_sql().empty()) {
+    return;
+  }
+  if (!m_lock->lost()) {
+    const driver::Rows held = m_connection.query("SELECT " + m_lock->held_sql());
+    if (!held.empty() && held.rows[0][0] == std::optional<std::string>("1")) {
+      return;
+    }
+  }
+  throw lock_lost_error(*m_lock, what);
+}
+
 std::string Runner::blockers_text() const {
   std::string out;
   for (const Blocker& blocker : m_blockers) {
@@ -406,10 +482,21 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
           "pooler's other clients",
           step.revision, migration.display_path, statement.line));
     }
+    // A concurrent index build that stops (a lock_timeout while it waits for older
+    // transactions) leaves its index behind INVALID, and its retry would fail on "already
+    // exists" (issue #14). A retry drops that index, but only when it was not there before the
+    // statement ran: an index the build did not make is never dropped.
+    const bool builds_index = alone && postgres && !statement.concurrent_index.empty() &&
+                              !index_valid(statement.concurrent_index).has_value();
+    const std::string statement_what =
+        fmt::format("statement {} of revision {} ({}:{}) could run", stmt_idx + 1, step.revision,
+                    migration.display_path, statement.line);
     int statement_attempt = 0;
     for (;;) {
       try {
         if (alone) {
+          // It commits by itself: the lock is checked before it starts.
+          check_lock(statement_what);
           execute_statement(statement, pooled ? base::Millis{0} : lock_timeout);
           ledger.progress(ledger_id, done + 1);
         } else {
@@ -420,6 +507,8 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
           }
           execute_statement(statement, lock_timeout);
           m_connection.execute(ledger.progress_sql(ledger_id, done + 1));
+          check_lock(fmt::format("statement {} of revision {} ({}:{}) could commit", stmt_idx + 1,
+                                 step.revision, migration.display_path, statement.line));
           m_connection.commit();
         }
         break;
@@ -428,14 +517,22 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
           m_connection.rollback();
         }
         if (is_lock_timeout(error) && statement_attempt < m_settings.lock_retries) {
+          // A run that lost its lock meanwhile does not try again.
+          check_lock(statement_what);
           ++statement_attempt;
+          std::string dropped;
+          if (builds_index && index_valid(statement.concurrent_index) == false) {
+            drop_invalid_index(prepared, statement);
+            dropped = fmt::format("; dropped the INVALID index {} this try left",
+                                  statement.concurrent_index);
+          }
           const base::Millis wait = backoff(statement_attempt);
           if (m_observer != nullptr) {
-            m_observer->note(fmt::format("{}: lock_timeout ({}) at {}:{}; retry {} of {} in {}{}",
+            m_observer->note(fmt::format("{}: lock_timeout ({}) at {}:{}{}; retry {} of {} in {}{}",
                                          step.revision, base::format_duration(lock_timeout),
-                                         migration.display_path, statement.line, statement_attempt,
-                                         m_settings.lock_retries, base::format_elapsed(wait),
-                                         blockers_text()));
+                                         migration.display_path, statement.line, dropped,
+                                         statement_attempt, m_settings.lock_retries,
+                                         base::format_elapsed(wait), blockers_text()));
           }
           std::this_thread::sleep_for(wait);
           continue;
@@ -463,29 +560,14 @@ bool Runner::resume_index(const Prepared& prepared, const script::Statement& sta
   if (m_connection.dialect() != driver::Dialect::postgres || statement.concurrent_index.empty()) {
     return true;
   }
-  const std::array<driver::Value, 1> params{statement.concurrent_index};
-  const driver::Rows rows = m_connection.query(
-      "SELECT i.indisvalid::text FROM pg_index i WHERE i.indexrelid = to_regclass($1)", params);
-  if (rows.empty()) {
+  const std::optional<bool> valid = index_valid(statement.concurrent_index);
+  if (!valid) {
     return true;
   }
   const script::Migration& migration = *prepared.migration;
   const std::string where = fmt::format("{}:{}", migration.display_path, statement.line);
-  if (rows.rows[0][0] == std::optional<std::string>("false")) {
-    // The drop waits for the transactions that use the table, under the same lock_timeout and
-    // retries as the statements.
-    for (int attempt = 0;; ++attempt) {
-      try {
-        m_connection.execute(
-            fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", statement.concurrent_index));
-        break;
-      } catch (const driver::DatabaseError& error) {
-        if (!is_lock_timeout(error) || attempt >= m_settings.lock_retries) {
-          throw statement_error(error, migration, statement);
-        }
-        std::this_thread::sleep_for(backoff(attempt + 1));
-      }
-    }
+  if (!*valid) {
+    drop_invalid_index(prepared, statement);
     if (m_observer != nullptr) {
       m_observer->note(fmt::format(
           "{}: dropped the INVALID index {} that the statement at {} left behind when it "
@@ -504,6 +586,33 @@ bool Runner::resume_index(const Prepared& prepared, const script::Statement& sta
     return false;
   }
   return true;
+}
+
+std::optional<bool> Runner::index_valid(const std::string& index) {
+  const std::array<driver::Value, 1> params{index};
+  const driver::Rows rows = m_connection.query(
+      "SELECT i.indisvalid::text FROM pg_index i WHERE i.indexrelid = to_regclass($1)", params);
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return rows.rows[0][0] == std::optional<std::string>("true");
+}
+
+void Runner::drop_invalid_index(const Prepared& prepared, const script::Statement& statement) {
+  // The drop waits for the transactions that use the table, under the same lock_timeout and
+  // retries as the statements.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      m_connection.execute(
+          fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", statement.concurrent_index));
+      return;
+    } catch (const driver::DatabaseError& error) {
+      if (!is_lock_timeout(error) || attempt >= m_settings.lock_retries) {
+        throw statement_error(error, *prepared.migration, statement);
+      }
+      std::this_thread::sleep_for(backoff(attempt + 1));
+    }
+  }
 }
 
 namespace {
@@ -775,16 +884,7 @@ RunResult Runner::run(const graph::Plan& plan) {
   auto [versions, ledger] = open_tables(m_connection, m_settings);
   const std::vector<Leftover> leftovers = inspect_leftovers(ledger);
   attach_resumes(leftovers, prepared, sdialect);
-  if (dialect == driver::Dialect::postgres && m_settings.session == SessionSettings::kept &&
-      m_backend_pid == 0) {
-    // The session the ledger names, so that a next runner can tell whether a killed runner's
-    // statement still runs. PostgreSQL 14 and later also stop that statement within a second
-    // of the client's death when asked to check the connection.
-    const driver::Rows pid = m_connection.query(
-        "SELECT pg_backend_pid()::text, CASE WHEN current_setting('server_version_num')::int >= "
-        "140000 THEN set_config('client_connection_check_interval', '1000', false) END");
-    m_backend_pid = pid.empty() ? 0 : std::stoll(pid.rows[0][0].value_or("0"));
-  }
+  prepare_session();
   if (m_watch_url && !m_watch) {
     m_watch = std::make_unique<BlockerWatch>(*m_watch_url, m_backend_pid);
   }
@@ -900,20 +1000,40 @@ RunResult Runner::run(const graph::Plan& plan) {
           if (outer_open) {
             // A non-transactional step cannot run inside the run's transaction: commit what
             // came before it, as Alembic's autocommit_block does.
+            check_lock(fmt::format("the steps before revision {} could commit", step.revision));
             m_connection.commit();
             outer_open = false;
           }
           run_alone(item, result, ledger, ledger_id);
           m_connection.begin();
         }
+        const std::string commit_what = fmt::format("revision {} could commit", step.revision);
         if (dialect == driver::Dialect::postgres && step.version_ops.size() == 1) {
-          finish_step_postgres(m_connection, versions, ledger, step.version_ops.front(), ledger_id,
-                               result.statements_done, elapsed_ms(step_start));
+          // In one transaction the commit comes at the end of the run; it checks again then.
+          const Finish finish = finish_step_postgres(
+              m_connection, versions, ledger, step.version_ops.front(), ledger_id,
+              result.statements_done, elapsed_ms(step_start),
+              m_lock == nullptr
+                  ? std::string()
+                  : m_lock->held_sql(in_outer ? RunLock::Hold::look : RunLock::Hold::until_commit));
+          if (finish == Finish::lock_lost) {
+            throw lock_lost_error(*m_lock, commit_what);
+          }
+          if (finish == Finish::row_closed) {
+            // Only another runner closes a `running` row: the two overlapped.
+            throw Error(ExitCode::failed,
+                        fmt::format("the ledger row of revision {} was closed by another runner "
+                                    "before the revision could commit; it was rolled back",
+                                    step.revision));
+          }
         } else {
           for (const graph::VersionOp& op : step.version_ops) {
             versions.apply(op);
           }
           ledger.finish_ok(ledger_id, result.statements_done, elapsed_ms(step_start));
+          if (!in_outer) {
+            check_lock(commit_what);
+          }
         }
         std::int64_t pre_started = 0;
         // With gates, the next step's row waits for them (a backup takes its time).
@@ -925,15 +1045,32 @@ RunResult Runner::run(const graph::Plan& plan) {
         }
         next_ledger_id = pre_started;
         break;
-      } catch (Error& error) {
+      } catch (Error& caught) {
         if (m_connection.in_transaction()) {
           m_connection.rollback();
         }
         outer_open = false;
+        const bool lock_timeout =
+            caught.server_message && caught.server_message->sqlstate == "55P03";
+        const bool retry = migration.transactional && !one_transaction && lock_timeout &&
+                           attempt < m_settings.lock_retries;
+        // A run whose lock was lost stops, and says so rather than what it was doing when the
+        // lock's loss showed (a renewer's cancellation, a lock timeout).
+        std::optional<Error> lost;
+        if (dynamic_cast<const LockLostError*>(&caught) != nullptr) {
+          lost = caught;
+        } else if (m_lock != nullptr && !m_lock->held_sql().empty() && (m_lock->lost() || retry)) {
+          try {
+            check_lock(fmt::format("revision {} could commit", step.revision));
+          } catch (const LockLostError& error) {
+            lost = error;
+          } catch (const driver::DatabaseError&) {
+            // Cannot tell: the step's own error below is what counts.
+          }
+        }
+        Error& error = lost ? *lost : caught;
         // A lock timeout in a transactional step: it was rolled back whole; try again.
-        const bool lock_timeout = error.server_message && error.server_message->sqlstate == "55P03";
-        if (migration.transactional && !one_transaction && lock_timeout &&
-            attempt < m_settings.lock_retries) {
+        if (retry && !lost) {
           ++attempt;
           const base::Millis wait = backoff(attempt);
           if (m_observer != nullptr) {
@@ -945,7 +1082,7 @@ RunResult Runner::run(const graph::Plan& plan) {
           std::this_thread::sleep_for(wait);
           continue;
         }
-        if (lock_timeout) {
+        if (lock_timeout && !lost) {
           explain_lock_timeout(error, migration, m_settings,
                                !(one_transaction && migration.transactional), m_blockers);
         }
@@ -992,11 +1129,19 @@ RunResult Runner::run(const graph::Plan& plan) {
               index_rebuild_note(&migration, step.direction, result.statements_done, sdialect),
               step.revision));
         }
-        if (lock_timeout) {
+        if (lock_timeout && !lost) {
           error.next(lock_timeout_next(m_blockers));
+        }
+        if (lost) {
+          error.next(
+              "retort current -v   (another runner may be migrating now; once it is done, run "
+              "the same command again)");
         }
         if (m_observer != nullptr) {
           m_observer->step_finished(item.event, duration, false);
+        }
+        if (lost) {
+          throw *lost;
         }
         if (cancel_requested()) {
           Error cancelled(ExitCode::failed,
@@ -1020,6 +1165,16 @@ RunResult Runner::run(const graph::Plan& plan) {
     out.steps.push_back(std::move(result));
   }
   if (outer_open) {
+    try {
+      check_lock("the run's transaction could commit");
+    } catch (const Error& error) {
+      m_connection.rollback();
+      Error stopped = error;
+      stopped.state(fmt::format(
+          "the whole run was one transaction and was rolled back; the database is at {}",
+          heads_text(versions.heads())));
+      throw stopped;
+    }
     m_connection.commit();
   }
   out.duration_ms = elapsed_ms(run_start);
@@ -1057,6 +1212,7 @@ RunResult Runner::stamp(const graph::Plan& plan) {
       result.heads_after = step.heads_after;
       out.steps.push_back(std::move(result));
     }
+    check_lock("the stamp could commit");
     m_connection.commit();
   } catch (...) {
     if (m_connection.in_transaction()) {

@@ -21,6 +21,7 @@
 namespace retort::runner {
 
 class BlockerWatch;
+class RunLock;
 struct Blocker;
 
 // What a failed or killed run left: the newest ledger row of a revision that is not `ok`.
@@ -103,6 +104,17 @@ class Runner {
   // Adds a gate that runs before each step, in the order added; gate must outlive the run.
   void add_gate(StepGate& gate) { m_gates.push_back(&gate); }
 
+  // The run lock this run holds, checked before each commit (RunLock::held_sql()): a lock
+  // found lost rolls back what is open, marks the lock lost, and stops the run with an Error
+  // naming it; a lock_timeout is not retried once the lock is lost. lock must outlive the run.
+  void hold(RunLock& lock) { m_lock = &lock; }
+
+  // PostgreSQL, on a connection that keeps session settings: keeps this session from being
+  // ended while it waits for the run lock or between steps (idle_session_timeout, and
+  // idle_in_transaction_session_timeout for a run in one transaction, of a role or database),
+  // and records its backend pid for the ledger. Called by run() when not called before; once.
+  void prepare_session();
+
   // The version table's rows (empty when the table does not exist yet).
   [[nodiscard]] std::vector<std::string> current_heads();
 
@@ -133,6 +145,14 @@ class Runner {
   void attach_resumes(const std::vector<Leftover>& leftovers, std::vector<Prepared>& prepared,
                       script::Dialect dialect);
   [[nodiscard]] bool resume_index(const Prepared& prepared, const script::Statement& statement);
+  // Whether an index exists (nullopt: it does not) and is valid.
+  [[nodiscard]] std::optional<bool> index_valid(const std::string& index);
+  // DROP INDEX CONCURRENTLY of the INVALID index a concurrent build left, under the same
+  // lock_timeout and retries as the statements.
+  void drop_invalid_index(const Prepared& prepared, const script::Statement& statement);
+  // Throws the lock-lost Error, after marking the lock lost, when the run lock is no longer
+  // this process's; `what` says what was about to happen ("revision b2 could commit").
+  void check_lock(const std::string& what);
   // Runs one migration statement, watched for blockers when a watch is on.
   void execute_statement(const script::Statement& statement, base::Millis lock_timeout);
   // "; waiting behind pid 42 (psql, ...): UPDATE ..." for the last statement that failed.
@@ -146,7 +166,9 @@ class Runner {
   std::unique_ptr<BlockerWatch> m_watch;
   std::vector<Blocker> m_blockers;  // seen for the last statement that failed
   std::int64_t m_backend_pid = 0;   // PostgreSQL, outside a pooler: the run's server session
+  bool m_session_prepared = false;
   std::vector<StepGate*> m_gates;
+  RunLock* m_lock = nullptr;
 };
 
 // Statement `done` + 1 of a `transaction false` migration (0-based `done`), as the file says

@@ -484,6 +484,255 @@ TEST(ConcurrencyPostgresTest, ARunWhoseLeaseIsTakenOverStopsAndRollsBack) {
   EXPECT_EQ(ledger[1].status, "failed");
 }
 
+// Issue #14 (1): a concurrent index build that hits lock_timeout leaves an INVALID index behind;
+// its retry drops that index (the build made it) and builds it again, instead of failing on
+// "already exists".
+TEST(ConcurrencyPostgresTest, AConcurrentIndexBuildThatTimesOutDropsItsInvalidIndexAndRetries) {
+  Project project(Backend::postgres, "cic_retry");
+  add_accounts(project);
+  const std::string c3_file =
+      project.add({"c3",
+                   {"b2"},
+                   "CREATE INDEX CONCURRENTLY accounts_balance_idx ON accounts (balance);",
+                   "DROP INDEX CONCURRENTLY accounts_balance_idx;",
+                   {"transaction false"},
+                   "balance index"});
+  write_config(project, "[retort.postgres]\nlock_timeout = \"300ms\"\nlock_retries = 30\n");
+  ASSERT_EQ(run_retort({"upgrade", "b2"}, in(project)).exit_code, 0);
+
+  // A transaction on another table, as a long report holds one: a concurrent build waits for
+  // every transaction older than its index, whatever table that transaction reads.
+  project.db().execute("CREATE TABLE reports (id INTEGER)");
+  auto report = connect_to(project);
+  report->execute("BEGIN ISOLATION LEVEL REPEATABLE READ");
+  (void)report->query("SELECT count(*) FROM reports");
+
+  Process runner({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return !project.db()
+                .query(
+                    "SELECT 1 FROM pg_index WHERE indexrelid = "
+                    "to_regclass('accounts_balance_idx') AND NOT indisvalid")
+                .empty();
+  })) << "the build never started";
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  report->commit();
+  const ProcessResult result = runner.wait();
+
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.err.find("c3: lock_timeout (300ms) at " + c3_file + ":"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("; dropped the INVALID index \"accounts_balance_idx\" this try left; "
+                            "retry 1 of 30 in "),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("already exists"), std::string::npos) << result.err;
+  EXPECT_EQ(project.version_rows(), Strings{"c3"});
+  EXPECT_EQ(project.query_rows("SELECT indisvalid::text FROM pg_index WHERE indexrelid = "
+                               "'accounts_balance_idx'::regclass"),
+            Strings{"true"});
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 3U);
+  EXPECT_EQ(ledger[2].status, "ok") << ledger[2].error;
+  EXPECT_EQ(ledger[2].error, "");
+}
+
+std::string database_of(const Project& project) {
+  return project.config().url.substr(project.config().url.rfind('/') + 1);
+}
+
+// Issue #14 (6): idle_session_timeout set for the database would end the idle session that
+// holds the advisory lock, and a second runner would get in while the first still migrates.
+TEST(ConcurrencyPostgresTest, IdleSessionTimeoutDoesNotEndTheRunLock) {
+  Project project(Backend::postgres, "idle_session_timeout");
+  project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
+  project.add({"b2",
+               {"a1"},
+               "SELECT pg_sleep(4);\nCREATE TABLE u (id INTEGER);",
+               "DROP TABLE u;",
+               {},
+               "slow"});
+  write_config(project, "[retort.postgres]\nlock_wait = \"1s\"\n");
+  ASSERT_EQ(run_retort({"upgrade", "a1"}, in(project)).exit_code, 0);
+  project.db().execute("ALTER DATABASE " + database_of(project) +
+                       " SET idle_session_timeout = '300ms'");
+  project.db().execute("ALTER DATABASE " + database_of(project) +
+                       " SET idle_in_transaction_session_timeout = '300ms'");
+
+  Process first({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return !project.db()
+                .query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(4)%'")
+                .empty();
+  })) << "the first runner never started its slow statement";
+  // Well past idle_session_timeout for the lock's idle session.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const ProcessResult second = run_retort({"upgrade", "head"}, in(project));
+  EXPECT_EQ(second.exit_code, 3) << second.err;
+  EXPECT_NE(second.err.find("another runner holds the migration lock on public.retort_version"),
+            std::string::npos)
+      << second.err;
+
+  const ProcessResult done = first.wait();
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 2U) << "b2 ran once";
+  EXPECT_EQ(ledger[1].status, "ok") << ledger[1].error;
+}
+
+// The run lock's session ends during a step (terminated, a restart of a session pooler): the
+// step is rolled back before it commits, and the run stops saying so.
+TEST(ConcurrencyPostgresTest, ALockLostDuringAStepRollsItBackBeforeCommit) {
+  Project project(Backend::postgres, "lock_lost");
+  project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE u (id INTEGER);\nSELECT pg_sleep(2);",
+               "DROP TABLE u;",
+               {},
+               "slow"});
+  write_config(project);
+  ASSERT_EQ(run_retort({"upgrade", "a1"}, in(project)).exit_code, 0);
+
+  Process runner({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return !project.db()
+                .query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2)%'")
+                .empty();
+  })) << "the slow statement never started";
+  (void)project.db().query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'retort "
+      "run lock'");
+  const ProcessResult result = runner.wait();
+
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("error: the migration lock on public.retort_version was lost: its "
+                            "session ended"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("database: revision b2 was rolled back; the database is at a1"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("next: retort current -v"), std::string::npos) << result.err;
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(project.tables(), Strings{"t"}) << "u must have been rolled back";
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 2U);
+  EXPECT_EQ(ledger[1].status, "failed");
+  EXPECT_NE(ledger[1].error.find("lost"), std::string::npos) << ledger[1].error;
+
+  const ProcessResult again = run_retort({"upgrade", "head"}, in(project));
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+}
+
+// A lease's renewals go on through idle_session_timeout, which ends its connection between
+// renewals: the renewer reconnects and renews at once.
+TEST(ConcurrencyPostgresTest, IdleSessionTimeoutDoesNotLoseTheLease) {
+  Project project(Backend::postgres, "idle_session_lease");
+  project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
+  project.add({"b2",
+               {"a1"},
+               "SELECT pg_sleep(5);\nCREATE TABLE u (id INTEGER);",
+               "DROP TABLE u;",
+               {},
+               "slow"});
+  write_config(project,
+               "[retort.postgres]\nlock = \"lease\"\nlock_wait = \"1s\"\nlease_ttl = \"3s\"\n");
+  ASSERT_EQ(run_retort({"upgrade", "a1"}, in(project)).exit_code, 0);
+  project.db().execute("ALTER DATABASE " + database_of(project) +
+                       " SET idle_session_timeout = '500ms'");
+
+  Process first({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return !project.db()
+                .query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%'")
+                .empty();
+  })) << "the first runner never started its slow statement";
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const ProcessResult second = run_retort({"upgrade", "head"}, in(project));
+  EXPECT_EQ(second.exit_code, 3) << second.err;
+
+  const ProcessResult done = first.wait();
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+}
+
+// Issue #14 (7): a runner that stalls past its lease (stopped, paused by its host) while a step
+// is open finds, when it goes on, that another runner took the lease over and marked its row
+// interrupted. It must not commit: its row says `failed`, with why, and the other runner applies
+// the step.
+TEST(ConcurrencyPostgresTest, ARunnerWhoseLeaseWasTakenOverWhileStoppedDoesNotCommit) {
+  Project project(Backend::postgres, "lease_taken_over");
+  project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE u (id INTEGER);\nSELECT pg_sleep(1);",
+               "DROP TABLE u;",
+               {},
+               "slow"});
+  write_config(project,
+               "[retort.postgres]\nlock = \"lease\"\nlease_ttl = \"1s\"\nlock_timeout = "
+               "\"500ms\"\nlock_retries = 30\n");
+  ASSERT_EQ(run_retort({"upgrade", "a1"}, in(project)).exit_code, 0);
+
+  Process first({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return !project.db()
+                .query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1)%'")
+                .empty();
+  })) << "the first runner never started its slow statement";
+  first.kill(SIGSTOP);
+
+  // The second runner waits out the lease, takes it over and marks the first one's row.
+  Process second({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return !project.db()
+                .query(
+                    "SELECT 1 FROM retort_log WHERE revision = 'b2' AND error LIKE "
+                    "'interrupted:%'")
+                .empty();
+  })) << "the second runner never took over";
+  // Hold the lease row for a moment, as a slow network would delay the first runner's renewal:
+  // it must not matter which of its threads learns first that the lease is gone.
+  auto holder = connect_to(project);
+  holder->begin();
+  (void)holder->query("SELECT 1 FROM retort_lease FOR UPDATE");
+  first.kill(SIGCONT);
+  (void)wait_for([&] {
+    return !project.db()
+                .query(
+                    "SELECT 1 FROM pg_stat_activity WHERE application_name = 'retort' AND "
+                    "wait_event_type = 'Lock' AND query LIKE '%retort_lease%'")
+                .empty();
+  });
+  holder->commit();
+
+  const ProcessResult one = first.wait();
+  const ProcessResult two = second.wait();
+  EXPECT_EQ(one.exit_code, 1) << one.err;
+  EXPECT_NE(one.err.find("error: the migration lease on public.retort_version was lost"),
+            std::string::npos)
+      << one.err;
+  EXPECT_NE(one.err.find("database: revision b2 was rolled back; the database is at a1"),
+            std::string::npos)
+      << one.err;
+  EXPECT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  EXPECT_EQ(project.tables(), (Strings{"t", "u"}));
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 3U);
+  EXPECT_EQ(ledger[1].revision, "b2");
+  EXPECT_EQ(ledger[1].status, "failed") << "the first runner's row: " << ledger[1].error;
+  EXPECT_NE(ledger[1].error.find("lease"), std::string::npos) << ledger[1].error;
+  EXPECT_EQ(ledger[1].error.find("interrupted:"), std::string::npos)
+      << "the row says what happened, not what the taker guessed: " << ledger[1].error;
+  EXPECT_EQ(ledger[2].revision, "b2");
+  EXPECT_EQ(ledger[2].status, "ok") << ledger[2].error;
+  EXPECT_EQ(ledger[2].error, "");
+}
+
 // Behind PgBouncer in transaction mode: each transaction may run on another server session.
 void write_pooled_config(const Project& project, const PgBouncer& pooler,
                          const std::string& postgres_settings) {
