@@ -206,8 +206,10 @@ TEST(WriteRevision, WritesTheDefaultTemplateAndLoadsBack) {
             "-- Write the SQL that applies this revision here. retort will not run it empty.\n"
             "\n"
             "-- retort:downgrade\n"
-            "-- Write the SQL that reverts the upgrade here. Remove this section if it cannot be\n"
-            "-- reverted; retort then refuses to downgrade past this revision.\n");
+            "-- Write the SQL that reverts the upgrade here; retort will not run it empty\n"
+            "-- either. If there is nothing to revert, add `-- retort:empty downgrade` to the\n"
+            "-- header; if it cannot be reverted, remove this section: retort then refuses to\n"
+            "-- downgrade past this revision.\n");
 
   const NewRevision second{"bbb222", "add\nemail", {"aaa111"}, {"auth"}, {"aaa111"}};
   const fs::path second_path = write_revision(project.location(), second);
