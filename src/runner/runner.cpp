@@ -1160,8 +1160,9 @@ void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptD
       << (plan.steps.size() == 1 ? "" : "s") << " from " << heads_text(plan.heads_before) << " to "
       << heads_text(plan.heads_after) << "\n\n";
   if (postgres) {
-    // The text below is UTF-8 and its literals are standard strings, as in the online run:
-    // pinned, so that a database or client configured otherwise reads them the same.
+    // The text below is UTF-8 (the online run's client_encoding) and its literals are standard
+    // strings: pinned, so that psql reads them as written whatever the client's locale or the
+    // database's standard_conforming_strings; user text with a backslash is an E'' literal too.
     out << "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n";
   }
   out << versions.create_sql() << ";\n\n" << ledger.create_sql() << ";\n\n";
