@@ -139,6 +139,12 @@ fs::path write_revision(const fs::path& script_location, const NewRevision& revi
     throw Error(ExitCode::input, fmt::format("`{}` is not a valid revision id", revision.revision))
         .explain("a revision id is 1 to 64 letters, digits or underscores");
   }
+  // The file must load again: a message of another encoding (a Latin-1 terminal) would not.
+  if (base::invalid_utf8_at(revision.message)) {
+    throw Error(ExitCode::input,
+                fmt::format("the message `{}` is not UTF-8", base::escape_bytes(revision.message)))
+        .explain("migration files are UTF-8: give -m in UTF-8 (check the terminal's locale)");
+  }
   const fs::path versions = script_location / "versions";
   std::error_code ec;
   if (!fs::is_directory(versions, ec)) {

@@ -282,6 +282,15 @@ TEST(WriteRevision, RefusesUnknownTemplateVariablesAndExistingRevisions) {
   }
   EXPECT_THROW((void)write_revision(project.location(), NewRevision{"bad id", "m", {}, {}, {}}),
                Error);
+
+  try {
+    (void)write_revision(project.location(), NewRevision{"r2", "caf\xE9", {}, {}, {}});
+    FAIL() << "a message that is not UTF-8 would write a file that does not load";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ExitCode::input);
+    EXPECT_STREQ(error.what(), "the message `caf\\xE9` is not UTF-8");
+  }
+  EXPECT_FALSE(fs::exists(project.location() / "versions" / "r2_caf.sql"));
 }
 
 TEST(NewRevisionId, TwelveLowercaseHexDigitsAndDistinct) {
