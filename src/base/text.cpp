@@ -72,6 +72,75 @@ std::size_t byte_offset_of_char(std::string_view text, std::size_t char_index) {
   return text.size();
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at text[pos], 0 when there is none (RFC 3629:
+// no overlong forms, no surrogates, nothing past U+10FFFF).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) noexcept {
+  const auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
+  const unsigned char lead = byte(pos);
+  if (lead < 0x80U) {
+    return 1;
+  }
+  std::size_t length = 0;
+  unsigned char low = 0x80U;  // the range the second byte must be in
+  unsigned char high = 0xBFU;
+  if (lead >= 0xC2U && lead <= 0xDFU) {
+    length = 2;
+  } else if (lead >= 0xE0U && lead <= 0xEFU) {
+    length = 3;
+    low = lead == 0xE0U ? 0xA0U : 0x80U;
+    high = lead == 0xEDU ? 0x9FU : 0xBFU;
+  } else if (lead >= 0xF0U && lead <= 0xF4U) {
+    length = 4;
+    low = lead == 0xF0U ? 0x90U : 0x80U;
+    high = lead == 0xF4U ? 0x8FU : 0xBFU;
+  } else {
+    return 0;
+  }
+  if (pos + length > text.size() || byte(pos + 1) < low || byte(pos + 1) > high) {
+    return 0;
+  }
+  for (std::size_t at = pos + 2; at < pos + length; ++at) {
+    if ((byte(at) & 0xC0U) != 0x80U) {
+      return 0;
+    }
+  }
+  return length;
+}
+
+}  // namespace
+
+std::optional<std::size_t> invalid_utf8_at(std::string_view text) noexcept {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t length = utf8_sequence_length(text, pos);
+    if (length == 0) {
+      return pos;
+    }
+    pos += length;
+  }
+  return std::nullopt;
+}
+
+std::string escape_bytes(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[pos]);
+    const std::size_t length = utf8_sequence_length(text, pos);
+    if (length == 0 || (byte < 0x20U && byte != '\t') || byte == 0x7FU) {
+      out += fmt::format("\\x{:02X}", byte);
+      ++pos;
+      continue;
+    }
+    out += text.substr(pos, length);
+    pos += length;
+  }
+  return out;
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   std::iota(row.begin(), row.end(), std::size_t{0});

@@ -26,6 +26,17 @@ namespace retort::base {
 // PostgreSQL reports error positions in characters, libpg_query offsets in bytes.
 [[nodiscard]] std::size_t byte_offset_of_char(std::string_view text, std::size_t char_index);
 
+// The byte offset of the first byte that is not part of well-formed UTF-8 (a stray
+// continuation byte, a cut or overlong sequence, a surrogate, a code point past U+10FFFF);
+// nullopt when all of text is UTF-8. PostgreSQL refuses such text (SQLSTATE 22021) and JSON
+// cannot carry it.
+[[nodiscard]] std::optional<std::size_t> invalid_utf8_at(std::string_view text) noexcept;
+
+// Text for a message: NUL and the other control characters but tab, and every byte that is not
+// part of well-formed UTF-8, as \xNN, so that a message shows them rather than being cut off
+// at a NUL, and stays valid UTF-8.
+[[nodiscard]] std::string escape_bytes(std::string_view text);
+
 // "8192 bytes", "1.2 MiB", "3.4 GiB": binary units, as df -h and pg_size_pretty count.
 [[nodiscard]] std::string format_bytes(std::int64_t bytes);
 

@@ -61,6 +61,25 @@ TEST(ByteOffsetOfChar, MatchesAPostgresPositionInAStatement) {
   EXPECT_EQ(sql.substr(byte, 11), "nosuchtable");
 }
 
+TEST(InvalidUtf8At, AcceptsWellFormedTextAndFindsTheFirstBadByte) {
+  EXPECT_EQ(invalid_utf8_at("a\xC3\xA9\xE2\x82\xAC\xF0\x9D\x84\x9E"
+                            "b"),
+            std::nullopt);
+  EXPECT_EQ(invalid_utf8_at(""), std::nullopt);
+  EXPECT_EQ(invalid_utf8_at("caf\xE9 ok"), 3U) << "a Latin-1 e acute";
+  EXPECT_EQ(invalid_utf8_at("ab\x80"), 2U) << "a stray continuation byte";
+  EXPECT_EQ(invalid_utf8_at("ab\xE2\x82"), 2U) << "a sequence cut by the end";
+  EXPECT_EQ(invalid_utf8_at("\xC0\xAF"), 0U) << "an overlong '/'";
+  EXPECT_EQ(invalid_utf8_at("x\xED\xA0\x80"), 1U) << "a surrogate";
+  EXPECT_EQ(invalid_utf8_at("x\xF4\x90\x80\x80"), 1U) << "past U+10FFFF";
+}
+
+TEST(EscapeBytes, ShowsNulControlsAndBadBytesAndKeepsTheRest) {
+  using namespace std::string_literals;
+  EXPECT_EQ(escape_bytes("add\0users"s), "add\\x00users");
+  EXPECT_EQ(escape_bytes("caf\xE9 \xC3\xA9\tend\r"), "caf\\xE9 \xC3\xA9\tend\\x0D");
+}
+
 TEST(EditDistance, IsLevenshtein) {
   EXPECT_EQ(edit_distance("", ""), 0U);
   EXPECT_EQ(edit_distance("abc", ""), 3U);

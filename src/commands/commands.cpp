@@ -809,6 +809,23 @@ CheckResult check(const Config& config) {
   if (connection->dialect() == driver::Dialect::postgres) {
     check_lint(config, *scripts, *connection, current_heads, result);
   }
+  // A pending step that `upgrade` would refuse (a section with no statement, a statement that
+  // cannot run where it stands), in the words the upgrade would use.
+  if (auto plan = scripts->map().plan_upgrade(current_heads, "heads")) {
+    try {
+      runner::validate_plan(*scripts, *plan, runner::script_dialect(connection->dialect()));
+    } catch (const Error& error) {
+      result.ok = false;
+      std::string finding = error.what();
+      if (error.where) {
+        finding = fmt::format("{}:{}: {}", error.where->file, error.where->line, finding);
+      }
+      if (!error.explanation.empty()) {
+        finding += "\n  " + error.explanation;
+      }
+      result.findings.push_back(std::move(finding));
+    }
+  }
   if (result.ok) {
     const std::vector<std::string> todo = pending_of(scripts->map(), current_heads);
     if (!todo.empty()) {

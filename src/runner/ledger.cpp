@@ -231,8 +231,8 @@ std::string Ledger::insert_ok_sql(const LedgerStart& start) const {
       m_qualified, sql_literal(start.revision), sql_literal(start.direction),
       start.statements_total, start.statements_total, now_sql(m_dialect),
       sql_literal(start.checksum), sql_literal(retort_version_string()),
-      start.reason.empty() ? std::string("NULL") : sql_literal(start.reason),
-      sql_literal(start.parents), sql_literal(start.message));
+      start.reason.empty() ? std::string("NULL") : sql_literal(start.reason, m_dialect),
+      sql_literal(start.parents), sql_literal(start.message, m_dialect));
 }
 
 std::vector<LedgerRow> Ledger::select(const std::string& where_and_order,

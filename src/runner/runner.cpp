@@ -168,12 +168,20 @@ std::vector<script::Statement> split_or_throw(const script::Migration& migration
         .explain(problem.fix)
         .state("nothing was run");
   }
-  // An unfinished file must not be recorded as applied. A merge may hold no statement.
-  if (which == script::Which::upgrade && result->empty() && migration.revises.size() < 2) {
-    throw Error(ExitCode::input, fmt::format("the upgrade section of revision {} has no statement",
+  // An unfinished file must not be recorded as applied, nor a downgrade that reverts nothing
+  // as done. A merge may hold no statement, and `-- retort:empty` says a section means to.
+  const bool upgrade = which == script::Which::upgrade;
+  const bool declared_empty = upgrade ? migration.empty_upgrade : migration.empty_downgrade;
+  if (result->empty() && !declared_empty && migration.revises.size() < 2) {
+    const std::string_view name = upgrade ? "upgrade" : "downgrade";
+    throw Error(ExitCode::input, fmt::format("the {} section of revision {} has no statement", name,
                                              migration.revision))
-        .at({migration.display_path, migration.upgrade.marker_line, 0})
-        .explain("fix: write the upgrade SQL below `-- retort:upgrade`")
+        .at({migration.display_path,
+             upgrade ? migration.upgrade.marker_line : migration.downgrade->marker_line, 0})
+        .explain(fmt::format("fix: write {} below `-- retort:{}`, or, if the section is "
+                             "meant to do nothing, add `-- retort:empty {}` to the header",
+                             upgrade ? "the upgrade SQL" : "the SQL that reverts the upgrade", name,
+                             name))
         .state("nothing was run");
   }
   return std::move(result).value();
@@ -1307,6 +1315,12 @@ void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptD
   out << "-- retort " << retort_version_string() << ": " << plan.steps.size() << " step"
       << (plan.steps.size() == 1 ? "" : "s") << " from " << heads_text(plan.heads_before) << " to "
       << heads_text(plan.heads_after) << "\n\n";
+  if (postgres) {
+    // The text below is UTF-8 (the online run's client_encoding) and its literals are standard
+    // strings: pinned, so that psql reads them as written whatever the client's locale or the
+    // database's standard_conforming_strings; user text with a backslash is an E'' literal too.
+    out << "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n";
+  }
   out << versions.create_sql() << ";\n\n" << ledger.create_sql() << ";\n\n";
 
   bool open = false;
@@ -1316,8 +1330,19 @@ void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptD
         step.direction == graph::Direction::stamp
             ? std::vector<script::Statement>{}
             : split_or_throw(migration, step.direction, sdialect);
+    // A comment ends at a line break (PostgreSQL: a carriage return too): the file's text is
+    // escaped so that it cannot end the comment and start a statement.
     out << "-- Running " << direction_name(step.direction) << " " << step.revision << ": "
-        << migration.message << " (" << migration.display_path << ")\n";
+        << base::escape_bytes(migration.message) << " ("
+        << base::escape_bytes(migration.display_path) << ")\n";
+    const bool declared_empty =
+        step.direction == graph::Direction::upgrade
+            ? migration.empty_upgrade
+            : step.direction == graph::Direction::downgrade && migration.empty_downgrade;
+    if (declared_empty) {
+      out << "-- retort:empty " << direction_name(step.direction)
+          << ": the section deliberately runs nothing\n";
+    }
     if (migration.transactional || step.direction == graph::Direction::stamp) {
       if (!open) {
         out << "BEGIN;\n";

@@ -25,6 +25,21 @@ std::string sql_literal(const std::string& value) {
   return out;
 }
 
+std::string sql_literal(const std::string& value, driver::Dialect dialect) {
+  if (dialect != driver::Dialect::postgres || value.find('\\') == std::string::npos) {
+    return sql_literal(value);
+  }
+  std::string out = "E'";
+  for (const char ch : value) {
+    out += ch;
+    if (ch == '\'' || ch == '\\') {
+      out += ch;
+    }
+  }
+  out += "'";
+  return out;
+}
+
 std::string quote_identifier(const std::string& name) {
   // Words that cannot stand bare as a table name in either dialect.
   static const std::array<std::string_view, 12> k_reserved{"all",    "and",   "check", "column",

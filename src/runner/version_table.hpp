@@ -43,6 +43,12 @@ class VersionTable {
 // sent to the database go as parameters.
 [[nodiscard]] std::string sql_literal(const std::string& value);
 
+// The same for a dialect. PostgreSQL: text with a backslash becomes an escape string
+// (E'a\\b''c'), which reads the same whatever standard_conforming_strings is, so text written
+// by a user (a --reason, a message) cannot close the literal when a script runs where the
+// setting is off.
+[[nodiscard]] std::string sql_literal(const std::string& value, driver::Dialect dialect);
+
 // The error of a version-table write that touched other than exactly one row.
 [[nodiscard]] Error version_conflict(const std::string& qualified, const graph::VersionOp& op,
                                      const std::string& touched);

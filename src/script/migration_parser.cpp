@@ -7,6 +7,8 @@
 #include "sql/lexer.hpp"
 #include "sql/sha256.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -20,11 +22,11 @@ namespace {
 constexpr std::string_view k_prefix = "retort:";
 
 // Header directives, then the two section markers. Order is what hints list.
-constexpr std::array<std::string_view, 13> k_keys{
+constexpr std::array<std::string_view, 14> k_keys{
     "revision",     "revises",           "message",     "branch_labels",
     "depends_on",   "transaction",       "estimate",    "maintenance_window",
-    "lock_timeout", "statement_timeout", "lint-ignore", "upgrade",
-    "downgrade"};
+    "lock_timeout", "statement_timeout", "lint-ignore", "empty",
+    "upgrade",      "downgrade"};
 
 // Appending rather than `"`" + std::string(...)`: GCC 12 at -O2 reports a false -Wrestrict
 // for a literal prepended to a temporary string (GCC bug 105329).
@@ -95,6 +97,7 @@ class Parser {
     if (m_text.starts_with("\xEF\xBB\xBF")) {
       pos = 3;
     }
+    check_bytes(pos);
     int line_number = 0;
     while (pos < m_text.size()) {
       ++line_number;
@@ -113,9 +116,44 @@ class Parser {
   }
 
  private:
-  void problem(int line, std::string message, std::string fix) {
-    m_result.problems.push_back(Problem{SourceLocation{std::string(m_display_path), line, 0},
-                                        std::move(message), std::move(fix)});
+  void problem(int line, std::string message, std::string fix, int column = 0) {
+    // Messages quote the file's text: a NUL would cut them off, a byte that is not UTF-8
+    // would break --json.
+    m_result.problems.push_back(Problem{SourceLocation{std::string(m_display_path), line, column},
+                                        base::escape_bytes(message), base::escape_bytes(fix)});
+  }
+
+  // The file is UTF-8 without NUL bytes, as PostgreSQL (SQLSTATE 22021; libpq ends a statement
+  // at a NUL), the ledger and --json need: reported at load, with the line shown escaped,
+  // before any statement runs. One problem each for the first bad byte and the first NUL.
+  void check_bytes(std::size_t start) {
+    const std::string_view text = m_text.substr(start);
+    if (const std::optional<std::size_t> bad = base::invalid_utf8_at(text)) {
+      bad_byte(start + *bad,
+               fmt::format("a byte that is not UTF-8 (\\x{:02X})",
+                           static_cast<unsigned char>(text[*bad])),
+               "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)");
+    }
+    if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+      bad_byte(start + nul, "a NUL byte (\\x00)", "remove the NUL byte");
+    }
+  }
+
+  void bad_byte(std::size_t offset, const std::string& what, std::string fix) {
+    const std::size_t line_begin = offset == 0 ? 0 : m_text.rfind('\n', offset - 1) + 1;
+    const std::size_t line_end = std::min(m_text.find('\n', offset), m_text.size());
+    std::string_view line = m_text.substr(line_begin, line_end - line_begin);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    int column = 1;
+    for (std::size_t at = line_begin; at < offset; ++at) {
+      if ((static_cast<unsigned char>(m_text[at]) & 0xC0U) != 0x80U) {
+        ++column;
+      }
+    }
+    problem(base::line_of_offset(m_text, offset),
+            fmt::format("{} at column {}: {}", what, column, code(line)), std::move(fix), column);
   }
 
   void on_line(std::string_view line, int line_number, std::size_t begin, std::size_t next) {
@@ -220,7 +258,8 @@ class Parser {
     if (key != "lint-ignore") {
       int& first_line = m_first_line[key_idx];
       if (first_line != 0) {
-        const bool takes_list = key == "revises" || key == "branch_labels" || key == "depends_on";
+        const bool takes_list =
+            key == "revises" || key == "branch_labels" || key == "depends_on" || key == "empty";
         problem(
             line_number,
             directive(key) + " appears twice (first at line " + std::to_string(first_line) + ")",
@@ -293,7 +332,57 @@ class Parser {
       }
     } else if (key == "lint-ignore") {
       on_lint_ignore(value, line_number);
+    } else if (key == "empty") {
+      on_empty(value, line_number);
     }
+  }
+
+  // `-- retort:empty upgrade downgrade`: the sections that deliberately hold no statement.
+  void on_empty(std::string_view value, int line_number) {
+    m_empty_line = line_number;
+    const std::vector<std::string> words = base::split_words(value);
+    if (words.empty()) {
+      problem(line_number, directive("empty") + " names no section",
+              "write `-- retort:empty upgrade`, `-- retort:empty downgrade` or both, or remove "
+              "the line");
+    }
+    for (const std::string& word : words) {
+      if (word == "upgrade") {
+        m_result.migration.empty_upgrade = true;
+      } else if (word == "downgrade") {
+        m_result.migration.empty_downgrade = true;
+      } else {
+        const std::vector<std::string> sections{"upgrade", "downgrade"};
+        const std::optional<std::string> hint = base::nearest(word, sections);
+        problem(line_number, code(word) + " in " + directive("empty") + " is not a section",
+                hint ? "did you mean " + code(*hint) + "?" : "name `upgrade`, `downgrade` or both");
+      }
+    }
+  }
+
+  // An `empty` section must be there and hold nothing but comments: a statement under it
+  // would never run, or the line was left behind when the SQL was written.
+  void check_empty(std::string_view name, const Section* section, int marker_line) {
+    const std::string named = directive(std::string("empty ") + std::string(name));
+    if (section == nullptr) {
+      if (name == "downgrade") {
+        problem(m_empty_line,
+                named + ", but the file has no " + directive("downgrade") + " section",
+                "add " + directive("downgrade") +
+                    " below the upgrade SQL, or remove `downgrade` from the line if the "
+                    "revision cannot be downgraded");
+      }
+      return;
+    }
+    const std::string normalized = sql::normalize(section->text, sql::Dialect::postgres);
+    if (normalized.find_first_not_of("; ") == std::string::npos) {
+      return;
+    }
+    problem(m_empty_line,
+            named + ", but the " + std::string(name) + " section (line " +
+                std::to_string(marker_line) + ") holds statements",
+            "remove `" + std::string(name) + "` from " + directive("empty") +
+                " to run them, or remove the statements");
   }
 
   void on_lint_ignore(std::string_view value, int line_number) {
@@ -338,6 +427,13 @@ class Parser {
       problem(1, "no " + directive("upgrade") + " line, so there is no upgrade section",
               "add " + directive("upgrade") + " and the upgrade SQL below it");
     }
+    if (migration.empty_upgrade) {
+      check_empty("upgrade", m_upgrade_line == 0 ? nullptr : &migration.upgrade, m_upgrade_line);
+    }
+    if (migration.empty_downgrade) {
+      check_empty("downgrade", migration.downgrade ? &*migration.downgrade : nullptr,
+                  m_downgrade_line);
+    }
   }
 
   static std::string_view base_name(std::string_view path) {
@@ -378,6 +474,7 @@ class Parser {
   Place m_place = Place::header;
   int m_upgrade_line = 0;
   int m_downgrade_line = 0;
+  int m_empty_line = 0;
   std::size_t m_section_begin = 0;
   bool m_reported_sql_in_header = false;
   std::array<int, k_keys.size()> m_first_line{};  // per directive key, 0: not seen yet

@@ -128,7 +128,7 @@ const ErrorCase k_error_cases[] = {
      "-- retort:revision abc123\n-- retort:colour blue\n-- retort:upgrade\nSELECT 1;\n",
      "P:2: unknown directive `-- retort:colour` | the directives are revision, revises, message, "
      "branch_labels, depends_on, transaction, estimate, maintenance_window, lock_timeout, "
-     "statement_timeout, lint-ignore, upgrade, downgrade\n"},
+     "statement_timeout, lint-ignore, empty, upgrade, downgrade\n"},
     {"missing revision", "-- retort:message x\n-- retort:upgrade\nSELECT 1;\n",
      "P:1: no `-- retort:revision` line | add `-- retort:revision abc123` to the header\n"},
     {"empty revision", "-- retort:revision\n-- retort:upgrade\nSELECT 1;\n",
@@ -240,11 +240,41 @@ const ErrorCase k_error_cases[] = {
     {"empty key", "-- retort:revision abc123\n-- retort:\n-- retort:upgrade\nS;\n",
      "P:2: `-- retort:` names no directive | the directives are revision, revises, message, "
      "branch_labels, depends_on, transaction, estimate, maintenance_window, lock_timeout, "
-     "statement_timeout, lint-ignore, upgrade, downgrade\n"},
+     "statement_timeout, lint-ignore, empty, upgrade, downgrade\n"},
     {"empty file", "",
      "P:1: no `-- retort:revision` line | add `-- retort:revision abc123` to the header\n"
      "P:1: no `-- retort:upgrade` line, so there is no upgrade section | add `-- retort:upgrade` "
      "and the upgrade SQL below it\n"},
+    {"empty names no section", "-- retort:revision abc123\n-- retort:empty\n-- retort:upgrade\n",
+     "P:2: `-- retort:empty` names no section | write `-- retort:empty upgrade`, "
+     "`-- retort:empty downgrade` or both, or remove the line\n"},
+    {"empty names a misspelt section",
+     "-- retort:revision abc123\n-- retort:empty downgarde\n-- retort:upgrade\nS;\n"
+     "-- retort:downgrade\n",
+     "P:2: `downgarde` in `-- retort:empty` is not a section | did you mean `downgrade`?\n"},
+    {"empty downgrade without a downgrade section",
+     "-- retort:revision abc123\n-- retort:empty downgrade\n-- retort:upgrade\nS;\n",
+     "P:2: `-- retort:empty downgrade`, but the file has no `-- retort:downgrade` section | add "
+     "`-- retort:downgrade` below the upgrade SQL, or remove `downgrade` from the line if the "
+     "revision cannot be downgraded\n"},
+    {"empty on a section that holds statements",
+     "-- retort:revision abc123\n-- retort:empty upgrade downgrade\n-- retort:upgrade\n"
+     "-- nothing here\n;\n-- retort:downgrade\nDELETE FROM t; -- cleanup\n",
+     "P:2: `-- retort:empty downgrade`, but the downgrade section (line 6) holds statements | "
+     "remove `downgrade` from `-- retort:empty` to run them, or remove the statements\n"},
+    {"empty twice",
+     "-- retort:revision abc123\n-- retort:empty upgrade\n-- retort:empty downgrade\n"
+     "-- retort:upgrade\n-- retort:downgrade\n",
+     "P:3: `-- retort:empty` appears twice (first at line 2) | keep one line and list the "
+     "values on it, separated by spaces\n"},
+    {"a byte that is not UTF-8 in the header",
+     "-- retort:revision abc123\n-- retort:message caf\xE9 menu\n-- retort:upgrade\nS;\n",
+     "P:2: a byte that is not UTF-8 (\\xE9) at column 22: `-- retort:message caf\\xE9 menu` | "
+     "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)\n"},
+    {"a byte that is not UTF-8 in a statement",
+     "-- retort:revision abc123\n-- retort:upgrade\nINSERT INTO t VALUES ('\xC3\xA9t\xE9');\r\n",
+     "P:3: a byte that is not UTF-8 (\\xE9) at column 26: `INSERT INTO t VALUES "
+     "('\xC3\xA9t\\xE9');` | save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)\n"},
     {"several problems in one file",
      "-- retort:revision abc123\n-- retort:estimat 4h\n-- retort:transaction maybe\n"
      "-- retort:upgrade\n",
@@ -253,6 +283,36 @@ const ErrorCase k_error_cases[] = {
      "`-- retort:transaction false` to run each statement on its own, or remove the line for "
      "one transaction\n"},
 };
+
+TEST(ParseMigration, EmptyMarksTheSectionsThatDeliberatelyDoNothing) {
+  const ParsedMigration both = parse_migration_text(
+      k_path,
+      "-- retort:revision abc123\n-- retort:empty upgrade downgrade\n-- retort:upgrade\n"
+      "-- kept from the old tool's history\n\n-- retort:downgrade\n/* nothing */\n");
+  EXPECT_EQ(render(both.problems), "");
+  EXPECT_TRUE(both.migration.empty_upgrade);
+  EXPECT_TRUE(both.migration.empty_downgrade);
+
+  const ParsedMigration down = parse_migration_text(
+      k_path,
+      "-- retort:revision abc123\n-- retort:empty downgrade\n-- retort:upgrade\n"
+      "INSERT INTO settings VALUES ('theme', 'dark');\n-- retort:downgrade\n");
+  EXPECT_EQ(render(down.problems), "");
+  EXPECT_FALSE(down.migration.empty_upgrade);
+  EXPECT_TRUE(down.migration.empty_downgrade);
+}
+
+TEST(ParseMigration, ANulByteIsShownEscapedWithItsLine) {
+  using namespace std::string_literals;
+  const ParsedMigration parsed = parse_migration_text(
+      k_path, "-- retort:revision abc123\n-- retort:message add\0users\n-- retort:upgrade\nS;\n"s);
+  ASSERT_EQ(parsed.problems.size(), 1U) << render(parsed.problems);
+  const Problem& problem = parsed.problems.front();
+  EXPECT_EQ(problem.where.line, 2);
+  EXPECT_EQ(problem.where.column, 22);
+  EXPECT_EQ(problem.message, "a NUL byte (\\x00) at column 22: `-- retort:message add\\x00users`");
+  EXPECT_EQ(problem.fix, "remove the NUL byte");
+}
 
 TEST(ParseMigration, EveryProblemWithItsWordsAndLine) {
   for (const ErrorCase& c : k_error_cases) {

@@ -121,8 +121,10 @@ std::string_view default_template() {
          "-- Write the SQL that applies this revision here. retort will not run it empty.\n"
          "\n"
          "-- retort:downgrade\n"
-         "-- Write the SQL that reverts the upgrade here. Remove this section if it cannot be\n"
-         "-- reverted; retort then refuses to downgrade past this revision.\n";
+         "-- Write the SQL that reverts the upgrade here; retort will not run it empty\n"
+         "-- either. If there is nothing to revert, add `-- retort:empty downgrade` to the\n"
+         "-- header; if it cannot be reverted, remove this section: retort then refuses to\n"
+         "-- downgrade past this revision.\n";
 }
 
 std::string new_revision_id() {
@@ -136,6 +138,12 @@ fs::path write_revision(const fs::path& script_location, const NewRevision& revi
   if (!is_valid_revision_id(revision.revision)) {
     throw Error(ExitCode::input, fmt::format("`{}` is not a valid revision id", revision.revision))
         .explain("a revision id is 1 to 64 letters, digits or underscores");
+  }
+  // The file must load again: a message of another encoding (a Latin-1 terminal) would not.
+  if (base::invalid_utf8_at(revision.message)) {
+    throw Error(ExitCode::input,
+                fmt::format("the message `{}` is not UTF-8", base::escape_bytes(revision.message)))
+        .explain("migration files are UTF-8: give -m in UTF-8 (check the terminal's locale)");
   }
   const fs::path versions = script_location / "versions";
   std::error_code ec;

@@ -76,6 +76,10 @@ struct Migration {
   std::optional<base::Millis> lock_timeout;
   std::optional<base::Millis> statement_timeout;
   std::vector<LintIgnore> lint_ignores;
+  // `-- retort:empty upgrade` / `empty downgrade`: the section deliberately holds no statement
+  // and runs as a no-op. Without it a plan refuses to run an empty section (a merge aside).
+  bool empty_upgrade = false;
+  bool empty_downgrade = false;
   Section upgrade;
   std::optional<Section> downgrade;  // none: the revision cannot be downgraded
 

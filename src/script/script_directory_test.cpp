@@ -206,8 +206,10 @@ TEST(WriteRevision, WritesTheDefaultTemplateAndLoadsBack) {
             "-- Write the SQL that applies this revision here. retort will not run it empty.\n"
             "\n"
             "-- retort:downgrade\n"
-            "-- Write the SQL that reverts the upgrade here. Remove this section if it cannot be\n"
-            "-- reverted; retort then refuses to downgrade past this revision.\n");
+            "-- Write the SQL that reverts the upgrade here; retort will not run it empty\n"
+            "-- either. If there is nothing to revert, add `-- retort:empty downgrade` to the\n"
+            "-- header; if it cannot be reverted, remove this section: retort then refuses to\n"
+            "-- downgrade past this revision.\n");
 
   const NewRevision second{"bbb222", "add\nemail", {"aaa111"}, {"auth"}, {"aaa111"}};
   const fs::path second_path = write_revision(project.location(), second);
@@ -280,6 +282,15 @@ TEST(WriteRevision, RefusesUnknownTemplateVariablesAndExistingRevisions) {
   }
   EXPECT_THROW((void)write_revision(project.location(), NewRevision{"bad id", "m", {}, {}, {}}),
                Error);
+
+  try {
+    (void)write_revision(project.location(), NewRevision{"r2", "caf\xE9", {}, {}, {}});
+    FAIL() << "a message that is not UTF-8 would write a file that does not load";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ExitCode::input);
+    EXPECT_STREQ(error.what(), "the message `caf\\xE9` is not UTF-8");
+  }
+  EXPECT_FALSE(fs::exists(project.location() / "versions" / "r2_caf.sql"));
 }
 
 TEST(NewRevisionId, TwelveLowercaseHexDigitsAndDistinct) {

@@ -2,6 +2,7 @@
 // a real SQLite file and (in the postgres build of this file) a real PostgreSQL 15.
 #include "retort/commands.hpp"
 
+#include "integration/cli_support.hpp"
 #include "integration/project.hpp"
 #include "retort/error.hpp"
 
@@ -357,6 +358,127 @@ TEST_P(CommandsTest, AnUpgradeSectionWithNoStatementIsRefusedBeforeAnythingRuns)
     EXPECT_EQ(error.where->line, 5);
   }
   EXPECT_EQ(project.tables(), Strings{}) << "a1 must not run either: the plan is checked first";
+
+  // check says so before a deploy tries.
+  const CheckResult checked = check(project.config());
+  EXPECT_FALSE(checked.ok);
+  std::string findings;
+  for (const std::string& finding : checked.findings) {
+    findings += finding + "\n";
+  }
+  EXPECT_TRUE(has(findings,
+                  "migrations/versions/b2_change.sql:5: the upgrade section of revision b2 has no "
+                  "statement\n  fix: write the upgrade SQL below `-- retort:upgrade`, or, if the "
+                  "section is meant to do nothing, add `-- retort:empty upgrade` to the header"));
+}
+
+// A downgrade section with nothing in it used to report ok and revert nothing.
+TEST_P(CommandsTest, ADowngradeSectionWithNoStatementIsRefusedBeforeAnythingRuns) {
+  Project project = make("empty_downgrade");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "DROP TABLE users;", {}, "users"});
+  project.add(
+      {"b2", {"a1"}, "CREATE TABLE orders (id INTEGER);", "-- to be written", {}, "orders"});
+  write_config(project);
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"downgrade", "base"},
+        std::vector<std::string>{"downgrade", "--sql", "b2:base"}}) {
+    const ProcessResult down = retort(project, args);
+    EXPECT_EQ(down.exit_code, 2) << shown(down);
+    EXPECT_TRUE(has(down.err, "the downgrade section of revision b2 has no statement"));
+    EXPECT_TRUE(has(down.err, "migrations/versions/b2_change.sql:8"));
+    EXPECT_TRUE(has(down.err, "add `-- retort:empty downgrade` to the header"));
+    EXPECT_TRUE(lacks(down.out, "DROP TABLE users")) << "the --sql script is not written";
+  }
+  EXPECT_EQ(project.tables(), (Strings{"orders", "users"})) << "a1 must not be downgraded either";
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  EXPECT_EQ(project.ledger().size(), 2U) << "no downgrade is recorded";
+}
+
+// `-- retort:empty downgrade`: the data the upgrade added may stay; the downgrade runs nothing
+// and is recorded as done.
+TEST_P(CommandsTest, ADeclaredEmptyDowngradeRunsAsANoOp) {
+  Project project = make("declared_empty");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "DROP TABLE users;", {}, "users"});
+  project.add({"b2",
+               {"a1"},
+               "INSERT INTO users (id) VALUES (1);",
+               "-- the row may stay",
+               {"empty downgrade"},
+               "seed"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0);
+
+  const ProcessResult script = retort(project, {"downgrade", "--sql", "b2:a1"});
+  EXPECT_EQ(script.exit_code, 0) << shown(script);
+  EXPECT_TRUE(has(script.out, "-- retort:empty downgrade: the section deliberately runs nothing"));
+
+  const ProcessResult down = retort(project, {"downgrade", "a1"});
+  ASSERT_EQ(down.exit_code, 0) << shown(down);
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(project.query_rows("SELECT id FROM users"), Strings{"1"});
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 3U);
+  EXPECT_EQ(ledger[2].revision, "b2");
+  EXPECT_EQ(ledger[2].direction, "downgrade");
+  EXPECT_EQ(ledger[2].status, "ok");
+  EXPECT_EQ(ledger[2].statements_total, 0);
+
+  // The upgrade still runs as written.
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0);
+  EXPECT_EQ(project.query_rows("SELECT count(*) FROM users"), Strings{"2"});
+}
+
+TEST_P(CommandsTest, EmptyOnASectionThatHoldsStatementsIsAnInputError) {
+  Project project = make("empty_with_sql");
+  project.add({"a1",
+               {},
+               "CREATE TABLE users (id INTEGER);",
+               "DROP TABLE users;",
+               {"empty upgrade"},
+               "users"});
+  write_config(project);
+
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"upgrade", "head"}, std::vector<std::string>{"check"}}) {
+    const ProcessResult run = retort(project, args);
+    EXPECT_EQ(run.exit_code, args[0] == "check" ? 1 : 2) << shown(run);
+    EXPECT_TRUE(has(run.err + run.out,
+                    "`-- retort:empty upgrade`, but the upgrade section (line 5) holds "
+                    "statements"));
+  }
+  EXPECT_EQ(project.tables(), Strings{});
+}
+
+// Invalid UTF-8 in a message used to be applied and then fail (SQLite --json threw, PostgreSQL
+// stopped with SQLSTATE 22021 and no file:line); a NUL cut the error off.
+TEST_P(CommandsTest, AHeaderThatIsNotUtf8IsRefusedAtLoad) {
+  Project project = make("bad_bytes");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "DROP TABLE users;", {}, "users"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE orders (id INTEGER);",
+               "DROP TABLE orders;",
+               {},
+               "caf\xE9 orders"});
+  write_config(project);
+
+  const ProcessResult run = retort(project, {"upgrade", "head", "--json"});
+  EXPECT_EQ(run.exit_code, 2) << shown(run);
+  EXPECT_TRUE(has(run.out + run.err, "migrations/versions/b2_change.sql"));
+  EXPECT_TRUE(has(run.out + run.err, "a byte that is not UTF-8 (\\\\xE9) at column 22"))
+      << "JSON escapes the backslash";
+  EXPECT_EQ(project.tables(), Strings{}) << "a1 must not run either";
+
+  using namespace std::string_literals;
+  project.add({"b2", {"a1"}, "CREATE TABLE orders (id INTEGER);", "", {}, "add\0orders"s});
+  const ProcessResult nul = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(nul.exit_code, 2) << shown(nul);
+  EXPECT_TRUE(has(nul.err, "migrations/versions/b2_change.sql:3"));
+  EXPECT_TRUE(has(nul.err, "a NUL byte (\\x00) at column 22: `-- retort:message add\\x00orders`"));
+  EXPECT_EQ(project.tables(), Strings{});
 }
 
 TEST_P(CommandsTest, AVersionTableWriteThatTouchesNoRowRollsTheMigrationBack) {

@@ -286,11 +286,76 @@ TEST_P(OfflineSqlTest, StampScriptLeavesWhatTheOnlineStampLeaves) {
   EXPECT_EQ(ledger_summary(m_script), ledger_summary(m_online));
 }
 
+class OfflineSqlTextTest : public ::testing::TestWithParam<Backend> {};
+
+// A message or --reason with a backslash-quote must not end its literal when the script runs
+// where standard_conforming_strings is off (a database's setting, an old server's default): no
+// statement of the text runs, and the ledger holds the text exactly.
+TEST_P(OfflineSqlTextTest, TextWithABackslashQuoteStaysInItsLiteral) {
+  Project project(GetParam(), "offline_quoting");
+  const std::string message = "a\\'); CREATE TABLE pwned_message (id int); --";
+  const std::string reason = "r\\'); CREATE TABLE pwned_reason (id int); --";
+  project.add({"a1", {}, "CREATE TABLE users (id int);", "DROP TABLE users;", {}, message});
+  if (GetParam() == Backend::postgres) {
+    const std::string url = project.config().url;
+    project.db().execute("ALTER DATABASE \"" + url.substr(url.rfind('/') + 1) +
+                         "\" SET standard_conforming_strings = off");
+  }
+  project.write_config_file();
+  SpawnOptions options;
+  options.cwd = project.dir();
+  const std::string nowhere = GetParam() == Backend::sqlite
+                                  ? "sqlite:///no/such/dir/app.db"
+                                  : "postgresql://nobody@127.0.0.1:1/none";
+  const ProcessResult up = run_retort({"upgrade", "--sql", "base:head", "--url", nowhere}, options);
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  const ProcessResult stamp =
+      run_retort({"stamp", "--sql", "a1:base", "--reason", reason, "--url", nowhere}, options);
+  ASSERT_EQ(stamp.exit_code, 0) << stamp.err;
+
+  if (GetParam() == Backend::postgres) {
+    // Either alone would do; both are there, the setting for the user's own statements.
+    EXPECT_NE(up.out.find("SET standard_conforming_strings = on;\n"), std::string::npos);
+    EXPECT_NE(up.out.find("E'a\\\\''); CREATE TABLE pwned_message (id int); --')"),
+              std::string::npos)
+        << up.out;
+  }
+  run_script(project, up.out);
+  run_script(project, stamp.out);
+  EXPECT_EQ(project.tables(), Strings{"users"}) << up.out << stamp.out;
+  EXPECT_EQ(project.version_rows(), Strings{});
+  EXPECT_EQ(project.query_rows("SELECT direction, message, reason FROM retort_log ORDER BY id"),
+            (Strings{"upgrade|" + message + "|NULL", "stamp|" + message + "|" + reason}))
+      << up.out << stamp.out;
+}
+
+// A message's carriage return ends a comment for PostgreSQL: the comment line that names the
+// step must not let the rest of the message run.
+TEST_P(OfflineSqlTextTest, AMessageCannotEndItsCommentLine) {
+  Project project(GetParam(), "offline_comment");
+  const std::string message = "a\rCREATE TABLE pwned (id int);";
+  project.add({"a1", {}, "CREATE TABLE users (id int);", "DROP TABLE users;", {}, message});
+  project.write_config_file();
+  SpawnOptions options;
+  options.cwd = project.dir();
+  const ProcessResult script = run_retort({"upgrade", "--sql", "base:head"}, options);
+  ASSERT_EQ(script.exit_code, 0) << script.err;
+  EXPECT_NE(script.out.find("-- Running upgrade a1: a\\x0DCREATE TABLE pwned (id int);"),
+            std::string::npos)
+      << script.out;
+
+  run_script(project, script.out);
+  EXPECT_EQ(project.tables(), Strings{"users"}) << script.out;
+  EXPECT_EQ(project.query_rows("SELECT message FROM retort_log"), Strings{message});
+}
+
 std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
   return backend_name(info.param);
 }
 
 INSTANTIATE_TEST_SUITE_P(OfflineSql, OfflineSqlTest,
+                         ::testing::Values(Backend::sqlite, Backend::postgres), name_of);
+INSTANTIATE_TEST_SUITE_P(OfflineSql, OfflineSqlTextTest,
                          ::testing::Values(Backend::sqlite, Backend::postgres), name_of);
 
 }  // namespace
