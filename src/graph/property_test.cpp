@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <random>
@@ -168,7 +167,8 @@ TEST(GraphProperties, RandomGraphsUpgradeAndDowngradeConsistently) {
   }
 }
 
-// 10,000 revisions: one line, or 100 branches of 100 that merge in pairs.
+// 10,000 revisions: one line, or 100 branches of 100 that merge in pairs. These tests check
+// the answers at that size; how fast they come is measured in bench/graph_bench.cpp, not here.
 std::vector<Revision> big_line(std::size_t size) {
   std::vector<Revision> out;
   for (std::size_t rev_idx = 0; rev_idx < size; ++rev_idx) {
@@ -201,112 +201,45 @@ std::vector<Revision> big_branchy() {
   return out;
 }
 
-double millis_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
-}
-
-// The fastest of a few runs, so a busy machine does not fail the test.
-template <typename Fn>
-double best_millis(Fn&& fn) {
-  double best = 1e9;
-  for (int run = 0; run < 5; ++run) {
-    auto start = std::chrono::steady_clock::now();
-    fn();
-    best = std::min(best, millis_since(start));
-  }
-  return best;
-}
-
-// The fastest of a few builds and heads() calls, copying the input and freeing the map outside
-// the measured time.
-double best_build_millis(const std::vector<Revision>& revisions, std::size_t heads) {
-  double best = 1e9;
-  for (int run = 0; run < 10; ++run) {
-    std::vector<Revision> copy = revisions;
-    auto start = std::chrono::steady_clock::now();
-    auto built = RevisionMap::build(std::move(copy));
-    const std::size_t found = built ? built->heads().size() : 0;
-    best = std::min(best, millis_since(start));
-    EXPECT_EQ(found, heads);
-  }
-  return best;
-}
-
-// The product's limits hold for optimized builds; unoptimized and sanitized builds only get a
-// guard against quadratic blowups.
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-constexpr double k_build_limit_ms = 10;
-constexpr double k_resolve_limit_ms = 1;
-constexpr double k_plan_limit_ms = 500;
-#else
-constexpr double k_build_limit_ms = 1000;
-constexpr double k_resolve_limit_ms = 20;
-constexpr double k_plan_limit_ms = 5000;
-#endif
-
 TEST(GraphSize, TenThousandInALine) {
   std::vector<Revision> revisions = big_line(10000);
-  const double build_ms = best_build_millis(revisions, 1u);
   auto built = RevisionMap::build(revisions);
   ASSERT_TRUE(built.ok());
   auto heads = built->heads();
   EXPECT_EQ(heads, Heads{"r0009999"});
-  EXPECT_LT(build_ms, k_build_limit_ms);
 
-  const double resolve_ms = best_millis([&] { (void)built->resolve("r000500"); });
   auto resolved = built->resolve("r000500");
   ASSERT_FALSE(resolved.ok()) << "a prefix of ten revisions is ambiguous";
-  EXPECT_LT(resolve_ms, k_resolve_limit_ms);
 
-  auto start = std::chrono::steady_clock::now();
   auto plan = built->plan_upgrade({}, "head");
-  const double plan_ms = millis_since(start);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->steps.size(), 10000u);
-  EXPECT_LT(plan_ms, k_plan_limit_ms);
 
   auto down = built->plan_downgrade(plan->heads_after, "base");
   ASSERT_TRUE(down.ok());
   EXPECT_EQ(down->steps.size(), 10000u);
-  std::printf("line of 10000: build+heads %.2f ms, resolve %.3f ms, plan %.2f ms\n", build_ms,
-              resolve_ms, plan_ms);
 }
 
 TEST(GraphSize, TenThousandInBranchesWithMerges) {
   std::vector<Revision> revisions = big_branchy();
-  const double build_ms = best_build_millis(revisions, 50u);
   auto built = RevisionMap::build(revisions);
   ASSERT_TRUE(built.ok()) << built.error().front().message;
   auto heads = built->heads();
   EXPECT_EQ(heads.size(), 50u);
-  EXPECT_LT(build_ms, k_build_limit_ms);
 
-  const double resolve_ms = best_millis([&] { (void)built->resolve("b042d017@head"); });
   auto resolved = built->resolve("b042d017@head");
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
   EXPECT_EQ(*resolved, Heads{"m1042"});
-  EXPECT_LT(resolve_ms, k_resolve_limit_ms);
 
-  auto start = std::chrono::steady_clock::now();
   auto plan = built->plan_upgrade({}, "heads");
-  const double plan_ms = millis_since(start);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_EQ(plan->steps.size(), revisions.size());
   EXPECT_EQ(plan->heads_after.size(), 50u);
-  EXPECT_LT(plan_ms, k_plan_limit_ms);
 
-  start = std::chrono::steady_clock::now();
   auto down = built->plan_downgrade(plan->heads_after, "base");
-  const double down_ms = millis_since(start);
   ASSERT_TRUE(down.ok()) << down.error().message;
   EXPECT_EQ(down->steps.size(), revisions.size());
   EXPECT_TRUE(down->heads_after.empty());
-  EXPECT_LT(down_ms, k_plan_limit_ms);
-  std::printf(
-      "branchy 10000: build+heads %.2f ms, resolve %.3f ms, upgrade %.2f ms, "
-      "downgrade %.2f ms\n",
-      build_ms, resolve_ms, plan_ms, down_ms);
 }
 
 }  // namespace
