@@ -33,7 +33,7 @@ std::string stamp_commands(const std::vector<std::string>& heads) {
 // A version table with no row while the ledger's `ok` rows say the database is at some
 // revision: an upgrade would run every migration again.
 void check_lost_table(Context& context, Findings& findings) {
-  std::optional<runner::LedgerState> state =
+  const std::optional<runner::LedgerState> state =
       runner::ledger_state(context.ledger, context.scripts.map());
   if (!state || state->heads.empty()) {
     return;
