@@ -282,7 +282,8 @@ std::vector<RevisionInfo> history(const Config& config, const HistoryOptions& op
     runner::Runner runner(*connection, scripts, commands::runner_settings(config), nullptr);
     current = runner.current_heads();
     if (options.indicate_current) {
-      runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+      runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema,
+                            config.version_table);
       for (runner::LedgerRow& row : ledger.newest()) {
         last_runs.emplace(row.entry.revision, std::move(row.entry));
       }
@@ -555,12 +556,20 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   // Lock-free first: when nothing is to be done, exit at once, so replicas that start after
   // the migration ran never queue behind the lock.
   std::vector<std::string> current = runner.current_heads();
-  if (direction != graph::Direction::stamp || !options.purge) {
-    if (std::optional<Error> ahead =
-            commands::ahead_of_code(*connection, config, scripts, current)) {
-      throw *ahead;
+  // What the version table says must be something a run wrote, or the plan builds on sand.
+  const auto check_rows = [&](const std::vector<std::string>& rows) {
+    if (direction != graph::Direction::stamp || !options.purge) {
+      if (std::optional<Error> ahead =
+              commands::ahead_of_code(*connection, config, scripts, rows)) {
+        throw *ahead;
+      }
     }
-  }
+    if (std::optional<Error> conflict = commands::version_table_conflict(
+            *connection, config, scripts, rows, direction, options.purge)) {
+      throw *conflict;
+    }
+  };
+  check_rows(current);
   graph::Plan plan = make_plan(map, current, options, direction);
   RunResult result;
   result.database = config.redacted_url;
@@ -595,6 +604,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   try {
     // Under the lock, read again: usually another runner has done the work meanwhile.
     current = runner.current_heads();
+    check_rows(current);
     plan = make_plan(map, current, options, direction);
     if (direction == graph::Direction::upgrade) {
       // Under the lock, so that of several racing runners only the one that runs speaks.
@@ -680,7 +690,8 @@ CurrentResult current(const Config& config) {
       result.heads.push_back(std::move(revision));
     }
   }
-  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema,
+                        config.version_table);
   std::vector<runner::LedgerRow> unfinished = ledger.unfinished();
   const base::DatabaseUrl url = commands::database_url(config);
   const std::string lock_holder =
@@ -790,10 +801,13 @@ CheckResult check(const Config& config) {
   runner::Runner runner(*connection, *scripts, commands::runner_settings(config), nullptr);
   const std::vector<std::string> current_heads = runner.current_heads();
   // The version rows and the applied files against the ledger, in doctor's words.
-  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema,
+                        config.version_table);
   ops::doctor::Context context{
       *connection, *scripts, ledger, {}, {}, current_heads, {}, false, config.allowed_edits};
   context.diffs = true;
+  context.version_table = config.version_table;
+  context.version_table_schema = config.version_table_schema;
   const base::DatabaseUrl url = commands::database_url(config);
   context.lock_holder =
       runner::RunLock::holder(url, commands::lock_settings(config, url), *connection);

@@ -16,13 +16,16 @@ DoctorResult doctor(const Config& config, const DoctorOptions& options) {
   const base::DatabaseUrl url = commands::database_url(config);
   const std::unique_ptr<driver::Connection> connection =
       commands::open_connection(config, driver::MissingDatabase::read_as_empty);
-  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema,
+                        config.version_table);
   runner::VersionTable versions(connection.get(), config.version_table,
                                 config.version_table_schema);
   const runner::LockSettings lock_settings = commands::lock_settings(config, url);
 
   ops::doctor::Context context{*connection, scripts, ledger, lock_settings,       url,
                                {},          {},      false,  config.allowed_edits};
+  context.version_table = config.version_table;
+  context.version_table_schema = config.version_table_schema;
   context.lock_holder = runner::RunLock::holder(url, lock_settings, *connection);
   // Repairs take the run lock, so that no runner starts while they are made; with a runner
   // at work, doctor only reads.

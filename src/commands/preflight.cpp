@@ -20,7 +20,8 @@ PreflightResult preflight(const Config& config, const PreflightOptions& options)
   }
   const graph::Plan plan =
       commands::unwrap(scripts.map().plan_upgrade(current, options.target), options.target);
-  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema,
+                        config.version_table);
   ops::preflight::Context context{
       *connection,
       scripts,

@@ -111,13 +111,45 @@ std::optional<Error> ahead_of_code(driver::Connection& connection, const Config&
                   [&](const std::string& row) { return scripts.map().find(row) != nullptr; })) {
     return std::nullopt;
   }
-  runner::Ledger ledger(&connection, connection.dialect(), config.version_table_schema);
+  runner::Ledger ledger(&connection, connection.dialect(), config.version_table_schema,
+                        config.version_table);
   ops::doctor::Context context{connection, scripts, ledger, {}, {}, rows, {}, false, {}};
+  context.version_table = config.version_table;
+  context.version_table_schema = config.version_table_schema;
   std::vector<DoctorFinding> findings;
   ops::doctor::check_version_rows(context, findings);
   for (const DoctorFinding& finding : findings) {
     if (finding.code == "unknown-revision") {
       return Error(ExitCode::failed, finding.message).state("nothing was run").next(finding.fix);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> version_table_conflict(driver::Connection& connection, const Config& config,
+                                            const script::ScriptDirectory& scripts,
+                                            const std::vector<std::string>& rows,
+                                            graph::Direction direction, bool purge) {
+  const bool stamp = direction == graph::Direction::stamp;
+  if (rows.size() == 1 || (stamp && (purge || rows.empty()))) {
+    return std::nullopt;
+  }
+  runner::Ledger ledger(&connection, connection.dialect(), config.version_table_schema,
+                        config.version_table);
+  ops::doctor::Context context{connection, scripts, ledger, {}, {}, rows, {}, false, {}};
+  context.version_table = config.version_table;
+  context.version_table_schema = config.version_table_schema;
+  std::vector<DoctorFinding> findings;
+  ops::doctor::check_version_rows(context, findings);
+  for (const DoctorFinding& finding : findings) {
+    if (finding.code == "version-table-lost" || finding.code == "row-below-row") {
+      return Error(ExitCode::failed, finding.message)
+          .explain(finding.code == "version-table-lost"
+                       ? "the ledger keeps every run; `retort stamp` writes the version table "
+                         "back without running any migration"
+                       : "")
+          .state("nothing was run; the database is as it was")
+          .next(finding.fix);
     }
   }
   return std::nullopt;

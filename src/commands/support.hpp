@@ -42,6 +42,17 @@ namespace retort::commands {
                                                  const script::ScriptDirectory& scripts,
                                                  const std::vector<std::string>& rows);
 
+// The version table against the ledger and the graph, before a run, in doctor's words: a
+// table with no row while the ledger says the database is at some revision (every migration
+// would run again), or a revision listed with its ancestor (no run writes that). A stamp is
+// the way out, so it is refused only over a revision and its ancestor without --purge.
+// nullopt when nothing is wrong; reads the ledger only when the table has no row.
+[[nodiscard]] std::optional<Error> version_table_conflict(driver::Connection& connection,
+                                                          const Config& config,
+                                                          const script::ScriptDirectory& scripts,
+                                                          const std::vector<std::string>& rows,
+                                                          graph::Direction direction, bool purge);
+
 // A TargetError as the user's error: what is wrong and the command that gets past it.
 [[nodiscard]] Error target_error(const graph::TargetError& error, const std::string& target);
 

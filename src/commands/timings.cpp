@@ -11,7 +11,8 @@ namespace retort {
 std::vector<StepTiming> timings_export(const Config& config) {
   const std::unique_ptr<driver::Connection> connection =
       commands::open_connection(config, driver::MissingDatabase::read_as_empty);
-  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema);
+  runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema,
+                        config.version_table);
   std::vector<StepTiming> out;
   for (const runner::LedgerRow& row : ledger.timed()) {
     if (row.checksum.empty()) {

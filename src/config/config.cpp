@@ -30,6 +30,8 @@ constexpr std::string_view k_file_name = "retort.toml";
 constexpr std::string_view k_default_script_location = "migrations";
 // PostgreSQL truncates identifiers beyond NAMEDATALEN - 1 bytes.
 constexpr std::size_t k_max_identifier = 63;
+// The version table's primary key is its name with this suffix (runner/version_table.cpp).
+constexpr std::string_view k_primary_key_suffix = "_pkc";
 
 using Getenv = std::function<std::optional<std::string>(const std::string&)>;
 
@@ -250,6 +252,25 @@ Reader identifier(std::string Owner::*member, Empty empty = Empty::rejected) {
   };
 }
 
+// The version table's name: an identifier short enough that the names retort derives from it
+// fit PostgreSQL's identifiers too (the primary key `<name>_pkc`, as Alembic names it), which
+// would otherwise be cut at 63 bytes and no longer match what retort looks for.
+Reader version_table_name() {
+  return [](const Input& input, Loaded& loaded) {
+    identifier (&Config::version_table)(input, loaded);
+    const std::string& value = loaded.config.version_table;
+    const std::size_t longest = k_max_identifier - k_primary_key_suffix.size();
+    if (value.size() > longest) {
+      input.reject("at most " + std::to_string(longest) + " characters (this one has " +
+                       std::to_string(value.size()) + ")",
+                   "retort names the version table's primary key " + value +
+                       std::string(k_primary_key_suffix) + ", and PostgreSQL cuts names at " +
+                       std::to_string(k_max_identifier) + " bytes; the longest version_table is " +
+                       std::to_string(longest) + " characters");
+    }
+  };
+}
+
 template <typename Owner>
 Reader boolean(bool Owner::*member) {
   return [member](const Input& input, Loaded& loaded) {
@@ -362,7 +383,7 @@ const std::vector<KeySpec>& known_keys() {
   static const std::vector<KeySpec> keys = {
       {"retort", "script_location", text(&FileValues::script_location)},
       {"retort", "url", text_with_line(&FileValues::url, &FileValues::url_line)},
-      {"retort", "version_table", identifier(&Config::version_table)},
+      {"retort", "version_table", version_table_name()},
       {"retort", "version_table_schema", identifier(&Config::version_table_schema, Empty::allowed)},
       {"retort", "transaction_per_migration", boolean(&Config::transaction_per_migration)},
       {"retort.postgres", "lock",

@@ -133,6 +133,21 @@ lease_ttl = "45s"
   EXPECT_EQ(config.postgres.lease_ttl, std::chrono::seconds(45));
 }
 
+TEST_F(ConfigTest, TheLongestVersionTableLeavesRoomForItsPrimaryKeysName) {
+  // <name>_pkc is 63 bytes, PostgreSQL's longest name: one more and it would be cut.
+  const std::string longest(59, 'v');
+  write("retort.toml",
+        "[retort]\nurl = \"sqlite:///app.db\"\nversion_table = \"" + longest + "\"\n");
+  EXPECT_EQ(load_config(sources()).version_table, longest);
+  write("retort.toml",
+        "[retort]\nurl = \"sqlite:///app.db\"\nversion_table = \"" + std::string(63, 'v') + "\"\n");
+  const Error error = load_error(sources());
+  EXPECT_EQ(error.code(), ExitCode::input);
+  EXPECT_NE(std::string(error.what()).find("retort.version_table must be at most 59 characters"),
+            std::string::npos)
+      << error.what();
+}
+
 TEST_F(ConfigTest, ReadsThePreflightThresholdsAndTheReplicas) {
   write("retort.toml", R"([retort]
 url = "sqlite:///app.db"
@@ -610,6 +625,14 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"[retort]\nversion_table = \"\"\n",
        "retort.toml:2: error: retort.version_table must be a name of letters, digits and _, not "
        "starting with a digit, at most 63 characters, not \"\"\n"},
+      // Its primary key, <name>_pkc, must fit PostgreSQL's 63 bytes too.
+      {"[retort]\nversion_table = \"" + std::string(60, 'v') + "\"\n",
+       "retort.toml:2: error: retort.version_table must be at most 59 characters (this one has "
+       "60), not \"" +
+           std::string(60, 'v') + "\"\n  retort names the version table's primary key " +
+           std::string(60, 'v') +
+           "_pkc, and PostgreSQL cuts names at 63 bytes; the longest version_table is 59 "
+           "characters\n"},
       {"[retort]\nscript_location = \"\"\n",
        "retort.toml:2: error: retort.script_location must be a non-empty string, not \"\"\n"},
       {"[retort]\nscript_location = [\"a\"]\n",

@@ -1,6 +1,7 @@
 // retort_log: the ledger of every step, created and migrated in place.
 #include "runner/ledger.hpp"
 
+#include "base/text.hpp"
 #include "runner/version_table.hpp"
 
 #include <fmt/format.h>
@@ -9,8 +10,10 @@
 #include <array>
 #include <cstdlib>
 #include <pwd.h>
+#include <set>
 #include <string_view>
 #include <unistd.h>
+#include <utility>
 
 namespace retort::runner {
 
@@ -44,8 +47,12 @@ std::string host_name() {
   return "";
 }
 
-Ledger::Ledger(driver::Connection* connection, driver::Dialect dialect, const std::string& schema)
-    : m_connection(connection), m_dialect(dialect), m_name(k_ledger_table) {
+Ledger::Ledger(driver::Connection* connection, driver::Dialect dialect, const std::string& schema,
+               std::string version_table)
+    : m_connection(connection),
+      m_dialect(dialect),
+      m_name(k_ledger_table),
+      m_version_table(std::move(version_table)) {
   m_qualified = qualified_name(m_name, schema);
 }
 
@@ -80,7 +87,9 @@ std::string Ledger::create_sql() const {
       "    resumed_from BIGINT,\n"
       "    backend_pid INTEGER,\n"
       "    backup TEXT,\n"
-      "    lint_ignores TEXT\n"
+      "    lint_ignores TEXT,\n"
+      "    version_table TEXT,\n"
+      "    heads_after TEXT\n"
       ")",
       m_qualified, sqlite ? "INTEGER" : "BIGSERIAL", sqlite ? " AUTOINCREMENT" : "",
       sqlite ? "TEXT" : "TIMESTAMPTZ",
@@ -91,13 +100,15 @@ namespace {
 
 // Columns added after the first release, with their types: an older ledger gets them in
 // place (SPEC section 5: add columns, never rename).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 6> k_added_columns{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 8> k_added_columns{{
     {"statement_checksums", "TEXT"},
     {"sql", "TEXT"},
     {"resumed_from", "BIGINT"},
     {"backend_pid", "INTEGER"},
     {"backup", "TEXT"},
     {"lint_ignores", "TEXT"},
+    {"version_table", "TEXT"},
+    {"heads_after", "TEXT"},
 }};
 
 }  // namespace
@@ -113,6 +124,15 @@ void Ledger::create_if_missing() {
     if (std::find(have.begin(), have.end(), column) == have.end()) {
       m_connection->execute(
           fmt::format("ALTER TABLE {} ADD COLUMN {} {}", m_qualified, column, type));
+      if (column == "version_table") {
+        // Until now the ledger served whoever ran: its rows are taken to be this version
+        // table's (docs/reference/tables.md says how to give some to another one).
+        const std::array<driver::Value, 1> params{m_version_table};
+        m_connection->query(fmt::format("UPDATE {} SET version_table = $1 WHERE version_table "
+                                        "IS NULL RETURNING id",
+                                        m_qualified),
+                            params);
+      }
     }
   }
   m_columns.clear();
@@ -130,12 +150,23 @@ std::string Ledger::column_or_null(const std::string& column) {
   return std::find(have.begin(), have.end(), column) != have.end() ? column : "NULL";
 }
 
+std::string Ledger::mine(std::string_view alias) {
+  // An older ledger, read as it is, has no column yet: all of it is this version table's.
+  if (column_or_null("version_table") == "NULL") {
+    return "1 = 1";
+  }
+  // The name is an identifier checked at config load; a literal keeps each query's own
+  // parameters numbered from $1.
+  return fmt::format("({0}.version_table = {1} OR {0}.version_table IS NULL)", alias,
+                     sql_literal(m_version_table));
+}
+
 std::int64_t Ledger::start(const LedgerStart& start) {
   // Looked up once per process: getpwuid reads the user database, once per step it showed in
   // the time of applying a thousand small migrations.
   static const std::string k_os_user = os_user();
   static const std::string k_host = host_name();
-  const std::array<driver::Value, 18> params{
+  const std::array<driver::Value, 20> params{
       start.revision,
       start.direction,
       std::to_string(start.statements_total),
@@ -153,16 +184,18 @@ std::int64_t Ledger::start(const LedgerStart& start) {
       start.resumed_from == 0 ? driver::Value{} : std::to_string(start.resumed_from),
       start.backend_pid == 0 ? driver::Value{} : std::to_string(start.backend_pid),
       start.backup.empty() ? driver::Value{} : start.backup,
-      start.lint_ignores.empty() ? driver::Value{} : start.lint_ignores};
+      start.lint_ignores.empty() ? driver::Value{} : start.lint_ignores,
+      m_version_table,
+      start.heads_after};
   const driver::Rows rows = m_connection->query(
       fmt::format("INSERT INTO {} (revision, direction, status, statements_total, checksum, "
                   "retort_version, os_user, host, reason, pid, parents, message, "
                   "statement_checksums, sql, statements_done, resumed_from, backend_pid, backup, "
-                  "lint_ignores) "
+                  "lint_ignores, version_table, heads_after) "
                   "VALUES "
                   "($1, $2, 'running', CAST($3 AS INTEGER), $4, $5, $6, $7, $8, CAST($9 AS "
                   "INTEGER), $10, $11, $12, $13, CAST($14 AS INTEGER), CAST($15 AS BIGINT), "
-                  "CAST($16 AS INTEGER), $17, $18) RETURNING id",
+                  "CAST($16 AS INTEGER), $17, $18, $19, $20) RETURNING id",
                   m_qualified),
       params);
   return rows.empty() ? 0 : to_int(rows.rows[0][0]);
@@ -235,11 +268,15 @@ std::string Ledger::insert_ok_sql(const LedgerStart& start) const {
       sql_literal(start.parents), sql_literal(start.message, m_dialect));
 }
 
-std::vector<LedgerRow> Ledger::select(const std::string& where_and_order,
+std::vector<LedgerRow> Ledger::select(std::string_view where_and_order,
                                       std::span<const driver::Value> params) {
   if (!exists()) {
     return {};
   }
+  // {mine_l}, {mine_n}: this version table's rows of the aliases l and n; {ledger}: the table.
+  const std::string where =
+      fmt::format(fmt::runtime(where_and_order), fmt::arg("mine_l", mine("l")),
+                  fmt::arg("mine_n", mine("n")), fmt::arg("ledger", m_qualified));
   const bool sqlite = m_dialect == driver::Dialect::sqlite;
   const std::string started = sqlite ? "l.started_at"
                                      : "to_char(l.started_at AT TIME ZONE 'UTC', "
@@ -248,12 +285,13 @@ std::vector<LedgerRow> Ledger::select(const std::string& where_and_order,
                                       : "to_char(l.finished_at AT TIME ZONE 'UTC', "
                                         "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
   const driver::Rows rows = m_connection->query(
-      fmt::format(
-          "SELECT l.id, l.revision, l.direction, l.status, l.statements_done, "
-          "l.statements_total, {}, {}, l.duration_ms, l.error, l.reason, l.checksum, "
-          "{}, {}, l.parents, l.message, l.host, l.pid, l.retort_version, {}, {} FROM {} AS l {}",
-          started, finished, column_or_null("statement_checksums"), column_or_null("sql"),
-          column_or_null("backend_pid"), column_or_null("backup"), m_qualified, where_and_order),
+      fmt::format("SELECT l.id, l.revision, l.direction, l.status, l.statements_done, "
+                  "l.statements_total, {}, {}, l.duration_ms, l.error, l.reason, l.checksum, "
+                  "{}, {}, l.parents, l.message, l.host, l.pid, l.retort_version, {}, {}, {}, "
+                  "{} IS NULL FROM {} AS l {}",
+                  started, finished, column_or_null("statement_checksums"), column_or_null("sql"),
+                  column_or_null("backend_pid"), column_or_null("backup"),
+                  column_or_null("heads_after"), column_or_null("heads_after"), m_qualified, where),
       params);
   std::vector<LedgerRow> out;
   out.reserve(rows.size());
@@ -283,6 +321,11 @@ std::vector<LedgerRow> Ledger::select(const std::string& where_and_order,
     read.retort_version = row[18].value_or("");
     read.backend_pid = row[19].value_or("");
     read.backup = row[20].value_or("");
+    // NULL is "not kept"; PostgreSQL spells the test's answer t/f, SQLite 1/0.
+    const std::string unknown = row[22].value_or("1");
+    if (unknown == "f" || unknown == "0" || unknown == "false") {
+      read.heads_after = row[21].value_or("");
+    }
     out.push_back(std::move(read));
   }
   return out;
@@ -292,37 +335,98 @@ std::vector<LedgerRow> Ledger::unfinished() {
   // The newest row per revision decides: a failed run followed by a successful retry, or by a
   // stamp, is finished.
   return select(
-      fmt::format("WHERE l.status <> 'ok' AND NOT EXISTS (SELECT 1 FROM {} AS n WHERE n.revision = "
-                  "l.revision AND n.id > l.id) ORDER BY l.id DESC",
-                  m_qualified));
+      "WHERE {mine_l} AND l.status <> 'ok' AND NOT EXISTS (SELECT 1 FROM {ledger} AS n WHERE "
+      "{mine_n} AND n.revision = l.revision AND n.id > l.id) ORDER BY l.id DESC");
 }
 
 std::vector<LedgerRow> Ledger::applied() {
-  return select(fmt::format(
-      "WHERE l.status = 'ok' AND l.direction IN ('upgrade', 'stamp') AND NOT EXISTS (SELECT 1 "
-      "FROM {} AS n WHERE n.revision = l.revision AND n.status = 'ok' AND n.id > l.id) ORDER BY "
-      "l.id",
-      m_qualified));
+  return select(
+      "WHERE {mine_l} AND l.status = 'ok' AND l.direction IN ('upgrade', 'stamp') AND NOT "
+      "EXISTS (SELECT 1 FROM {ledger} AS n WHERE {mine_n} AND n.revision = l.revision AND "
+      "n.status = 'ok' AND n.id > l.id) ORDER BY l.id");
 }
 
 std::vector<LedgerRow> Ledger::timed() {
-  return select(fmt::format(
-      "WHERE l.status = 'ok' AND l.direction IN ('upgrade', 'downgrade') AND l.duration_ms IS "
-      "NOT NULL AND NOT EXISTS (SELECT 1 FROM {} AS n WHERE n.revision = l.revision AND "
-      "n.direction = l.direction AND n.status = 'ok' AND n.id > l.id) ORDER BY l.id",
-      m_qualified));
+  return select(
+      "WHERE {mine_l} AND l.status = 'ok' AND l.direction IN ('upgrade', 'downgrade') AND "
+      "l.duration_ms IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {ledger} AS n WHERE {mine_n} AND "
+      "n.revision = l.revision AND n.direction = l.direction AND n.status = 'ok' AND n.id > "
+      "l.id) ORDER BY l.id");
 }
 
 std::vector<LedgerRow> Ledger::newest() {
   return select(
-      fmt::format("WHERE NOT EXISTS (SELECT 1 FROM {} AS n WHERE n.revision = "
-                  "l.revision AND n.id > l.id) ORDER BY l.id DESC",
-                  m_qualified));
+      "WHERE {mine_l} AND NOT EXISTS (SELECT 1 FROM {ledger} AS n WHERE {mine_n} AND n.revision "
+      "= l.revision AND n.id > l.id) ORDER BY l.id DESC");
 }
 
 std::vector<LedgerRow> Ledger::rows_of(const std::string& revision) {
   const std::array<driver::Value, 1> params{revision};
-  return select("WHERE l.revision = $1 ORDER BY l.id DESC", params);
+  return select("WHERE {mine_l} AND l.revision = $1 ORDER BY l.id DESC", params);
+}
+
+bool descends_from(const graph::RevisionMap& map, const std::string& revision,
+                   const std::string& ancestor) {
+  std::vector<std::string> todo{revision};
+  std::set<std::string> seen;
+  while (!todo.empty()) {
+    const std::string current = todo.back();
+    todo.pop_back();
+    const graph::Revision* node = map.find(current);
+    if (node == nullptr || !seen.insert(current).second) {
+      continue;
+    }
+    for (const std::string& parent : node->down_revisions) {
+      if (parent == ancestor) {
+        return true;
+      }
+      todo.push_back(parent);
+    }
+  }
+  return false;
+}
+
+std::optional<LedgerState> ledger_state(Ledger& ledger, const graph::RevisionMap& map) {
+  std::vector<LedgerRow> rows = ledger.ok_rows();
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  std::set<std::string> heads;
+  for (const LedgerRow& row : rows) {
+    if (row.heads_after) {
+      const std::vector<std::string> after = base::split_words(*row.heads_after);
+      heads = std::set<std::string>(after.begin(), after.end());
+      continue;
+    }
+    const std::string& revision = row.entry.revision;
+    std::vector<std::string> parents = base::split_words(row.parents);
+    if (const graph::Revision* node = map.find(revision); parents.empty() && node != nullptr) {
+      parents = node->down_revisions;
+    }
+    if (row.entry.direction == "upgrade") {
+      for (const std::string& parent : parents) {
+        heads.erase(parent);
+      }
+      heads.insert(revision);
+    } else if (row.entry.direction == "downgrade") {
+      heads.erase(revision);
+      for (const std::string& parent : parents) {
+        const bool below_a_head = std::any_of(heads.begin(), heads.end(), [&](const auto& head) {
+          return descends_from(map, head, parent);
+        });
+        if (!below_a_head) {
+          heads.insert(parent);
+        }
+      }
+    } else {
+      heads = {revision};
+    }
+  }
+  return LedgerState{std::vector<std::string>(heads.begin(), heads.end()), std::move(rows.back())};
+}
+
+std::vector<LedgerRow> Ledger::ok_rows() {
+  return select("WHERE {mine_l} AND l.status = 'ok' ORDER BY l.id");
 }
 
 }  // namespace retort::runner

@@ -5,11 +5,14 @@
 #pragma once
 
 #include "driver/driver.hpp"
+#include "graph/revision_map.hpp"
 #include "retort/results.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace retort::runner {
@@ -33,6 +36,9 @@ struct LedgerStart {
   // dangers the team accepted, kept with the run that took them.
   std::string lint_ignores{};
   std::int64_t resumed_from = 0;  // the ledger row a resume continues; 0 for none
+  // The version table's rows once the step is `ok`, sorted, space separated: what replaying
+  // the ledger restores when the version table is lost (empty: base).
+  std::string heads_after{};
 };
 
 // A row as read back, with what recovery needs beyond the public LedgerEntry.
@@ -48,17 +54,26 @@ struct LedgerRow {
   std::string retort_version;  // of the retort that wrote the row
   std::string backend_pid;     // PostgreSQL: the server session that ran it; empty unknown
   std::string backup;          // the backup taken before the step, if any
+  // The version table's rows after the step; nullopt for a row written before the ledger kept
+  // them (an older retort, or a --sql script).
+  std::optional<std::string> heads_after;
 };
 
 class Ledger {
  public:
   // schema: the version table's schema (the ledger lives next to it); empty for the default.
+  // version_table: the version table whose rows these are. Several version tables in one
+  // schema share the table retort_log, each seeing only its own rows (column version_table)
+  // and the rows that name none (written before the column existed, or by a --sql script).
   // connection may be null for a ledger used only to write SQL text (--sql).
-  Ledger(driver::Connection* connection, driver::Dialect dialect, const std::string& schema);
+  Ledger(driver::Connection* connection, driver::Dialect dialect, const std::string& schema,
+         std::string version_table);
 
   [[nodiscard]] const std::string& qualified() const noexcept { return m_qualified; }
   [[nodiscard]] bool exists();
-  // Creates the table, or adds the columns a newer retort writes to an older one in place.
+  // Creates the table, or adds the columns a newer retort writes to an older one in place. An
+  // older ledger's rows, which name no version table, become this version table's as the
+  // column is added: before it, the ledger was one project's.
   void create_if_missing();
   [[nodiscard]] std::string create_sql() const;
 
@@ -88,24 +103,48 @@ class Ledger {
   [[nodiscard]] std::vector<LedgerRow> newest();
   // Every row of one revision, newest first.
   [[nodiscard]] std::vector<LedgerRow> rows_of(const std::string& revision);
+  // Every `ok` row, oldest first: the history that last_heads() replays.
+  [[nodiscard]] std::vector<LedgerRow> ok_rows();
 
   // The statement text that sets statements_done of row `id` (PostgreSQL and SQLite alike),
   // to run in the same transaction as the statement it counts.
   [[nodiscard]] std::string progress_sql(std::int64_t id, int statements_done) const;
 
  private:
-  std::vector<LedgerRow> select(const std::string& where_and_order,
+  // where_and_order may use {mine_l}, {mine_n} (the rows of this version table, for the aliases
+  // l and n) and {ledger} (the table's name).
+  std::vector<LedgerRow> select(std::string_view where_and_order,
                                 std::span<const driver::Value> params = {});
   // The table's columns, read once: an older ledger lacks the newer ones until a run adds them.
   const std::vector<std::string>& columns();
   [[nodiscard]] std::string column_or_null(const std::string& column);
+  // The condition that a row of alias (l, n) is this version table's, as SQL text.
+  [[nodiscard]] std::string mine(std::string_view alias);
 
   driver::Connection* m_connection;  // null: SQL text only (--sql)
   driver::Dialect m_dialect;
   std::string m_qualified;
   std::string m_name;
+  std::string m_version_table;
   std::vector<std::string> m_columns;  // empty until read
 };
+
+// What this version table's `ok` ledger rows say its rows are, and the newest of those rows.
+struct LedgerState {
+  std::vector<std::string> heads;  // sorted; empty: base
+  LedgerRow last;
+};
+// The heads are the heads_after of the newest `ok` row; for rows written before the ledger kept
+// it, the rows replayed in order: an upgrade puts its revision in place of its parents, a
+// downgrade takes it out and puts back those of its parents no remaining row descends from, a
+// stamp sets the rows to its revision. nullopt when the ledger has no `ok` row (or no table):
+// it knows nothing to restore.
+[[nodiscard]] std::optional<LedgerState> ledger_state(Ledger& ledger,
+                                                      const graph::RevisionMap& map);
+
+// Whether `ancestor` is reached from `revision` through the parents the files declare.
+[[nodiscard]] bool descends_from(const graph::RevisionMap& map, const std::string& revision,
+                                 const std::string& ancestor);
 
 // The identity recorded with each row.
 [[nodiscard]] std::string os_user();

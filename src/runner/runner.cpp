@@ -109,7 +109,8 @@ struct Tables {
 
 Tables open_tables(driver::Connection& connection, const Settings& settings) {
   Tables tables{VersionTable(&connection, settings.version_table, settings.version_table_schema),
-                Ledger(&connection, connection.dialect(), settings.version_table_schema)};
+                Ledger(&connection, connection.dialect(), settings.version_table_schema,
+                       settings.version_table)};
   tables.versions.create_if_missing();
   tables.ledger.create_if_missing();
   return tables;
@@ -911,7 +912,8 @@ RunResult Runner::run(const graph::Plan& plan) {
                       .checksum = item.migration->checksum(),
                       .reason = m_settings.reason,
                       .parents = base::join(item.migration->revises, " "),
-                      .message = item.migration->message};
+                      .message = item.migration->message,
+                      .heads_after = base::join(item.step->heads_after, " ")};
     for (const script::Statement& statement : item.statements) {
       start.statement_checksums +=
           (start.statement_checksums.empty() ? "" : " ") + statement.fingerprint;
@@ -1206,7 +1208,8 @@ RunResult Runner::stamp(const graph::Plan& plan) {
                         .checksum = migration != nullptr ? migration->checksum() : std::string(),
                         .reason = m_settings.reason,
                         .parents = migration != nullptr ? base::join(migration->revises, " ") : "",
-                        .message = migration != nullptr ? migration->message : ""};
+                        .message = migration != nullptr ? migration->message : "",
+                        .heads_after = base::join(step.heads_after, " ")};
       const std::int64_t id = ledger.start(entry);
       for (const graph::VersionOp& op : step.version_ops) {
         versions.apply(op);
@@ -1308,7 +1311,7 @@ void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptD
                const graph::Plan& plan, const Settings& settings) {
   const script::Dialect sdialect = script_dialect(dialect);
   VersionTable versions(nullptr, settings.version_table, settings.version_table_schema);
-  Ledger ledger(nullptr, dialect, settings.version_table_schema);
+  Ledger ledger(nullptr, dialect, settings.version_table_schema, settings.version_table);
   const bool postgres = dialect == driver::Dialect::postgres;
   const bool one_transaction = !settings.transaction_per_migration;
 

@@ -883,7 +883,8 @@ TEST_P(RecoveryTest, AnOlderLedgerGetsTheNewColumnsInPlaceAndKeepsItsRows) {
                "table_name = 'retort_log' AND table_schema = current_schema()")
          : project.query_rows("SELECT name FROM pragma_table_info('retort_log')");
   const std::set<std::string> have(columns.begin(), columns.end());
-  for (const char* column : {"statement_checksums", "sql", "resumed_from", "message", "host"}) {
+  for (const char* column : {"statement_checksums", "sql", "resumed_from", "message", "host",
+                             "version_table", "heads_after"}) {
     EXPECT_TRUE(have.contains(column)) << column;
   }
   const Strings rows = project.query_rows(
@@ -894,6 +895,9 @@ TEST_P(RecoveryTest, AnOlderLedgerGetsTheNewColumnsInPlaceAndKeepsItsRows) {
   const std::string null_false = pg ? "f" : "0";
   EXPECT_EQ(rows[0], "1|a1|ok|0.0.9|old-host|42|" + null_true + "|" + null_true)
       << "the old row is kept as it was";
+  EXPECT_EQ(project.query_rows("SELECT revision, version_table FROM retort_log ORDER BY id"),
+            (Strings{"a1|retort_version", "b2|retort_version"}))
+      << "the older ledger was one project's: its rows are the version table's that migrated it";
   EXPECT_TRUE(has(rows[1], "|b2|ok|0.1.0|")) << rows[1];
   EXPECT_TRUE(has(rows[1], "|" + null_false + "|" + null_false))
       << "the new row keeps its statements' fingerprints and SQL: " << rows[1];
@@ -952,6 +956,203 @@ TEST_P(RecoveryTest, DoctorJsonIsOneDocumentWithEveryFindingsFields) {
   EXPECT_NE(doctor.finding("partial-migration"), nullptr) << doctor.codes();
   EXPECT_TRUE(doctor.process.err.empty()) << "--json prints the document only\n"
                                           << doctor.process.err;
+}
+
+// ---- 12. The version table lost while the ledger remembers ----
+
+TEST_P(RecoveryTest, ALostVersionTableIsRefusedWithTheLedgersStateAndTheStampThatRestoresIt) {
+  Project project(GetParam(), "lost_version_table");
+  project.add({"a1",
+               {},
+               "CREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (0);",
+               "DROP TABLE counter;",
+               {},
+               "counter"});
+  project.add({"a2",
+               {"a1"},
+               "UPDATE counter SET n = n + 1;",
+               "UPDATE counter SET n = n - 1;",
+               {},
+               "count once"});
+  project.add({"a3", {"a2"}, "CREATE TABLE notes (id INTEGER);", "DROP TABLE notes;", {}, "notes"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0);
+  // The ledger's last state is a2: an upgrade adds, a downgrade takes away.
+  ASSERT_EQ(retort(project, {"downgrade", "a2"}).exit_code, 0);
+  const Strings counted{"1"};
+  ASSERT_EQ(project.query_rows("SELECT n FROM counter"), counted);
+  project.db().execute("DROP TABLE retort_version");
+  const std::size_t ledger_size = project.ledger().size();
+  const std::string schema_before = project.schema();
+
+  const Doctor doctor = doctor_json(project);
+  EXPECT_EQ(doctor.process.exit_code, 1) << shown(doctor.process);
+  const Json* lost = doctor.finding("version-table-lost");
+  ASSERT_NE(lost, nullptr) << doctor.codes();
+  EXPECT_EQ(lost->value("level", ""), "error");
+  EXPECT_TRUE(has(lost->value("message", ""),
+                  "the version table retort_version does not exist, but the ledger retort_log "
+                  "says the database is at a2 (its last run: downgrade a3, "));
+  EXPECT_TRUE(has(lost->value("fix", ""), "retort stamp a2 --reason \"...\""));
+
+  for (const Strings& args : {Strings{"upgrade", "head"}, Strings{"downgrade", "base"}}) {
+    const ProcessResult refused = retort(project, args);
+    EXPECT_EQ(refused.exit_code, 1) << args[0] << "\n" << shown(refused);
+    EXPECT_TRUE(has(refused.err,
+                    "the version table retort_version does not exist, but the "
+                    "ledger retort_log says the database is at a2"));
+    EXPECT_TRUE(has(refused.err, "database: nothing was run; the database is as it was"));
+    EXPECT_TRUE(has(refused.err,
+                    "next: check that the schema has what the ledger says, then "
+                    "restore the version table: retort stamp a2 --reason \"...\""));
+  }
+  EXPECT_EQ(project.query_rows("SELECT n FROM counter"), counted) << "no UPDATE ran twice";
+  EXPECT_EQ(project.schema(), schema_before);
+  EXPECT_EQ(project.version_rows(), Strings{"<no version table>"});
+  EXPECT_EQ(project.ledger().size(), ledger_size);
+  const ProcessResult check = retort(project, {"check"});
+  EXPECT_EQ(check.exit_code, 1) << shown(check);
+  EXPECT_TRUE(has(check.out, "retort stamp a2"));
+
+  // The way out the messages name.
+  const ProcessResult stamped = retort(project, {"stamp", "a2", "--reason", "INC-7: table lost"});
+  EXPECT_EQ(stamped.exit_code, 0) << shown(stamped);
+  EXPECT_EQ(project.version_rows(), Strings{"a2"});
+  const ProcessResult upgrade = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(upgrade.exit_code, 0) << shown(upgrade);
+  EXPECT_EQ(project.version_rows(), Strings{"a3"});
+  EXPECT_EQ(project.query_rows("SELECT n FROM counter"), counted);
+
+  // Emptied rather than dropped: the same refusal, in its words.
+  project.db().execute("DELETE FROM retort_version");
+  const ProcessResult emptied = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(emptied.exit_code, 1) << shown(emptied);
+  EXPECT_TRUE(has(emptied.err,
+                  "the version table retort_version is empty, but the ledger "
+                  "retort_log says the database is at a3 (its last run: upgrade a3"));
+  EXPECT_EQ(project.query_rows("SELECT n FROM counter"), counted);
+  EXPECT_TRUE(project.version_rows().empty());
+
+  // A database taken back to base is at base: its empty table is no loss.
+  ASSERT_EQ(retort(project, {"stamp", "a3"}).exit_code, 0);
+  ASSERT_EQ(retort(project, {"downgrade", "base"}).exit_code, 0);
+  EXPECT_TRUE(project.version_rows().empty());
+  const Doctor at_base = doctor_json(project);
+  EXPECT_EQ(at_base.finding("version-table-lost"), nullptr) << at_base.codes();
+  const ProcessResult again = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(again.exit_code, 0) << shown(again);
+  EXPECT_EQ(project.query_rows("SELECT n FROM counter"), counted);
+}
+
+TEST_P(RecoveryTest, AVersionTableTooLongForItsPrimaryKeysNameIsAnInputErrorBeforeAnyWrite) {
+  Project project(GetParam(), "long_version_table");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+  const std::string too_long(63, 'v');
+  write_config(project, "version_table = \"" + too_long + "\"\n");
+  const ProcessResult refused = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(refused.exit_code, 2) << shown(refused);
+  EXPECT_TRUE(has(refused.err,
+                  "retort.toml:4: error: retort.version_table must be at most 59 "
+                  "characters (this one has 63)"));
+  EXPECT_TRUE(has(refused.err, "the longest version_table is 59 characters"));
+  EXPECT_TRUE(project.tables().empty());
+  EXPECT_FALSE(table_exists(project, too_long));
+  EXPECT_FALSE(table_exists(project, "retort_log"));
+
+  // The longest name that fits: its primary key is named as retort and Alembic name it.
+  const std::string longest(59, 'v');
+  write_config(project, "version_table = \"" + longest + "\"\n");
+  const ProcessResult upgrade = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(upgrade.exit_code, 0) << shown(upgrade);
+  EXPECT_EQ(project.query_rows("SELECT version_num FROM " + longest), Strings{"a1"});
+  const Strings key =
+      postgres() ? project.query_rows(
+                       "SELECT conname FROM pg_constraint WHERE contype = 'p' AND "
+                       "conrelid = to_regclass('" +
+                       longest + "')")
+                 : project.query_rows("SELECT sql LIKE '%CONSTRAINT " + longest +
+                                      "_pkc PRIMARY KEY%' FROM sqlite_master WHERE name = '" +
+                                      longest + "'");
+  EXPECT_EQ(key, Strings{postgres() ? longest + "_pkc" : "1"});
+  EXPECT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0) << "found again by its name";
+}
+
+// ---- 13. A revision and its ancestor in the version table ----
+
+TEST_P(RecoveryTest, ARevisionListedWithItsAncestorIsRefusedUntilStampPurgeWritesTheHead) {
+  Project project(GetParam(), "row_below_row");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "DROP TABLE users;", {}, "users"});
+  project.add(
+      {"a2", {"a1"}, "CREATE TABLE orders (id INTEGER);", "DROP TABLE orders;", {}, "orders"});
+  project.add({"a3", {"a2"}, "CREATE TABLE notes (id INTEGER);", "DROP TABLE notes;", {}, "notes"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a2"}).exit_code, 0);
+  project.db().execute("INSERT INTO retort_version VALUES ('a1')");
+  const std::size_t ledger_size = project.ledger().size();
+  const std::string schema_before = project.schema();
+
+  for (const Strings& args :
+       {Strings{"upgrade", "head"}, Strings{"downgrade", "base"}, Strings{"stamp", "a3"}}) {
+    const ProcessResult refused = retort(project, args);
+    EXPECT_EQ(refused.exit_code, 1) << args[0] << "\n" << shown(refused);
+    EXPECT_TRUE(has(refused.err, "the version table lists both a2 and its ancestor a1"));
+    EXPECT_TRUE(has(refused.err, "database: nothing was run; the database is as it was"));
+    EXPECT_TRUE(has(refused.err, "next: retort stamp --purge a2 --reason \"...\""));
+  }
+  EXPECT_EQ(project.schema(), schema_before);
+  EXPECT_EQ(project.version_rows(), (Strings{"a1", "a2"}));
+  EXPECT_EQ(project.ledger().size(), ledger_size);
+
+  const ProcessResult purged =
+      retort(project, {"stamp", "--purge", "a2", "--reason", "row a1 added by hand"});
+  EXPECT_EQ(purged.exit_code, 0) << shown(purged);
+  EXPECT_EQ(project.version_rows(), Strings{"a2"});
+  const ProcessResult upgrade = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(upgrade.exit_code, 0) << shown(upgrade);
+  EXPECT_EQ(project.version_rows(), Strings{"a3"});
+  EXPECT_EQ(project.tables(), (Strings{"notes", "orders", "users"}));
+}
+
+// ---- 14. Two version tables in one schema ----
+
+TEST_P(RecoveryTest, TwoVersionTablesInOneSchemaEachSeeOnlyTheirOwnLedgerRows) {
+  Project first(GetParam(), "shared_a");
+  const std::string b2 = add_partial_history(first);
+  write_config(first, "version_table = \"a_version\"\n");
+  first.config().version_table = "a_version";
+  ASSERT_EQ(retort(first, {"upgrade", "head"}).exit_code, 1) << "b2 stops half way";
+  const Strings first_rows = first.query_rows(
+      "SELECT id, revision, status, statements_done, error FROM retort_log ORDER BY id");
+
+  // A second project in the same database and schema, with its own version table.
+  Project second(GetParam(), "shared_b");
+  second.add({"x1", {}, "CREATE TABLE things (id INTEGER);", "DROP TABLE things;", {}, "things"});
+  write_config(second, "version_table = \"b_version\"\n", first.config().url);
+  const ProcessResult upgrade = retort(second, {"upgrade", "head"});
+  EXPECT_EQ(upgrade.exit_code, 0) << "the first project's partial b2 is not this one's\n"
+                                  << shown(upgrade);
+  const ProcessResult doctor = retort(second, {"doctor"});
+  EXPECT_EQ(doctor.exit_code, 0) << shown(doctor);
+  EXPECT_TRUE(has(doctor.out, "No problems found on "));
+  const ProcessResult current = retort(second, {"current", "-v"});
+  EXPECT_TRUE(lacks(current.out, "b2")) << shown(current);
+
+  EXPECT_EQ(first.query_rows("SELECT version_num FROM b_version"), Strings{"x1"});
+  EXPECT_EQ(first.query_rows("SELECT revision, version_table FROM retort_log WHERE "
+                             "version_table = 'b_version' ORDER BY id"),
+            Strings{"x1|b_version"});
+  const Strings first_rows_after = first.query_rows(
+      "SELECT id, revision, status, statements_done, error FROM retort_log WHERE version_table "
+      "= 'a_version' ORDER BY id");
+  EXPECT_EQ(first_rows_after, first_rows) << "the first project's rows are as it left them";
+
+  // And the first project still sees its own partial migration, and only that.
+  const ProcessResult refused = retort(first, {"upgrade", "head"});
+  EXPECT_EQ(refused.exit_code, 1) << shown(refused);
+  EXPECT_TRUE(has(refused.err, "revision b2 (unique v) is partially applied"));
+  const Doctor first_doctor = doctor_json(first);
+  EXPECT_NE(first_doctor.finding("partial-migration"), nullptr) << first_doctor.codes();
+  EXPECT_TRUE(lacks(first_doctor.process.out, "x1"));
 }
 
 #if RETORT_TEST_POSTGRES
@@ -1101,6 +1302,42 @@ TEST(RecoveryPostgresTest, AConcurrentIndexThatFailedAsTheFirstStatementIsBuiltA
       has(again.err, "b2: dropped the INVALID index \"items_v_key\" that the statement at "));
   EXPECT_EQ(index_validity(project), Strings{"true"});
   EXPECT_EQ(project.version_rows(), Strings{"b2"});
+}
+
+// ---- 14. Two version tables in one schema: a live run of the other project ----
+
+TEST(RecoveryPostgresTest, AnotherVersionTablesRunningRowIsLeftAloneWhileItRuns) {
+  Project first(Backend::postgres, "live_a");
+  first.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+  first.add({"a2", {"a1"}, "SELECT pg_sleep(3);\nCREATE TABLE slow (id INTEGER);", "", {}, "slow"});
+  write_config(first, "version_table = \"a_version\"\n");
+  first.config().version_table = "a_version";
+  Project second(Backend::postgres, "live_b");
+  second.add({"x1", {}, "CREATE TABLE things (id INTEGER);", "", {}, "things"});
+  write_config(second, "version_table = \"b_version\"\n", first.config().url);
+
+  Process live({retort_binary().string(), "upgrade", "head"}, in(first));
+  ASSERT_TRUE(wait_for([&] {
+    // The ledger is created by the run.
+    return first.query_rows(
+               "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+               "'SELECT pg_sleep(3)%' AND state = 'active'") == Strings{"1"};
+  })) << "a2 never started";
+  ASSERT_EQ(first.query_rows("SELECT status FROM retort_log WHERE revision = 'a2'"),
+            Strings{"running"});
+  const ProcessResult upgrade = retort(second, {"upgrade", "head"});
+  EXPECT_EQ(upgrade.exit_code, 0) << shown(upgrade);
+  EXPECT_TRUE(lacks(upgrade.err, "a2")) << "the other project's run is not this one's business";
+  EXPECT_EQ(first.query_rows("SELECT status, error FROM retort_log WHERE revision = 'a2'"),
+            Strings{"running|NULL"})
+      << "the live run's row is left alone";
+
+  const ProcessResult finished = live.wait();
+  EXPECT_EQ(finished.exit_code, 0) << shown(finished);
+  EXPECT_EQ(first.query_rows("SELECT status, error FROM retort_log WHERE revision = 'a2'"),
+            Strings{"ok|NULL"});
+  EXPECT_EQ(first.version_rows(), Strings{"a2"});
+  EXPECT_EQ(first.query_rows("SELECT version_num FROM b_version"), Strings{"x1"});
 }
 
 #endif

@@ -31,6 +31,9 @@ struct Context {
   std::map<std::string, std::string> allowed_edits;
   // check_edited: show each edited statement as it ran and as the file says now (retort check).
   bool diffs = false;
+  // The version table as configured: its rows are version_rows.
+  std::string version_table = "retort_version";
+  std::string version_table_schema{};
 
   [[nodiscard]] bool postgres() const { return db.dialect() == driver::Dialect::postgres; }
 };

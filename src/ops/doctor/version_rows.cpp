@@ -1,50 +1,66 @@
-// doctor: what the version table says against the files. A row no file declares (the database
-// is ahead of this code, or a file was deleted) and a row below another row (no run writes
-// that: a hand edit of the table).
+// doctor: what the version table says against the files and the ledger. A row no file declares
+// (the database is ahead of this code, or a file was deleted), a row below another row (no run
+// writes that: a hand edit of the table), and a version table lost (dropped or emptied) while
+// the ledger says the database is at some revision.
 #include "base/text.hpp"
 #include "ops/doctor/doctor.hpp"
 #include "runner/runner.hpp"
+#include "runner/version_table.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
+#include <optional>
 
 namespace retort::ops::doctor {
 
 namespace {
-
-// Whether `ancestor` is reached from `revision` through its parents.
-bool descends_from(const graph::RevisionMap& map, const std::string& revision,
-                   const std::string& ancestor) {
-  std::vector<std::string> todo{revision};
-  std::set<std::string> seen;
-  while (!todo.empty()) {
-    const std::string current = todo.back();
-    todo.pop_back();
-    const graph::Revision* node = map.find(current);
-    if (node == nullptr || !seen.insert(current).second) {
-      continue;
-    }
-    for (const std::string& parent : node->down_revisions) {
-      if (parent == ancestor) {
-        return true;
-      }
-      todo.push_back(parent);
-    }
-  }
-  return false;
-}
 
 std::string quoted_message(const runner::LedgerRow& row) {
   return row.message.empty() ? row.entry.revision
                              : fmt::format("{} (\"{}\")", row.entry.revision, row.message);
 }
 
+std::string stamp_commands(const std::vector<std::string>& heads) {
+  std::vector<std::string> commands;
+  commands.reserve(heads.size());
+  for (const std::string& head : heads) {
+    commands.push_back(fmt::format("retort stamp {} --reason \"...\"", head));
+  }
+  return base::join(commands, " && ");
+}
+
+// A version table with no row while the ledger's `ok` rows say the database is at some
+// revision: an upgrade would run every migration again.
+void check_lost_table(Context& context, Findings& findings) {
+  const std::optional<runner::LedgerState> state =
+      runner::ledger_state(context.ledger, context.scripts.map());
+  if (!state || state->heads.empty()) {
+    return;
+  }
+  runner::VersionTable table(&context.db, context.version_table, context.version_table_schema);
+  const LedgerEntry& last = state->last.entry;
+  findings.push_back(
+      {"version-table-lost", "error",
+       fmt::format("the version table {} {}, but the ledger {} says the database is at {} (its "
+                   "last run: {} {}, {}): an upgrade would run every migration again",
+                   table.qualified(), table.exists() ? "is empty" : "does not exist",
+                   context.ledger.qualified(), base::join(state->heads, ", "), last.direction,
+                   last.revision, last.finished_at.empty() ? last.started_at : last.finished_at),
+       fmt::format("check that the schema has what the ledger says, then restore the version "
+                   "table: {}",
+                   stamp_commands(state->heads)),
+       false});
+}
+
 }  // namespace
 
 void check_version_rows(Context& context, Findings& findings) {
   const graph::RevisionMap& map = context.scripts.map();
+  if (context.version_rows.empty()) {
+    check_lost_table(context, findings);
+    return;
+  }
   std::vector<std::string> known;
   for (const std::string& row : context.version_rows) {
     if (map.find(row) != nullptr) {
@@ -90,7 +106,7 @@ void check_version_rows(Context& context, Findings& findings) {
   }
   for (const std::string& lower : known) {
     for (const std::string& upper : known) {
-      if (lower != upper && descends_from(map, upper, lower)) {
+      if (lower != upper && runner::descends_from(map, upper, lower)) {
         std::vector<std::string> heads;
         std::copy_if(known.begin(), known.end(), std::back_inserter(heads),
                      [&](const std::string& row) { return row != lower; });
