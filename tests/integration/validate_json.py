@@ -72,7 +72,10 @@ def main(argv):
         validator = validator_for(schemas, name)
         for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
             where = "/".join(str(part) for part in error.absolute_path) or "(top)"
-            problems.append(f"{document} ({name}) at {where}: {error.message}")
+            # A oneOf message repeats the whole document: say which choices failed instead.
+            message = (f"matches none of its {error.validator} choices"
+                       if error.validator in ("oneOf", "anyOf") else error.message)
+            problems.append(f"{document} ({name}) at {where}: {message}")
             # oneOf failures hide the reason: name the closest branch's errors too.
             for sub in sorted(error.context or [], key=lambda e: list(e.absolute_path))[:6]:
                 sub_where = "/".join(str(part) for part in sub.absolute_path) or "(top)"
