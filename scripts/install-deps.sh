@@ -17,6 +17,8 @@ packages=(
   python3-yaml shellcheck
   # the progress bar test reads a real terminal's screen (tests/cli)
   tmux
+  # every --json document validated against docs/reference/json/ (tests/integration)
+  python3-jsonschema
 )
 
 missing=()

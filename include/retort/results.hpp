@@ -81,11 +81,14 @@ struct StepResult {
   std::string revision;
   std::string message;
   std::string direction;  // upgrade | downgrade | stamp
-  std::string status;     // ok | failed | skipped
+  std::string status;     // ok | failed | planned (--sql: written, not run)
   int statements_done = 0;
   int statements_total = 0;
   std::int64_t duration_ms = 0;
   std::vector<std::string> heads_after;
+  // The backup taken before the step (its path, as the ledger's `backup` column keeps it), or
+  // empty when the step needed none.
+  std::string backup;
 };
 
 struct RunResult {

@@ -326,6 +326,27 @@ void add_run_settings(CLI::App& cmd, RunArgs& args, RunsStatements runs) {
                  "how long to wait for another runner's run lock, e.g. 10m; then exit 3");
 }
 
+// With --json, a run's notes (retries, lock waits, backups taken, replica lag) go into the
+// document, and to stderr as they happen for whoever watches the run; stdout stays the one
+// document.
+class JsonNotes : public retort::RunObserver {
+ public:
+  explicit JsonNotes(const Style& style) : m_style(style) {}
+
+  void note(const std::string& text) override {
+    m_notes.push_back(text);
+    if (m_style.verbosity >= 0) {
+      std::fprintf(stderr, "%s\n", text.c_str());
+    }
+  }
+
+  [[nodiscard]] const std::vector<std::string>& notes() const noexcept { return m_notes; }
+
+ private:
+  Style m_style;
+  std::vector<std::string> m_notes;
+};
+
 int run_migration(Context& ctx, const RunArgs& args, const char* verb,
                   retort::RunResult (*command)(const retort::Config&, const retort::RunOptions&)) {
   const retort::Config config = ctx.config(args.overrides());
@@ -336,18 +357,29 @@ int run_migration(Context& ctx, const RunArgs& args, const char* verb,
                     : args.restart ? retort::PartialMigration::restart
                                    : retort::PartialMigration::refuse;
   options.reason = args.reason;
+  if (args.sql && ctx.global.json) {
+    // The script goes into the document, with the plan it carries out.
+    std::ostringstream script;
+    options.sql_out = &script;
+    const retort::RunResult result = command(config, options);
+    print_json(retort::cli::offline_json(result, script.str()));
+    return 0;
+  }
   if (args.sql) {
     options.sql_out = &std::cout;
     (void)command(config, options);
     return 0;
   }
   retort::cli::Progress progress(ctx.style, ctx.stderr_terminal);
-  if (!ctx.global.json && !ctx.global.quiet) {
+  JsonNotes notes(ctx.style);
+  if (ctx.global.json) {
+    options.observer = &notes;
+  } else if (!ctx.global.quiet) {
     options.observer = &progress;
   }
   const retort::RunResult result = command(config, options);
   if (ctx.global.json) {
-    print_json(retort::cli::to_json(result));
+    print_json(retort::cli::to_json(result, notes.notes()));
   } else if (!ctx.global.quiet) {
     fmt::print("{}", retort::cli::run_summary(result, verb, ctx.style));
   }
@@ -930,10 +962,22 @@ int main(int argc, char** argv) {
   } catch (const retort::Error& error) {
     return report_usage_error(error, asks_for_json(args));
   } catch (const CLI::CallForHelp& e) {
+    if (asks_for_json(args)) {
+      print_json({{"help", app.help()}});
+      return 0;
+    }
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    if (asks_for_json(args)) {
+      print_json({{"help", app.help("", CLI::AppFormatMode::All)}});
+      return 0;
+    }
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
+    if (asks_for_json(args)) {
+      print_json({{"version", retort::cli::k_retort_version}});
+      return 0;
+    }
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // The parse stopped early, so --json may not have been seen yet: a script that asked for
@@ -962,7 +1006,13 @@ int main(int argc, char** argv) {
     std::fputs(text.c_str(), stderr);
     return static_cast<int>(error.code());
   } catch (const std::exception& error) {
-    // A bug or an unexpected system failure: say so plainly, never a silent crash.
+    // A bug or an unexpected system failure: say so plainly, never a silent crash; a script
+    // that asked for JSON still gets its one document.
+    if (ctx.global.json) {
+      print_json(retort::cli::to_json(
+          retort::Error(retort::ExitCode::failed, fmt::format("internal: {}", error.what()))
+              .next("report this with the command you ran")));
+    }
     std::fprintf(stderr, "error: internal: %s\n  please report this with the command you ran\n",
                  error.what());
     return static_cast<int>(retort::ExitCode::failed);

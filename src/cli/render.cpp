@@ -285,24 +285,41 @@ nlohmann::json to_json(const std::vector<RevisionInfo>& infos) {
   return list;
 }
 
-nlohmann::json to_json(const RunResult& result) {
-  nlohmann::json steps = nlohmann::json::array();
-  for (const StepResult& step : result.steps) {
-    steps.push_back({{"revision", step.revision},
-                     {"message", step.message},
-                     {"direction", step.direction},
-                     {"status", step.status},
-                     {"statements_done", step.statements_done},
-                     {"statements_total", step.statements_total},
-                     {"duration_ms", step.duration_ms},
-                     {"heads_after", step.heads_after}});
+namespace {
+
+nlohmann::json steps_json(const std::vector<StepResult>& steps) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const StepResult& step : steps) {
+    list.push_back(
+        {{"revision", step.revision},
+         {"message", step.message},
+         {"direction", step.direction},
+         {"status", step.status},
+         {"statements_done", step.statements_done},
+         {"statements_total", step.statements_total},
+         {"duration_ms", step.duration_ms},
+         {"heads_after", step.heads_after},
+         {"backup", step.backup.empty() ? nlohmann::json() : nlohmann::json(step.backup)}});
   }
+  return list;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const RunResult& result, const std::vector<std::string>& notes) {
   return {{"database", result.database},
           {"target", result.target},
           {"heads_before", result.heads_before},
           {"heads_after", result.heads_after},
-          {"steps", steps},
-          {"duration_ms", result.duration_ms}};
+          {"steps", steps_json(result.steps)},
+          {"duration_ms", result.duration_ms},
+          {"notes", notes}};
+}
+
+nlohmann::json offline_json(const RunResult& result, const std::string& script) {
+  return {{"database", result.database},         {"target", result.target},
+          {"heads_before", result.heads_before}, {"heads_after", result.heads_after},
+          {"steps", steps_json(result.steps)},   {"sql", script}};
 }
 
 nlohmann::json to_json(const CurrentResult& result) {

@@ -55,7 +55,12 @@ struct Style {
                                                         const std::string& file);
 [[nodiscard]] nlohmann::json to_json(const RevisionInfo& info);
 [[nodiscard]] nlohmann::json to_json(const std::vector<RevisionInfo>& infos);
-[[nodiscard]] nlohmann::json to_json(const RunResult& result);
+// A run: its steps (each naming the backup taken before it, or null) and the notes the run
+// wrote on stderr as it went (retries, lock waits, backups).
+[[nodiscard]] nlohmann::json to_json(const RunResult& result,
+                                     const std::vector<std::string>& notes);
+// --sql --json: the plan (steps with status "planned") and the script itself.
+[[nodiscard]] nlohmann::json offline_json(const RunResult& result, const std::string& script);
 [[nodiscard]] nlohmann::json to_json(const CurrentResult& result);
 [[nodiscard]] nlohmann::json to_json(const CheckResult& result);
 [[nodiscard]] nlohmann::json to_json(const DoctorResult& result);

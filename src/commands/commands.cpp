@@ -379,6 +379,27 @@ RunResult run_offline(const Config& config, const RunOptions& options, graph::Di
   result.target = options.target;
   result.heads_before = plan.heads_before;
   result.heads_after = plan.heads_after;
+  // The plan the script carries out, step by step, for --sql --json.
+  for (const graph::Step& step : plan.steps) {
+    StepResult planned;
+    planned.revision = step.revision;
+    planned.direction = step.direction == graph::Direction::upgrade     ? "upgrade"
+                        : step.direction == graph::Direction::downgrade ? "downgrade"
+                                                                        : "stamp";
+    planned.status = "planned";
+    planned.heads_after = step.heads_after;
+    if (const script::Migration* migration = scripts.find(step.revision)) {
+      planned.message = migration->message;
+      if (step.direction != graph::Direction::stamp) {
+        const script::Which which = step.direction == graph::Direction::upgrade
+                                        ? script::Which::upgrade
+                                        : script::Which::downgrade;
+        auto statements = script::statements(*migration, which, runner::script_dialect(dialect));
+        planned.statements_total = statements ? static_cast<int>(statements->size()) : 0;
+      }
+    }
+    result.steps.push_back(std::move(planned));
+  }
   return result;
 }
 

@@ -1168,6 +1168,7 @@ RunResult Runner::run(const graph::Plan& plan) {
     result.status = "ok";
     result.duration_ms = elapsed_ms(step_start);
     result.heads_after = step.heads_after;
+    result.backup = start.backup;
     out.heads_after = step.heads_after;
     if (m_observer != nullptr) {
       m_observer->step_finished(item.event, result.duration_ms, true);

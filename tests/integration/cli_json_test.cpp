@@ -225,7 +225,7 @@ TEST_F(CliJsonTest, ErrorsAreOneDocumentWithTheExitCode) {
   ASSERT_TRUE(usage.contains("error")) << usage.dump();
   EXPECT_EQ(usage["error"].at("exit_code"), 2);
   EXPECT_EQ(usage["error"].at("message"), "The following argument was not expected: --bogus");
-  EXPECT_EQ(usage["error"].at("next_command"), "retort --help");
+  EXPECT_EQ(usage["error"].at("next_command"), "retort upgrade --help");
 
   // No configuration at all: say how to start.
   const TempDir nowhere;
