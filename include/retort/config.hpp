@@ -100,6 +100,10 @@ struct Config {
   std::string redacted_url;
   // Where url came from: "--url", "RETORT_URL", "DATABASE_URL" or the config file's path.
   std::string url_source;
+  // What reading the configuration changed on the way, for the caller to show (the CLI prints
+  // them on stderr): a SQLAlchemy driver dropped from the URL ("postgresql+asyncpg://" is
+  // used as "postgresql://", which url holds). Empty when nothing was changed.
+  std::vector<std::string> notes;
   std::string version_table = "retort_version";
   std::string version_table_schema;       // empty: the connection's default schema
   bool transaction_per_migration = true;  // false: the whole run in one transaction

@@ -175,7 +175,8 @@ struct LintResult {
 // One check of `retort preflight`.
 struct PreflightCheck {
   std::string code;     // stable: "pending", "timeouts", "primary", "privileges", "lint",
-                        // "connections", "blockers", "replica-lag", "disk", "backup"
+                        // "connections", "blockers", "replica-lag", "disk", "backup",
+                        // "rollback"
   std::string status;   // pass | warn | fail
   std::string message;  // what was found, with the numbers
   std::string fix;      // what to do; empty on pass

@@ -5,6 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 namespace retort::base {
 
@@ -167,15 +171,48 @@ std::string redact_url(std::string_view url) {
 
 std::string DatabaseUrl::redacted() const { return redact_url(text); }
 
-Result<DatabaseUrl, std::string> parse_database_url(std::string_view url) {
+namespace {
+
+bool is_driver_char(char ch) {
+  return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_';
+}
+
+// SQLAlchemy's "dialect+driver://" (postgresql+asyncpg://, sqlite+aiosqlite:///), as an
+// application's DATABASE_URL names it: the dialect's URL, and the driver it named. retort
+// connects through libpq and sqlite3 itself, so any driver of a supported dialect is dropped;
+// anything else is left as it is, for the unsupported-scheme error to name.
+std::pair<std::string, std::string> without_driver(std::string_view url) {
+  const std::size_t plus = url.find('+');
+  const std::size_t scheme_end = url.find("://");
+  if (plus == std::string_view::npos || scheme_end == std::string_view::npos || plus > scheme_end) {
+    return {std::string(url), {}};
+  }
+  const std::string_view dialect = url.substr(0, plus);
+  const std::string_view driver = url.substr(plus + 1, scheme_end - plus - 1);
+  if ((dialect != "postgresql" && dialect != "postgres" && dialect != "sqlite") || driver.empty() ||
+      !std::all_of(driver.begin(), driver.end(), is_driver_char)) {
+    return {std::string(url), {}};
+  }
+  return {std::string(dialect) + std::string(url.substr(scheme_end)), std::string(driver)};
+}
+
+}  // namespace
+
+Result<DatabaseUrl, std::string> parse_database_url(std::string_view given) {
   DatabaseUrl parsed;
-  parsed.text = std::string(url);
-  const std::string shown = redact_url(url);
+  std::tie(parsed.text, parsed.driver) = without_driver(given);
+  const std::string_view url = parsed.text;
+  const std::string shown = redact_url(given);
   const std::string accepted =
       "use postgresql://user@host:5432/dbname or sqlite:///path/to/file.db";
 
   if (url.starts_with("sqlite:")) {
     parsed.scheme = UrlScheme::sqlite;
+    // SQLAlchemy's in-memory database: "sqlite://", nothing after it.
+    if (url == "sqlite://") {
+      parsed.sqlite_path = ":memory:";
+      return parsed;
+    }
     if (!url.starts_with("sqlite:///")) {
       return fail(std::string("database URL '" + shown +
                               "' is not a SQLite URL: use sqlite:///app.db (three slashes)"));
@@ -203,8 +240,14 @@ Result<DatabaseUrl, std::string> parse_database_url(std::string_view url) {
       return fail(std::string("database URL '" + shown + "' has no scheme: " + accepted));
     }
     const std::string scheme(url.substr(0, colon));
+    const std::vector<std::string> dialects = {"postgresql", "postgres", "sqlite"};
+    const std::optional<std::string> hint = nearest(scheme.substr(0, scheme.find('+')), dialects);
     return fail(std::string("database URL '" + shown + "' has an unsupported scheme '" + scheme +
-                            "': " + accepted));
+                            "'" + (hint ? " (did you mean '" + *hint + "'?)" : std::string()) +
+                            ": retort supports postgresql:// (or postgres://) and sqlite:///, "
+                            "with or without a SQLAlchemy driver (postgresql+psycopg://, "
+                            "sqlite+aiosqlite:///); " +
+                            accepted));
   }
   parsed.scheme = UrlScheme::postgres;
 

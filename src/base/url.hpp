@@ -1,4 +1,5 @@
-// Database URLs: postgresql://, postgres:// and sqlite:///, parsed and redacted for printing.
+// Database URLs: postgresql://, postgres:// and sqlite:/// (with or without a SQLAlchemy driver
+// suffix, postgresql+psycopg://), parsed and redacted for printing.
 #pragma once
 
 #include "base/result.hpp"
@@ -13,10 +14,16 @@ enum class UrlScheme { postgres, sqlite };
 
 struct DatabaseUrl {
   UrlScheme scheme = UrlScheme::sqlite;
-  std::string text;  // the URL as given (contains the password: never print it, use redacted())
+  // The URL as given, without a SQLAlchemy driver suffix ("postgresql+asyncpg://" reads as
+  // "postgresql://"): what libpq is given. Contains the password: never print it, use
+  // redacted().
+  std::string text;
+  // The SQLAlchemy driver the URL named and parsing dropped ("asyncpg", "psycopg2",
+  // "aiosqlite"); empty when it named none. retort uses libpq and sqlite3 whatever it says.
+  std::string driver;
 
   // sqlite: the file path after "sqlite:///" ("app.db" is relative, "/var/app.db" absolute,
-  // ":memory:" in memory). Empty for postgres.
+  // ":memory:" in memory, as SQLAlchemy's bare "sqlite://" is). Empty for postgres.
   std::string sqlite_path;
 
   // postgres: the parts, percent-decoded. Empty strings where the URL leaves them out
@@ -32,7 +39,10 @@ struct DatabaseUrl {
   [[nodiscard]] std::string redacted() const;
 };
 
-// Parses a database URL. The failure is a sentence naming what is wrong and what is accepted.
+// Parses a database URL. A SQLAlchemy driver suffix on postgresql, postgres or sqlite is dropped
+// (DatabaseUrl::driver says which); SQLAlchemy's SQLite forms keep their meaning: sqlite:///rel.db,
+// sqlite:////abs.db, and sqlite:// in memory. The failure is a sentence naming what is wrong and
+// what is accepted.
 [[nodiscard]] Result<DatabaseUrl, std::string> parse_database_url(std::string_view url);
 
 // Replaces the password of any URL-looking text (user:pass@ and password=...) with "***".

@@ -81,16 +81,77 @@ TEST(ParseDatabaseUrl, ReadsSqlitePaths) {
   EXPECT_EQ(parsed("sqlite:///rel.db").scheme, UrlScheme::sqlite);
 }
 
+TEST(ParseDatabaseUrl, DropsTheSqlalchemyDriverOfASupportedDialect) {
+  struct Case {
+    std::string given;
+    std::string text;
+    std::string driver;
+  };
+  const Case cases[] = {
+      {"postgresql+asyncpg://app:s3cret@db:5432/shop", "postgresql://app:s3cret@db:5432/shop",
+       "asyncpg"},
+      {"postgresql+psycopg://app@db/shop?sslmode=require",
+       "postgresql://app@db/shop?sslmode=require", "psycopg"},
+      {"postgresql+psycopg2://app@db/shop", "postgresql://app@db/shop", "psycopg2"},
+      {"postgres+pg8000://app@db/shop", "postgres://app@db/shop", "pg8000"},
+      // Whatever the driver: retort connects through libpq itself.
+      {"postgresql+unknowndriver://app@db/shop", "postgresql://app@db/shop", "unknowndriver"},
+      {"postgresql://app@db/shop", "postgresql://app@db/shop", ""},
+  };
+  for (const Case& c : cases) {
+    const DatabaseUrl url = parsed(c.given);
+    EXPECT_EQ(url.scheme, UrlScheme::postgres) << c.given;
+    EXPECT_EQ(url.text, c.text) << c.given;
+    EXPECT_EQ(url.driver, c.driver) << c.given;
+    EXPECT_EQ(url.host, "db") << c.given;
+    EXPECT_EQ(url.database, "shop") << c.given;
+  }
+  EXPECT_EQ(parsed("postgresql+asyncpg://app:s3cret@db/shop").password, "s3cret");
+  EXPECT_EQ(parsed("postgresql+asyncpg://app:s3cret@db/shop").redacted(),
+            "postgresql://app:***@db/shop");
+}
+
+TEST(ParseDatabaseUrl, KeepsTheMeaningOfSqlalchemysSqliteForms) {
+  EXPECT_EQ(parsed("sqlite+aiosqlite:///rel.db").sqlite_path, "rel.db");
+  EXPECT_EQ(parsed("sqlite+aiosqlite:///rel.db").text, "sqlite:///rel.db");
+  EXPECT_EQ(parsed("sqlite+aiosqlite:///rel.db").driver, "aiosqlite");
+  EXPECT_EQ(parsed("sqlite+pysqlite:////var/lib/app.db").sqlite_path, "/var/lib/app.db");
+  EXPECT_EQ(parsed("sqlite+pysqlite:////var/lib/app.db").driver, "pysqlite");
+  // sqlite:// with nothing after it is SQLAlchemy's in-memory database.
+  EXPECT_EQ(parsed("sqlite://").sqlite_path, ":memory:");
+  EXPECT_EQ(parsed("sqlite://").scheme, UrlScheme::sqlite);
+  EXPECT_EQ(parsed("sqlite+pysqlite://").sqlite_path, ":memory:");
+  EXPECT_EQ(parsed("sqlite+aiosqlite:///:memory:").sqlite_path, ":memory:");
+}
+
 struct Rejected {
   std::string url;
   std::string message;
 };
 
 TEST(ParseDatabaseUrl, RejectsWithASentenceSayingWhatIsAccepted) {
+  const std::string k_supported =
+      "retort supports postgresql:// (or postgres://) and sqlite:///, with or without a "
+      "SQLAlchemy driver (postgresql+psycopg://, sqlite+aiosqlite:///); use "
+      "postgresql://user@host:5432/dbname or sqlite:///path/to/file.db";
   const Rejected cases[] = {
       {"mysql://root:hunter2@db/app",
-       "database URL 'mysql://root:***@db/app' has an unsupported scheme 'mysql': use "
-       "postgresql://user@host:5432/dbname or sqlite:///path/to/file.db"},
+       "database URL 'mysql://root:***@db/app' has an unsupported scheme 'mysql': " + k_supported},
+      {"mysql+pymysql://root:hunter2@db/app",
+       "database URL 'mysql+pymysql://root:***@db/app' has an unsupported scheme "
+       "'mysql+pymysql': " +
+           k_supported},
+      {"postgressql://app@db/shop",
+       "database URL 'postgressql://app@db/shop' has an unsupported scheme 'postgressql' (did "
+       "you mean 'postgresql'?): " +
+           k_supported},
+      {"postgresql+://app@db/shop",
+       "database URL 'postgresql+://app@db/shop' has an unsupported scheme 'postgresql+' (did "
+       "you mean 'postgresql'?): " +
+           k_supported},
+      {"sqlite+aiosqlite://app.db",
+       "database URL 'sqlite+aiosqlite://app.db' is not a SQLite URL: use sqlite:///app.db "
+       "(three slashes)"},
       {"app.db",
        "database URL 'app.db' has no scheme: use "
        "postgresql://user@host:5432/dbname or sqlite:///path/to/file.db"},
@@ -200,6 +261,14 @@ TEST(RedactUrl, NeverShowsThePasswordOfAnyAcceptedOrRejectedUrl) {
       "postgresql://db/app?sslpassword=" + secret,
       "postgresql://myadmin@server:" + secret + "@db/app",
       "host=db password='" + secret + " two' dbname=app",
+      "postgresql+asyncpg://alice:" + secret + "@db/app",
+      "postgresql+psycopg://alice:" + secret + "@db/app?sslmode=require",
+      "postgresql+psycopg2://alice:" + secret + "@with@at@db/app",
+      "postgresql+psycopg2://db/app?password=" + secret,
+      "postgres+pg8000://alice:" + secret + "@db:notaport/app",
+      "mysql+pymysql://alice:" + secret + "@db/app",
+      "sqlite+pysqlcipher://:" + secret + "@/app.db",
+      "sqlite+aiosqlite://alice:" + secret + "@db/app.db",
   };
   for (const std::string& url : urls) {
     EXPECT_EQ(redact_url(url).find(secret), std::string::npos) << redact_url(url);

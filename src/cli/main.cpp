@@ -55,7 +55,14 @@ struct Context {
     if (!global.url.empty()) {
       sources.url = global.url;
     }
-    return retort::load_config(sources);
+    retort::Config config = retort::load_config(sources);
+    // On stderr, so that --json keeps stdout one document.
+    if (!global.quiet) {
+      for (const std::string& note : config.notes) {
+        std::fprintf(stderr, "%s\n", style.yellow("note: " + note).c_str());
+      }
+    }
+    return config;
   }
 };
 

@@ -697,7 +697,17 @@ void apply_url(const ChosenUrl& chosen, Config& config) {
   if (!parsed) {
     throw_input(chosen.where, parsed.error() + " (" + chosen.origin + ")");
   }
-  config.url = chosen.url;
+  // libpq and sqlite3 are given the URL without the driver an application's DATABASE_URL
+  // names for SQLAlchemy; the note says why the URL shown differs from the one given.
+  config.url = parsed->text;
+  if (!parsed->driver.empty()) {
+    const bool postgres = parsed->scheme == base::UrlScheme::postgres;
+    const std::string dialect = parsed->text.substr(0, parsed->text.find(':'));
+    config.notes.push_back("the database URL " + chosen.origin + " names the SQLAlchemy driver " +
+                           parsed->driver + "; retort connects through " +
+                           (postgres ? "libpq" : "sqlite3") + " itself, so it reads " + dialect +
+                           "+" + parsed->driver + ":// as " + dialect + "://");
+  }
   const std::string& path = parsed->sqlite_path;
   if (parsed->scheme == base::UrlScheme::sqlite && path != ":memory:" &&
       !fs::path(path).is_absolute()) {

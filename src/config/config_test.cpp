@@ -491,6 +491,9 @@ TEST_F(ConfigTest, LeavesAbsoluteAndInMemorySqliteUrlsAlone) {
   EXPECT_EQ(load_config(from).url, "sqlite:////var/lib/app.db");
   from.url = "sqlite:///:memory:";
   EXPECT_EQ(load_config(from).url, "sqlite:///:memory:");
+  // SQLAlchemy's in-memory URL.
+  from.url = "sqlite://";
+  EXPECT_EQ(load_config(from).url, "sqlite://");
 }
 
 TEST_F(ConfigTest, ExpandsEnvironmentVariablesInEveryStringValue) {
@@ -645,8 +648,9 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       // The URL itself.
       {"[retort]\nurl = \"mysql://root@db/app\"\n",
        "retort.toml:2: error: database URL 'mysql://root@db/app' has an unsupported scheme "
-       "'mysql': use postgresql://user@host:5432/dbname or sqlite:///path/to/file.db (from "
-       "retort.url)\n"},
+       "'mysql': retort supports postgresql:// (or postgres://) and sqlite:///, with or without "
+       "a SQLAlchemy driver (postgresql+psycopg://, sqlite+aiosqlite:///); use "
+       "postgresql://user@host:5432/dbname or sqlite:///path/to/file.db (from retort.url)\n"},
       {"[retort]\nurl = \"sqlite://app.db\"\n",
        "retort.toml:2: error: database URL 'sqlite://app.db' is not a SQLite URL: use "
        "sqlite:///app.db (three slashes) (from retort.url)\n"},
@@ -701,6 +705,43 @@ TEST_F(ConfigTest, ADuplicateKeyIsASyntaxError) {
 }
 
 // Every way a URL holding a password can end up in an error message.
+TEST_F(ConfigTest, AnApplicationsSqlalchemyUrlIsUsedWithoutItsDriverAndSaysSo) {
+  write("retort.toml", "[retort]\nurl = \"postgresql+psycopg2://file@db/app\"\n");
+  m_env["DATABASE_URL"] = "postgresql+asyncpg://app:" + std::string(k_secret) + "@db:5432/app";
+  Config config = load_config(sources());
+  EXPECT_EQ(config.url, "postgresql://app:" + std::string(k_secret) + "@db:5432/app");
+  EXPECT_EQ(config.redacted_url, "postgresql://app:***@db:5432/app");
+  EXPECT_EQ(config.url_source, "DATABASE_URL");
+  ASSERT_EQ(config.notes.size(), 1U);
+  EXPECT_EQ(config.notes[0],
+            "the database URL from the environment variable DATABASE_URL names the SQLAlchemy "
+            "driver asyncpg; retort connects through libpq itself, so it reads "
+            "postgresql+asyncpg:// as postgresql://");
+
+  m_env.clear();
+  config = load_config(sources());
+  EXPECT_EQ(config.url, "postgresql://file@db/app");
+  ASSERT_EQ(config.notes.size(), 1U);
+  EXPECT_EQ(config.notes[0],
+            "the database URL from retort.url names the SQLAlchemy driver psycopg2; retort "
+            "connects through libpq itself, so it reads postgresql+psycopg2:// as postgresql://");
+
+  // A relative SQLite path keeps its meaning: relative to the working directory here.
+  ConfigSources from = sources();
+  from.url = "sqlite+aiosqlite:///app.db";
+  config = load_config(from);
+  EXPECT_EQ(config.url, "sqlite:///" + (m_root / "app.db").string());
+  ASSERT_EQ(config.notes.size(), 1U);
+  EXPECT_EQ(config.notes[0],
+            "the database URL given with --url names the SQLAlchemy driver aiosqlite; retort "
+            "connects through sqlite3 itself, so it reads sqlite+aiosqlite:// as sqlite://");
+  from.url = "sqlite+pysqlite:////var/lib/app.db";
+  EXPECT_EQ(load_config(from).url, "sqlite:////var/lib/app.db");
+
+  from.url = "postgresql://app@db/app";
+  EXPECT_TRUE(load_config(from).notes.empty()) << "a plain URL changes nothing";
+}
+
 TEST_F(ConfigTest, NoErrorShowsAPassword) {
   const std::string secret(k_secret);
   struct Leak {
@@ -723,6 +764,8 @@ TEST_F(ConfigTest, NoErrorShowsAPassword) {
        std::nullopt,
        {{"RETORT_URL", "oracle://root:" + secret + "@db/app"}}},
       {"", std::nullopt, {{"DATABASE_URL", "postgresql://root:" + secret + "@[::1/app"}}},
+      {"", std::nullopt, {{"DATABASE_URL", "mysql+pymysql://root:" + secret + "@db/app"}}},
+      {"", std::nullopt, {{"DATABASE_URL", "postgresql+asyncpg://root:" + secret + "@db:x/app"}}},
   };
   for (const Leak& c : cases) {
     fs::remove(m_root / "retort.toml");
@@ -746,7 +789,9 @@ TEST_F(ConfigTest, AUrlErrorSaysWhereTheUrlCameFrom) {
   ConfigSources from = sources();
   from.url = "mysql://root:pw@db/app";
   EXPECT_EQ(format_error(load_error(from)),
-            "error: database URL 'mysql://root:***@db/app' has an unsupported scheme 'mysql': use "
+            "error: database URL 'mysql://root:***@db/app' has an unsupported scheme 'mysql': "
+            "retort supports postgresql:// (or postgres://) and sqlite:///, with or without a "
+            "SQLAlchemy driver (postgresql+psycopg://, sqlite+aiosqlite:///); use "
             "postgresql://user@host:5432/dbname or sqlite:///path/to/file.db (given with --url)\n");
   m_env["DATABASE_URL"] = "sqlite://x.db";
   EXPECT_EQ(format_error(load_error(sources())),

@@ -473,5 +473,53 @@ TEST_P(ProgressOnATerminal, TheBarFitsTheWidthAndLeavesNoFragments) {
 
 INSTANTIATE_TEST_SUITE_P(Widths, ProgressOnATerminal, ::testing::Values(40, 80, 200));
 
+
+TEST_F(CliTest, AnApplicationsSqlalchemyUrlRunsAsItIsWithANoteOnStderr) {
+  make_project();
+  const std::string note =
+      "note: the database URL from the environment variable DATABASE_URL names the SQLAlchemy "
+      "driver aiosqlite; retort connects through sqlite3 itself, so it reads "
+      "sqlite+aiosqlite:// as sqlite://\n";
+  const ProcessResult up =
+      retort({"upgrade", "head"}, {{"DATABASE_URL", "sqlite+aiosqlite:///data.db"}});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_NE(up.err.find(note), std::string::npos) << up.err;
+  EXPECT_TRUE(std::filesystem::exists(m_dir.path() / "data.db")) << "relative to the directory";
+  EXPECT_FALSE(std::filesystem::exists(m_dir.path() / "app.db")) << "DATABASE_URL wins";
+
+  // An absolute path, with --json: stdout stays one document, the note goes to stderr.
+  const std::string absolute = "sqlite+pysqlite:///" + (m_dir.path() / "data.db").string();
+  const ProcessResult current = retort({"current", "--json"}, {{"DATABASE_URL", absolute}});
+  ASSERT_EQ(current.exit_code, 0) << current.err;
+  const auto doc = nlohmann::json::parse(current.out);
+  EXPECT_EQ(doc["heads"][0]["revision"], "bbb") << current.out;
+  EXPECT_NE(current.err.find("names the SQLAlchemy driver pysqlite"), std::string::npos)
+      << current.err;
+  const ProcessResult quiet = retort({"current", "-q"}, {{"DATABASE_URL", absolute}});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err.find("note:"), std::string::npos) << "-q prints only errors and results";
+
+  // sqlite:// is SQLAlchemy's in-memory database: the run works and writes no file.
+  const ProcessResult memory = retort({"upgrade", "head"}, {{"DATABASE_URL", "sqlite://"}});
+  EXPECT_EQ(memory.exit_code, 0) << memory.err;
+  EXPECT_NE(memory.err.find("[2/2] upgrade bbb"), std::string::npos) << memory.err;
+  EXPECT_FALSE(std::filesystem::exists(m_dir.path() / "app.db"));
+}
+
+TEST_F(CliTest, AnUnsupportedSchemeIsAnInputErrorNamingItAndWhatIsSupported) {
+  make_project();
+  const ProcessResult result =
+      retort({"upgrade", "head"}, {{"DATABASE_URL", "mysql+pymysql://app:hunter2secret@db/shop"}});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("unsupported scheme 'mysql+pymysql': retort supports postgresql:// (or "
+                            "postgres://) and sqlite:///, with or without a SQLAlchemy driver"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("(from the environment variable DATABASE_URL)"), std::string::npos)
+      << result.err;
+  EXPECT_EQ((result.out + result.err).find("hunter2secret"), std::string::npos) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(m_dir.path() / "app.db")) << "nothing ran";
+}
+
 }  // namespace
 }  // namespace retort::test

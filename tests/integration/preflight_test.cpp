@@ -134,9 +134,10 @@ class PreflightTest : public ::testing::TestWithParam<Backend> {
  protected:
   [[nodiscard]] bool postgres() const { return GetParam() == Backend::postgres; }
   [[nodiscard]] Strings all_codes() const {
-    return postgres() ? Strings{"pending",     "timeouts", "primary",     "privileges", "lint",
-                                "connections", "blockers", "replica-lag", "disk",       "backup"}
-                      : Strings{"pending", "timeouts", "backup"};
+    return postgres() ? Strings{"pending", "timeouts",    "primary",  "privileges",
+                                "lint",    "connections", "blockers", "replica-lag",
+                                "disk",    "backup",      "rollback"}
+                      : Strings{"pending", "timeouts", "backup", "rollback"};
   }
   static Strings codes(const Preflight& result) {
     Strings out;
@@ -615,6 +616,90 @@ TEST_P(PreflightTest, BadPreflightAndReplicaValuesAreInputErrorsNamingTheKey) {
   EXPECT_TRUE(has(target.err, "nosuch")) << shown(target);
 }
 
+// ---- 12. rollback: a downgrade section or a backup before each step ----
+
+TEST_P(PreflightTest, AStepWithNeitherDowngradeNorBackupBeforeItWarnsNamingRevisionAndFile) {
+  Project project(GetParam(), "pf_rollback");
+  project.add(
+      {"a1", {}, "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;", {}, ""});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0);
+  project.add({"b2", {"a1"}, "CREATE TABLE notes (id INTEGER);", "", {}, ""});
+  project.add({"c3", {"b2"}, "CREATE TABLE tags (id INTEGER);", "DROP TABLE tags;", {}, ""});
+  project.add({"d4", {"c3"}, "CREATE TABLE marks (id INTEGER);", "", {}, ""});
+
+  const Preflight result = preflight_json(project);
+  EXPECT_EQ(result.process.exit_code, 0) << "a warning is not a failure\n" << shown(result.process);
+  EXPECT_EQ(result.doc.value("ok", false), true) << result.process.out;
+  EXPECT_EQ(result.status("rollback"), "warn") << result.process.out;
+  EXPECT_EQ(result.message("rollback"),
+            "2 pending steps have no downgrade section and no backup before them: b2 "
+            "(migrations/versions/b2_change.sql), d4 (migrations/versions/d4_change.sql)");
+  EXPECT_EQ(result.fix("rollback"),
+            "add a `-- retort:downgrade` section to each, or take a backup before the run "
+            "(`retort backup`), or set [retort.backup] when = \"always\" to back up before the "
+            "first step");
+
+  const ProcessResult text = preflight_text(project);
+  EXPECT_EQ(text.exit_code, 0) << shown(text);
+  EXPECT_TRUE(has(text.out, "\nwarn rollback: 2 pending steps have no downgrade section"));
+
+  // The checklist's fix: a backup before the run is the way back.
+  const ProcessResult taken = retort(project, {"backup"});
+  ASSERT_EQ(taken.exit_code, 0) << shown(taken);
+  const Preflight backed = preflight_json(project);
+  EXPECT_EQ(backed.status("rollback"), "pass") << backed.process.out;
+  EXPECT_TRUE(has(backed.message("rollback"), (project.dir() / "backups").string() + "/"));
+  EXPECT_TRUE(has(backed.message("rollback"),
+                  "is the way back for the steps without a downgrade section: b2 "
+                  "(migrations/versions/b2_change.sql), d4 (migrations/versions/d4_change.sql)"));
+  EXPECT_EQ(backed.fix("rollback"), "");
+}
+
+TEST_P(PreflightTest, ABackupTheRunTakesBeforeTheStepOrAnEarlierOneIsItsRollbackPlan) {
+  Project project(GetParam(), "pf_rollback_gate");
+  project.add({"a1",
+               {},
+               "CREATE TABLE items (id INTEGER PRIMARY KEY);\nCREATE TABLE audit (id INTEGER);",
+               "DROP TABLE audit;\nDROP TABLE items;",
+               {},
+               ""});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0);
+  // b2 comes before the risky c3; d4 after it.
+  project.add({"b2", {"a1"}, "CREATE TABLE notes (id INTEGER);", "", {}, ""});
+  project.add({"c3", {"b2"}, "DROP TABLE audit;", "", {}, ""});
+  project.add({"d4", {"c3"}, "CREATE TABLE marks (id INTEGER);", "", {}, ""});
+
+  // when = "risky" (the default): the backup before c3 covers c3 and d4, not b2.
+  const Preflight risky = preflight_json(project);
+  EXPECT_EQ(risky.status("rollback"), "warn") << risky.process.out;
+  EXPECT_EQ(risky.message("rollback"),
+            "1 pending step has no downgrade section and no backup before it: b2 "
+            "(migrations/versions/b2_change.sql)");
+
+  // when = "always", or a risky run in one transaction: a backup before the first step.
+  for (const std::string extra :
+       {"[retort.backup]\nwhen = \"always\"\n", "transaction_per_migration = false\n"}) {
+    write_config(project, extra);
+    const Preflight first = preflight_json(project);
+    EXPECT_EQ(first.status("rollback"), "pass") << extra << first.process.out;
+    EXPECT_EQ(first.message("rollback"),
+              "every pending step has a downgrade section or a backup before it");
+  }
+
+  // when = "never": no step has a way back.
+  write_config(project, "[retort.backup]\nwhen = \"never\"\n");
+  const Preflight never = preflight_json(project);
+  EXPECT_EQ(never.status("rollback"), "warn") << never.process.out;
+  EXPECT_TRUE(has(never.message("rollback"), "3 pending steps have no downgrade section"));
+  EXPECT_TRUE(has(never.message("rollback"),
+                  ": b2 (migrations/versions/b2_change.sql), c3 "
+                  "(migrations/versions/c3_change.sql), d4 "
+                  "(migrations/versions/d4_change.sql)"));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"}) << "preflight ran nothing";
+}
+
 // ---- 10. SQLite: pending and timeouts only ----
 
 #if !RETORT_TEST_POSTGRES
@@ -651,7 +736,7 @@ TEST_P(PreflightTest, OnSqliteOnlyPendingAndTimeoutsApplyWhateverTheServerSettin
                "[retort.replicas]\nurls = [\"postgresql://u:secret@127.0.0.1:1/x\"]\n");
   const Preflight result = preflight_json(project);
   EXPECT_EQ(result.process.exit_code, 0) << shown(result.process);
-  EXPECT_EQ(result.statuses(), "pending=pass timeouts=pass backup=pass");
+  EXPECT_EQ(result.statuses(), "pending=pass timeouts=pass backup=pass rollback=pass");
   EXPECT_TRUE(lacks(result.process.out + result.process.err, "secret"));
 
   const ProcessResult text = preflight_text(project);

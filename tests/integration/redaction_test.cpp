@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,20 @@ TEST(RedactionCorpus, NoPasswordLibpqReadsNorTheOneMeantIsShownWhileTheRestStays
       {"dbname=postgresql://app:ZqSecret@db/shop host=db",
        {"ZqSecret"},
        {"dbname=postgresql://app:", "@db/shop host=db"}},
+      // SQLAlchemy URLs, as an application's DATABASE_URL holds them.
+      {"postgresql+asyncpg://app:ZqSecret@db:5432/shop",
+       {"ZqSecret"},
+       {"postgresql+asyncpg://app:", "@db:5432/shop"}},
+      {"postgresql+psycopg://app:ZqA@ZqB@db/shop?sslmode=require",
+       {"ZqA", "ZqB"},
+       {"postgresql+psycopg://app:", "@db/shop?sslmode=require"}},
+      {"postgresql+psycopg2://app:ZqA%40ZqB@db/shop", {"ZqA", "ZqB"}, {"app:", "@db/shop"}},
+      {"postgresql+psycopg2://app@db/shop?password=ZqSecret&application_name=web",
+       {"ZqSecret"},
+       {"app@db/shop?", "&application_name=web"}},
+      {"postgresql+unknowndriver://app:ZqSecret@db/shop", {"ZqSecret"}, {"app:", "@db/shop"}},
+      {"mysql+pymysql://app:ZqSecret@db/shop", {"ZqSecret"}, {"mysql+pymysql://app:", "@db/shop"}},
+      {"sqlite+pysqlcipher://:ZqSecret@/shop.db", {"ZqSecret"}, {"sqlite+pysqlcipher://:"}},
   };
   int libpq_read = 0;
   for (const Tricky& c : corpus) {
@@ -110,6 +125,11 @@ TEST(RedactionCorpus, NoPasswordLibpqReadsNorTheOneMeantIsShownWhileTheRestStays
     // What parsing says (the URL redacted, or the error that echoes it) hides them too.
     base::Result<base::DatabaseUrl, std::string> parsed = base::parse_database_url(c.url);
     const std::string said = parsed.ok() ? parsed->redacted() : parsed.error();
+    if (parsed.ok()) {
+      // What libpq reads from the URL retort gives it (a SQLAlchemy driver dropped).
+      const Strings given = libpq_secrets(parsed->text);
+      secrets.insert(secrets.end(), given.begin(), given.end());
+    }
     for (const std::string& secret : secrets) {
       EXPECT_TRUE(lacks(said, secret)) << "parsing " << c.url;
     }
@@ -153,6 +173,43 @@ TEST(RedactionCli, CurrentVerboseJsonAndTimingsExportHideAPercentEncodedPassword
   const nlohmann::json document = nlohmann::json::parse(exported.out);
   ASSERT_EQ(document["timings"].size(), 1U) << exported.out;
   EXPECT_TRUE(has(document["timings"][0].value("source", ""), "pass%77ord=***"));
+}
+
+TEST(RedactionCli, AnAsyncpgDatabaseUrlLogsInAsItIsAndNoOutputShowsItsPassword) {
+  Project project(Backend::postgres, "redact_sqlalchemy");
+  project.add({"a1", {}, "CREATE TABLE items (id INTEGER);", "DROP TABLE items;", {}, "items"});
+  // The file's URL leads nowhere: DATABASE_URL comes first.
+  write_config(project, "", "postgresql://nobody@127.0.0.1:1/none");
+  const std::string database = project.query_rows("SELECT current_database()").at(0);
+  const std::map<std::string, std::string> env = {
+      {"DATABASE_URL",
+       fmt::format("postgresql+asyncpg://{}:{}@127.0.0.1:{}/{}", PostgresServer::k_password_user,
+                   PostgresServer::k_password, PostgresServer::instance().port(), database)}};
+
+  const ProcessResult up = retort(project, {"upgrade", "head"}, env);
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_EQ(project.version_rows(), Strings{"a1"}) << "the password role logged in";
+  EXPECT_TRUE(has(up.err,
+                  "note: the database URL from the environment variable DATABASE_URL names the "
+                  "SQLAlchemy driver asyncpg; retort connects through libpq itself, so it reads "
+                  "postgresql+asyncpg:// as postgresql://\n"));
+
+  const std::string password(PostgresServer::k_password);
+  for (const Strings& args : {Strings{"current", "-v"}, Strings{"current", "--json"},
+                              Strings{"preflight", "--json"}, Strings{"history", "--json"}}) {
+    const ProcessResult result = retort(project, args, env);
+    EXPECT_EQ(result.exit_code, 0) << shown(result);
+    EXPECT_TRUE(lacks(result.out + result.err, password)) << args.at(0) << " " << args.back();
+    EXPECT_TRUE(has(result.err, "names the SQLAlchemy driver asyncpg")) << shown(result);
+    if (args.back() == "--json") {
+      EXPECT_TRUE(nlohmann::json::accept(result.out)) << "stdout is one document: " << result.out;
+    }
+  }
+  const ProcessResult verbose = retort(project, {"current", "-v"}, env);
+  EXPECT_TRUE(has(verbose.out, fmt::format("postgresql://{}:***@127.0.0.1:{}/{}",
+                                           PostgresServer::k_password_user,
+                                           PostgresServer::instance().port(), database)))
+      << shown(verbose);
 }
 
 TEST(RedactionCli, TimingsImportStoresNoPasswordFromTheFile) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 #include <utility>
 
 namespace retort::ops::backup {
@@ -72,36 +73,70 @@ std::string BackupGate::before_step(const graph::Step& step, const script::Migra
   return taken.path;
 }
 
-std::unique_ptr<runner::StepGate> gate_for(const Config& config, const base::DatabaseUrl& url,
-                                           driver::Connection& db, RunObserver* observer,
-                                           const script::ScriptDirectory& scripts,
-                                           const graph::Plan& plan) {
+namespace {
+
+// Where a run of `plan` takes its backups: `before` is empty when it takes none (when = "never",
+// or when = "risky" and no step drops or rewrites data: the gate would only slow the run down).
+struct Schedule {
+  std::optional<Before> before;
+  std::string why;  // for first_step, as the run's output shows it
+};
+
+Schedule schedule(const Config& config, const script::ScriptDirectory& scripts,
+                  const graph::Plan& plan, script::Dialect dialect) {
   switch (config.backup.when) {
     case BackupWhen::never:
-      return nullptr;
+      return {};
     case BackupWhen::always:
-      return std::make_unique<BackupGate>(config, url, db, observer, Before::first_step,
-                                          "when = \"always\"");
+      return {Before::first_step, "when = \"always\""};
     case BackupWhen::risky:
       break;
   }
-  const script::Dialect dialect = runner::script_dialect(db.dialect());
   for (const graph::Step& step : plan.steps) {
     const StepRisk risk = step_risk(scripts, step, dialect);
     if (risk.command.empty()) {
       continue;
     }
     if (config.transaction_per_migration) {
-      return std::make_unique<BackupGate>(config, url, db, observer, Before::risky_steps);
+      return {Before::risky_steps, {}};
     }
     // The whole run is one transaction: nothing can come between its steps, so the backup
     // comes before the first.
-    return std::make_unique<BackupGate>(
-        config, url, db, observer, Before::first_step,
-        fmt::format("{} does {} at line {}, and the run is one transaction", step.revision,
-                    risk.command, risk.line));
+    return {Before::first_step, fmt::format("{} does {} at line {}, and the run is one transaction",
+                                            step.revision, risk.command, risk.line)};
   }
-  return nullptr;
+  return {};
+}
+
+}  // namespace
+
+std::unique_ptr<runner::StepGate> gate_for(const Config& config, const base::DatabaseUrl& url,
+                                           driver::Connection& db, RunObserver* observer,
+                                           const script::ScriptDirectory& scripts,
+                                           const graph::Plan& plan) {
+  const Schedule chosen = schedule(config, scripts, plan, runner::script_dialect(db.dialect()));
+  if (!chosen.before) {
+    return nullptr;
+  }
+  return std::make_unique<BackupGate>(config, url, db, observer, *chosen.before, chosen.why);
+}
+
+std::vector<bool> backups_before(const Config& config, const script::ScriptDirectory& scripts,
+                                 const graph::Plan& plan, script::Dialect dialect) {
+  std::vector<bool> out(plan.steps.size(), false);
+  const Schedule chosen = schedule(config, scripts, plan, dialect);
+  if (!chosen.before || out.empty()) {
+    return out;
+  }
+  if (*chosen.before == Before::first_step) {
+    out.front() = true;
+    return out;
+  }
+  // As BackupGate::before_step decides it for risky_steps, from the same statements.
+  for (std::size_t step_idx = 0; step_idx < plan.steps.size(); ++step_idx) {
+    out[step_idx] = !step_risk(scripts, plan.steps[step_idx], dialect).command.empty();
+  }
+  return out;
 }
 
 }  // namespace retort::ops::backup

@@ -52,4 +52,11 @@ class BackupGate : public runner::StepGate {
     const Config& config, const base::DatabaseUrl& url, driver::Connection& db,
     RunObserver* observer, const script::ScriptDirectory& scripts, const graph::Plan& plan);
 
+// Which steps of `plan` a run backs up right before, one entry per step: the decision gate_for
+// and the gate make, for preflight to read without taking a backup. A backup before a step is a
+// backup before every later step of the run too.
+[[nodiscard]] std::vector<bool> backups_before(const Config& config,
+                                               const script::ScriptDirectory& scripts,
+                                               const graph::Plan& plan, script::Dialect dialect);
+
 }  // namespace retort::ops::backup

@@ -20,6 +20,7 @@ void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps) {
     check_disk(context, checks);
   }
   check_backup(context, checks);
+  check_rollback(context, checks);
 }
 
 void each_statement(

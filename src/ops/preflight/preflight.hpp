@@ -42,6 +42,7 @@ void check_blockers(Context& context, Checks& checks);
 void check_replicas(Context& context, Checks& checks);
 void check_disk(Context& context, Checks& checks);
 void check_backup(Context& context, Checks& checks);
+void check_rollback(Context& context, Checks& checks);
 
 // Every check, in the order of the checklist.
 void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps);

@@ -1,0 +1,87 @@
+// preflight: a way back from every pending step, as the production checklist asks. A step has
+// one when its file has a downgrade section, when the run backs up before it or before an
+// earlier step (the backup gate's own decision, [retort.backup] when), or when a backup in the
+// directory is newer than the last applied migration (`retort backup` before the run). A step
+// with none is a warning that names it and its file: it is not wrong, but nobody can undo it.
+#include "base/text.hpp"
+#include "base/url.hpp"
+#include "ops/backup/backup.hpp"
+#include "ops/backup/backup_gate.hpp"
+#include "ops/preflight/preflight.hpp"
+#include "runner/runner.hpp"
+
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+namespace retort::ops::preflight {
+
+namespace {
+
+// When the newest `ok` upgrade or downgrade finished, as the ledger writes it; empty when none.
+// The same rule as the backup check's: a backup taken since then is a way back to now.
+std::string last_applied(runner::Ledger& ledger) {
+  std::string newest;
+  for (const runner::LedgerRow& row : ledger.newest()) {
+    const LedgerEntry& entry = row.entry;
+    if (entry.status == "ok" && entry.direction != "stamp" && entry.finished_at > newest) {
+      newest = entry.finished_at;
+    }
+  }
+  return newest;
+}
+
+}  // namespace
+
+void check_rollback(Context& context, Checks& checks) {
+  const graph::Plan& plan = context.plan;
+  if (plan.steps.empty()) {
+    checks.push_back({"rollback", "pass", "nothing to run", ""});
+    return;
+  }
+  const std::vector<bool> backed_up = backup::backups_before(
+      context.config, context.scripts, plan, runner::script_dialect(context.db.dialect()));
+  std::vector<std::string> without;
+  bool after_backup = false;
+  for (std::size_t step_idx = 0; step_idx < plan.steps.size(); ++step_idx) {
+    const graph::Step& step = plan.steps[step_idx];
+    after_backup = after_backup || backed_up[step_idx];
+    const script::Migration* migration = context.scripts.find(step.revision);
+    if (migration == nullptr || step.direction != graph::Direction::upgrade ||
+        migration->downgrade || after_backup) {
+      continue;
+    }
+    without.push_back(fmt::format("{} ({})", step.revision, migration->display_path));
+  }
+  if (without.empty()) {
+    checks.push_back({"rollback", "pass",
+                      "every pending step has a downgrade section or a backup before it", ""});
+    return;
+  }
+
+  const auto url = base::parse_database_url(context.config.url);
+  const std::string database = backup::database_name(url ? *url : base::DatabaseUrl{}, context.db);
+  const std::vector<backup::Found> found = backup::list(context.config, database);
+  const std::string applied = last_applied(context.ledger);
+  // To the second, as backup names say it: one taken in the second the migration ended counts.
+  if (!found.empty() && found.front().taken_at.substr(0, 19) >= applied.substr(0, 19)) {
+    checks.push_back(
+        {"rollback", "pass",
+         fmt::format("{} (taken {}) is the way back for the steps without a downgrade section: {}",
+                     found.front().path.string(), found.front().taken_at,
+                     base::join(without, ", ")),
+         ""});
+    return;
+  }
+  checks.push_back(
+      {"rollback", "warn",
+       fmt::format("{} no downgrade section and no backup before {}: {}",
+                   without.size() == 1 ? "1 pending step has"
+                                       : fmt::format("{} pending steps have", without.size()),
+                   without.size() == 1 ? "it" : "them", base::join(without, ", ")),
+       "add a `-- retort:downgrade` section to each, or take a backup before the run (`retort "
+       "backup`), or set [retort.backup] when = \"always\" to back up before the first step"});
+}
+
+}  // namespace retort::ops::preflight
