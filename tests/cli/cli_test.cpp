@@ -473,7 +473,6 @@ TEST_P(ProgressOnATerminal, TheBarFitsTheWidthAndLeavesNoFragments) {
 
 INSTANTIATE_TEST_SUITE_P(Widths, ProgressOnATerminal, ::testing::Values(40, 80, 200));
 
-
 TEST_F(CliTest, AnApplicationsSqlalchemyUrlRunsAsItIsWithANoteOnStderr) {
   make_project();
   const std::string note =

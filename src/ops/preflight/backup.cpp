@@ -20,18 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// When the newest `ok` upgrade or downgrade finished, as the ledger writes it; empty when none.
-std::string last_applied(runner::Ledger& ledger) {
-  std::string newest;
-  for (const runner::LedgerRow& row : ledger.newest()) {
-    const LedgerEntry& entry = row.entry;
-    if (entry.status == "ok" && entry.direction != "stamp" && entry.finished_at > newest) {
-      newest = entry.finished_at;
-    }
-  }
-  return newest;
-}
-
 // Why a backup cannot be written into dir (nor dir created); empty when it can.
 std::string unwritable(const fs::path& dir) {
   std::error_code ec;

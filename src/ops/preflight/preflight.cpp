@@ -23,6 +23,17 @@ void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps) {
   check_rollback(context, checks);
 }
 
+std::string last_applied(runner::Ledger& ledger) {
+  std::string newest;
+  for (const runner::LedgerRow& row : ledger.newest()) {
+    const LedgerEntry& entry = row.entry;
+    if (entry.status == "ok" && entry.direction != "stamp" && entry.finished_at > newest) {
+      newest = entry.finished_at;
+    }
+  }
+  return newest;
+}
+
 void each_statement(
     const script::ScriptDirectory& scripts, const graph::Plan& plan, script::Dialect dialect,
     const std::function<void(const graph::Step&, const script::Statement&)>& visit) {

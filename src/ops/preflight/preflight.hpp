@@ -53,6 +53,10 @@ void each_statement(const script::ScriptDirectory& scripts, const graph::Plan& p
                     script::Dialect dialect,
                     const std::function<void(const graph::Step&, const script::Statement&)>& visit);
 
+// When the newest `ok` upgrade or downgrade finished, as the ledger writes it; empty when none.
+// A backup taken since then is a way back to now (the backup and rollback checks).
+[[nodiscard]] std::string last_applied(runner::Ledger& ledger);
+
 // The relations the plan's statements name, each once.
 [[nodiscard]] std::vector<std::string> touched_relations(const script::ScriptDirectory& scripts,
                                                          const graph::Plan& plan,

@@ -17,23 +17,6 @@
 
 namespace retort::ops::preflight {
 
-namespace {
-
-// When the newest `ok` upgrade or downgrade finished, as the ledger writes it; empty when none.
-// The same rule as the backup check's: a backup taken since then is a way back to now.
-std::string last_applied(runner::Ledger& ledger) {
-  std::string newest;
-  for (const runner::LedgerRow& row : ledger.newest()) {
-    const LedgerEntry& entry = row.entry;
-    if (entry.status == "ok" && entry.direction != "stamp" && entry.finished_at > newest) {
-      newest = entry.finished_at;
-    }
-  }
-  return newest;
-}
-
-}  // namespace
-
 void check_rollback(Context& context, Checks& checks) {
   const graph::Plan& plan = context.plan;
   if (plan.steps.empty()) {
