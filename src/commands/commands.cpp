@@ -118,13 +118,31 @@ void check_new_labels(const script::ScriptDirectory& scripts,
   }
 }
 
-std::string new_id(const script::ScriptDirectory& scripts, const std::string& requested) {
+// Alembic creates its version table with version_num varchar(32): an id longer than that
+// could never be written to an adopted alembic_version.
+constexpr std::size_t k_alembic_id_width = 32;
+
+std::string new_id(const script::ScriptDirectory& scripts, const Config& config,
+                   const std::string& requested) {
   if (requested.empty()) {
     return script::new_revision_id();
   }
   if (!valid_revision_id(requested)) {
     throw Error(ExitCode::input, fmt::format("--rev-id '{}' is not a valid revision id", requested))
         .explain("a revision id is 1 to 64 characters of 0-9, a-z, A-Z and _");
+  }
+  if (config.version_table == "alembic_version" && requested.size() > k_alembic_id_width) {
+    throw Error(ExitCode::input,
+                fmt::format("--rev-id '{}' is {} characters long; the version table "
+                            "alembic_version holds at most {}",
+                            requested, requested.size(), k_alembic_id_width))
+        .explain(
+            "Alembic creates alembic_version.version_num as varchar(32), so a longer id "
+            "could never be recorded as applied")
+        .state("no file was written")
+        .next(fmt::format("retort revision -m \"...\" --rev-id {}   (an id of at most {} "
+                          "characters, or leave --rev-id out for a random one)",
+                          requested.substr(0, k_alembic_id_width), k_alembic_id_width));
   }
   if (scripts.find(requested) != nullptr) {
     throw Error(ExitCode::input, fmt::format("revision {} already exists", requested))
@@ -206,7 +224,7 @@ RevisionInfo revision(const Config& config, const RevisionOptions& options) {
       revision.depends_on.push_back(resolved);
     }
   }
-  revision.revision = new_id(scripts, options.rev_id);
+  revision.revision = new_id(scripts, config, options.rev_id);
   const fs::path path = script::write_revision(config.script_location, revision);
   return written_info(path, config, revision);
 }
@@ -234,7 +252,7 @@ RevisionInfo merge(const Config& config, const std::vector<std::string>& revisio
   revision.message = options.message;
   revision.revises = parents;
   revision.branch_labels = options.branch_labels;
-  revision.revision = new_id(scripts, options.rev_id);
+  revision.revision = new_id(scripts, config, options.rev_id);
   const fs::path path = script::write_revision(config.script_location, revision);
   return written_info(path, config, revision);
 }

@@ -425,6 +425,8 @@ std::optional<LedgerState> ledger_state(Ledger& ledger, const graph::RevisionMap
   return LedgerState{std::vector<std::string>(heads.begin(), heads.end()), std::move(rows.back())};
 }
 
+bool Ledger::empty() { return !exists() || select("WHERE {mine_l} ORDER BY l.id LIMIT 1").empty(); }
+
 std::vector<LedgerRow> Ledger::ok_rows() {
   return select("WHERE {mine_l} AND l.status = 'ok' ORDER BY l.id");
 }

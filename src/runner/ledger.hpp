@@ -17,6 +17,11 @@
 
 namespace retort::runner {
 
+// The reason of the stamp rows that record, once, the revisions a database had when retort
+// first ran on it (a database Alembic migrated): `check` compares their files like those of
+// the revisions retort ran.
+inline constexpr std::string_view k_adopted_reason = "adopted: applied before retort";
+
 // What is known about a row when it is opened.
 struct LedgerStart {
   std::string revision;
@@ -103,6 +108,8 @@ class Ledger {
   [[nodiscard]] std::vector<LedgerRow> newest();
   // Every row of one revision, newest first.
   [[nodiscard]] std::vector<LedgerRow> rows_of(const std::string& revision);
+  // Whether this version table has no row at all (or the table does not exist).
+  [[nodiscard]] bool empty();
   // Every `ok` row, oldest first: the history that last_heads() replays.
   [[nodiscard]] std::vector<LedgerRow> ok_rows();
 
