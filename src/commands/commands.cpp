@@ -12,6 +12,7 @@
 #include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
 #include "runner/run_lock.hpp"
+#include "runner/runner.hpp"
 #include "runner/version_table.hpp"
 
 #include <fmt/format.h>
@@ -536,6 +537,19 @@ void lint_before_run(const Config& config, const script::ScriptDirectory& script
   }
 }
 
+// Whether the ledger holds a failed run, nothing of it recorded as applied, of a revision no
+// file declares any more.
+bool has_settleable_failures(driver::Connection& connection, const Config& config,
+                             const script::ScriptDirectory& scripts) {
+  runner::Ledger ledger(&connection, connection.dialect(), config.version_table_schema,
+                        config.version_table);
+  const std::vector<runner::LedgerRow> rows = ledger.unfinished();
+  return std::any_of(rows.begin(), rows.end(), [&](const runner::LedgerRow& row) {
+    return row.entry.direction != "stamp" && row.entry.statements_done == 0 &&
+           scripts.find(row.entry.revision) == nullptr;
+  });
+}
+
 RunResult run_online(const Config& config, const RunOptions& options, graph::Direction direction) {
   if (const std::size_t colon = options.target.find(':'); colon != std::string::npos) {
     // As Alembic's "Range revision not allowed": online, the start is the database's.
@@ -594,7 +608,11 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   result.target = options.target;
   result.heads_before = current;
   result.heads_after = current;
-  if (plan.steps.empty()) {
+  // A stamp that moves no row still settles the failed runs of revisions whose files were
+  // deleted since (runner::Runner::stamp): that is how an operator clears them.
+  const bool settles =
+      direction == graph::Direction::stamp && has_settleable_failures(*connection, config, scripts);
+  if (plan.steps.empty() && !settles) {
     if (options.partial != PartialMigration::refuse) {
       // A partially applied migration is never in the version table, so it is in every plan
       // towards it: with nothing to run there is nothing to resume.
@@ -635,7 +653,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
         runner.add_gate(*gate);
       }
     }
-    if (!plan.steps.empty()) {
+    if (!plan.steps.empty() || settles) {
       result = direction == graph::Direction::stamp ? runner.stamp(plan) : runner.run(plan);
     } else {
       result.heads_before = current;
@@ -735,6 +753,9 @@ CurrentResult current(const Config& config) {
       entry.next_command = fmt::format(
           "partially applied: retort {} --resume, or finish it by hand and retort stamp {}",
           command, entry.revision);
+    } else if (entry.error.starts_with(runner::k_cancelled_error)) {
+      // Stopped by SIGTERM or Ctrl-C, not by its SQL: the run's own error said the same.
+      entry.next_command = "rolled back when the run was cancelled: run the same command again";
     } else {
       entry.next_command = fmt::format(
           "rolled back: fix {} and run retort {}",

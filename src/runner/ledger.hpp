@@ -98,6 +98,11 @@ class Ledger {
   // Marks a `running` row whose runner is gone as `failed` with the error; false when the row
   // was no longer `running`.
   bool mark_interrupted(std::int64_t id, const std::string& error);
+  // Records that the failed run of a revision no file declares any more is settled: an `ok`
+  // stamp row with the reason and the version table's rows as they are, so the revision's
+  // newest row is no longer unfinished and what the ledger says the heads are stays true.
+  void settle(const std::string& revision, const std::vector<std::string>& heads_now,
+              const std::string& reason);
   // The newest `ok` upgrade or stamp row of each revision, oldest first: what was applied and
   // with which statements. Empty when the table does not exist.
   [[nodiscard]] std::vector<LedgerRow> applied();

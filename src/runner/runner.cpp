@@ -1221,8 +1221,10 @@ RunResult Runner::run(const graph::Plan& plan) {
           ledger_id = ledger.start(start);
         }
         try {
-          ledger.finish_failed(ledger_id, migration.transactional ? 0 : result.statements_done,
-                               duration, error.what());
+          ledger.finish_failed(
+              ledger_id, migration.transactional ? 0 : result.statements_done, duration,
+              cancel_requested() && !lost ? fmt::format("{}{}", k_cancelled_error, error.what())
+                                          : std::string(error.what()));
         } catch (const driver::DatabaseError&) {
           // The ledger is best effort once the step failed; the error below is what counts.
         }
@@ -1319,13 +1321,22 @@ RunResult Runner::stamp(const graph::Plan& plan) {
   // The revisions another tool applied are recorded before the stamp moves the rows.
   adopt_applied(m_connection, m_scripts, versions, ledger);
   // A stamp is how a hand fix is recorded: the rows of runners that are gone say so first.
-  (void)inspect_leftovers(ledger);
+  const std::vector<Leftover> leftovers = inspect_leftovers(ledger);
 
   RunResult out;
   out.heads_before = plan.heads_before;
   const Clock::time_point start = Clock::now();
   m_connection.begin();
   try {
+    // The failed runs of revisions whose files were deleted since, of which nothing is
+    // recorded as applied: the operator stamping now settles them too.
+    for (const Leftover& leftover : leftovers) {
+      const LedgerEntry& entry = leftover.row.entry;
+      if (entry.direction != "stamp" && entry.statements_done == 0 &&
+          m_scripts.find(entry.revision) == nullptr) {
+        ledger.settle(entry.revision, versions.heads(), std::string(k_settled_reason));
+      }
+    }
     for (const graph::Step& step : plan.steps) {
       const script::Migration* migration = m_scripts.find(step.revision);
       LedgerStart entry{.revision = step.revision,
