@@ -182,7 +182,8 @@ std::string format_bytes(std::int64_t bytes) {
   }
   double value = static_cast<double>(bytes) / 1024.0;
   std::size_t unit = 0;
-  while (value >= 1024.0 && unit + 1 < k_units.size()) {
+  // 1023.95 and above would print as "1024.0": that is the next unit.
+  while (value >= 1023.95 && unit + 1 < k_units.size()) {
     value /= 1024.0;
     ++unit;
   }

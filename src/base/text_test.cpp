@@ -102,5 +102,16 @@ TEST(Nearest, StaysQuietWhenNothingIsClose) {
   EXPECT_EQ(nearest("x", std::vector<std::string>{}), std::nullopt);
 }
 
+TEST(FormatBytes, CountsInBinaryUnits) {
+  EXPECT_EQ(format_bytes(0), "0 bytes");
+  EXPECT_EQ(format_bytes(1023), "1023 bytes");
+  EXPECT_EQ(format_bytes(1024), "1.0 KiB");
+  EXPECT_EQ(format_bytes(1536), "1.5 KiB");
+  EXPECT_EQ(format_bytes(1024 * 1024 - 1), "1.0 MiB") << "never 1024.0 KiB";
+  EXPECT_EQ(format_bytes(1024 * 1024), "1.0 MiB");
+  EXPECT_EQ(format_bytes(std::int64_t{3} * 1024 * 1024 * 1024), "3.0 GiB");
+  EXPECT_EQ(format_bytes(std::int64_t{5} * 1024 * 1024 * 1024 * 1024), "5.0 TiB");
+}
+
 }  // namespace
 }  // namespace retort::base

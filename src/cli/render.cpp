@@ -1,9 +1,13 @@
 // Text and JSON rendering of command results.
 #include "cli/render.hpp"
 
+#include "retort/format.hpp"
+
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
+#include <iterator>
 
 namespace retort::cli {
 
@@ -26,15 +30,7 @@ std::string ansi(bool on, const char* code, const std::string& text) {
 
 }  // namespace
 
-std::string elapsed_text(std::int64_t ms) {
-  if (ms < 1000) {
-    return fmt::format("{}ms", ms);
-  }
-  if (ms < 60'000) {
-    return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
-  }
-  return fmt::format("{}m{:02}s", ms / 60'000, (ms / 1000) % 60);
-}
+std::string elapsed_text(std::int64_t ms) { return format_elapsed(ms); }
 
 std::string Style::bold(const std::string& text) const { return ansi(color, "1", text); }
 std::string Style::red(const std::string& text) const { return ansi(color, "31", text); }
@@ -141,6 +137,31 @@ std::string run_summary(const RunResult& result, const std::string& verb, const 
   const std::string after = result.heads_after.empty() ? "base" : join(result.heads_after, ", ");
   if (result.steps.empty()) {
     return fmt::format("Nothing to {}: {} is at {}.\n", verb, result.database, after);
+  }
+  if (verb == "stamp") {
+    // A stamp runs no migration: say which version rows it removed and wrote.
+    std::vector<std::string> removed;
+    std::set_difference(result.heads_before.begin(), result.heads_before.end(),
+                        result.heads_after.begin(), result.heads_after.end(),
+                        std::back_inserter(removed));
+    std::vector<std::string> added;
+    std::set_difference(result.heads_after.begin(), result.heads_after.end(),
+                        result.heads_before.begin(), result.heads_before.end(),
+                        std::back_inserter(added));
+    std::string changes;
+    if (!removed.empty()) {
+      changes += fmt::format("removed version row{} {}", removed.size() == 1 ? "" : "s",
+                             join(removed, ", "));
+    }
+    if (!added.empty()) {
+      changes += fmt::format("{}wrote version row{} {}", changes.empty() ? "" : ", ",
+                             added.size() == 1 ? "" : "s", join(added, ", "));
+    }
+    if (changes.empty()) {
+      changes = "the version rows were already these";
+    }
+    return fmt::format("{} {}: {}; the version table now says {} (no migration ran)\n",
+                       style.green("Stamped"), result.database, changes, after);
   }
   return fmt::format("{} {} step{} on {} in {}: {} -> {}\n", style.green("Done:"),
                      result.steps.size(), result.steps.size() == 1 ? "" : "s", result.database,
@@ -418,14 +439,7 @@ nlohmann::json to_json(const DoctorResult& result) {
 }
 
 std::string backup_text(const BackupResult& result, const Style& style) {
-  std::string size;
-  if (result.bytes < 1024) {
-    size = fmt::format("{} bytes", result.bytes);
-  } else if (result.bytes < 1024 * 1024) {
-    size = fmt::format("{:.1f} KB", static_cast<double>(result.bytes) / 1024.0);
-  } else {
-    size = fmt::format("{:.1f} MB", static_cast<double>(result.bytes) / (1024.0 * 1024.0));
-  }
+  const std::string size = format_bytes(result.bytes);
   std::string how;
   if (result.method == "pg_dump") {
     how = fmt::format("pg_dump custom format, {} entries read back with pg_restore --list",

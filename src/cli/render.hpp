@@ -26,7 +26,7 @@ struct Style {
   [[nodiscard]] std::string dim(const std::string& text) const;
 };
 
-// A duration for people: "850ms", "12.4s", "3m05s".
+// A duration for people: "850ms", "12.4s", "3m05s", "1h02m" (retort::format_elapsed).
 [[nodiscard]] std::string elapsed_text(std::int64_t ms);
 
 // Text lines.

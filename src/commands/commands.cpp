@@ -12,6 +12,7 @@
 #include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
 #include "runner/run_lock.hpp"
+#include "runner/runner.hpp"
 #include "runner/version_table.hpp"
 
 #include <fmt/format.h>
@@ -118,13 +119,31 @@ void check_new_labels(const script::ScriptDirectory& scripts,
   }
 }
 
-std::string new_id(const script::ScriptDirectory& scripts, const std::string& requested) {
+// Alembic creates its version table with version_num varchar(32): an id longer than that
+// could never be written to an adopted alembic_version.
+constexpr std::size_t k_alembic_id_width = 32;
+
+std::string new_id(const script::ScriptDirectory& scripts, const Config& config,
+                   const std::string& requested) {
   if (requested.empty()) {
     return script::new_revision_id();
   }
   if (!valid_revision_id(requested)) {
     throw Error(ExitCode::input, fmt::format("--rev-id '{}' is not a valid revision id", requested))
         .explain("a revision id is 1 to 64 characters of 0-9, a-z, A-Z and _");
+  }
+  if (config.version_table == "alembic_version" && requested.size() > k_alembic_id_width) {
+    throw Error(ExitCode::input,
+                fmt::format("--rev-id '{}' is {} characters long; the version table "
+                            "alembic_version holds at most {}",
+                            requested, requested.size(), k_alembic_id_width))
+        .explain(
+            "Alembic creates alembic_version.version_num as varchar(32), so a longer id "
+            "could never be recorded as applied")
+        .state("no file was written")
+        .next(fmt::format("retort revision -m \"...\" --rev-id {}   (an id of at most {} "
+                          "characters, or leave --rev-id out for a random one)",
+                          requested.substr(0, k_alembic_id_width), k_alembic_id_width));
   }
   if (scripts.find(requested) != nullptr) {
     throw Error(ExitCode::input, fmt::format("revision {} already exists", requested))
@@ -206,7 +225,7 @@ RevisionInfo revision(const Config& config, const RevisionOptions& options) {
       revision.depends_on.push_back(resolved);
     }
   }
-  revision.revision = new_id(scripts, options.rev_id);
+  revision.revision = new_id(scripts, config, options.rev_id);
   const fs::path path = script::write_revision(config.script_location, revision);
   return written_info(path, config, revision);
 }
@@ -234,7 +253,7 @@ RevisionInfo merge(const Config& config, const std::vector<std::string>& revisio
   revision.message = options.message;
   revision.revises = parents;
   revision.branch_labels = options.branch_labels;
-  revision.revision = new_id(scripts, options.rev_id);
+  revision.revision = new_id(scripts, config, options.rev_id);
   const fs::path path = script::write_revision(config.script_location, revision);
   return written_info(path, config, revision);
 }
@@ -539,6 +558,19 @@ void lint_before_run(const Config& config, const script::ScriptDirectory& script
   }
 }
 
+// Whether the ledger holds a failed run, nothing of it recorded as applied, of a revision no
+// file declares any more.
+bool has_settleable_failures(driver::Connection& connection, const Config& config,
+                             const script::ScriptDirectory& scripts) {
+  runner::Ledger ledger(&connection, connection.dialect(), config.version_table_schema,
+                        config.version_table);
+  const std::vector<runner::LedgerRow> rows = ledger.unfinished();
+  return std::any_of(rows.begin(), rows.end(), [&](const runner::LedgerRow& row) {
+    return row.entry.direction != "stamp" && row.entry.statements_done == 0 &&
+           scripts.find(row.entry.revision) == nullptr;
+  });
+}
+
 RunResult run_online(const Config& config, const RunOptions& options, graph::Direction direction) {
   if (const std::size_t colon = options.target.find(':'); colon != std::string::npos) {
     // As Alembic's "Range revision not allowed": online, the start is the database's.
@@ -597,7 +629,11 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   result.target = options.target;
   result.heads_before = current;
   result.heads_after = current;
-  if (plan.steps.empty()) {
+  // A stamp that moves no row still settles the failed runs of revisions whose files were
+  // deleted since (runner::Runner::stamp): that is how an operator clears them.
+  const bool settles =
+      direction == graph::Direction::stamp && has_settleable_failures(*connection, config, scripts);
+  if (plan.steps.empty() && !settles) {
     if (options.partial != PartialMigration::refuse) {
       // A partially applied migration is never in the version table, so it is in every plan
       // towards it: with nothing to run there is nothing to resume.
@@ -638,7 +674,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
         runner.add_gate(*gate);
       }
     }
-    if (!plan.steps.empty()) {
+    if (!plan.steps.empty() || settles) {
       result = direction == graph::Direction::stamp ? runner.stamp(plan) : runner.run(plan);
     } else {
       result.heads_before = current;
@@ -738,6 +774,9 @@ CurrentResult current(const Config& config) {
       entry.next_command = fmt::format(
           "partially applied: retort {} --resume, or finish it by hand and retort stamp {}",
           command, entry.revision);
+    } else if (entry.error.starts_with(runner::k_cancelled_error)) {
+      // Stopped by SIGTERM or Ctrl-C, not by its SQL: the run's own error said the same.
+      entry.next_command = "rolled back when the run was cancelled: run the same command again";
     } else {
       entry.next_command = fmt::format(
           "rolled back: fix {} and run retort {}",

@@ -4,6 +4,7 @@
 #include "base/duration.hpp"
 #include "base/text.hpp"
 #include "ops/doctor/doctor.hpp"
+#include "retort/format.hpp"
 #include "retort/hints.hpp"
 #include "runner/ledger.hpp"
 
@@ -233,6 +234,12 @@ RevisionInfo InfoBuilder::operator()(const std::string& revision) const {
 }  // namespace retort::commands
 
 namespace retort {
+
+std::string format_bytes(std::int64_t bytes) { return base::format_bytes(bytes); }
+
+std::string format_elapsed(std::int64_t milliseconds) {
+  return base::format_elapsed(base::Millis{milliseconds});
+}
 
 std::optional<std::string> did_you_mean(std::string_view word,
                                         const std::vector<std::string>& candidates) {

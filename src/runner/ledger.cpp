@@ -425,6 +425,18 @@ std::optional<LedgerState> ledger_state(Ledger& ledger, const graph::RevisionMap
   return LedgerState{std::vector<std::string>(heads.begin(), heads.end()), std::move(rows.back())};
 }
 
+void Ledger::settle(const std::string& revision, const std::vector<std::string>& heads_now,
+                    const std::string& reason) {
+  LedgerStart entry;
+  entry.revision = revision;
+  entry.direction = "stamp";
+  entry.reason = reason;
+  entry.heads_after = base::join(heads_now, " ");
+  finish_ok(start(entry), 0, 0);
+}
+
+bool Ledger::empty() { return !exists() || select("WHERE {mine_l} ORDER BY l.id LIMIT 1").empty(); }
+
 std::vector<LedgerRow> Ledger::ok_rows() {
   return select("WHERE {mine_l} AND l.status = 'ok' ORDER BY l.id");
 }

@@ -17,6 +17,11 @@
 
 namespace retort::runner {
 
+// The reason of the stamp rows that record, once, the revisions a database had when retort
+// first ran on it (a database Alembic migrated): `check` compares their files like those of
+// the revisions retort ran.
+inline constexpr std::string_view k_adopted_reason = "adopted: applied before retort";
+
 // What is known about a row when it is opened.
 struct LedgerStart {
   std::string revision;
@@ -93,6 +98,11 @@ class Ledger {
   // Marks a `running` row whose runner is gone as `failed` with the error; false when the row
   // was no longer `running`.
   bool mark_interrupted(std::int64_t id, const std::string& error);
+  // Records that the failed run of a revision no file declares any more is settled: an `ok`
+  // stamp row with the reason and the version table's rows as they are, so the revision's
+  // newest row is no longer unfinished and what the ledger says the heads are stays true.
+  void settle(const std::string& revision, const std::vector<std::string>& heads_now,
+              const std::string& reason);
   // The newest `ok` upgrade or stamp row of each revision, oldest first: what was applied and
   // with which statements. Empty when the table does not exist.
   [[nodiscard]] std::vector<LedgerRow> applied();
@@ -103,6 +113,8 @@ class Ledger {
   [[nodiscard]] std::vector<LedgerRow> newest();
   // Every row of one revision, newest first.
   [[nodiscard]] std::vector<LedgerRow> rows_of(const std::string& revision);
+  // Whether this version table has no row at all (or the table does not exist).
+  [[nodiscard]] bool empty();
   // Every `ok` row, oldest first: the history that last_heads() replays.
   [[nodiscard]] std::vector<LedgerRow> ok_rows();
 

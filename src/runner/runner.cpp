@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <fstream>
 #include <random>
 #include <thread>
 #include <utility>
@@ -114,6 +115,119 @@ Tables open_tables(driver::Connection& connection, const Settings& settings) {
   tables.versions.create_if_missing();
   tables.ledger.create_if_missing();
   return tables;
+}
+
+// The line of `-- retort:revision` in a migration's file, for an error about its id; 1 when
+// the file cannot be read again.
+int revision_line(const script::Migration& migration) {
+  std::ifstream in(migration.path);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find("retort:revision") != std::string::npos) {
+      return number;
+    }
+  }
+  return 1;
+}
+
+// Refuses, before anything runs, a plan that would write a version row longer than the
+// version table's column holds (an adopted alembic_version is varchar(32)); the width is read
+// from the catalog once.
+void check_version_width(VersionTable& versions, const script::ScriptDirectory& scripts,
+                         const graph::Plan& plan) {
+  std::optional<std::size_t> width;
+  bool read = false;
+  for (const graph::Step& step : plan.steps) {
+    for (const graph::VersionOp& op : step.version_ops) {
+      if (op.kind == graph::VersionOp::Kind::remove || op.to.size() <= 32) {
+        continue;  // every varchar the version table may have holds 32 (Alembic's width)
+      }
+      if (!read) {
+        width = versions.exists() ? versions.width() : std::nullopt;
+        read = true;
+      }
+      if (!width || op.to.size() <= *width) {
+        continue;
+      }
+      Error error(ExitCode::input,
+                  fmt::format("revision {} is {} characters long; the version table {} holds "
+                              "at most {} (version_num is varchar({}))",
+                              op.to, op.to.size(), versions.qualified(), *width, *width));
+      if (const script::Migration* migration = scripts.find(op.to); migration != nullptr) {
+        error.at({migration->display_path, revision_line(*migration), 0});
+      }
+      error.state("nothing was run")
+          .next(fmt::format("give the revision an id of at most {} characters (its file name, "
+                            "`-- retort:revision` line and the `revises` of its children), or "
+                            "widen the column: ALTER TABLE {} ALTER COLUMN version_num TYPE "
+                            "varchar(64)",
+                            *width, versions.qualified()));
+      throw error;
+    }
+  }
+}
+
+// A database another tool migrated (Alembic): version rows, but no ledger row of this version
+// table. The revisions its rows imply are recorded once, as `stamp` rows with their files'
+// checksums and statements, so that `check` and `doctor` catch a later edit of one of those
+// files like that of a file retort ran. Called under the run lock, outside a transaction.
+void adopt_applied(driver::Connection& connection, const script::ScriptDirectory& scripts,
+                   VersionTable& versions, Ledger& ledger) {
+  const std::vector<std::string> heads = versions.heads();
+  if (heads.empty() || !ledger.empty()) {
+    return;
+  }
+  const graph::RevisionMap& map = scripts.map();
+  std::vector<std::string> reached;
+  std::vector<const graph::Step*> steps;
+  std::vector<graph::Plan> plans;
+  plans.reserve(heads.size());
+  for (const std::string& head : heads) {
+    if (map.find(head) == nullptr) {
+      continue;  // a row no file declares: nothing to take a checksum of
+    }
+    auto plan = map.plan_upgrade(reached, head);
+    if (!plan) {
+      continue;
+    }
+    reached = plan->heads_after;
+    plans.push_back(std::move(plan).value());
+  }
+  const script::Dialect dialect = script_dialect(connection.dialect());
+  const std::string heads_now = base::join(heads, " ");
+  connection.begin();
+  try {
+    for (const graph::Plan& plan : plans) {
+      for (const graph::Step& step : plan.steps) {
+        const script::Migration* migration = scripts.find(step.revision);
+        if (migration == nullptr) {
+          continue;
+        }
+        LedgerStart entry{.revision = step.revision,
+                          .direction = "stamp",
+                          .checksum = migration->checksum(),
+                          .reason = std::string(k_adopted_reason),
+                          .parents = base::join(migration->revises, " "),
+                          .message = migration->message,
+                          .sql = migration->upgrade.text,
+                          .heads_after = heads_now};
+        if (auto statements = script::statements(*migration, script::Which::upgrade, dialect)) {
+          entry.statements_total = static_cast<int>(statements->size());
+          for (const script::Statement& statement : *statements) {
+            entry.statement_checksums +=
+                (entry.statement_checksums.empty() ? "" : " ") + statement.fingerprint;
+          }
+        }
+        ledger.finish_ok(ledger.start(entry), 0, 0);
+      }
+    }
+    connection.commit();
+  } catch (...) {
+    if (connection.in_transaction()) {
+      connection.rollback();
+    }
+    throw;
+  }
 }
 
 }  // namespace
@@ -890,7 +1004,12 @@ RunResult Runner::run(const graph::Plan& plan) {
     prepared.push_back(std::move(item));
   }
 
+  {
+    VersionTable existing(&m_connection, m_settings.version_table, m_settings.version_table_schema);
+    check_version_width(existing, m_scripts, plan);
+  }
   auto [versions, ledger] = open_tables(m_connection, m_settings);
+  adopt_applied(m_connection, m_scripts, versions, ledger);
   const std::vector<Leftover> leftovers = inspect_leftovers(ledger);
   attach_resumes(leftovers, prepared, sdialect);
   prepare_session();
@@ -1102,8 +1221,10 @@ RunResult Runner::run(const graph::Plan& plan) {
           ledger_id = ledger.start(start);
         }
         try {
-          ledger.finish_failed(ledger_id, migration.transactional ? 0 : result.statements_done,
-                               duration, error.what());
+          ledger.finish_failed(
+              ledger_id, migration.transactional ? 0 : result.statements_done, duration,
+              cancel_requested() && !lost ? fmt::format("{}{}", k_cancelled_error, error.what())
+                                          : std::string(error.what()));
         } catch (const driver::DatabaseError&) {
           // The ledger is best effort once the step failed; the error below is what counts.
         }
@@ -1193,15 +1314,30 @@ RunResult Runner::run(const graph::Plan& plan) {
 }
 
 RunResult Runner::stamp(const graph::Plan& plan) {
+  {
+    VersionTable existing(&m_connection, m_settings.version_table, m_settings.version_table_schema);
+    check_version_width(existing, m_scripts, plan);
+  }
   auto [versions, ledger] = open_tables(m_connection, m_settings);
+  // The revisions another tool applied are recorded before the stamp moves the rows.
+  adopt_applied(m_connection, m_scripts, versions, ledger);
   // A stamp is how a hand fix is recorded: the rows of runners that are gone say so first.
-  (void)inspect_leftovers(ledger);
+  const std::vector<Leftover> leftovers = inspect_leftovers(ledger);
 
   RunResult out;
   out.heads_before = plan.heads_before;
   const Clock::time_point start = Clock::now();
   m_connection.begin();
   try {
+    // The failed runs of revisions whose files were deleted since, of which nothing is
+    // recorded as applied: the operator stamping now settles them too.
+    for (const Leftover& leftover : leftovers) {
+      const LedgerEntry& entry = leftover.row.entry;
+      if (entry.direction != "stamp" && entry.statements_done == 0 &&
+          m_scripts.find(entry.revision) == nullptr) {
+        ledger.settle(entry.revision, versions.heads(), std::string(k_settled_reason));
+      }
+    }
     for (const graph::Step& step : plan.steps) {
       const script::Migration* migration = m_scripts.find(step.revision);
       LedgerStart entry{.revision = step.revision,

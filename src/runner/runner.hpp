@@ -24,6 +24,16 @@ class BlockerWatch;
 class RunLock;
 struct Blocker;
 
+// How the ledger's `error` of a step stopped by a cancellation (SIGTERM, SIGINT, an
+// application's shutdown) begins: it was rolled back like any failure, but nothing in the file
+// is to fix, so `current` and `doctor` say to run the same command again.
+inline constexpr std::string_view k_cancelled_error = "cancelled: ";
+
+// The reason of the `stamp` ledger row that settles the failed run of a revision whose file
+// was deleted since (doctor --fix, stamp).
+inline constexpr std::string_view k_settled_reason =
+    "settled: the failed run's file was deleted, nothing of it applied";
+
 // What a failed or killed run left: the newest ledger row of a revision that is not `ok`.
 struct Leftover {
   LedgerRow row;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 #include <string_view>
 #include <utility>
 
@@ -127,6 +128,22 @@ std::string VersionTable::create_sql() const {
       "    CONSTRAINT {} PRIMARY KEY (version_num)\n"
       ")",
       m_qualified, quote_identifier(m_table + "_pkc"));
+}
+
+std::optional<std::size_t> VersionTable::width() {
+  if (m_connection->dialect() != driver::Dialect::postgres) {
+    return std::nullopt;
+  }
+  // A varchar(N)'s atttypmod is N + 4; -1 for an unlimited one.
+  const std::array<driver::Value, 1> params{m_qualified};
+  const driver::Rows rows = m_connection->query(
+      "SELECT a.atttypmod - 4 FROM pg_attribute AS a WHERE a.attrelid = to_regclass($1) AND "
+      "a.attname = 'version_num' AND a.atttypmod > 4",
+      params);
+  if (rows.empty() || !rows.rows[0][0]) {
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(std::strtoul(rows.rows[0][0]->c_str(), nullptr, 10));
 }
 
 void VersionTable::create_if_missing() {

@@ -6,6 +6,8 @@
 #include "graph/revision_map.hpp"
 #include "retort/error.hpp"
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,10 @@ class VersionTable {
   // The version rows, sorted; empty when the table does not exist.
   [[nodiscard]] std::vector<std::string> heads();
   void create_if_missing();
+  // The most characters version_num holds, read from the catalog: PostgreSQL enforces a
+  // varchar(N) (Alembic's alembic_version is varchar(32)); nullopt when the table does not exist
+  // yet, has no limit, or the database does not enforce one (SQLite).
+  [[nodiscard]] std::optional<std::size_t> width();
   // Applies one change; throws Error when it touched other than exactly one row (someone else
   // changed the version table under us).
   void apply(const graph::VersionOp& op);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -190,9 +191,10 @@ TEST_P(AlembicTest, RetortTakesOverWhereAlembicLeftOffAndAlembicCanStillReadTheT
   EXPECT_EQ(up.steps[0].revision, "4d5e6f708192");
   EXPECT_EQ(project.version_rows(), Strings{"4d5e6f708192"});
   const auto ledger = project.ledger();
-  ASSERT_EQ(ledger.size(), 1U);
-  EXPECT_EQ(ledger[0].revision, "4d5e6f708192");
-  EXPECT_EQ(ledger[0].status, "ok");
+  ASSERT_EQ(ledger.size(), 4U) << "three adoption rows, then the one upgrade";
+  EXPECT_EQ(ledger[3].revision, "4d5e6f708192");
+  EXPECT_EQ(ledger[3].direction, "upgrade");
+  EXPECT_EQ(ledger[3].status, "ok");
   EXPECT_EQ(version_column_type(project), column_before) << "retort must not alter the column";
 
   // Back across two revisions: one of retort's, one Alembic made.
@@ -218,6 +220,116 @@ TEST_P(AlembicTest, RetortTakesOverWhereAlembicLeftOffAndAlembicCanStillReadTheT
   ASSERT_EQ(after.heads.size(), 1U);
   EXPECT_EQ(after.heads[0].revision, "3c4d5e6f7081");
   EXPECT_EQ(after.pending, Strings{"4d5e6f708192"});
+}
+
+TEST_P(AlembicTest, AdoptionRecordsTheChecksumsOfWhatAlembicAppliedOnceAndCheckCatchesAnEdit) {
+  Project project(GetParam(), "alembic_adopt_ledger");
+  project.config().version_table = "alembic_version";
+  const AlembicEnv alembic(project.config().url, linear_history());
+  (void)alembic.run({"upgrade", "2b3c4d5e6f70"});
+  add_retort_files(project, linear_history());
+  project.write_config_file();
+  SpawnOptions in_project;
+  in_project.cwd = project.dir();
+
+  const ProcessResult up = run_retort({"upgrade", "head"}, in_project);
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  const std::string adopted =
+      "SELECT revision, direction, status, reason, length(checksum) FROM retort_log ORDER BY id";
+  const Strings expected{
+      "1a2b3c4d5e6f|stamp|ok|adopted: applied before retort|64",
+      "2b3c4d5e6f70|stamp|ok|adopted: applied before retort|64",
+      "3c4d5e6f7081|upgrade|ok|NULL|64",
+  };
+  EXPECT_EQ(project.query_rows(adopted), expected)
+      << "the revisions Alembic applied are recorded once, with their files' checksums";
+
+  // Another run adds no second adoption.
+  const ProcessResult again = run_retort({"upgrade", "head"}, in_project);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const ProcessResult stamped = run_retort({"stamp", "head"}, in_project);
+  ASSERT_EQ(stamped.exit_code, 0) << stamped.err;
+  EXPECT_EQ(project.query_rows("SELECT count(*) FROM retort_log WHERE reason = 'adopted: "
+                               "applied before retort'"),
+            Strings{"2"});
+
+  const ProcessResult clean = run_retort({"check"}, in_project);
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+
+  // A file Alembic applied is edited after the adoption: check says so, as for any other.
+  const SharedRevision& second = linear_history()[1];
+  (void)project.add({second.id,
+                     second.down,
+                     "CREATE TABLE invoices (id INTEGER PRIMARY KEY, account_id INTEGER NOT "
+                     "NULL, total INTEGER, currency TEXT);",
+                     second.downgrade + ";",
+                     {},
+                     second.message});
+  const ProcessResult edited = run_retort({"check"}, in_project);
+  EXPECT_EQ(edited.exit_code, 1) << edited.out << edited.err;
+  const std::string words = edited.out + edited.err;
+  EXPECT_NE(words.find("(revision 2b3c4d5e6f70) changed since retort adopted the database on"),
+            std::string::npos)
+      << words;
+  EXPECT_NE(words.find("statement 1 (line"), std::string::npos) << words;
+}
+
+TEST(AlembicRevId, AnIdLongerThanAlembicVersionHoldsIsRefusedWithoutADatabase) {
+  Project project(Backend::sqlite, "alembic_rev_id");
+  project.config().version_table = "alembic_version";
+  project.config().url = "postgresql://nobody@127.0.0.1:1/none";
+  project.write_config_file();
+  SpawnOptions in_project;
+  in_project.cwd = project.dir();
+  const std::string long_id(33, 'a');
+
+  const ProcessResult refused =
+      run_retort({"revision", "-m", "too long", "--rev-id", long_id}, in_project);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find(fmt::format("--rev-id '{}' is 33 characters long; the version "
+                                         "table alembic_version holds at most 32",
+                                         long_id)),
+            std::string::npos)
+      << refused.err;
+  EXPECT_TRUE(std::filesystem::is_empty(std::filesystem::path(project.config().script_location) /
+                                        "versions"))
+      << "no file was written";
+
+  const ProcessResult fits =
+      run_retort({"revision", "-m", "fits", "--rev-id", std::string(32, 'a')}, in_project);
+  EXPECT_EQ(fits.exit_code, 0) << fits.err;
+}
+
+TEST(AlembicRevId, TheRunnerRefusesAnIdLongerThanTheLiveColumnBeforeAnythingRuns) {
+  Project project(Backend::postgres, "alembic_live_width");
+  project.config().version_table = "alembic_version";
+  const AlembicEnv alembic(project.config().url, linear_history());
+  (void)alembic.run({"upgrade", "head"});
+  add_retort_files(project, linear_history());
+  const std::string long_id(40, 'b');
+  const std::string file = project.add({long_id,
+                                        {"3c4d5e6f7081"},
+                                        "CREATE TABLE too_long_t (id INTEGER);",
+                                        "DROP TABLE too_long_t;",
+                                        {},
+                                        "too long for alembic_version"});
+  project.write_config_file();
+  SpawnOptions in_project;
+  in_project.cwd = project.dir();
+
+  const ProcessResult refused = run_retort({"upgrade", "head"}, in_project);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find(fmt::format("revision {} is 40 characters long; the version table "
+                                         "alembic_version holds at most 32",
+                                         long_id)),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find(file + ":1"), std::string::npos) << refused.err;
+  EXPECT_EQ(project.version_rows(), Strings{"3c4d5e6f7081"});
+  EXPECT_EQ(project.query_rows("SELECT count(*) FROM pg_tables WHERE tablename IN "
+                               "('too_long_t', 'retort_log')"),
+            Strings{"0"})
+      << "nothing ran, not even the ledger's creation";
 }
 
 TEST_P(AlembicTest, BranchesAlembicAppliedAreAdoptedAsTwoHeadsAndMergedByRetort) {

@@ -239,6 +239,22 @@ TEST(ConcurrencyPostgresTest, SigtermCancelsTheStatementRollsBackRecordsAndRelea
                          "1919251570::oid")
                   .empty())
       << "the run lock must be free";
+
+  // current and doctor say what the error said: nothing in the file is to fix.
+  const ProcessResult current = run_retort({"current", "-v"}, in(project));
+  EXPECT_NE(current.out.find("\n  next: rolled back when the run was cancelled: run the same "
+                             "command again\n"),
+            std::string::npos)
+      << current.out;
+  const ProcessResult doctor = run_retort({"doctor"}, in(project));
+  EXPECT_NE(doctor.out.find("warning failed-migration: the last upgrade b2 was cancelled "
+                            "(SIGTERM or Ctrl-C) and rolled back (the database does not include "
+                            "it): cancelled: "),
+            std::string::npos)
+      << doctor.out;
+  EXPECT_NE(doctor.out.find("fix: run the same command again   (retort upgrade b2)"),
+            std::string::npos)
+      << doctor.out;
 }
 
 std::unique_ptr<driver::Connection> connect_to(const Project& project) {

@@ -823,6 +823,107 @@ TEST_P(RecoveryTest, DoctorSaysWhenTheNextMigrationsObjectsExistAlready) {
   EXPECT_TRUE(stamped.doc.value("findings", Json::array()).empty()) << stamped.codes();
 }
 
+TEST_P(RecoveryTest, AfterAFailedUpgradeOnObjectsMadeByHandDoctorStillProposesTheStamp) {
+  Project project(GetParam(), "objects_exist_failed");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE widgets (id INTEGER);\nCREATE TABLE gadgets (id INTEGER);",
+               "",
+               {},
+               "widgets and gadgets"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  // Someone applied b2 by hand, then the deploy ran it again.
+  project.db().execute("CREATE TABLE widgets (id INTEGER)");
+  project.db().execute("CREATE TABLE gadgets (id INTEGER)");
+  const ProcessResult failed = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(failed.exit_code, 1) << shown(failed);
+
+  const Doctor after = doctor_json(project);
+  ASSERT_NE(after.finding("failed-migration"), nullptr) << after.codes();
+  const Json* exists = after.finding("objects-exist");
+  ASSERT_NE(exists, nullptr) << after.codes();
+  EXPECT_TRUE(has(exists->value("message", ""), "everything the next migration, b2 ("));
+  EXPECT_TRUE(has(exists->value("fix", ""), "retort stamp b2 --reason \"applied by hand\""))
+      << exists->dump();
+
+  ASSERT_EQ(retort(project, {"stamp", "b2", "--reason", "applied by hand"}).exit_code, 0);
+  const Doctor stamped = doctor_json(project);
+  EXPECT_TRUE(stamped.doc.value("findings", Json::array()).empty()) << stamped.codes();
+}
+
+TEST_P(RecoveryTest, AFailedRunWhoseFileWasDeletedIsClearedByDoctorFixOrByAStamp) {
+  for (const bool by_stamp : {false, true}) {
+    SCOPED_TRACE(by_stamp ? "cleared by stamp" : "cleared by doctor --fix");
+    Project project(GetParam(), by_stamp ? "gone_file_stamp" : "gone_file_fix");
+    project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+    const std::string b2 = project.add({"b2",
+                                        {"a1"},
+                                        "CREATE TABLE audit (id INTEGER);\n"
+                                        "INSERT INTO no_such_table VALUES (1);",
+                                        "",
+                                        {},
+                                        "audit"});
+    write_config(project);
+    ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+    ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 1);
+    // The change is given up: its file goes.
+    std::filesystem::remove(project.dir() / b2);
+
+    const ProcessResult warned = retort(project, {"doctor"});
+    EXPECT_EQ(warned.exit_code, 0) << shown(warned);
+    EXPECT_TRUE(has(warned.out,
+                    "warning failed-migration-file-gone: the last upgrade b2 failed and no "
+                    "migration file declares b2 any more; the ledger records no statement of it "
+                    "as applied: "))
+        << warned.out;
+    EXPECT_TRUE(lacks(warned.out, "stopped at its first statement")) << warned.out;
+    EXPECT_TRUE(has(warned.out,
+                    "`retort doctor --fix` (or the next `retort stamp`) records it "
+                    "settled"))
+        << warned.out;
+
+    if (by_stamp) {
+      const ProcessResult stamped = retort(project, {"stamp", "a1", "--reason", "b2 given up"});
+      EXPECT_EQ(stamped.exit_code, 0) << shown(stamped);
+    } else {
+      const ProcessResult fixed = retort(project, {"doctor", "--fix"});
+      EXPECT_EQ(fixed.exit_code, 0) << shown(fixed);
+      EXPECT_TRUE(has(fixed.out, "recorded it settled")) << fixed.out;
+    }
+    EXPECT_EQ(project
+                  .query_rows("SELECT direction, status, reason FROM retort_log WHERE "
+                              "revision = 'b2' ORDER BY id DESC")
+                  .front(),
+              "stamp|ok|settled: the failed run's file was deleted, nothing of it applied");
+    EXPECT_EQ(project.version_rows(), Strings{"a1"});
+    const ProcessResult doctor = retort(project, {"doctor"});
+    EXPECT_EQ(doctor.exit_code, 0) << shown(doctor);
+    EXPECT_TRUE(has(doctor.out, "No problems found on ")) << doctor.out;
+    const ProcessResult current = retort(project, {"current", "-v"});
+    EXPECT_TRUE(lacks(current.out, "failed")) << current.out;
+  }
+}
+
+TEST_P(RecoveryTest, StampPurgeSaysWhichVersionRowsItRemovedAndWrote) {
+  Project project(GetParam(), "stamp_purge_words");
+  project.add({"a1", {}, "CREATE TABLE users (id INTEGER);", "", {}, "users"});
+  project.add({"a2", {"a1"}, "CREATE TABLE orders (id INTEGER);", "", {}, "orders"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "head"}).exit_code, 0);
+
+  const ProcessResult purged = retort(project, {"stamp", "--purge", "a1", "--reason", "test"});
+  EXPECT_EQ(purged.exit_code, 0) << shown(purged);
+  EXPECT_TRUE(has(purged.out,
+                  ": removed version row a2, wrote version row a1; the version "
+                  "table now says a1 (no migration ran)\n"))
+      << purged.out;
+  EXPECT_TRUE(has(purged.out, "Stamped ")) << purged.out;
+  EXPECT_TRUE(lacks(purged.out, "Done:")) << purged.out;
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+}
+
 // ---- 10. An older ledger migrated in place ----
 
 TEST_P(RecoveryTest, AnOlderLedgerGetsTheNewColumnsInPlaceAndKeepsItsRows) {

@@ -68,7 +68,11 @@ std::vector<StatementEdit> statement_edits(const runner::LedgerRow& row,
 
 void check_edited(Context& context, Findings& findings) {
   for (const runner::LedgerRow& row : context.ledger.applied()) {
-    if (row.entry.direction != "upgrade") {
+    // A stamp says a hand fix holds, not the file; but the rows that recorded what another
+    // tool applied before retort (runner::k_adopted_reason) stand for the files as they were.
+    const bool adopted =
+        row.entry.direction == "stamp" && row.entry.reason == runner::k_adopted_reason;
+    if (row.entry.direction != "upgrade" && !adopted) {
       continue;
     }
     const script::Migration* migration = context.scripts.find(row.entry.revision);
@@ -108,9 +112,14 @@ void check_edited(Context& context, Findings& findings) {
     }
     findings.push_back(
         {"edited-applied-file", "error",
-         fmt::format("{} (revision {}) changed since it ran on {}, so the database has what "
-                     "ran, not what the file says: {}",
-                     migration->display_path, row.entry.revision, row.entry.started_at, changes),
+         adopted ? fmt::format("{} (revision {}) changed since retort adopted the database on "
+                               "{}, so the database has what ran then, not what the file says: {}",
+                               migration->display_path, row.entry.revision, row.entry.started_at,
+                               changes)
+                 : fmt::format("{} (revision {}) changed since it ran on {}, so the database has "
+                               "what ran, not what the file says: {}",
+                               migration->display_path, row.entry.revision, row.entry.started_at,
+                               changes),
          fmt::format("put the file back as it ran (`retort check` shows the difference), or "
                      "write the change as a new revision; to accept it, add under "
                      "[retort.allowed_edits] in retort.toml: {} = \"why\"",

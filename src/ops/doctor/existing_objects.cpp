@@ -102,14 +102,18 @@ void check_existing_objects(Context& context, Findings& findings) {
     return;
   }
   const graph::Step& next = plan->steps.front();
-  for (const runner::LedgerRow& row : context.ledger.unfinished()) {
-    if (row.entry.revision == next.revision) {
-      return;  // a failed or partial run of it: check_unfinished speaks of it
-    }
-  }
   const script::Migration* migration = context.scripts.find(next.revision);
   if (migration == nullptr) {
     return;
+  }
+  for (const runner::LedgerRow& row : context.ledger.unfinished()) {
+    // A partial or interrupted run of it: check_unfinished speaks of it. A transactional run
+    // that failed was rolled back, so what exists was made by hand, perhaps the very objects it
+    // failed on: the stamp that records a hand fix is still the way out.
+    const bool rolled_back = row.entry.status == "failed" && migration->transactional;
+    if (row.entry.revision == next.revision && !rolled_back) {
+      return;
+    }
   }
   auto statements = script::statements(*migration, script::Which::upgrade,
                                        runner::script_dialect(context.db.dialect()));

@@ -30,6 +30,7 @@ void check_unfinished(Context& context, Findings& findings) {
     const graph::Direction direction =
         entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
     const std::string what = fmt::format("{} {}", entry.direction, entry.revision);
+    const bool cancelled = entry.error.starts_with(runner::k_cancelled_error);
     // The way to run it again from scratch: a downgrade needs its target again.
     const std::string again = entry.direction == "downgrade" ? "retort downgrade TARGET"
                                                              : "retort upgrade " + entry.revision;
@@ -99,6 +100,29 @@ void check_unfinished(Context& context, Findings& findings) {
       findings.push_back(std::move(finding));
       continue;
     }
+    if (migration == nullptr && entry.statements_done == 0) {
+      // Its file was deleted since (a change given up): nothing of it is recorded as applied,
+      // and no run can retry it, so it is settled rather than reported on every doctor.
+      DoctorFinding finding{
+          "failed-migration-file-gone", "warning",
+          fmt::format("the last {} failed{} and no migration file declares {} any more; the "
+                      "ledger records no statement of it as applied: {}",
+                      what, cancelled ? " when the run was cancelled" : "", entry.revision,
+                      entry.error),
+          fmt::format("if the change was given up, `retort doctor --fix` (or the next `retort "
+                      "stamp`) records it settled; if the file was lost, restore it and run: {}",
+                      again),
+          false};
+      if (context.fix) {
+        context.ledger.settle(entry.revision, context.version_rows,
+                              std::string(runner::k_settled_reason));
+        finding.fixed = true;
+        finding.fix = "recorded it settled (a `stamp` ledger row, reason \"" +
+                      std::string(runner::k_settled_reason) + "\")";
+      }
+      findings.push_back(std::move(finding));
+      continue;
+    }
     if (!transactional && entry.statements_done > 0) {
       findings.push_back(
           {"partial-migration", "error",
@@ -113,6 +137,15 @@ void check_unfinished(Context& context, Findings& findings) {
     }
     const std::string fix_file =
         migration != nullptr ? fmt::format("fix {} and run: ", migration->display_path) : "";
+    if (transactional && cancelled) {
+      findings.push_back(
+          {"failed-migration", "warning",
+           fmt::format("the last {} was cancelled (SIGTERM or Ctrl-C) and rolled back (the "
+                       "database does not include it): {}",
+                       what, entry.error),
+           "run the same command again   (" + again + ")", false});
+      continue;
+    }
     findings.push_back(
         {"failed-migration", "warning",
          transactional
