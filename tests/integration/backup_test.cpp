@@ -1,10 +1,12 @@
 // Backups through the retort binary, on a real SQLite file and (in the postgres build of this
-// file) a real PostgreSQL 15: a backup before each step that drops or rewrites data and none
-// before the others, the ledger row naming it, when = "never" / "always", preflight's backup
+// file) a real PostgreSQL 15: one backup per run, before the first step that drops or rewrites
+// rows from before the run, none on a fresh install (each risky step saying why), the ledger
+// rows naming it, --no-backup, when = "never" / "always", preflight's backup
 // check, `retort backup` then `retort restore`, the refusals of restore, a failing backup
 // command stopping the run before the risky step, a backup that wrote nothing refused, ten
 // backups at once each in a file of its own, every file owner-only from its first byte, and
-// passwords kept out of every output and out of the retort.toml that `init` writes.
+// passwords kept out of every output and out of the retort.toml that `init` writes, which also
+// keeps the backups and the run lock out of git.
 #include "base/url.hpp"
 #include "harness/postgres_server.hpp"
 #include "integration/cli_support.hpp"
@@ -748,7 +750,35 @@ TEST_P(BackupTest, PreflightCountsNoEmptyFileAsABackup) {
 
 #if RETORT_TEST_POSTGRES
 
-// ---- 6. PostgreSQL: passwords ----
+// ---- 6. PostgreSQL: what counts as holding rows ----
+
+TEST_P(BackupTest, ATableWithRowsInAnySchemaAndADoBlockGetABackup) {
+  Project project(GetParam(), "bk_schemas");
+  // The migration sets its own search_path: items with rows is in app, not on the run's path.
+  project.db().execute(
+      "CREATE SCHEMA app; CREATE TABLE app.items (id int, note text); "
+      "INSERT INTO app.items VALUES (1, 'kept');");
+  project.add({"a1",
+               {},
+               "SET LOCAL search_path TO app, public;\nALTER TABLE items DROP COLUMN note;",
+               "",
+               {"lint-ignore PG204 -- the backup is what this test checks"},
+               "app note"});
+  project.add({"b2", {"a1"}, "DO $$ BEGIN PERFORM 1; END $$;", "", {}, "code"});
+  write_config(project);
+  const ProcessResult first = retort(project, {"upgrade", "a1"});
+  ASSERT_EQ(first.exit_code, 0) << shown(first);
+  EXPECT_EQ(backup_files(project).size(), 1U) << shown(first);
+  EXPECT_TRUE(has(first.err, "backup before a1 (ALTER TABLE ... DROP COLUMN, line 7) into "));
+
+  // Nothing can be said of what a DO block changes.
+  const ProcessResult second = retort(project, {"upgrade", "b2"});
+  ASSERT_EQ(second.exit_code, 0) << shown(second);
+  EXPECT_EQ(backup_files(project).size(), 2U) << shown(second);
+  EXPECT_TRUE(has(second.err, "backup before b2 (DO, line 6) into "));
+}
+
+// ---- 7. PostgreSQL: passwords ----
 
 TEST_P(BackupTest, PasswordsNeverAppearInAnyOutput) {
   Project project(GetParam(), "bk_password");
@@ -801,7 +831,7 @@ TEST_P(BackupTest, PasswordsNeverAppearInAnyOutput) {
 
 #if !RETORT_TEST_POSTGRES
 
-// ---- 7. retort init keeps a password out of retort.toml ----
+// ---- 8. retort init keeps a password out of retort.toml ----
 
 TEST(InitPasswordTest, AUrlWithAPasswordIsWrittenAsDatabaseUrlAndThePasswordNowhere) {
   const TempDir project;
@@ -843,7 +873,7 @@ TEST(InitPasswordTest, AUrlWithAPasswordIsWrittenAsDatabaseUrlAndThePasswordNowh
   EXPECT_TRUE(lacks(kept.out, "DATABASE_URL"));
 }
 
-// ---- 8. retort init keeps backups and the lock file out of git ----
+// ---- 9. retort init keeps backups and the lock file out of git ----
 
 TEST(InitGitignoreTest, InitWritesAGitignoreForTheBackupsAndTheRunLock) {
   const TempDir project;
