@@ -80,7 +80,7 @@ bool postgres_holds_rows(driver::Connection& db, const std::string& relation,
     for (const auto& row : candidates.rows) {
       const driver::Rows exists =
           db.query(fmt::format("SELECT EXISTS (SELECT 1 FROM {})::text", row[0].value_or("")));
-      if (exists.empty() || exists.rows[0][0] != std::optional<std::string>("true")) {
+      if (!exists.empty() && exists.rows[0][0] == std::optional<std::string>("false")) {
         continue;
       }
       rows = true;
