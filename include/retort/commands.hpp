@@ -81,6 +81,9 @@ struct RunOptions {
   // restart (--restart): the operator undid by hand what ran; run it from its first
   // statement. resume and restart are refused (exit 2) when nothing is partial.
   PartialMigration partial = PartialMigration::refuse;
+  // --no-backup: take no backup before risky steps, whatever [retort.backup] when says (the
+  // operator took one, or the database holds nothing to lose); the run says so.
+  bool no_backup = false;
   RunObserver* observer = nullptr;
 };
 

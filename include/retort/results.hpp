@@ -51,6 +51,9 @@ struct InitResult {
   std::string config_file;
   std::string script_location;
   std::vector<std::string> created;  // every file and directory written
+  // The lines added to .gitignore (created, or appended to without repeating a line it has):
+  // the backup directory and the SQLite run lock; empty when it ignored both already.
+  std::vector<std::string> gitignore_added;
   // Set when the URL given had a password: retort.toml then says url = "${DATABASE_URL}" (the
   // variable named here) rather than keep the password in a file; url_redacted is the URL given,
   // password replaced by ***, to say what the variable should hold.

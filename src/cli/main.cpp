@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -108,6 +109,12 @@ void setup_init(CLI::App& app, Context& ctx, std::function<int()>& run) {
       } else if (!ctx.global.quiet) {
         for (const std::string& created : result.created) {
           fmt::print("Created {}\n", created);
+        }
+        if (!result.gitignore_added.empty()) {
+          fmt::print(
+              ".gitignore now ignores {}: backups hold every row of the database, and the lock "
+              "file is the run lock of a SQLite database.\n",
+              fmt::join(result.gitignore_added, " and "));
         }
         if (!result.url_env.empty()) {
           fmt::print(
@@ -285,6 +292,7 @@ struct RunArgs {
   bool purge = false;
   bool resume = false;
   bool restart = false;
+  bool no_backup = false;
   std::string reason;
   // [retort.postgres] settings for this run, as written on the command line.
   std::string lock_timeout;
@@ -321,6 +329,10 @@ void add_run_settings(CLI::App& cmd, RunArgs& args, RunsStatements runs) {
                  "Run a partially applied `transaction false` migration from its first "
                  "statement again, after undoing by hand what ran")
         ->excludes(resume);
+    cmd.add_flag("--no-backup", args.no_backup,
+                 "Take no backup before steps that drop or rewrite data, whatever "
+                 "[retort.backup] when says (you took one, or the database holds nothing to "
+                 "lose)");
     cmd.add_option("--lock-timeout", args.lock_timeout,
                    "lock_timeout for each migration statement, e.g. 500ms (default: "
                    "retort.toml, else 2s); a migration's own header wins");
@@ -364,6 +376,7 @@ int run_migration(Context& ctx, const RunArgs& args, const char* verb,
                     : args.restart ? retort::PartialMigration::restart
                                    : retort::PartialMigration::refuse;
   options.reason = args.reason;
+  options.no_backup = args.no_backup;
   if (args.sql && ctx.global.json) {
     // The script goes into the document, with the plan it carries out.
     std::ostringstream script;

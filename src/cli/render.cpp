@@ -487,7 +487,8 @@ nlohmann::json to_json(const CheckResult& result) {
 nlohmann::json to_json(const InitResult& result) {
   nlohmann::json doc = {{"config_file", result.config_file},
                         {"script_location", result.script_location},
-                        {"created", result.created}};
+                        {"created", result.created},
+                        {"gitignore_added", result.gitignore_added}};
   if (!result.url_env.empty()) {
     doc["url_env"] = result.url_env;
   }

@@ -8,6 +8,7 @@
 #include "commands/gates.hpp"
 #include "commands/support.hpp"
 #include "lint/analyzer.hpp"
+#include "ops/backup/backup_gate.hpp"
 #include "ops/doctor/doctor.hpp"
 #include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
@@ -18,7 +19,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <set>
@@ -60,6 +63,58 @@ bool holds_password(const std::string& url) {
   return !std::regex_match(parsed->password, k_reference);
 }
 
+// What a retort project keeps out of git: the backups (every row of the database) and the run
+// lock of a SQLite database (runner/run_lock.cpp: <database file>.retort-lock).
+constexpr std::array<std::string_view, 2> k_ignored{"/backups/", "*.retort-lock"};
+
+// Whether a .gitignore line already ignores what `wanted` does.
+bool ignores(std::string_view line, std::string_view wanted) {
+  line = base::trim(line);
+  if (wanted == "/backups/") {
+    return line == "backups" || line == "backups/" || line == "/backups" || line == "/backups/";
+  }
+  return line == wanted;
+}
+
+// Adds to the .gitignore at `file` (created when missing) the lines of k_ignored it lacks, after
+// what it holds; returns the lines added.
+std::vector<std::string> update_gitignore(const fs::path& file) {
+  std::string text;
+  if (std::ifstream in(file, std::ios::binary); in) {
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::vector<std::string> added;
+  for (const std::string_view wanted : k_ignored) {
+    bool present = false;
+    for (std::size_t start = 0; start <= text.size() && !present;) {
+      std::size_t end = text.find('\n', start);
+      if (end == std::string::npos) {
+        end = text.size();
+      }
+      present = ignores(std::string_view(text).substr(start, end - start), wanted);
+      start = end + 1;
+    }
+    if (!present) {
+      added.emplace_back(wanted);
+    }
+  }
+  if (added.empty()) {
+    return added;
+  }
+  std::string more = text.empty() || text.ends_with('\n') ? "" : "\n";
+  more += text.empty() ? "" : "\n";
+  more += "# retort: backups hold every row of the database; *.retort-lock is SQLite's run lock\n";
+  for (const std::string& line : added) {
+    more += line + "\n";
+  }
+  std::ofstream out(file, std::ios::binary | std::ios::app);
+  out << more;
+  if (!out) {
+    throw Error(ExitCode::failed, fmt::format("cannot write {}", file.string()));
+  }
+  return added;
+}
+
 bool valid_revision_id(const std::string& id) {
   static const std::regex k_id("[0-9a-zA-Z_]{1,64}");
   return std::regex_match(id, k_id);
@@ -97,6 +152,12 @@ InitResult init(const InitOptions& options) {
   }
   write_new_file(config_file, default_config_text(relative_to(location, options.cwd), url));
   result.created.push_back("retort.toml");
+  const fs::path gitignore = options.cwd / ".gitignore";
+  const bool had_gitignore = fs::exists(gitignore);
+  result.gitignore_added = update_gitignore(gitignore);
+  if (!had_gitignore) {
+    result.created.push_back(".gitignore");
+  }
   result.config_file = config_file.string();
   result.script_location = location.string();
   return result;
@@ -669,7 +730,9 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
     }
     std::vector<std::unique_ptr<runner::StepGate>> gates;
     if (!plan.steps.empty() && direction != graph::Direction::stamp) {
-      gates = commands::make_gates(config, url, *connection, options.observer, scripts, plan);
+      gates = commands::make_gates(
+          config, url, *connection, options.observer, scripts, plan,
+          options.no_backup ? ops::backup::Backups::skipped : ops::backup::Backups::as_configured);
       for (const auto& gate : gates) {
         runner.add_gate(*gate);
       }

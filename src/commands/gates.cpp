@@ -11,10 +11,12 @@ namespace retort::commands {
 
 std::vector<std::unique_ptr<runner::StepGate>> make_gates(
     const Config& config, const base::DatabaseUrl& url, driver::Connection& connection,
-    RunObserver* observer, const script::ScriptDirectory& scripts, const graph::Plan& plan) {
+    RunObserver* observer, const script::ScriptDirectory& scripts, const graph::Plan& plan,
+    ops::backup::Backups backups) {
   std::vector<std::unique_ptr<runner::StepGate>> gates;
   // The backup first: it takes its time, and the replicas' lag is read right before the step.
-  if (auto backup = ops::backup::gate_for(config, url, connection, observer, scripts, plan)) {
+  if (auto backup =
+          ops::backup::gate_for(config, url, connection, observer, scripts, plan, backups)) {
     gates.push_back(std::move(backup));
   }
   if (connection.dialect() == driver::Dialect::postgres) {

@@ -3,6 +3,7 @@
 
 #include "base/url.hpp"
 #include "driver/driver.hpp"
+#include "ops/backup/backup_gate.hpp"
 #include "retort/config.hpp"
 #include "retort/events.hpp"
 #include "runner/runner.hpp"
@@ -15,9 +16,10 @@ namespace retort::commands {
 
 // The gates the configuration asks for, for a run of `plan` on `connection` (the run's own;
 // the gates open connections of their own, but for the backup gate, which uses it between
-// steps). Throws DatabaseError when a gate cannot connect.
+// steps). backups: skipped for --no-backup. Throws DatabaseError when a gate cannot connect.
 [[nodiscard]] std::vector<std::unique_ptr<runner::StepGate>> make_gates(
     const Config& config, const base::DatabaseUrl& url, driver::Connection& connection,
-    RunObserver* observer, const script::ScriptDirectory& scripts, const graph::Plan& plan);
+    RunObserver* observer, const script::ScriptDirectory& scripts, const graph::Plan& plan,
+    ops::backup::Backups backups = ops::backup::Backups::as_configured);
 
 }  // namespace retort::commands

@@ -1090,11 +1090,11 @@ RunResult Runner::run(const graph::Plan& plan) {
     result.direction = direction_name(step.direction);
     result.statements_total = static_cast<int>(item.statements.size());
     LedgerStart start = ledger_start_of(item);
-    if (!outer_open) {
-      for (StepGate* gate : m_gates) {
-        if (std::string note = gate->before_step(step, migration, item.statements); !note.empty()) {
-          start.backup = std::move(note);
-        }
+    for (StepGate* gate : m_gates) {
+      std::string note = outer_open ? gate->inside_transaction(step, migration, item.statements)
+                                    : gate->before_step(step, migration, item.statements);
+      if (!note.empty()) {
+        start.backup = std::move(note);
       }
     }
     if (m_observer != nullptr) {

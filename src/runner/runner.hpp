@@ -87,6 +87,14 @@ class StepGate {
   // empty.
   virtual std::string before_step(const graph::Step& step, const script::Migration& migration,
                                   const std::vector<script::Statement>& statements) = 0;
+  // Called instead of before_step for a step that starts inside the run's open transaction
+  // (transaction_per_migration = false): it must neither wait nor use the connection. Returns
+  // the note for the step's ledger row (the backup that covers it), or empty.
+  virtual std::string inside_transaction(const graph::Step& /*step*/,
+                                         const script::Migration& /*migration*/,
+                                         const std::vector<script::Statement>& /*statements*/) {
+    return {};
+  }
 };
 
 // Checks, before anything runs, that every step of the plan can run: downgrade sections

@@ -3,11 +3,13 @@
 // from its keywords, outside parentheses, since SQLite's grammar puts the verb first.
 #include "sql/risk.hpp"
 
+#include "sql/objects.hpp"
 #include "sql/tree.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -241,7 +243,206 @@ std::string sqlite_risk(std::string_view statement) {
   return {};
 }
 
+// The risks whose rows are those of the relations the statement names.
+bool names_its_relations(std::string_view risk) {
+  static constexpr std::array<std::string_view, 10> k_named{
+      "DROP TABLE",
+      "DROP MATERIALIZED VIEW",
+      "DROP SEQUENCE",
+      "TRUNCATE",
+      "DELETE",
+      "UPDATE",
+      "MERGE",
+      "INSERT ... ON CONFLICT DO UPDATE",
+      "ALTER TABLE ... DROP COLUMN",
+      "ALTER TABLE ... ALTER COLUMN ... TYPE",
+  };
+  return std::find(k_named.begin(), k_named.end(), risk) != k_named.end();
+}
+
+std::optional<std::vector<std::string>> postgres_relations(std::string_view statement) {
+  const Tree tree = parse_tree(statement);
+  if (tree == nullptr) {
+    return std::nullopt;
+  }
+  bool risky = false;
+  for (std::size_t stmt_idx = 0; stmt_idx < tree->n_stmts; ++stmt_idx) {
+    if (tree->stmts[stmt_idx] == nullptr) {
+      continue;
+    }
+    const PgQuery__Node* node = tree->stmts[stmt_idx]->stmt;
+    const std::string risk = node_risk(node);
+    if (risk.empty()) {
+      continue;
+    }
+    risky = true;
+    if (!names_its_relations(risk)) {
+      return std::nullopt;
+    }
+    // TRUNCATE ... CASCADE empties the tables that refer to the ones named, too.
+    if (node->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT && node->truncate_stmt != nullptr &&
+        node->truncate_stmt->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE) {
+      return std::nullopt;
+    }
+  }
+  if (!risky) {
+    return std::vector<std::string>{};
+  }
+  return mentioned_relations(statement);
+}
+
+// The tokens of a SQLite statement that are neither space nor comment, as text.
+struct Piece {
+  std::string_view text;
+  bool quoted = false;
+};
+
+std::vector<Piece> pieces_of(std::string_view statement) {
+  std::vector<Piece> pieces;
+  Lexer lexer(statement, Dialect::sqlite);
+  Token token;
+  while (lexer.next(token)) {
+    if (token.kind == TokenKind::other || token.kind == TokenKind::quoted) {
+      pieces.push_back({statement.substr(token.begin, token.end - token.begin),
+                        token.kind == TokenKind::quoted});
+    }
+  }
+  return pieces;
+}
+
+std::string lower_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+bool is_word(const Piece& piece, std::string_view upper) {
+  if (piece.quoted || piece.text.size() != upper.size()) {
+    return false;
+  }
+  for (std::size_t at = 0; at < upper.size(); ++at) {
+    if (std::toupper(static_cast<unsigned char>(piece.text[at])) != upper[at]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// One part of a name: a word, or "name", `name`, [name] or 'name' unquoted.
+std::optional<std::string> name_part(const Piece& piece) {
+  if (!piece.quoted) {
+    const auto first = static_cast<unsigned char>(piece.text.empty() ? '\0' : piece.text.front());
+    if (std::isalpha(first) == 0 && first != '_' && first < 0x80) {
+      return std::nullopt;
+    }
+    return lower_ascii(piece.text);
+  }
+  if (piece.text.size() < 2) {
+    return std::nullopt;
+  }
+  const char open = piece.text.front();
+  const char close = open == '[' ? ']' : open;
+  if ((open != '"' && open != '`' && open != '[' && open != '\'') || piece.text.back() != close) {
+    return std::nullopt;
+  }
+  std::string out;
+  const std::string_view inner = piece.text.substr(1, piece.text.size() - 2);
+  for (std::size_t at = 0; at < inner.size(); ++at) {
+    out += inner[at];
+    if (open != '[' && inner[at] == close && at + 1 < inner.size() && inner[at + 1] == close) {
+      ++at;  // a doubled quote is one
+    }
+  }
+  return lower_ascii(out);
+}
+
+// The (schema-qualified) name that starts at pieces[at]: "name" or "schema.name".
+std::optional<std::string> sqlite_name(const std::vector<Piece>& pieces, std::size_t at) {
+  if (at >= pieces.size()) {
+    return std::nullopt;
+  }
+  std::optional<std::string> name = name_part(pieces[at]);
+  if (name && at + 2 < pieces.size() && !pieces[at + 1].quoted && pieces[at + 1].text == ".") {
+    const std::optional<std::string> table = name_part(pieces[at + 2]);
+    if (!table) {
+      return std::nullopt;
+    }
+    return *name + "." + *table;
+  }
+  return name;
+}
+
+std::optional<std::vector<std::string>> sqlite_relations(std::string_view statement) {
+  if (sqlite_risk(statement).empty()) {
+    return std::vector<std::string>{};
+  }
+  const std::vector<Piece> pieces = pieces_of(statement);
+  const auto word = [&pieces](std::size_t at, std::string_view upper) {
+    return at < pieces.size() && is_word(pieces[at], upper);
+  };
+  std::size_t at = 1;
+  if (word(0, "DELETE")) {
+    at = word(1, "FROM") ? 2 : pieces.size();
+  } else if (word(0, "UPDATE")) {
+    at = word(1, "OR") ? 3 : 1;  // UPDATE OR REPLACE name
+  } else if (word(0, "INSERT") || word(0, "REPLACE")) {
+    at = word(1, "OR") ? 3 : 1;  // INSERT OR REPLACE INTO name
+    at = word(at, "INTO") ? at + 1 : pieces.size();
+  } else if (word(0, "DROP") && word(1, "TABLE")) {
+    at = word(2, "IF") && word(3, "EXISTS") ? 4 : 2;
+  } else if (word(0, "ALTER") && word(1, "TABLE")) {
+    at = 2;
+  } else {
+    return std::nullopt;  // WITH ...: the verb's table is further on than this reads
+  }
+  std::optional<std::string> name = sqlite_name(pieces, at);
+  if (!name) {
+    return std::nullopt;
+  }
+  return std::vector<std::string>{std::move(*name)};
+}
+
+std::vector<std::string> sqlite_created(std::string_view statement) {
+  const std::vector<Piece> pieces = pieces_of(statement);
+  const auto word = [&pieces](std::size_t at, std::string_view upper) {
+    return at < pieces.size() && is_word(pieces[at], upper);
+  };
+  if (!word(0, "CREATE")) {
+    return {};
+  }
+  std::size_t at = word(1, "TEMP") || word(1, "TEMPORARY") ? 2 : 1;
+  if (!word(at, "TABLE")) {
+    return {};
+  }
+  ++at;
+  if (word(at, "IF") && word(at + 1, "NOT") && word(at + 2, "EXISTS")) {
+    at += 3;
+  }
+  std::optional<std::string> name = sqlite_name(pieces, at);
+  return name ? std::vector<std::string>{std::move(*name)} : std::vector<std::string>{};
+}
+
 }  // namespace
+
+std::optional<std::vector<std::string>> risk_relations(std::string_view statement,
+                                                       Dialect dialect) {
+  return dialect == Dialect::postgres ? postgres_relations(statement) : sqlite_relations(statement);
+}
+
+std::vector<std::string> created_tables(std::string_view statement, Dialect dialect) {
+  if (dialect == Dialect::sqlite) {
+    return sqlite_created(statement);
+  }
+  std::vector<std::string> tables;
+  for (const CreatedObject& object : created_objects(statement)) {
+    if (object.kind == ObjectKind::table && !object.name.empty()) {
+      tables.push_back(object.schema.empty() ? object.name : object.schema + "." + object.name);
+    }
+  }
+  return tables;
+}
 
 std::string data_risk(std::string_view statement, Dialect dialect) {
   return dialect == Dialect::postgres ? postgres_risk(statement) : sqlite_risk(statement);

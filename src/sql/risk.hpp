@@ -4,8 +4,10 @@
 
 #include "sql/lexer.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace retort::sql {
 
@@ -22,5 +24,21 @@ namespace retort::sql {
 // is risky ("a statement retort's parser does not read"), since nothing can be said of it.
 // SQLite statements are read by their keywords.
 [[nodiscard]] std::string data_risk(std::string_view statement, Dialect dialect);
+
+// The relations whose rows a statement that data_risk() finds risky can drop or change, for
+// deciding whether a backup before it protects anything: empty rows there, nothing lost.
+// PostgreSQL: every relation the statement names (mentioned_relations of objects.hpp: the target
+// and what it reads, qualified as written, names as PostgreSQL stores them). SQLite: the table
+// after the verb, unquoted and in lower case (SQLite's names ignore ASCII case).
+// std::nullopt when the statement's tables cannot be named: DO, CALL, EXECUTE, DROP SCHEMA,
+// DROP OWNED, DROP DATABASE, DROP ... CASCADE of a type, function or extension, TRUNCATE ...
+// CASCADE, a statement the parser does not read, and on SQLite one that starts with WITH or
+// whose table does not read as a name. Empty for a statement that is not risky.
+[[nodiscard]] std::optional<std::vector<std::string>> risk_relations(std::string_view statement,
+                                                                     Dialect dialect);
+
+// The tables a statement creates, named as risk_relations() names them: CREATE TABLE (and, on
+// PostgreSQL, CREATE TABLE AS and SELECT INTO). Empty for anything else.
+[[nodiscard]] std::vector<std::string> created_tables(std::string_view statement, Dialect dialect);
 
 }  // namespace retort::sql

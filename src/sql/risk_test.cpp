@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -134,6 +135,59 @@ TEST(DataRisk, SqliteStatementsByTheirKeywords) {
           {"SELECT 'DELETE FROM t'", ""},
       },
       Dialect::sqlite);
+}
+
+using Names = std::vector<std::string>;
+
+TEST(RiskRelations, PostgresNamesTheRelationsARiskyStatementChanges) {
+  EXPECT_EQ(risk_relations("DROP TABLE ops.accounts", Dialect::postgres), Names{"ops.accounts"});
+  EXPECT_EQ(risk_relations("ALTER TABLE \"Accounts\" DROP COLUMN note", Dialect::postgres),
+            Names{"Accounts"});
+  EXPECT_EQ(risk_relations("ALTER TABLE Accounts ALTER COLUMN n TYPE bigint", Dialect::postgres),
+            Names{"accounts"});
+  EXPECT_EQ(risk_relations("UPDATE accounts SET n = 1 FROM owners WHERE owners.id = 1",
+                           Dialect::postgres),
+            (Names{"accounts", "owners"}));
+  EXPECT_EQ(risk_relations("TRUNCATE a, b", Dialect::postgres), (Names{"a", "b"}));
+  EXPECT_EQ(risk_relations("CREATE TABLE t (id int)", Dialect::postgres), Names{})
+      << "not risky: nothing to name";
+}
+
+TEST(RiskRelations, PostgresStatementsWhoseTablesCannotBeNamed) {
+  for (const char* sql : {"DO $$ BEGIN DELETE FROM t; END $$", "CALL purge()", "EXECUTE purge_plan",
+                          "DROP SCHEMA ops CASCADE", "DROP OWNED BY app", "DROP TYPE mood CASCADE",
+                          "TRUNCATE accounts CASCADE", "DROPP TABLE accounts"}) {
+    EXPECT_EQ(risk_relations(sql, Dialect::postgres), std::nullopt) << sql;
+  }
+}
+
+TEST(RiskRelations, SqliteNamesTheTableAfterTheVerb) {
+  EXPECT_EQ(risk_relations("DROP TABLE IF EXISTS \"Old Accounts\"", Dialect::sqlite),
+            Names{"old accounts"});
+  EXPECT_EQ(risk_relations("ALTER TABLE main.Accounts DROP COLUMN note", Dialect::sqlite),
+            Names{"main.accounts"});
+  EXPECT_EQ(risk_relations("DELETE FROM [sessions] WHERE id = 1", Dialect::sqlite),
+            Names{"sessions"});
+  EXPECT_EQ(risk_relations("UPDATE OR IGNORE `t` SET n = 1", Dialect::sqlite), Names{"t"});
+  EXPECT_EQ(risk_relations("INSERT OR REPLACE INTO totals VALUES (1)", Dialect::sqlite),
+            Names{"totals"});
+  EXPECT_EQ(risk_relations("REPLACE INTO totals VALUES (1)", Dialect::sqlite), Names{"totals"});
+  EXPECT_EQ(risk_relations("INSERT INTO t VALUES (1)", Dialect::sqlite), Names{});
+  EXPECT_EQ(risk_relations("WITH old AS (SELECT 1) DELETE FROM sessions", Dialect::sqlite),
+            std::nullopt)
+      << "read by keywords: what follows WITH is not followed";
+}
+
+TEST(CreatedTables, BothDialects) {
+  EXPECT_EQ(created_tables("CREATE TABLE IF NOT EXISTS ops.accounts (id int)", Dialect::postgres),
+            Names{"ops.accounts"});
+  EXPECT_EQ(created_tables("CREATE TABLE Totals AS SELECT 1 AS n", Dialect::postgres),
+            Names{"totals"});
+  EXPECT_EQ(created_tables("CREATE INDEX ON accounts (id)", Dialect::postgres), Names{});
+  EXPECT_EQ(created_tables("CREATE TEMP TABLE IF NOT EXISTS \"Items\" (id)", Dialect::sqlite),
+            Names{"items"});
+  EXPECT_EQ(created_tables("create table items (id integer)", Dialect::sqlite), Names{"items"});
+  EXPECT_EQ(created_tables("CREATE VIEW v AS SELECT 1", Dialect::sqlite), Names{});
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // Backups through the retort binary, on a real SQLite file and (in the postgres build of this
-// file) a real PostgreSQL 15: a backup before each step that drops or rewrites data and none
-// before the others, the ledger row naming it, when = "never" / "always", preflight's backup
+// file) a real PostgreSQL 15: one backup per run, before the first step that drops or rewrites
+// rows from before the run, none on a fresh install (each risky step saying why), the ledger
+// rows naming it, --no-backup, when = "never" / "always", preflight's backup
 // check, `retort backup` then `retort restore`, the refusals of restore, a failing backup
 // command stopping the run before the risky step, a backup that wrote nothing refused, ten
 // backups at once each in a file of its own, every file owner-only from its first byte, and
-// passwords kept out of every output and out of the retort.toml that `init` writes.
+// passwords kept out of every output and out of the retort.toml that `init` writes, which also
+// keeps the backups and the run lock out of git.
 #include "base/url.hpp"
 #include "harness/postgres_server.hpp"
 #include "integration/cli_support.hpp"
@@ -21,6 +23,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fnmatch.h>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -276,26 +279,139 @@ TEST_P(BackupTest, WhenAlwaysTakesOneBeforeTheFirstStepOfARunOnly) {
   ASSERT_EQ(files.size(), 1U) << shown(up);
   EXPECT_TRUE(files.front().starts_with(database_name(project) + "-base-")) << files.front();
   EXPECT_TRUE(has(up.err, "backup before a1 (when = \"always\") into "));
-  const Strings ledger = ledger_backups(project);
-  ASSERT_EQ(ledger.size(), 3U);
-  EXPECT_TRUE(ledger[0].starts_with("a1 upgrade /")) << ledger[0];
-  EXPECT_EQ(ledger[1], "b2 upgrade -") << "one backup per run, before its first step";
+  const std::string path = (project.dir() / "backups" / files.front()).string();
+  EXPECT_EQ(ledger_backups(project),
+            (Strings{"a1 upgrade " + path, "b2 upgrade " + path, "c3 upgrade -"}))
+      << "one backup per run, before its first step; the risky b2 names it too";
 }
 
 TEST_P(BackupTest, InOneTransactionARiskyRunIsBackedUpBeforeItsFirstStep) {
   Project project(GetParam(), "bk_one_tx");
   add_history(project);
+  project.add({"d4", {"c3"}, "ALTER TABLE items ADD COLUMN more TEXT;", "", {}, "add more"});
   write_config(project, "transaction_per_migration = false\n");
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
   const ProcessResult up = retort(project, {"upgrade", "head"});
   ASSERT_EQ(up.exit_code, 0) << shown(up);
   EXPECT_TRUE(has(up.err,
-                  "backup before a1 (b2 does ALTER TABLE ... DROP COLUMN at line 7, and "
+                  "backup before b2 (b2 does ALTER TABLE ... DROP COLUMN at line 7, and "
                   "the run is one transaction) into "));
-  EXPECT_EQ(backup_files(project).size(), 1U);
-  const Strings ledger = ledger_backups(project);
-  ASSERT_EQ(ledger.size(), 3U);
-  EXPECT_TRUE(ledger[0].starts_with("a1 upgrade /")) << ledger[0];
-  EXPECT_EQ(ledger[1], "b2 upgrade -");
+  const Strings files = backup_files(project);
+  ASSERT_EQ(files.size(), 1U) << shown(up);
+  const std::string path = (project.dir() / "backups" / files.front()).string();
+  EXPECT_EQ(ledger_backups(project),
+            (Strings{"a1 upgrade -", "b2 upgrade " + path, "c3 upgrade -", "d4 upgrade -"}));
+}
+
+TEST_P(BackupTest, InOneTransactionAFreshInstallTakesNoBackup) {
+  Project project(GetParam(), "bk_one_tx_fresh");
+  add_history(project);
+  write_config(project, "transaction_per_migration = false\n");
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_EQ(backup_files(project), Strings{}) << shown(up);
+  EXPECT_TRUE(has(up.err,
+                  "no backup before b2 (ALTER TABLE ... DROP COLUMN, line 7): the tables it "
+                  "changes hold no rows from before this run\n"))
+      << "items was created by a1, in this run";
+  EXPECT_EQ(ledger_backups(project), (Strings{"a1 upgrade -", "b2 upgrade -", "c3 upgrade -"}));
+}
+
+// ---- 1b. One backup per run, and none where there is nothing to lose ----
+
+// a1 makes items (with rows) and spare (empty); b2 drops a column of spare, c3 one of items,
+// d4 adds a column, e5 updates items, f6 deletes from a table no step made.
+void add_long_history(Project& project) {
+  project.add({"a1",
+               {},
+               "CREATE TABLE items (id INTEGER PRIMARY KEY, note TEXT);\n"
+               "INSERT INTO items VALUES (1, 'one'), (2, 'two');\n"
+               "CREATE TABLE spare (id INTEGER PRIMARY KEY, note TEXT);",
+               "DROP TABLE spare;\nDROP TABLE items;",
+               {},
+               "items"});
+  // The risky steps accept lint's finding: the backup before them is what this test checks.
+  const auto ignore = [](const std::string& code) {
+    return Strings{"lint-ignore " + code + " -- the backup is what this test checks"};
+  };
+  project.add({"b2", {"a1"}, "ALTER TABLE spare DROP COLUMN note;", "", ignore("PG204"), "spare"});
+  project.add({"c3", {"b2"}, "ALTER TABLE items DROP COLUMN note;", "", ignore("PG204"), "note"});
+  project.add(
+      {"d4", {"c3"}, "ALTER TABLE items ADD COLUMN added TEXT;", "", {"estimate 1s"}, "added"});
+  project.add({"e5", {"d4"}, "UPDATE items SET added = 'x';", "", ignore("PG302"), "fill"});
+  project.add({"f6", {"e5"}, "DROP TABLE IF EXISTS never_made;", "", ignore("PG203"), "tidy"});
+}
+
+TEST_P(BackupTest, AFreshInstallTakesNoBackupAndEachRiskyStepSaysWhy) {
+  Project project(GetParam(), "bk_fresh");
+  add_long_history(project);
+  write_config(project);
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_EQ(backup_files(project), Strings{}) << shown(up);
+  EXPECT_EQ(ledger_backups(project), (Strings{"a1 upgrade -", "b2 upgrade -", "c3 upgrade -",
+                                              "d4 upgrade -", "e5 upgrade -", "f6 upgrade -"}));
+  for (const std::string& step : {std::string("b2 (ALTER TABLE ... DROP COLUMN"),
+                                  std::string("c3 (ALTER TABLE ... DROP "
+                                              "COLUMN"),
+                                  std::string("e5 (UPDATE"), std::string("f6 (DROP TABLE")}) {
+    EXPECT_TRUE(has(up.err, "no backup before " + step +
+                                ", line 7): the tables it changes hold "
+                                "no rows from before this run\n"));
+  }
+  EXPECT_TRUE(lacks(up.err, "backup before d4")) << "d4 only adds a column";
+}
+
+TEST_P(BackupTest, ARunOverRowsTakesOneBackupForAllItsRiskyStepsAndEachRowNamesIt) {
+  Project project(GetParam(), "bk_one_per_run");
+  add_long_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  const Strings files = backup_files(project);
+  ASSERT_EQ(files.size(), 1U) << "one backup for the run\n" << shown(up);
+  const std::string path = (project.dir() / "backups" / files.front()).string();
+  EXPECT_TRUE(has(up.err,
+                  "no backup before b2 (ALTER TABLE ... DROP COLUMN, line 7): the tables it "
+                  "changes hold no rows from before this run\n"))
+      << "spare is empty";
+  EXPECT_TRUE(has(up.err, "backup before c3 (ALTER TABLE ... DROP COLUMN, line 7) into "));
+  EXPECT_TRUE(files.front().starts_with(database_name(project) + "-b2-")) << files.front();
+  EXPECT_TRUE(has(up.err,
+                  "no backup before e5 (UPDATE, line 7): the backup taken before c3 "
+                  "covers it\n"));
+  EXPECT_TRUE(has(up.err,
+                  "no backup before f6 (DROP TABLE, line 7): the backup taken before c3 "
+                  "covers it\n"));
+  EXPECT_EQ(ledger_backups(project),
+            (Strings{"a1 upgrade -", "b2 upgrade -", "c3 upgrade " + path, "d4 upgrade -",
+                     "e5 upgrade " + path, "f6 upgrade " + path}));
+  expect_backup_holds_items(fs::path(path));
+}
+
+TEST_P(BackupTest, NoBackupTakesNoneAndSaysSo) {
+  Project project(GetParam(), "bk_no_backup");
+  add_history(project);
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  const ProcessResult up = retort(project, {"upgrade", "head", "--no-backup"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_EQ(backup_files(project), Strings{});
+  EXPECT_TRUE(has(up.err,
+                  "no backup: --no-backup (this run drops or rewrites data in b2 (ALTER TABLE "
+                  "... DROP COLUMN, line 7))\n"));
+  EXPECT_EQ(ledger_backups(project), (Strings{"a1 upgrade -", "b2 upgrade -", "c3 upgrade -"}));
+
+  const ProcessResult down = retort(project, {"downgrade", "base", "--no-backup"});
+  ASSERT_EQ(down.exit_code, 0) << shown(down);
+  EXPECT_EQ(backup_files(project), Strings{}) << "a1's downgrade drops items, with rows";
+  EXPECT_TRUE(has(down.err,
+                  "no backup: --no-backup (this run drops or rewrites data in c3 (ALTER TABLE "
+                  "... DROP COLUMN, line 9), a1 (DROP TABLE, line 9))\n"));
+  EXPECT_EQ(project.version_rows(), Strings{});
 }
 
 // ---- 2. when = "never", and preflight ----
@@ -461,6 +577,7 @@ TEST_P(BackupTest, AFailingBackupCommandStopsTheRunBeforeTheRiskyStep) {
   add_history(project);
   write_config(project,
                "[retort.backup]\ncommand = \"echo cannot reach the bucket >&2; exit 7\"\n");
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
   const ProcessResult up = retort(project, {"upgrade", "head"});
   EXPECT_EQ(up.exit_code, 1) << shown(up);
   EXPECT_TRUE(has(up.err,
@@ -633,7 +750,35 @@ TEST_P(BackupTest, PreflightCountsNoEmptyFileAsABackup) {
 
 #if RETORT_TEST_POSTGRES
 
-// ---- 6. PostgreSQL: passwords ----
+// ---- 6. PostgreSQL: what counts as holding rows ----
+
+TEST_P(BackupTest, ATableWithRowsInAnySchemaAndADoBlockGetABackup) {
+  Project project(GetParam(), "bk_schemas");
+  // The migration sets its own search_path: items with rows is in app, not on the run's path.
+  project.db().execute(
+      "CREATE SCHEMA app; CREATE TABLE app.items (id int, note text); "
+      "INSERT INTO app.items VALUES (1, 'kept');");
+  project.add({"a1",
+               {},
+               "SET LOCAL search_path TO app, public;\nALTER TABLE items DROP COLUMN note;",
+               "",
+               {"lint-ignore PG204 -- the backup is what this test checks"},
+               "app note"});
+  project.add({"b2", {"a1"}, "DO $$ BEGIN PERFORM 1; END $$;", "", {}, "code"});
+  write_config(project);
+  const ProcessResult first = retort(project, {"upgrade", "a1"});
+  ASSERT_EQ(first.exit_code, 0) << shown(first);
+  EXPECT_EQ(backup_files(project).size(), 1U) << shown(first);
+  EXPECT_TRUE(has(first.err, "backup before a1 (ALTER TABLE ... DROP COLUMN, line 7) into "));
+
+  // Nothing can be said of what a DO block changes.
+  const ProcessResult second = retort(project, {"upgrade", "b2"});
+  ASSERT_EQ(second.exit_code, 0) << shown(second);
+  EXPECT_EQ(backup_files(project).size(), 2U) << shown(second);
+  EXPECT_TRUE(has(second.err, "backup before b2 (DO, line 6) into "));
+}
+
+// ---- 7. PostgreSQL: passwords ----
 
 TEST_P(BackupTest, PasswordsNeverAppearInAnyOutput) {
   Project project(GetParam(), "bk_password");
@@ -646,6 +791,7 @@ TEST_P(BackupTest, PasswordsNeverAppearInAnyOutput) {
   };
 
   // pg_dump logs in with the password (scram-sha-256), which it never sees on its command line.
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
   const ProcessResult up = retort(project, {"upgrade", "b2"});
   ASSERT_EQ(up.exit_code, 0) << shown(up);
   EXPECT_TRUE(nowhere(up));
@@ -685,7 +831,7 @@ TEST_P(BackupTest, PasswordsNeverAppearInAnyOutput) {
 
 #if !RETORT_TEST_POSTGRES
 
-// ---- 7. retort init keeps a password out of retort.toml ----
+// ---- 8. retort init keeps a password out of retort.toml ----
 
 TEST(InitPasswordTest, AUrlWithAPasswordIsWrittenAsDatabaseUrlAndThePasswordNowhere) {
   const TempDir project;
@@ -725,6 +871,54 @@ TEST(InitPasswordTest, AUrlWithAPasswordIsWrittenAsDatabaseUrlAndThePasswordNowh
   ASSERT_EQ(kept.exit_code, 0) << shown(kept);
   EXPECT_TRUE(has(read_file(project.path() / "retort.toml"), "url = \"" + referenced + "\""));
   EXPECT_TRUE(lacks(kept.out, "DATABASE_URL"));
+}
+
+// ---- 9. retort init keeps backups and the lock file out of git ----
+
+TEST(InitGitignoreTest, InitWritesAGitignoreForTheBackupsAndTheRunLock) {
+  const TempDir project;
+  SpawnOptions options;
+  options.cwd = project.path();
+  const ProcessResult init = run_retort({"init", "migrations"}, options);
+  ASSERT_EQ(init.exit_code, 0) << shown(init);
+  EXPECT_EQ(read_file(project.path() / ".gitignore"),
+            "# retort: backups hold every row of the database; *.retort-lock is SQLite's run "
+            "lock\n/backups/\n*.retort-lock\n");
+  EXPECT_TRUE(has(init.out, "Created .gitignore\n"));
+  EXPECT_TRUE(has(init.out,
+                  ".gitignore now ignores /backups/ and *.retort-lock: backups hold every row of "
+                  "the database, and the lock file is the run lock of a SQLite database.\n"));
+
+  // The pattern is the name the run lock really has: a run leaves it beside the database.
+  options.env["DATABASE_URL"] = "sqlite:///app.db";
+  std::ofstream(project.path() / "migrations" / "versions" / "a1_first.sql")
+      << "-- retort:revision a1\n-- retort:message first\n\n-- retort:upgrade\nCREATE TABLE t "
+         "(id INTEGER);\n";
+  const ProcessResult up = run_retort({"upgrade", "head"}, options);
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  Strings locks;
+  for (const fs::directory_entry& entry : fs::directory_iterator(project.path())) {
+    const std::string name = entry.path().filename().string();
+    if (name.find("lock") != std::string::npos) {
+      locks.push_back(name);
+      EXPECT_EQ(::fnmatch("*.retort-lock", name.c_str(), 0), 0) << name;
+    }
+  }
+  EXPECT_EQ(locks, Strings{"app.db.retort-lock"});
+
+  // An existing .gitignore keeps its lines and gains only what it lacks, once.
+  const TempDir other;
+  std::ofstream(other.path() / ".gitignore") << "node_modules/\nbackups/";
+  SpawnOptions in_other;
+  in_other.cwd = other.path();
+  const ProcessResult again = run_retort({"init", "migrations", "--json"}, in_other);
+  ASSERT_EQ(again.exit_code, 0) << shown(again);
+  EXPECT_EQ(read_file(other.path() / ".gitignore"),
+            "node_modules/\nbackups/\n\n# retort: backups hold every row of the database; "
+            "*.retort-lock is SQLite's run lock\n*.retort-lock\n");
+  const Json doc = json_of(again);
+  EXPECT_EQ(doc.value("gitignore_added", Json::array()), Json::array({"*.retort-lock"}));
+  EXPECT_TRUE(lacks(doc.dump(), "\".gitignore\"")) << "it was not created";
 }
 
 #endif
