@@ -671,19 +671,26 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   // the migration ran never queue behind the lock.
   std::vector<std::string> current = runner.current_heads();
   // What the version table says must be something a run wrote, or the plan builds on sand.
-  const auto check_rows = [&](const std::vector<std::string>& rows) {
+  // Before the lock, the version table and the ledger are read apart while another runner may
+  // commit between the two reads: an empty version table beside a ledger that has runs is then
+  // only a reason to take the lock and look again, where no run can move them.
+  enum class Locked { no, yes };
+  const auto check_rows = [&](const std::vector<std::string>& rows, Locked locked) {
     if (direction != graph::Direction::stamp || !options.purge) {
       if (std::optional<Error> ahead =
               commands::ahead_of_code(*connection, config, scripts, rows)) {
         throw *ahead;
       }
     }
+    if (locked == Locked::no && rows.empty()) {
+      return;
+    }
     if (std::optional<Error> conflict = commands::version_table_conflict(
             *connection, config, scripts, rows, direction, options.purge)) {
       throw *conflict;
     }
   };
-  check_rows(current);
+  check_rows(current, Locked::no);
   graph::Plan plan = make_plan(map, current, options, direction);
   RunResult result;
   result.database = config.redacted_url;
@@ -722,7 +729,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   try {
     // Under the lock, read again: usually another runner has done the work meanwhile.
     current = runner.current_heads();
-    check_rows(current);
+    check_rows(current, Locked::yes);
     plan = make_plan(map, current, options, direction);
     if (direction == graph::Direction::upgrade) {
       // Under the lock, so that of several racing runners only the one that runs speaks.
