@@ -673,24 +673,25 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   // What the version table says must be something a run wrote, or the plan builds on sand.
   // Before the lock, the version table and the ledger are read apart while another runner may
   // commit between the two reads: an empty version table beside a ledger that has runs is then
-  // only a reason to take the lock and look again, where no run can move them.
+  // only a reason to take the lock and look again, where no run can move them; it is returned
+  // rather than thrown, for a run that would not take the lock.
   enum class Locked { no, yes };
-  const auto check_rows = [&](const std::vector<std::string>& rows, Locked locked) {
+  const auto check_rows = [&](const std::vector<std::string>& rows,
+                              Locked locked) -> std::optional<Error> {
     if (direction != graph::Direction::stamp || !options.purge) {
       if (std::optional<Error> ahead =
               commands::ahead_of_code(*connection, config, scripts, rows)) {
         throw *ahead;
       }
     }
-    if (locked == Locked::no && rows.empty()) {
-      return;
-    }
-    if (std::optional<Error> conflict = commands::version_table_conflict(
-            *connection, config, scripts, rows, direction, options.purge)) {
+    std::optional<Error> conflict = commands::version_table_conflict(
+        *connection, config, scripts, rows, direction, options.purge);
+    if (conflict && (locked == Locked::yes || !rows.empty())) {
       throw *conflict;
     }
+    return conflict;
   };
-  check_rows(current, Locked::no);
+  const std::optional<Error> unsettled = check_rows(current, Locked::no);
   graph::Plan plan = make_plan(map, current, options, direction);
   RunResult result;
   result.database = config.redacted_url;
@@ -702,6 +703,9 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   const bool settles =
       direction == graph::Direction::stamp && has_settleable_failures(*connection, config, scripts);
   if (plan.steps.empty() && !settles) {
+    if (unsettled) {
+      throw *unsettled;
+    }
     if (options.partial != PartialMigration::refuse) {
       // A partially applied migration is never in the version table, so it is in every plan
       // towards it: with nothing to run there is nothing to resume.
@@ -729,7 +733,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   try {
     // Under the lock, read again: usually another runner has done the work meanwhile.
     current = runner.current_heads();
-    check_rows(current, Locked::yes);
+    (void)check_rows(current, Locked::yes);
     plan = make_plan(map, current, options, direction);
     if (direction == graph::Direction::upgrade) {
       // Under the lock, so that of several racing runners only the one that runs speaks.
