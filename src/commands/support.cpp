@@ -105,13 +105,13 @@ runner::LockSettings lock_settings(const Config& config, const base::DatabaseUrl
   return settings;
 }
 
-std::optional<Error> ahead_of_code(driver::Connection& connection, const Config& config,
-                                   const script::ScriptDirectory& scripts,
-                                   const std::vector<std::string>& rows) {
-  if (std::all_of(rows.begin(), rows.end(),
-                  [&](const std::string& row) { return scripts.map().find(row) != nullptr; })) {
-    return std::nullopt;
-  }
+namespace {
+
+// What doctor's version_rows check finds in these version rows, with the ledger beside them.
+std::vector<DoctorFinding> version_row_findings(driver::Connection& connection,
+                                                const Config& config,
+                                                const script::ScriptDirectory& scripts,
+                                                const std::vector<std::string>& rows) {
   runner::Ledger ledger(&connection, connection.dialect(), config.version_table_schema,
                         config.version_table);
   ops::doctor::Context context{connection, scripts, ledger, {}, {}, rows, {}, false, {}};
@@ -119,6 +119,20 @@ std::optional<Error> ahead_of_code(driver::Connection& connection, const Config&
   context.version_table_schema = config.version_table_schema;
   std::vector<DoctorFinding> findings;
   ops::doctor::check_version_rows(context, findings);
+  return findings;
+}
+
+}  // namespace
+
+std::optional<Error> ahead_of_code(driver::Connection& connection, const Config& config,
+                                   const script::ScriptDirectory& scripts,
+                                   const std::vector<std::string>& rows) {
+  if (std::all_of(rows.begin(), rows.end(),
+                  [&](const std::string& row) { return scripts.map().find(row) != nullptr; })) {
+    return std::nullopt;
+  }
+  const std::vector<DoctorFinding> findings =
+      version_row_findings(connection, config, scripts, rows);
   for (const DoctorFinding& finding : findings) {
     if (finding.code == "unknown-revision") {
       return Error(ExitCode::failed, finding.message).state("nothing was run").next(finding.fix);
@@ -135,13 +149,8 @@ std::optional<Error> version_table_conflict(driver::Connection& connection, cons
   if (rows.size() == 1 || (stamp && (purge || rows.empty()))) {
     return std::nullopt;
   }
-  runner::Ledger ledger(&connection, connection.dialect(), config.version_table_schema,
-                        config.version_table);
-  ops::doctor::Context context{connection, scripts, ledger, {}, {}, rows, {}, false, {}};
-  context.version_table = config.version_table;
-  context.version_table_schema = config.version_table_schema;
-  std::vector<DoctorFinding> findings;
-  ops::doctor::check_version_rows(context, findings);
+  const std::vector<DoctorFinding> findings =
+      version_row_findings(connection, config, scripts, rows);
   for (const DoctorFinding& finding : findings) {
     if (finding.code == "version-table-lost" || finding.code == "row-below-row") {
       return Error(ExitCode::failed, finding.message)
