@@ -4,6 +4,7 @@
 #include "sql/objects.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace retort::ops::preflight {
 
@@ -32,6 +33,18 @@ std::string last_applied(runner::Ledger& ledger) {
     }
   }
   return newest;
+}
+
+std::optional<backup::Found> backup_since_last_applied(Context& context) {
+  const std::string applied = last_applied(context.ledger);
+  const auto url = base::parse_database_url(context.config.url);
+  const std::string database = backup::database_name(url ? *url : base::DatabaseUrl{}, context.db);
+  std::vector<backup::Found> found = backup::list(context.config, database);
+  // To the second, as backup names say it: one taken in the second the migration ended counts.
+  if (found.empty() || found.front().taken_at.substr(0, 19) < applied.substr(0, 19)) {
+    return std::nullopt;
+  }
+  return std::move(found.front());
 }
 
 void each_statement(

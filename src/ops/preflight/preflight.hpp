@@ -5,12 +5,14 @@
 
 #include "driver/driver.hpp"
 #include "graph/revision_map.hpp"
+#include "ops/backup/backup.hpp"
 #include "retort/config.hpp"
 #include "retort/results.hpp"
 #include "runner/ledger.hpp"
 #include "script/script_directory.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,8 +56,12 @@ void each_statement(const script::ScriptDirectory& scripts, const graph::Plan& p
                     const std::function<void(const graph::Step&, const script::Statement&)>& visit);
 
 // When the newest `ok` upgrade or downgrade finished, as the ledger writes it; empty when none.
-// A backup taken since then is a way back to now (the backup and rollback checks).
 [[nodiscard]] std::string last_applied(runner::Ledger& ledger);
+
+// The newest backup in the directory taken since the last applied migration (to the second, as
+// backup names say it): a way back to now, for the backup and rollback checks. None: no such
+// backup.
+[[nodiscard]] std::optional<backup::Found> backup_since_last_applied(Context& context);
 
 // The relations the plan's statements name, each once.
 [[nodiscard]] std::vector<std::string> touched_relations(const script::ScriptDirectory& scripts,

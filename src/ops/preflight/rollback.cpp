@@ -43,17 +43,11 @@ void check_rollback(Context& context, Checks& checks) {
     return;
   }
 
-  const auto url = base::parse_database_url(context.config.url);
-  const std::string database = backup::database_name(url ? *url : base::DatabaseUrl{}, context.db);
-  const std::vector<backup::Found> found = backup::list(context.config, database);
-  const std::string applied = last_applied(context.ledger);
-  // To the second, as backup names say it: one taken in the second the migration ended counts.
-  if (!found.empty() && found.front().taken_at.substr(0, 19) >= applied.substr(0, 19)) {
+  if (const std::optional<backup::Found> recent = backup_since_last_applied(context)) {
     checks.push_back(
         {"rollback", "pass",
          fmt::format("{} (taken {}) is the way back for the steps without a downgrade section: {}",
-                     found.front().path.string(), found.front().taken_at,
-                     base::join(without, ", ")),
+                     recent->path.string(), recent->taken_at, base::join(without, ", ")),
          ""});
     return;
   }
