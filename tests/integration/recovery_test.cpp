@@ -1286,6 +1286,30 @@ Strings index_validity(Project& project) {
       "SELECT indisvalid::text FROM pg_index WHERE indexrelid = to_regclass('items_v_key')");
 }
 
+// CREATE INDEX CONCURRENTLY in a transactional migration would fail on the server after the
+// statements before it ran in the same transaction; retort refuses the file before anything
+// runs, naming the statement and the header that makes it run alone.
+TEST(RecoveryPostgresTest, ConcurrentlyInATransactionalMigrationIsRefusedBeforeAnythingRuns) {
+  Project project(Backend::postgres, "concurrently_in_transaction");
+  project.add({"a1", {}, "CREATE TABLE items (id INTEGER);", "DROP TABLE items;", {}, "items"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE other (id INTEGER);\n"
+               "CREATE INDEX CONCURRENTLY items_id ON items (id);",
+               "DROP TABLE other;",
+               {},
+               "index items"});
+  write_config(project);
+
+  const ProcessResult refused = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(refused.exit_code, 2) << shown(refused);
+  EXPECT_TRUE(has(refused.err, "CREATE INDEX CONCURRENTLY cannot run inside a transaction block"))
+      << shown(refused);
+  EXPECT_TRUE(has(refused.err, "retort:transaction false")) << shown(refused);
+  EXPECT_EQ(project.tables(), Strings{}) << "nothing ran, not even a1";
+  EXPECT_EQ(project.version_rows(), Strings{"<no version table>"}) << "nothing was written";
+}
+
 TEST(RecoveryPostgresTest, AFailedConcurrentIndexIsReportedInvalidAndBuiltAgainOnResume) {
   Project project(Backend::postgres, "invalid_index");
   add_concurrent_history(project, false);
