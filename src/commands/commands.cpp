@@ -14,6 +14,7 @@
 #include "runner/ledger.hpp"
 #include "runner/run_lock.hpp"
 #include "runner/runner.hpp"
+#include "runner/sql_script.hpp"
 #include "runner/version_table.hpp"
 
 #include <fmt/format.h>

@@ -24,6 +24,8 @@
 #include "runner/cancel.hpp"
 #include "runner/ledger.hpp"
 #include "runner/run_lock.hpp"
+#include "runner/steps.hpp"
+#include "runner/timeouts.hpp"
 #include "runner/version_table.hpp"
 
 #include <fmt/format.h>
@@ -32,7 +34,6 @@
 #include <array>
 #include <chrono>
 #include <fstream>
-#include <random>
 #include <thread>
 #include <utility>
 
@@ -45,38 +46,6 @@ using Clock = std::chrono::steady_clock;
 std::int64_t elapsed_ms(Clock::time_point since) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
 }
-
-const char* direction_name(graph::Direction direction) {
-  switch (direction) {
-    case graph::Direction::upgrade:
-      return "upgrade";
-    case graph::Direction::downgrade:
-      return "downgrade";
-    case graph::Direction::stamp:
-      return "stamp";
-  }
-  return "upgrade";
-}
-
-std::string heads_text(const std::vector<std::string>& heads) {
-  return heads.empty() ? std::string("base (no revision)") : base::join(heads, ", ");
-}
-
-// Backoff before retry number `attempt` (1-based): 250ms doubling to 8s, with full jitter so
-// that several runners do not retry in lockstep.
-base::Millis backoff(int attempt) {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  const std::int64_t cap = std::min<std::int64_t>(8000, 250LL << std::min(attempt - 1, 5));
-  std::uniform_int_distribution<std::int64_t> dist(cap / 2, cap);
-  return base::Millis{dist(rng)};
-}
-
-bool is_lock_timeout(const driver::DatabaseError& error) {
-  return error.kind() == driver::DatabaseError::Kind::statement &&
-         error.message().sqlstate == "55P03";
-}
-
-std::string duration_sql(base::Millis value) { return fmt::format("'{}ms'", value.count()); }
 
 // The run lock was found lost before a commit: a step stops here whatever it was doing.
 class LockLostError : public Error {
@@ -92,10 +61,9 @@ LockLostError lock_lost_error(RunLock& lock, const std::string& what) {
 
 // BEGIN with the migration's timeouts, as one script (PostgreSQL).
 std::string begin_sql(const script::Migration& migration, const Settings& settings) {
-  return fmt::format(
-      "BEGIN; SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
-      duration_sql(migration.lock_timeout.value_or(settings.lock_timeout)),
-      duration_sql(migration.statement_timeout.value_or(settings.statement_timeout)));
+  return "BEGIN; " +
+         base::join(set_timeouts_sql(effective_timeouts(migration, settings), SetScope::local),
+                    "; ");
 }
 
 }  // namespace
@@ -236,90 +204,13 @@ script::Dialect script_dialect(driver::Dialect dialect) {
   return dialect == driver::Dialect::sqlite ? script::Dialect::sqlite : script::Dialect::postgres;
 }
 
-// One step with its statements split, ready to run.
-struct Runner::Prepared {
-  const graph::Step* step = nullptr;
-  const script::Migration* migration = nullptr;
-  std::vector<script::Statement> statements;
-  StepEvent event;
-  // A resumed non-transactional step: the row it continues, and the first statement to run.
-  const Leftover* resumed = nullptr;
-  int resume_at = 0;
-};
-
-namespace {
-
-const script::Migration& migration_of(const script::ScriptDirectory& scripts,
-                                      const graph::Step& step) {
-  const script::Migration* migration = scripts.find(step.revision);
-  if (migration == nullptr) {
-    throw Error(ExitCode::input,
-                fmt::format("revision {} is in the plan but no file declares it", step.revision))
-        .next("retort heads   (check the versions/ directory)");
-  }
-  return *migration;
-}
-
-std::vector<script::Statement> split_or_throw(const script::Migration& migration,
-                                              graph::Direction direction, script::Dialect dialect) {
-  const script::Which which =
-      direction == graph::Direction::downgrade ? script::Which::downgrade : script::Which::upgrade;
-  if (which == script::Which::downgrade && !migration.downgrade) {
-    throw Error(ExitCode::input,
-                fmt::format("revision {} ({}) cannot be downgraded: its file has no "
-                            "'-- retort:downgrade' section",
-                            migration.revision, migration.message))
-        .at({migration.display_path, 0, 0})
-        .state("nothing was run")
-        .next(fmt::format("add a '-- retort:downgrade' section to {}, or stamp past it with "
-                          "`retort stamp` if the schema change is to stay",
-                          migration.display_path));
-  }
-  auto result = script::statements(migration, which, dialect);
-  if (!result) {
-    const script::Problem& problem = result.error();
-    throw Error(ExitCode::input, problem.message)
-        .at(problem.where)
-        .explain(problem.fix)
-        .state("nothing was run");
-  }
-  // An unfinished file must not be recorded as applied, nor a downgrade that reverts nothing
-  // as done. A merge may hold no statement, and `-- retort:empty` says a section means to.
-  const bool upgrade = which == script::Which::upgrade;
-  const bool declared_empty = upgrade ? migration.empty_upgrade : migration.empty_downgrade;
-  if (result->empty() && !declared_empty && migration.revises.size() < 2) {
-    const std::string_view name = upgrade ? "upgrade" : "downgrade";
-    throw Error(ExitCode::input, fmt::format("the {} section of revision {} has no statement", name,
-                                             migration.revision))
-        .at({migration.display_path,
-             upgrade ? migration.upgrade.marker_line : migration.downgrade->marker_line, 0})
-        .explain(fmt::format("fix: write {} below `-- retort:{}`, or, if the section is "
-                             "meant to do nothing, add `-- retort:empty {}` to the header",
-                             upgrade ? "the upgrade SQL" : "the SQL that reverts the upgrade", name,
-                             name))
-        .state("nothing was run");
-  }
-  return std::move(result).value();
-}
-
-}  // namespace
-
-void validate_plan(const script::ScriptDirectory& scripts, const graph::Plan& plan,
-                   script::Dialect dialect) {
-  for (const graph::Step& step : plan.steps) {
-    if (step.direction == graph::Direction::stamp) {
-      continue;
-    }
-    (void)split_or_throw(migration_of(scripts, step), step.direction, dialect);
-  }
-}
-
 Runner::Runner(driver::Connection& connection, const script::ScriptDirectory& scripts,
                Settings settings, RunObserver* observer)
     : m_connection(connection),
       m_scripts(scripts),
       m_settings(std::move(settings)),
-      m_observer(observer) {}
+      m_observer(observer),
+      m_recovery(m_connection, m_scripts, m_settings, m_observer) {}
 
 std::vector<std::string> Runner::current_heads() {
   VersionTable table(&m_connection, m_settings.version_table, m_settings.version_table_schema);
@@ -331,34 +222,11 @@ void Runner::set_local_timeouts(const script::Migration& migration) {
     return;
   }
   // SET LOCAL, not SET: a session setting would leak to the next client behind a pooler.
-  const base::Millis lock_timeout = migration.lock_timeout.value_or(m_settings.lock_timeout);
-  const base::Millis statement_timeout =
-      migration.statement_timeout.value_or(m_settings.statement_timeout);
-  m_connection.execute(fmt::format("SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
-                                   duration_sql(lock_timeout), duration_sql(statement_timeout)));
+  m_connection.execute(base::join(
+      set_timeouts_sql(effective_timeouts(migration, m_settings), SetScope::local), "; "));
 }
 
 namespace {
-
-// Turns a server error in a statement into the user's error: file:line:column of the failing
-// character, computed from the statement's place in the file plus the server's position.
-Error statement_error(const driver::DatabaseError& error, const script::Migration& migration,
-                      const script::Statement& statement) {
-  SourceLocation where{migration.display_path, statement.line, 0};
-  const ServerMessage& message = error.message();
-  if (message.position > 0) {
-    const std::size_t byte =
-        base::byte_offset_of_char(statement.sql, static_cast<std::size_t>(message.position));
-    where.line = statement.line + base::line_of_offset(statement.sql, byte) - 1;
-    const std::size_t line_start = statement.sql.rfind('\n', byte == 0 ? 0 : byte - 1);
-    const std::size_t column_bytes = line_start == std::string::npos ? byte : byte - line_start - 1;
-    where.column = static_cast<int>(column_bytes) + 1;
-  }
-  Error out(ExitCode::failed,
-            fmt::format("revision {} failed: {}", migration.revision, message.message));
-  out.at(where).server(message);
-  return out;
-}
 
 // A lock timeout that retries did not get past: how long was waited, and behind whom.
 void explain_lock_timeout(Error& error, const script::Migration& migration,
@@ -367,7 +235,7 @@ void explain_lock_timeout(Error& error, const script::Migration& migration,
   std::string text = fmt::format(
       "the statement could not get its lock within lock_timeout ({}){}; it gave up waiting "
       "each time, so the application's queries did not queue behind it",
-      base::format_duration(migration.lock_timeout.value_or(settings.lock_timeout)),
+      base::format_duration(effective_timeouts(migration, settings).lock_timeout),
       retried ? fmt::format(", nor in {} retries (lock_retries)", settings.lock_retries)
               : std::string(" (no retry: the whole run is one transaction)"));
   for (const Blocker& blocker : blockers) {
@@ -449,7 +317,8 @@ enum class Finish {
 
 }  // namespace
 
-void Runner::run_transactional(const Prepared& prepared, StepResult& result, bool own_transaction) {
+void Runner::run_transactional(const PreparedStep& prepared, StepResult& result,
+                               bool own_transaction) {
   const script::Migration& migration = *prepared.migration;
   if (own_transaction && m_connection.dialect() == driver::Dialect::postgres) {
     // BEGIN and the SET LOCAL lines in one round trip: a thousand small migrations spend
@@ -462,7 +331,7 @@ void Runner::run_transactional(const Prepared& prepared, StepResult& result, boo
     }
     set_local_timeouts(migration);
   }
-  const base::Millis lock_timeout = migration.lock_timeout.value_or(m_settings.lock_timeout);
+  const base::Millis lock_timeout = effective_timeouts(migration, m_settings).lock_timeout;
   int done = 0;
   for (const script::Statement& statement : prepared.statements) {
     try {
@@ -487,10 +356,8 @@ void Runner::set_session_timeouts(const script::Migration& migration) {
   // Statements outside a transaction block can only take session settings. They stay on
   // retort's own session after the step; every transactional step sets its own with SET LOCAL.
   if (m_connection.dialect() == driver::Dialect::postgres) {
-    m_connection.execute(fmt::format(
-        "SET lock_timeout = {}; SET statement_timeout = {}",
-        duration_sql(migration.lock_timeout.value_or(m_settings.lock_timeout)),
-        duration_sql(migration.statement_timeout.value_or(m_settings.statement_timeout))));
+    m_connection.execute(base::join(
+        set_timeouts_sql(effective_timeouts(migration, m_settings), SetScope::session), "; "));
   }
 }
 
@@ -571,13 +438,13 @@ std::string Runner::blockers_text() const {
 // what ran; one that may not (CREATE INDEX CONCURRENTLY) runs alone, and the ledger is
 // advanced after it: a crash between the two leaves that one statement in doubt, which a
 // resume checks (see resume_index()).
-void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& ledger,
+void Runner::run_alone(const PreparedStep& prepared, StepResult& result, Ledger& ledger,
                        std::int64_t ledger_id) {
   const script::Migration& migration = *prepared.migration;
   const graph::Step& step = *prepared.step;
   const bool postgres = m_connection.dialect() == driver::Dialect::postgres;
   const bool pooled = postgres && m_settings.session == SessionSettings::not_kept;
-  const base::Millis lock_timeout = migration.lock_timeout.value_or(m_settings.lock_timeout);
+  const base::Millis lock_timeout = effective_timeouts(migration, m_settings).lock_timeout;
   if (!pooled) {
     set_session_timeouts(migration);
   }
@@ -588,7 +455,7 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
     const script::Statement& statement = prepared.statements[stmt_idx];
     const bool alone = statement.needs_no_transaction;
     if (alone && prepared.resumed != nullptr && static_cast<int>(stmt_idx) == prepared.resume_at &&
-        !resume_index(prepared, statement)) {
+        !m_recovery.resume_index(prepared, statement)) {
       // It had finished before the interruption; count it and go on.
       ++done;
       result.statements_done = done;
@@ -610,7 +477,7 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
     // exists" (issue #14). A retry drops that index, but only when it was not there before the
     // statement ran: an index the build did not make is never dropped.
     const bool builds_index = alone && postgres && !statement.concurrent_index.empty() &&
-                              !index_valid(statement.concurrent_index).has_value();
+                              !m_recovery.index_valid(statement.concurrent_index).has_value();
     const std::string statement_what =
         fmt::format("statement {} of revision {} ({}:{}) could run", stmt_idx + 1, step.revision,
                     migration.display_path, statement.line);
@@ -644,8 +511,8 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
           check_lock(statement_what);
           ++statement_attempt;
           std::string dropped;
-          if (builds_index && index_valid(statement.concurrent_index) == false) {
-            drop_invalid_index(prepared, statement);
+          if (builds_index && m_recovery.index_valid(statement.concurrent_index) == false) {
+            m_recovery.drop_invalid_index(prepared, statement);
             dropped = fmt::format("; dropped the INVALID index {} this try left",
                                   statement.concurrent_index);
           }
@@ -675,321 +542,15 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
   }
 }
 
-// The statement a resume starts with, when it runs alone (CREATE INDEX CONCURRENTLY): a
-// concurrent build that failed or was interrupted leaves an INVALID index behind, which is
-// dropped so that the statement can build it again; a valid one, after an interruption, means
-// the statement had finished and only the ledger had not been told. Returns whether to run it.
-bool Runner::resume_index(const Prepared& prepared, const script::Statement& statement) {
-  if (m_connection.dialect() != driver::Dialect::postgres || statement.concurrent_index.empty()) {
-    return true;
-  }
-  const std::optional<bool> valid = index_valid(statement.concurrent_index);
-  if (!valid) {
-    return true;
-  }
-  const script::Migration& migration = *prepared.migration;
-  const std::string where = fmt::format("{}:{}", migration.display_path, statement.line);
-  if (!*valid) {
-    drop_invalid_index(prepared, statement);
-    if (m_observer != nullptr) {
-      m_observer->note(fmt::format(
-          "{}: dropped the INVALID index {} that the statement at {} left behind when it "
-          "stopped; building it again",
-          prepared.step->revision, statement.concurrent_index, where));
-    }
-    return true;
-  }
-  if (prepared.resumed->interrupted) {
-    if (m_observer != nullptr) {
-      m_observer->note(fmt::format(
-          "{}: index {} exists and is valid: the statement at {} had finished before the "
-          "interruption; not running it again",
-          prepared.step->revision, statement.concurrent_index, where));
-    }
-    return false;
-  }
-  return true;
-}
-
-std::optional<bool> Runner::index_valid(const std::string& index) {
-  const std::array<driver::Value, 1> params{index};
-  const driver::Rows rows = m_connection.query(
-      "SELECT i.indisvalid::text FROM pg_index i WHERE i.indexrelid = to_regclass($1)", params);
-  if (rows.empty()) {
-    return std::nullopt;
-  }
-  return rows.rows[0][0] == std::optional<std::string>("true");
-}
-
-void Runner::drop_invalid_index(const Prepared& prepared, const script::Statement& statement) {
-  // The drop waits for the transactions that use the table, under the same lock_timeout and
-  // retries as the statements.
-  for (int attempt = 0;; ++attempt) {
-    try {
-      m_connection.execute(
-          fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", statement.concurrent_index));
-      return;
-    } catch (const driver::DatabaseError& error) {
-      if (!is_lock_timeout(error) || attempt >= m_settings.lock_retries) {
-        throw statement_error(error, *prepared.migration, statement);
-      }
-      std::this_thread::sleep_for(backoff(attempt + 1));
-    }
-  }
-}
-
-namespace {
-
-// ", and statement 3 (it runs alone) may or may not have finished" for an interrupted step.
-std::string in_doubt_text(const script::Migration* migration, const LedgerEntry& entry,
-                          driver::Dialect dialect) {
-  if (entry.statements_done >= entry.statements_total) {
-    return {};
-  }
-  const graph::Direction direction =
-      entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
-  return next_statement_in_doubt(migration, direction, entry.statements_done,
-                                 script_dialect(dialect))
-             ? fmt::format(", and statement {} (it runs alone) may or may not have finished",
-                           entry.statements_done + 1)
-             : fmt::format("; statement {} had not committed", entry.statements_done + 1);
-}
-
-}  // namespace
-
-void Runner::wait_for_orphan(const LedgerRow& row) {
-  if (m_connection.dialect() != driver::Dialect::postgres || row.backend_pid.empty()) {
-    return;
-  }
-  const std::array<driver::Value, 1> params{row.backend_pid};
-  const Clock::time_point deadline = Clock::now() + m_settings.orphan_wait;
-  bool told = false;
-  for (;;) {
-    const driver::Rows alive = m_connection.query(
-        "SELECT coalesce(state, ''), left(regexp_replace(coalesce(query, ''), '\\s+', ' ', "
-        "'g'), 120) FROM pg_stat_activity WHERE pid = CAST($1 AS INTEGER) AND state <> 'idle'",
-        params);
-    if (alive.empty()) {
-      return;
-    }
-    const std::string what =
-        fmt::format("server pid {} ({}: {})", row.backend_pid, alive.rows[0][0].value_or(""),
-                    alive.rows[0][1].value_or(""));
-    if (Clock::now() >= deadline) {
-      throw Error(ExitCode::lock_busy,
-                  fmt::format("the statement of the runner that was interrupted while applying "
-                              "{} still runs on the server: {}",
-                              row.entry.revision, what))
-          .state("nothing was run by this process")
-          .next(fmt::format("wait for it to end, or end it with SELECT pg_terminate_backend({}); "
-                            "then run this command again",
-                            row.backend_pid));
-    }
-    if (!told && m_observer != nullptr) {
-      told = true;
-      m_observer->note(fmt::format(
-          "{}: its runner is gone, but its statement still runs on the server as {}; waiting "
-          "for it to end (up to lock_wait, {})",
-          row.entry.revision, what, base::format_duration(m_settings.orphan_wait)));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    if (cancel_requested()) {
-      throw Error(ExitCode::failed, "cancelled while waiting for an interrupted runner's statement")
-          .state("nothing was run by this process");
-    }
-  }
-}
-
-std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
-  std::vector<Leftover> out;
-  for (LedgerRow& row : ledger.unfinished()) {
-    if (row.entry.direction == "stamp") {
-      continue;
-    }
-    Leftover leftover{std::move(row)};
-    LedgerEntry& entry = leftover.row.entry;
-    const script::Migration* migration = m_scripts.find(entry.revision);
-    // A file that is gone or changed its mind: trust what the ledger saw run.
-    const bool transactional = migration != nullptr && migration->transactional;
-    // Interrupted now, or found so by an earlier run (which wrote that into the error).
-    leftover.interrupted = entry.status == "running" || entry.error.starts_with("interrupted:");
-    if (entry.status == "running") {
-      // This process holds the run lock, so no other runner is at work: whoever wrote this
-      // row stopped without finishing (killed, or the machine went down).
-      wait_for_orphan(leftover.row);
-      const std::string who = fmt::format("its runner (host {}, pid {})",
-                                          leftover.row.host.empty() ? "?" : leftover.row.host,
-                                          leftover.row.pid.empty() ? "?" : leftover.row.pid);
-      entry.error = transactional ? fmt::format(
-                                        "interrupted: {} ended before it finished; it ran in one "
-                                        "transaction, so nothing of it was applied",
-                                        who)
-                    : entry.statements_done == 0
-                        ? fmt::format(
-                              "interrupted: {} ended before the first statement committed (no "
-                              "transaction){}",
-                              who,
-                              next_statement_in_doubt(migration,
-                                                      entry.direction == "downgrade"
-                                                          ? graph::Direction::downgrade
-                                                          : graph::Direction::upgrade,
-                                                      0, script_dialect(m_connection.dialect()))
-                                  ? ", which runs alone and may or may not have finished"
-                                  : ", so nothing of it was applied")
-                        : fmt::format(
-                              "interrupted: {} ended after statement {} of {} (no transaction); "
-                              "the statements before stay applied{}",
-                              who, entry.statements_done, entry.statements_total,
-                              in_doubt_text(migration, entry, m_connection.dialect()));
-      (void)ledger.mark_interrupted(entry.id, entry.error);
-      entry.status = "failed";
-      if (m_observer != nullptr) {
-        m_observer->note(fmt::format("{} {}: {}", entry.direction, entry.revision, entry.error));
-      }
-    }
-    leftover.partial = !transactional && entry.statements_done > 0;
-    out.push_back(std::move(leftover));
-  }
-  return out;
-}
-
-namespace {}  // namespace
-
-void Runner::attach_resumes(const std::vector<Leftover>& leftovers, std::vector<Prepared>& prepared,
-                            script::Dialect dialect) {
-  bool any_partial = false;
-  for (const Leftover& leftover : leftovers) {
-    const LedgerEntry& entry = leftover.row.entry;
-    Prepared* item = nullptr;
-    for (Prepared& candidate : prepared) {
-      if (candidate.step->revision == entry.revision &&
-          direction_name(candidate.step->direction) == entry.direction &&
-          !candidate.migration->transactional) {
-        item = &candidate;
-      }
-    }
-    // A non-transactional step that stopped at its first statement resumes there by itself:
-    // nothing of it ran, but a concurrent index build may have left an INVALID index.
-    if (item != nullptr && !leftover.partial) {
-      item->resumed = &leftover;
-      item->resume_at = 0;
-      continue;
-    }
-    if (!leftover.partial) {
-      continue;
-    }
-    any_partial = true;
-    const script::Migration* migration = m_scripts.find(entry.revision);
-    const std::string file =
-        migration != nullptr ? migration->display_path : std::string("(no file declares it)");
-    const std::string state = fmt::format(
-        "revision {} is partially applied: {} of {} statements ran (no transaction) and stay; "
-        "the version table does not include it",
-        entry.revision, entry.statements_done, entry.statements_total);
-    if (m_settings.partial == Partial::refuse) {
-      Error error(ExitCode::failed,
-                  fmt::format("revision {} ({}) is partially applied; retort runs nothing else "
-                              "until you decide how to finish it",
-                              entry.revision, migration != nullptr ? migration->message : file));
-      const graph::Direction direction =
-          entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
-      error.explain(fmt::format(
-          "its last run: {}\nchoices:\n  {}   runs it on from statement {} ({}){}\n  finish it "
-          "by hand, then: retort stamp {} --reason \"...\"\n  undo by hand what ran, then: {}   "
-          "(runs it from its first statement)",
-          entry.error.empty() ? std::string("failed") : entry.error,
-          partial_command(entry.direction, "--resume"), entry.statements_done + 1, file,
-          index_rebuild_note(migration, direction, entry.statements_done, dialect), entry.revision,
-          partial_command(entry.direction, "--restart")));
-      error.state(state);
-      error.next(partial_command(entry.direction, "--resume"));
-      throw error;
-    }
-    if (item == nullptr) {
-      throw Error(ExitCode::input,
-                  fmt::format("revision {} is partially applied and this run's plan does not "
-                              "include it",
-                              entry.revision))
-          .state(state)
-          .next(partial_command(entry.direction, "--resume") + "   (with a target that includes " +
-                entry.revision + ")");
-    }
-    if (m_settings.partial == Partial::restart) {
-      item->resumed = &leftover;
-      item->resume_at = 0;
-      if (m_observer != nullptr) {
-        m_observer->note(
-            fmt::format("{}: restarting from its first statement, as asked: what "
-                        "its last run applied was undone by hand",
-                        entry.revision));
-      }
-      continue;
-    }
-    // What ran must be what the file says, or the resumed run would build on statements that
-    // are not there.
-    const std::vector<std::string> ran = base::split_words(leftover.row.statement_checksums);
-    const int done = entry.statements_done;
-    if (static_cast<int>(ran.size()) < done || static_cast<int>(item->statements.size()) < done) {
-      throw Error(ExitCode::input,
-                  fmt::format("cannot resume revision {}: the ledger does not say which {} "
-                              "statements ran, or the file now has fewer",
-                              entry.revision, done))
-          .at({file, 0, 0})
-          .state(state)
-          .next(fmt::format("finish it by hand, then: retort stamp {} --reason \"...\"",
-                            entry.revision));
-    }
-    for (int stmt_idx = 0; stmt_idx < done; ++stmt_idx) {
-      const script::Statement& now = item->statements[static_cast<std::size_t>(stmt_idx)];
-      if (now.fingerprint == ran[static_cast<std::size_t>(stmt_idx)]) {
-        continue;
-      }
-      const std::vector<script::Statement> before =
-          script::split_section(leftover.row.sql, dialect);
-      const std::string old_text = static_cast<std::size_t>(stmt_idx) < before.size()
-                                       ? before[static_cast<std::size_t>(stmt_idx)].sql
-                                       : std::string("(not kept)");
-      throw Error(ExitCode::input,
-                  fmt::format("cannot resume revision {}: statement {}, which already ran, was "
-                              "edited since",
-                              entry.revision, stmt_idx + 1))
-          .at({file, now.line, 0})
-          .explain(fmt::format("it ran as:\n    {}\nthe file now says:\n    {}", old_text, now.sql))
-          .state(state)
-          .next(
-              "put the statement back as it ran and resume, or finish by hand and `retort "
-              "stamp " +
-              entry.revision + "`");
-    }
-    item->resumed = &leftover;
-    item->resume_at = done;
-    if (m_observer != nullptr) {
-      m_observer->note(fmt::format("{}: resuming at statement {} of {} ({}:{})", entry.revision,
-                                   done + 1, item->statements.size(), file,
-                                   static_cast<std::size_t>(done) < item->statements.size()
-                                       ? item->statements[static_cast<std::size_t>(done)].line
-                                       : 0));
-    }
-  }
-  if (m_settings.partial != Partial::refuse && !any_partial) {
-    throw Error(ExitCode::input,
-                fmt::format("nothing to {}: no migration is partially applied",
-                            m_settings.partial == Partial::resume ? "resume" : "restart"))
-        .state("nothing was run")
-        .next(fmt::format("retort current -v   (then run without --{})",
-                          m_settings.partial == Partial::resume ? "resume" : "restart"));
-  }
-}
-
 RunResult Runner::run(const graph::Plan& plan) {
   const driver::Dialect dialect = m_connection.dialect();
   const script::Dialect sdialect = script_dialect(dialect);
 
   // Everything is split and checked before the first statement runs.
-  std::vector<Prepared> prepared;
+  std::vector<PreparedStep> prepared;
   prepared.reserve(plan.steps.size());
   for (const graph::Step& step : plan.steps) {
-    Prepared item;
+    PreparedStep item;
     item.step = &step;
     item.migration = &migration_of(m_scripts, step);
     item.statements = split_or_throw(*item.migration, step.direction, sdialect);
@@ -1010,8 +571,8 @@ RunResult Runner::run(const graph::Plan& plan) {
   }
   auto [versions, ledger] = open_tables(m_connection, m_settings);
   adopt_applied(m_connection, m_scripts, versions, ledger);
-  const std::vector<Leftover> leftovers = inspect_leftovers(ledger);
-  attach_resumes(leftovers, prepared, sdialect);
+  const std::vector<Leftover> leftovers = m_recovery.inspect_leftovers(ledger);
+  m_recovery.attach_resumes(leftovers, prepared, sdialect);
   prepare_session();
   if (m_watch_url && !m_watch) {
     m_watch = std::make_unique<BlockerWatch>(*m_watch_url, m_backend_pid);
@@ -1024,7 +585,7 @@ RunResult Runner::run(const graph::Plan& plan) {
   const bool one_transaction = !m_settings.transaction_per_migration;
   bool outer_open = false;
 
-  const auto ledger_start_of = [&](const Prepared& item) {
+  const auto ledger_start_of = [&](const PreparedStep& item) {
     LedgerStart start{.revision = item.step->revision,
                       .direction = direction_name(item.step->direction),
                       .statements_total = static_cast<int>(item.statements.size()),
@@ -1059,7 +620,7 @@ RunResult Runner::run(const graph::Plan& plan) {
   std::int64_t next_ledger_id = 0;
 
   const CancelTarget cancel_target(m_connection);
-  for (const Prepared& item : prepared) {
+  for (const PreparedStep& item : prepared) {
     const graph::Step& step = *item.step;
     const script::Migration& migration = *item.migration;
     if (cancel_requested()) {
@@ -1110,7 +671,7 @@ RunResult Runner::run(const graph::Plan& plan) {
       ledger_id = next_ledger_id != 0 ? next_ledger_id : ledger.start(start);
     }
     next_ledger_id = 0;
-    const Prepared* const next_item =
+    const PreparedStep* const next_item =
         &item + 1 != prepared.data() + prepared.size() ? &item + 1 : nullptr;
 
     int attempt = 0;
@@ -1205,7 +766,7 @@ RunResult Runner::run(const graph::Plan& plan) {
           if (m_observer != nullptr) {
             m_observer->note(fmt::format(
                 "{}: lock_timeout ({}); rolled back, retry {} of {} in {}{}", step.revision,
-                base::format_duration(migration.lock_timeout.value_or(m_settings.lock_timeout)),
+                base::format_duration(effective_timeouts(migration, m_settings).lock_timeout),
                 attempt, m_settings.lock_retries, base::format_elapsed(wait), blockers_text()));
           }
           std::this_thread::sleep_for(wait);
@@ -1322,7 +883,7 @@ RunResult Runner::stamp(const graph::Plan& plan) {
   // The revisions another tool applied are recorded before the stamp moves the rows.
   adopt_applied(m_connection, m_scripts, versions, ledger);
   // A stamp is how a hand fix is recorded: the rows of runners that are gone say so first.
-  const std::vector<Leftover> leftovers = inspect_leftovers(ledger);
+  const std::vector<Leftover> leftovers = m_recovery.inspect_leftovers(ledger);
 
   RunResult out;
   out.heads_before = plan.heads_before;
@@ -1371,165 +932,6 @@ RunResult Runner::stamp(const graph::Plan& plan) {
   out.heads_after = versions.heads();
   out.duration_ms = elapsed_ms(start);
   return out;
-}
-
-std::optional<script::Statement> statement_after(const script::Migration* migration,
-                                                 graph::Direction direction, int done,
-                                                 script::Dialect dialect) {
-  const script::Which which =
-      direction == graph::Direction::downgrade ? script::Which::downgrade : script::Which::upgrade;
-  if (migration == nullptr || (which == script::Which::downgrade && !migration->downgrade)) {
-    return std::nullopt;
-  }
-  auto statements = script::statements(*migration, which, dialect);
-  if (!statements || done < 0 || static_cast<std::size_t>(done) >= statements->size()) {
-    return std::nullopt;
-  }
-  return std::move((*statements)[static_cast<std::size_t>(done)]);
-}
-
-bool next_statement_in_doubt(const script::Migration* migration, graph::Direction direction,
-                             int done, script::Dialect dialect) {
-  const std::optional<script::Statement> next =
-      statement_after(migration, direction, done, dialect);
-  return !next || next->needs_no_transaction;
-}
-
-std::string partial_command(const std::string& direction, std::string_view flag) {
-  return direction == "downgrade" ? fmt::format("retort downgrade {} TARGET", flag)
-                                  : fmt::format("retort upgrade {}", flag);
-}
-
-std::string index_rebuild_note(const script::Migration* migration, graph::Direction direction,
-                               int done, script::Dialect dialect) {
-  const std::optional<script::Statement> next =
-      statement_after(migration, direction, done, dialect);
-  return next && !next->concurrent_index.empty()
-             ? fmt::format(", and an INVALID index {} it left is dropped and built again",
-                           next->concurrent_index)
-             : std::string();
-}
-
-BeyondFiles beyond_files(Ledger& ledger, const graph::RevisionMap& map,
-                         const std::string& revision) {
-  BeyondFiles out;
-  std::vector<std::string> todo{revision};
-  std::vector<std::string> seen;
-  // Breadth first over the parents the ledger recorded, stopping at revisions the files have.
-  while (!todo.empty() && out.revisions.size() < 100) {
-    const std::string current = todo.front();
-    todo.erase(todo.begin());
-    if (std::find(seen.begin(), seen.end(), current) != seen.end()) {
-      continue;
-    }
-    seen.push_back(current);
-    if (map.find(current) != nullptr) {
-      if (out.known_ancestor.empty()) {
-        out.known_ancestor = current;
-      }
-      continue;
-    }
-    std::vector<LedgerRow> rows = ledger.rows_of(current);
-    const auto applied = std::find_if(rows.begin(), rows.end(), [](const LedgerRow& row) {
-      return row.entry.status == "ok" && row.entry.direction != "downgrade";
-    });
-    if (applied == rows.end()) {
-      continue;
-    }
-    for (const std::string& parent : base::split_words(applied->parents)) {
-      todo.push_back(parent);
-    }
-    out.revisions.push_back(std::move(*applied));
-  }
-  return out;
-}
-
-void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptDirectory& scripts,
-               const graph::Plan& plan, const Settings& settings) {
-  const script::Dialect sdialect = script_dialect(dialect);
-  VersionTable versions(nullptr, settings.version_table, settings.version_table_schema);
-  Ledger ledger(nullptr, dialect, settings.version_table_schema, settings.version_table);
-  const bool postgres = dialect == driver::Dialect::postgres;
-  const bool one_transaction = !settings.transaction_per_migration;
-
-  out << "-- retort " << retort_version_string() << ": " << plan.steps.size() << " step"
-      << (plan.steps.size() == 1 ? "" : "s") << " from " << heads_text(plan.heads_before) << " to "
-      << heads_text(plan.heads_after) << "\n\n";
-  if (postgres) {
-    // The text below is UTF-8 (the online run's client_encoding) and its literals are standard
-    // strings: pinned, so that psql reads them as written whatever the client's locale or the
-    // database's standard_conforming_strings; user text with a backslash is an E'' literal too.
-    out << "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n\n";
-  }
-  out << versions.create_sql() << ";\n\n" << ledger.create_sql() << ";\n\n";
-
-  bool open = false;
-  for (const graph::Step& step : plan.steps) {
-    const script::Migration& migration = migration_of(scripts, step);
-    const std::vector<script::Statement> statements =
-        step.direction == graph::Direction::stamp
-            ? std::vector<script::Statement>{}
-            : split_or_throw(migration, step.direction, sdialect);
-    // A comment ends at a line break (PostgreSQL: a carriage return too): the file's text is
-    // escaped so that it cannot end the comment and start a statement.
-    out << "-- Running " << direction_name(step.direction) << " " << step.revision << ": "
-        << base::escape_bytes(migration.message) << " ("
-        << base::escape_bytes(migration.display_path) << ")\n";
-    const bool declared_empty =
-        step.direction == graph::Direction::upgrade
-            ? migration.empty_upgrade
-            : step.direction == graph::Direction::downgrade && migration.empty_downgrade;
-    if (declared_empty) {
-      out << "-- retort:empty " << direction_name(step.direction)
-          << ": the section deliberately runs nothing\n";
-    }
-    if (migration.transactional || step.direction == graph::Direction::stamp) {
-      if (!open) {
-        out << "BEGIN;\n";
-        open = true;
-      }
-      if (postgres) {
-        out << "SET LOCAL lock_timeout = "
-            << duration_sql(migration.lock_timeout.value_or(settings.lock_timeout)) << ";\n"
-            << "SET LOCAL statement_timeout = "
-            << duration_sql(migration.statement_timeout.value_or(settings.statement_timeout))
-            << ";\n";
-      }
-      for (const script::Statement& statement : statements) {
-        out << statement.sql << ";\n";
-      }
-    } else {
-      if (open) {
-        out << "COMMIT;\n";
-        open = false;
-      }
-      out << "-- retort:transaction false: each statement runs alone, outside a transaction\n";
-      for (const script::Statement& statement : statements) {
-        out << statement.sql << ";\n";
-      }
-      out << "BEGIN;\n";
-      open = true;
-    }
-    for (const graph::VersionOp& op : step.version_ops) {
-      out << versions.op_sql(op) << ";\n";
-    }
-    LedgerStart entry{.revision = step.revision,
-                      .direction = direction_name(step.direction),
-                      .statements_total = static_cast<int>(statements.size()),
-                      .checksum = migration.checksum(),
-                      .reason = settings.reason,
-                      .parents = base::join(migration.revises, " "),
-                      .message = migration.message};
-    out << ledger.insert_ok_sql(entry) << ";\n";
-    if (!one_transaction) {
-      out << "COMMIT;\n";
-      open = false;
-    }
-    out << "\n";
-  }
-  if (open) {
-    out << "COMMIT;\n";
-  }
 }
 
 }  // namespace retort::runner

@@ -9,11 +9,12 @@
 #include "retort/events.hpp"
 #include "retort/results.hpp"
 #include "runner/ledger.hpp"
+#include "runner/recovery.hpp"
+#include "runner/settings.hpp"
 #include "script/script_directory.hpp"
 
 #include <memory>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,7 @@ namespace retort::runner {
 class BlockerWatch;
 class RunLock;
 struct Blocker;
+struct PreparedStep;
 
 // How the ledger's `error` of a step stopped by a cancellation (SIGTERM, SIGINT, an
 // application's shutdown) begins: it was rolled back like any failure, but nothing in the file
@@ -33,46 +35,6 @@ inline constexpr std::string_view k_cancelled_error = "cancelled: ";
 // was deleted since (doctor --fix, stamp).
 inline constexpr std::string_view k_settled_reason =
     "settled: the failed run's file was deleted, nothing of it applied";
-
-// What a failed or killed run left: the newest ledger row of a revision that is not `ok`.
-struct Leftover {
-  LedgerRow row;
-  // Its runner is gone without finishing (the row said `running` while this process held the
-  // run lock); the row is now `failed` with a note saying so.
-  bool interrupted = false;
-  // A `transaction false` migration of which some statements ran: what ran stays, and the
-  // version table does not say so.
-  bool partial = false;
-};
-
-// A partially applied `transaction false` migration: refused, resumed after its last
-// statement that ran, or restarted from its first (retort::RunOptions::partial).
-enum class Partial { refuse, resume, restart };
-
-// Whether the connection keeps session state (SET) from one transaction to the next. A
-// transaction-mode pooler does not: each transaction may run on another server session.
-enum class SessionSettings { kept, not_kept };
-
-// What the runner needs of the configuration.
-struct Settings {
-  std::string version_table = "retort_version";
-  std::string version_table_schema;       // empty: the connection's default schema
-  bool transaction_per_migration = true;  // false: the whole run in one transaction
-  base::Millis lock_timeout{2000};        // PostgreSQL: SET LOCAL lock_timeout per migration
-  int lock_retries = 10;                  // on SQLSTATE 55P03, with backoff
-  base::Millis statement_timeout{0};      // 0 = none
-  std::string reason;                     // kept in the ledger
-  // A partially applied `transaction false` migration: refused, resumed after its last
-  // statement that ran, or restarted from its first (see retort::RunOptions::partial).
-  Partial partial = Partial::refuse;
-  // How long to wait for the statement of a runner that was killed to end on the server
-  // (PostgreSQL runs it on until it next talks to the dead client): lock_wait.
-  base::Millis orphan_wait{300'000};
-  // not_kept: a statement of a `transaction false` migration runs in a transaction of its own
-  // with SET LOCAL timeouts when it can; one that cannot (CREATE INDEX CONCURRENTLY) runs
-  // without retort's timeouts, since a session SET would leak to the pooler's next client.
-  SessionSettings session = SessionSettings::kept;
-};
 
 [[nodiscard]] script::Dialect script_dialect(driver::Dialect dialect);
 
@@ -147,27 +109,11 @@ class Runner {
   RunResult stamp(const graph::Plan& plan);
 
  private:
-  struct Prepared;
-  void run_transactional(const Prepared& prepared, StepResult& result, bool own_transaction);
-  void run_alone(const Prepared& prepared, StepResult& result, Ledger& ledger,
+  void run_transactional(const PreparedStep& prepared, StepResult& result, bool own_transaction);
+  void run_alone(const PreparedStep& prepared, StepResult& result, Ledger& ledger,
                  std::int64_t ledger_id);
   void set_session_timeouts(const script::Migration& migration);
   void set_local_timeouts(const script::Migration& migration);
-  // Reads the ledger's unfinished rows under the run lock; marks those whose runner is gone.
-  [[nodiscard]] std::vector<Leftover> inspect_leftovers(Ledger& ledger);
-  // Waits, up to orphan_wait, until the server session of an interrupted runner has ended its
-  // statement; throws Error(lock_busy) naming it past that.
-  void wait_for_orphan(const LedgerRow& row);
-  // Refuses a run while a migration is partially applied, unless it resumes it; checks that
-  // the statements that already ran are the file's.
-  void attach_resumes(const std::vector<Leftover>& leftovers, std::vector<Prepared>& prepared,
-                      script::Dialect dialect);
-  [[nodiscard]] bool resume_index(const Prepared& prepared, const script::Statement& statement);
-  // Whether an index exists (nullopt: it does not) and is valid.
-  [[nodiscard]] std::optional<bool> index_valid(const std::string& index);
-  // DROP INDEX CONCURRENTLY of the INVALID index a concurrent build left, under the same
-  // lock_timeout and retries as the statements.
-  void drop_invalid_index(const Prepared& prepared, const script::Statement& statement);
   // Throws the lock-lost Error, after marking the lock lost, when the run lock is no longer
   // this process's; `what` says what was about to happen ("revision b2 could commit").
   void check_lock(const std::string& what);
@@ -180,6 +126,7 @@ class Runner {
   const script::ScriptDirectory& m_scripts;
   Settings m_settings;
   RunObserver* m_observer;
+  Recovery m_recovery;
   std::optional<base::DatabaseUrl> m_watch_url;
   std::unique_ptr<BlockerWatch> m_watch;
   std::vector<Blocker> m_blockers;  // seen for the last statement that failed
@@ -188,45 +135,5 @@ class Runner {
   std::vector<StepGate*> m_gates;
   RunLock* m_lock = nullptr;
 };
-
-// Statement `done` + 1 of a `transaction false` migration (0-based `done`), as the file says
-// it now; nullopt when the file is gone, does not split, or has no such statement.
-[[nodiscard]] std::optional<script::Statement> statement_after(const script::Migration* migration,
-                                                               graph::Direction direction, int done,
-                                                               script::Dialect dialect);
-
-// After an interruption after `done` statements of a `transaction false` migration: whether
-// statement done+1 may have finished without the ledger knowing. Only a statement that runs
-// alone (CREATE INDEX CONCURRENTLY) can; any other commits together with the ledger's count.
-// True when the file cannot say (nothing can be promised then).
-[[nodiscard]] bool next_statement_in_doubt(const script::Migration* migration,
-                                           graph::Direction direction, int done,
-                                           script::Dialect dialect);
-
-// "retort upgrade --resume", "retort downgrade --resume TARGET" (flag: "--resume" or
-// "--restart"), for messages about a step in `direction` ("upgrade" or "downgrade").
-[[nodiscard]] std::string partial_command(const std::string& direction, std::string_view flag);
-
-// ", and an INVALID index it left is dropped and built again" when statement done+1 builds an
-// index concurrently; empty otherwise.
-[[nodiscard]] std::string index_rebuild_note(const script::Migration* migration,
-                                             graph::Direction direction, int done,
-                                             script::Dialect dialect);
-
-// A version row that no file declares (the database is ahead of this code): the revisions
-// beyond the files as the ledger remembers them, newest first (each with its message and
-// parents), and the first ancestor the files know; empty when the ledger has none of it.
-struct BeyondFiles {
-  std::vector<LedgerRow> revisions;
-  std::string known_ancestor;  // empty: none found
-};
-[[nodiscard]] BeyondFiles beyond_files(Ledger& ledger, const graph::RevisionMap& map,
-                                       const std::string& revision);
-
-// Writes the plan as the SQL script a DBA can review and run with psql (or sqlite3): the
-// version table and ledger DDL, then each step's statements and its version-table change, in
-// transaction blocks exactly as the online run would use them.
-void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptDirectory& scripts,
-               const graph::Plan& plan, const Settings& settings);
 
 }  // namespace retort::runner
