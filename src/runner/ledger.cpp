@@ -209,6 +209,36 @@ void Ledger::progress(std::int64_t id, int statements_done) {
                       params);
 }
 
+Ledger::FinishedWith Ledger::finish_ok_with(const std::string& change_sql,
+                                            std::vector<driver::Value> params, std::int64_t id,
+                                            int statements_done, std::int64_t duration_ms,
+                                            const std::string& check_sql) {
+  const std::size_t first = params.size() + 1;
+  params.emplace_back(std::to_string(statements_done));
+  params.emplace_back(std::to_string(duration_ms));
+  params.emplace_back(std::to_string(id));
+  const driver::Rows rows = m_connection->query(
+      fmt::format("WITH version_change AS ({} RETURNING 1), ledger_ok AS (UPDATE {} SET status "
+                  "= 'ok', statements_done = CAST(${} AS INTEGER), finished_at = "
+                  "clock_timestamp(), duration_ms = CAST(${} AS BIGINT) WHERE id = CAST(${} AS "
+                  "BIGINT) AND status = 'running' RETURNING 1) SELECT (SELECT count(*) FROM "
+                  "version_change), (SELECT count(*) FROM ledger_ok), {}",
+                  change_sql, m_qualified, first, first + 1, first + 2,
+                  check_sql.empty() ? std::string("1") : check_sql),
+      params);
+  const auto column = [&](std::size_t index) {
+    return rows.empty() ? std::string("0") : rows.rows[0][index].value_or("0");
+  };
+  return {.changed = column(0), .closed = column(1) == "1", .checked = column(2) == "1"};
+}
+
+void Ledger::discard(std::int64_t id) {
+  const std::array<driver::Value, 1> params{std::to_string(id)};
+  (void)m_connection->query(
+      fmt::format("DELETE FROM {} WHERE id = CAST($1 AS BIGINT) RETURNING id", m_qualified),
+      params);
+}
+
 std::string Ledger::progress_sql(std::int64_t id, int statements_done) const {
   return fmt::format("UPDATE {} SET statements_done = {} WHERE id = {}", m_qualified,
                      statements_done, id);

@@ -88,6 +88,22 @@ class Ledger {
   void finish_ok(std::int64_t id, int statements_done, std::int64_t duration_ms);
   void finish_failed(std::int64_t id, int statements_done, std::int64_t duration_ms,
                      const std::string& error);
+  // PostgreSQL: row `id` closed `ok` in the same statement as another table's change (a
+  // data-modifying statement whose parameters are $1..$N, `params`), with `check_sql` (an SQL
+  // expression that is 1 when all is well; empty: none) evaluated in it too: one round trip
+  // instead of two. Data-modifying CTEs run once whether or not the query reads them; the
+  // change must not touch a row this statement touches otherwise.
+  struct FinishedWith {
+    std::string changed;   // the rows the change touched, as the server counted them
+    bool closed = false;   // the row was `running` and is now `ok`
+    bool checked = false;  // check_sql said 1
+  };
+  [[nodiscard]] FinishedWith finish_ok_with(const std::string& change_sql,
+                                            std::vector<driver::Value> params, std::int64_t id,
+                                            int statements_done, std::int64_t duration_ms,
+                                            const std::string& check_sql);
+  // Deletes the `running` row of a step that never began (a cancellation between steps).
+  void discard(std::int64_t id);
 
   // The text of an `ok` row as one INSERT, for --sql.
   [[nodiscard]] std::string insert_ok_sql(const LedgerStart& start) const;

@@ -167,33 +167,23 @@ std::string VersionTable::op_sql(const graph::VersionOp& op) const {
   return {};
 }
 
-void VersionTable::apply(const graph::VersionOp& op) {
-  driver::Rows rows;
+VersionTable::Change VersionTable::change_of(const graph::VersionOp& op) const {
   switch (op.kind) {
-    case graph::VersionOp::Kind::insert: {
-      const std::array<driver::Value, 1> params{op.to};
-      rows = m_connection->query(
-          fmt::format("INSERT INTO {} (version_num) VALUES ($1) RETURNING version_num",
-                      m_qualified),
-          params);
-      break;
-    }
-    case graph::VersionOp::Kind::update: {
-      const std::array<driver::Value, 2> params{op.to, op.from};
-      rows = m_connection->query(
-          fmt::format("UPDATE {} SET version_num = $1 WHERE version_num = $2 RETURNING version_num",
-                      m_qualified),
-          params);
-      break;
-    }
-    case graph::VersionOp::Kind::remove: {
-      const std::array<driver::Value, 1> params{op.from};
-      rows = m_connection->query(
-          fmt::format("DELETE FROM {} WHERE version_num = $1 RETURNING version_num", m_qualified),
-          params);
-      break;
-    }
+    case graph::VersionOp::Kind::insert:
+      return {fmt::format("INSERT INTO {} (version_num) VALUES ($1)", m_qualified), {op.to}};
+    case graph::VersionOp::Kind::update:
+      return {fmt::format("UPDATE {} SET version_num = $1 WHERE version_num = $2", m_qualified),
+              {op.to, op.from}};
+    case graph::VersionOp::Kind::remove:
+      return {fmt::format("DELETE FROM {} WHERE version_num = $1", m_qualified), {op.from}};
   }
+  return {};
+}
+
+void VersionTable::apply(const graph::VersionOp& op) {
+  const Change change = change_of(op);
+  const driver::Rows rows =
+      m_connection->query(change.sql + " RETURNING version_num", change.params);
   if (rows.size() != 1) {
     throw version_conflict(m_qualified, op, std::to_string(rows.size()));
   }

@@ -33,6 +33,13 @@ class VersionTable {
   // Applies one change; throws Error when it touched other than exactly one row (someone else
   // changed the version table under us).
   void apply(const graph::VersionOp& op);
+  // One change as a statement with parameters ($1, $2), without RETURNING: what apply() runs,
+  // for a caller that runs it together with another statement (the ledger's `ok`).
+  struct Change {
+    std::string sql;
+    std::vector<driver::Value> params;
+  };
+  [[nodiscard]] Change change_of(const graph::VersionOp& op) const;
 
   // The SQL text of the same operations, for --sql.
   [[nodiscard]] std::string create_sql() const;
