@@ -6,6 +6,7 @@
 #include "base/text.hpp"
 #include "base/url.hpp"
 #include "commands/gates.hpp"
+#include "commands/run_advice.hpp"
 #include "commands/support.hpp"
 #include "lint/analyzer.hpp"
 #include "ops/backup/backup_gate.hpp"
@@ -755,6 +756,18 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
       result.heads_before = current;
       result.heads_after = current;
     }
+  } catch (const runner::StepFailed& failed) {
+    const Error error = commands::step_failure_error(failed);
+    if (lock->lost()) {
+      throw lock_lost(error, *lock);
+    }
+    throw with_write_advice(error, *connection);
+  } catch (const runner::ResumeRefused& refused) {
+    const Error error = commands::resume_refusal_error(refused);
+    if (lock->lost()) {
+      throw lock_lost(error, *lock);
+    }
+    throw with_write_advice(error, *connection);
   } catch (const Error& error) {
     if (lock->lost()) {
       throw lock_lost(error, *lock);

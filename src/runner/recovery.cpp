@@ -5,6 +5,7 @@
 
 #include "base/text.hpp"
 #include "runner/cancel.hpp"
+#include "runner/refusal.hpp"
 #include "runner/runner.hpp"
 #include "runner/steps.hpp"
 
@@ -166,37 +167,33 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
     const script::Migration* migration = m_scripts.find(entry.revision);
     const std::string file =
         migration != nullptr ? migration->display_path : std::string("(no file declares it)");
-    const std::string state = fmt::format(
-        "revision {} is partially applied: {} of {} statements ran (no transaction) and stay; "
-        "the version table does not include it",
-        entry.revision, entry.statements_done, entry.statements_total);
+    ResumeRefusal refusal{.revision = entry.revision,
+                          .direction = entry.direction,
+                          .statements_done = entry.statements_done,
+                          .statements_total = entry.statements_total,
+                          .file = file,
+                          .last_error = entry.error};
     if (m_settings.partial == Partial::refuse) {
-      Error error(ExitCode::failed,
-                  fmt::format("revision {} ({}) is partially applied; retort runs nothing else "
-                              "until you decide how to finish it",
-                              entry.revision, migration != nullptr ? migration->message : file));
       const graph::Direction direction =
           entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
-      error.explain(fmt::format(
-          "its last run: {}\nchoices:\n  {}   runs it on from statement {} ({}){}\n  finish it "
-          "by hand, then: retort stamp {} --reason \"...\"\n  undo by hand what ran, then: {}   "
-          "(runs it from its first statement)",
-          entry.error.empty() ? std::string("failed") : entry.error,
-          partial_command(entry.direction, "--resume"), entry.statements_done + 1, file,
-          index_rebuild_note(migration, direction, entry.statements_done, dialect), entry.revision,
-          partial_command(entry.direction, "--restart")));
-      error.state(state);
-      error.next(partial_command(entry.direction, "--resume"));
-      throw error;
+      if (const std::optional<script::Statement> next =
+              statement_after(migration, direction, entry.statements_done, dialect)) {
+        refusal.index_rebuilt = next->concurrent_index;
+      }
+      throw ResumeRefused(
+          Error(ExitCode::failed,
+                fmt::format("revision {} ({}) is partially applied; retort runs nothing else "
+                            "until you decide how to finish it",
+                            entry.revision, migration != nullptr ? migration->message : file)),
+          std::move(refusal));
     }
     if (item == nullptr) {
-      throw Error(ExitCode::input,
-                  fmt::format("revision {} is partially applied and this run's plan does not "
-                              "include it",
-                              entry.revision))
-          .state(state)
-          .next(partial_command(entry.direction, "--resume") + "   (with a target that includes " +
-                entry.revision + ")");
+      refusal.why = ResumeRefusal::Why::not_in_plan;
+      throw ResumeRefused(
+          Error(ExitCode::input, fmt::format("revision {} is partially applied and this run's "
+                                             "plan does not include it",
+                                             entry.revision)),
+          std::move(refusal));
     }
     if (m_settings.partial == Partial::restart) {
       item->resumed = &leftover;
@@ -214,14 +211,13 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
     const std::vector<std::string> ran = base::split_words(leftover.row.statement_checksums);
     const int done = entry.statements_done;
     if (static_cast<int>(ran.size()) < done || static_cast<int>(item->statements.size()) < done) {
-      throw Error(ExitCode::input,
+      refusal.why = ResumeRefusal::Why::ran_unknown;
+      Error error(ExitCode::input,
                   fmt::format("cannot resume revision {}: the ledger does not say which {} "
                               "statements ran, or the file now has fewer",
-                              entry.revision, done))
-          .at({file, 0, 0})
-          .state(state)
-          .next(fmt::format("finish it by hand, then: retort stamp {} --reason \"...\"",
-                            entry.revision));
+                              entry.revision, done));
+      error.at({file, 0, 0});
+      throw ResumeRefused(error, std::move(refusal));
     }
     for (int stmt_idx = 0; stmt_idx < done; ++stmt_idx) {
       const script::Statement& now = item->statements[static_cast<std::size_t>(stmt_idx)];
@@ -233,17 +229,15 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
       const std::string old_text = static_cast<std::size_t>(stmt_idx) < before.size()
                                        ? before[static_cast<std::size_t>(stmt_idx)].sql
                                        : std::string("(not kept)");
-      throw Error(ExitCode::input,
+      refusal.why = ResumeRefusal::Why::edited;
+      Error error(ExitCode::input,
                   fmt::format("cannot resume revision {}: statement {}, which already ran, was "
                               "edited since",
-                              entry.revision, stmt_idx + 1))
-          .at({file, now.line, 0})
-          .explain(fmt::format("it ran as:\n    {}\nthe file now says:\n    {}", old_text, now.sql))
-          .state(state)
-          .next(
-              "put the statement back as it ran and resume, or finish by hand and `retort "
-              "stamp " +
-              entry.revision + "`");
+                              entry.revision, stmt_idx + 1));
+      error.at({file, now.line, 0})
+          .explain(
+              fmt::format("it ran as:\n    {}\nthe file now says:\n    {}", old_text, now.sql));
+      throw ResumeRefused(error, std::move(refusal));
     }
     item->resumed = &leftover;
     item->resume_at = done;
@@ -256,12 +250,16 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
     }
   }
   if (m_settings.partial != Partial::refuse && !any_partial) {
-    throw Error(ExitCode::input,
-                fmt::format("nothing to {}: no migration is partially applied",
-                            m_settings.partial == Partial::resume ? "resume" : "restart"))
-        .state("nothing was run")
-        .next(fmt::format("retort current -v   (then run without --{})",
-                          m_settings.partial == Partial::resume ? "resume" : "restart"));
+    const std::string asked = m_settings.partial == Partial::resume ? "resume" : "restart";
+    throw ResumeRefused(
+        Error(ExitCode::input,
+              fmt::format("nothing to {}: no migration is partially applied", asked)),
+        ResumeRefusal{.why = ResumeRefusal::Why::nothing_to_resume,
+                      .revision = {},
+                      .direction = {},
+                      .file = {},
+                      .last_error = {},
+                      .asked = asked});
   }
 }
 
@@ -360,10 +358,13 @@ std::string index_rebuild_note(const script::Migration* migration, graph::Direct
                                int done, script::Dialect dialect) {
   const std::optional<script::Statement> next =
       statement_after(migration, direction, done, dialect);
-  return next && !next->concurrent_index.empty()
-             ? fmt::format(", and an INVALID index {} it left is dropped and built again",
-                           next->concurrent_index)
-             : std::string();
+  return next ? index_rebuild_note(next->concurrent_index) : std::string();
+}
+
+std::string index_rebuild_note(std::string_view index) {
+  return index.empty()
+             ? std::string()
+             : fmt::format(", and an INVALID index {} it left is dropped and built again", index);
 }
 
 BeyondFiles beyond_files(Ledger& ledger, const graph::RevisionMap& map,

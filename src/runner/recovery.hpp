@@ -88,6 +88,8 @@ class Recovery {
 [[nodiscard]] std::string index_rebuild_note(const script::Migration* migration,
                                              graph::Direction direction, int done,
                                              script::Dialect dialect);
+// The same for the index a statement builds concurrently (empty: none).
+[[nodiscard]] std::string index_rebuild_note(std::string_view index);
 
 // A version row that no file declares (the database is ahead of this code): the revisions
 // beyond the files as the ledger remembers them, newest first (each with its message and

@@ -7,7 +7,8 @@
 //                               statements_done advanced after each; then BEGIN; version-table
 //                               ops; ledger row `ok`; COMMIT
 //   3. on failure: ROLLBACK what is open; ledger row `failed` with the error (autocommit);
-//      throw an Error with file:line, the server's words, the state and the next command.
+//      throw StepFailed: file:line and the server's words, with the facts of what the step
+//      left, which src/commands/ turns into the state of the database and the next command.
 //
 // A lock timeout (SQLSTATE 55P03) is retried with backoff: the whole step when it is
 // transactional (it was rolled back), only the failed statement otherwise. A statement whose
@@ -30,8 +31,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -244,15 +243,6 @@ void explain_lock_timeout(Error& error, const script::Migration& migration,
   error.explain(std::move(text));
 }
 
-std::string lock_timeout_next(const std::vector<Blocker>& blockers) {
-  std::string out = "run the same command again once the blocking transaction has ended";
-  if (!blockers.empty()) {
-    out += fmt::format(" (end it with SELECT pg_terminate_backend({}); if it is stuck)",
-                       blockers.front().pid);
-  }
-  return out + ", or allow more with --lock-timeout / --lock-retries";
-}
-
 // PostgreSQL: a step's one version-table change and its ledger row's `ok` in one statement,
 // one round trip instead of two, with the same check as VersionTable::apply: the change must
 // touch exactly one row. Data-modifying CTEs run once whether or not the query reads them;
@@ -264,53 +254,21 @@ enum class Finish {
   lock_lost,   // held_sql counted 0
   row_closed,  // the ledger row is no longer `running`: another runner marked it interrupted
 };
-[[nodiscard]] Finish finish_step_postgres(driver::Connection& connection,
-                                          const VersionTable& versions, const Ledger& ledger,
+[[nodiscard]] Finish finish_step_postgres(VersionTable& versions, Ledger& ledger,
                                           const graph::VersionOp& op, std::int64_t ledger_id,
                                           int statements_done, std::int64_t duration_ms,
                                           const std::string& held_sql) {
-  std::vector<driver::Value> params;
-  std::string change;
-  switch (op.kind) {
-    case graph::VersionOp::Kind::insert:
-      change = fmt::format("INSERT INTO {} (version_num) VALUES ($1)", versions.qualified());
-      params = {op.to};
-      break;
-    case graph::VersionOp::Kind::update:
-      change = fmt::format("UPDATE {} SET version_num = $1 WHERE version_num = $2",
-                           versions.qualified());
-      params = {op.to, op.from};
-      break;
-    case graph::VersionOp::Kind::remove:
-      change = fmt::format("DELETE FROM {} WHERE version_num = $1", versions.qualified());
-      params = {op.from};
-      break;
-  }
-  const std::size_t first = params.size() + 1;
-  params.emplace_back(std::to_string(statements_done));
-  params.emplace_back(std::to_string(duration_ms));
-  params.emplace_back(std::to_string(ledger_id));
-  const driver::Rows rows = connection.query(
-      fmt::format("WITH version_change AS ({} RETURNING 1), ledger_ok AS (UPDATE {} SET status "
-                  "= 'ok', statements_done = CAST(${} AS INTEGER), finished_at = "
-                  "clock_timestamp(), duration_ms = CAST(${} AS BIGINT) WHERE id = CAST(${} AS "
-                  "BIGINT) AND status = 'running' RETURNING 1) SELECT (SELECT count(*) FROM "
-                  "version_change), (SELECT count(*) FROM ledger_ok), {}",
-                  change, ledger.qualified(), first, first + 1, first + 2,
-                  held_sql.empty() ? std::string("1") : held_sql),
-      params);
-  const auto column = [&](std::size_t index) {
-    return rows.empty() ? std::string("0") : rows.rows[0][index].value_or("0");
-  };
-  if (column(2) != "1") {
+  VersionTable::Change change = versions.change_of(op);
+  const Ledger::FinishedWith finished = ledger.finish_ok_with(
+      change.sql, std::move(change.params), ledger_id, statements_done, duration_ms, held_sql);
+  if (!finished.checked) {
     return Finish::lock_lost;
   }
-  if (column(1) != "1") {
+  if (!finished.closed) {
     return Finish::row_closed;
   }
-  const std::string touched = column(0);
-  if (touched != "1") {
-    throw version_conflict(versions.qualified(), op, touched);
+  if (finished.changed != "1") {
+    throw version_conflict(versions.qualified(), op, finished.changed);
   }
   return Finish::finished;
 }
@@ -542,18 +500,44 @@ void Runner::run_alone(const PreparedStep& prepared, StepResult& result, Ledger&
   }
 }
 
-RunResult Runner::run(const graph::Plan& plan) {
-  const driver::Dialect dialect = m_connection.dialect();
-  const script::Dialect sdialect = script_dialect(dialect);
+// The state of one run between its steps.
+struct Runner::RunState {
+  VersionTable versions;
+  Ledger ledger;
+  // What a failed or killed run left; the steps that resume point into it.
+  std::vector<Leftover> leftovers{};
+  bool one_transaction = false;  // transaction_per_migration = false
+  bool outer_open = false;       // the run's one transaction is open
+  // The next step's `running` row, when it was committed with the step before it: one commit
+  // per migration instead of two (on SQLite each commit is a journal write and fsyncs).
+  // It is still committed before that step's transaction starts, as docs/reference/tables.md
+  // promises.
+  std::int64_t next_ledger_id = 0;
+};
 
-  // Everything is split and checked before the first statement runs.
+// One step under way, across its attempts.
+struct Runner::StepRun {
+  const PreparedStep& item;
+  const PreparedStep* next = nullptr;  // the step after it, if any
+  LedgerStart start;
+  StepResult result{};
+  std::int64_t ledger_id = 0;
+  // In one-transaction mode a transactional step's ledger row commits with the run; every
+  // other step's row is written before its first statement, in autocommit.
+  bool in_outer = false;
+  Clock::time_point started{};
+  int attempt = 0;  // lock_timeout retries so far
+};
+
+std::vector<PreparedStep> Runner::prepare_steps(const graph::Plan& plan,
+                                                script::Dialect dialect) const {
   std::vector<PreparedStep> prepared;
   prepared.reserve(plan.steps.size());
   for (const graph::Step& step : plan.steps) {
     PreparedStep item;
     item.step = &step;
     item.migration = &migration_of(m_scripts, step);
-    item.statements = split_or_throw(*item.migration, step.direction, sdialect);
+    item.statements = split_or_throw(*item.migration, step.direction, dialect);
     item.event.index = static_cast<int>(prepared.size()) + 1;
     item.event.count = static_cast<int>(plan.steps.size());
     item.event.revision = step.revision;
@@ -564,15 +548,311 @@ RunResult Runner::run(const graph::Plan& plan) {
     }
     prepared.push_back(std::move(item));
   }
+  return prepared;
+}
 
+void Runner::recover(RunState& state, std::vector<PreparedStep>& prepared,
+                     script::Dialect dialect) {
+  adopt_applied(m_connection, m_scripts, state.versions, state.ledger);
+  state.leftovers = m_recovery.inspect_leftovers(state.ledger);
+  m_recovery.attach_resumes(state.leftovers, prepared, dialect);
+}
+
+LedgerStart Runner::ledger_start_of(const PreparedStep& item) const {
+  LedgerStart start{.revision = item.step->revision,
+                    .direction = direction_name(item.step->direction),
+                    .statements_total = static_cast<int>(item.statements.size()),
+                    .checksum = item.migration->checksum(),
+                    .reason = m_settings.reason,
+                    .parents = base::join(item.migration->revises, " "),
+                    .message = item.migration->message,
+                    .heads_after = base::join(item.step->heads_after, " ")};
+  for (const script::Statement& statement : item.statements) {
+    start.statement_checksums +=
+        (start.statement_checksums.empty() ? "" : " ") + statement.fingerprint;
+  }
+  const bool down = item.step->direction == graph::Direction::downgrade;
+  start.sql = down ? item.migration->downgrade->text : item.migration->upgrade.text;
+  if (item.resumed != nullptr) {
+    start.statements_done = item.resume_at;
+    start.resumed_from = item.resumed->row.entry.id;
+  }
+  start.backend_pid = m_backend_pid;
+  if (!down) {
+    for (const script::LintIgnore& ignore : item.migration->lint_ignores) {
+      start.lint_ignores += (start.lint_ignores.empty() ? "" : "; ") +
+                            base::join(ignore.codes, " ") + ": " + ignore.reason;
+    }
+  }
+  return start;
+}
+
+void Runner::stop_if_cancelled(RunState& state, const graph::Step& step) {
+  if (!cancel_requested()) {
+    return;
+  }
+  if (state.outer_open) {
+    m_connection.rollback();
+    state.outer_open = false;
+  }
+  if (state.next_ledger_id != 0) {
+    // The step never began: leave no `running` row behind for it.
+    try {
+      state.ledger.discard(state.next_ledger_id);
+    } catch (const driver::DatabaseError&) {
+      // Best effort, as for a failed step's row: the cancellation below is what counts.
+    }
+  }
+  throw Error(ExitCode::failed, fmt::format("cancelled before revision {} started", step.revision))
+      .state(fmt::format("the database is at {}", heads_text(state.versions.heads())))
+      .next("run the same command again to continue");
+}
+
+StepResult Runner::run_step(RunState& state, const PreparedStep& item, const PreparedStep* next) {
+  const graph::Step& step = *item.step;
+  const script::Migration& migration = *item.migration;
+  StepRun run{.item = item, .next = next, .start = ledger_start_of(item)};
+  run.result.revision = step.revision;
+  run.result.message = migration.message;
+  run.result.direction = direction_name(step.direction);
+  run.result.statements_total = static_cast<int>(item.statements.size());
+  for (StepGate* gate : m_gates) {
+    std::string note = state.outer_open ? gate->inside_transaction(step, migration, item.statements)
+                                        : gate->before_step(step, migration, item.statements);
+    if (!note.empty()) {
+      run.start.backup = std::move(note);
+    }
+  }
+  if (m_observer != nullptr) {
+    m_observer->step_started(item.event);
+  }
+
+  run.started = Clock::now();
+  run.in_outer = state.one_transaction && migration.transactional;
+  if (!run.in_outer) {
+    run.ledger_id =
+        state.next_ledger_id != 0 ? state.next_ledger_id : state.ledger.start(run.start);
+  }
+  state.next_ledger_id = 0;
+
+  for (;;) {
+    try {
+      attempt_step(state, run);
+      break;
+    } catch (Error& caught) {
+      retry_or_fail(state, run, caught);
+    }
+  }
+
+  StepResult& result = run.result;
+  result.status = "ok";
+  result.duration_ms = elapsed_ms(run.started);
+  result.heads_after = step.heads_after;
+  result.backup = run.start.backup;
+  if (m_observer != nullptr) {
+    m_observer->step_finished(item.event, result.duration_ms, true);
+  }
+  return std::move(run.result);
+}
+
+void Runner::attempt_step(RunState& state, StepRun& run) {
+  const PreparedStep& item = run.item;
+  const graph::Step& step = *item.step;
+  const script::Migration& migration = *item.migration;
+  if (run.in_outer) {
+    if (!state.outer_open) {
+      m_connection.begin();
+      state.outer_open = true;
+    }
+    run.ledger_id = state.ledger.start(run.start);
+    run_transactional(item, run.result, false);
+  } else if (migration.transactional) {
+    run_transactional(item, run.result, true);
+  } else {
+    if (state.outer_open) {
+      // A non-transactional step cannot run inside the run's transaction: commit what came
+      // before it, as Alembic's autocommit_block does.
+      check_lock(fmt::format("the steps before revision {} could commit", step.revision));
+      m_connection.commit();
+      state.outer_open = false;
+    }
+    run_alone(item, run.result, state.ledger, run.ledger_id);
+    m_connection.begin();
+  }
+  const std::string commit_what = fmt::format("revision {} could commit", step.revision);
+  if (m_connection.dialect() == driver::Dialect::postgres && step.version_ops.size() == 1) {
+    // In one transaction the commit comes at the end of the run; it checks again then.
+    const Finish finish = finish_step_postgres(
+        state.versions, state.ledger, step.version_ops.front(), run.ledger_id,
+        run.result.statements_done, elapsed_ms(run.started),
+        m_lock == nullptr
+            ? std::string()
+            : m_lock->held_sql(run.in_outer ? RunLock::Hold::look : RunLock::Hold::until_commit));
+    if (finish == Finish::lock_lost) {
+      throw lock_lost_error(*m_lock, commit_what);
+    }
+    if (finish == Finish::row_closed) {
+      // Only another runner closes a `running` row: the two overlapped.
+      throw Error(ExitCode::failed,
+                  fmt::format("the ledger row of revision {} was closed by another runner "
+                              "before the revision could commit; it was rolled back",
+                              step.revision));
+    }
+  } else {
+    for (const graph::VersionOp& op : step.version_ops) {
+      state.versions.apply(op);
+    }
+    state.ledger.finish_ok(run.ledger_id, run.result.statements_done, elapsed_ms(run.started));
+    if (!run.in_outer) {
+      check_lock(commit_what);
+    }
+  }
+  std::int64_t pre_started = 0;
+  // With gates, the next step's row waits for them (a backup takes its time).
+  if (!state.one_transaction && run.next != nullptr && !cancel_requested() && m_gates.empty()) {
+    pre_started = state.ledger.start(ledger_start_of(*run.next));
+  }
+  if (!state.one_transaction || !migration.transactional) {
+    m_connection.commit();
+  }
+  state.next_ledger_id = pre_started;
+}
+
+void Runner::retry_or_fail(RunState& state, StepRun& run, Error& caught) {
+  const PreparedStep& item = run.item;
+  const graph::Step& step = *item.step;
+  const script::Migration& migration = *item.migration;
+  if (m_connection.in_transaction()) {
+    m_connection.rollback();
+  }
+  state.outer_open = false;
+  const bool lock_timeout = caught.server_message && caught.server_message->sqlstate == "55P03";
+  const bool retry = migration.transactional && !state.one_transaction && lock_timeout &&
+                     run.attempt < m_settings.lock_retries;
+  // A run whose lock was lost stops, and says so rather than what it was doing when the lock's
+  // loss showed (a renewer's cancellation, a lock timeout).
+  std::optional<Error> lost;
+  if (dynamic_cast<const LockLostError*>(&caught) != nullptr) {
+    lost = caught;
+  } else if (m_lock != nullptr && !m_lock->held_sql().empty() && (m_lock->lost() || retry)) {
+    try {
+      check_lock(fmt::format("revision {} could commit", step.revision));
+    } catch (const LockLostError& error) {
+      lost = error;
+    } catch (const driver::DatabaseError&) {
+      // Cannot tell: the step's own error below is what counts.
+    }
+  }
+  Error& error = lost ? *lost : caught;
+  // A lock timeout in a transactional step: it was rolled back whole; try again.
+  if (retry && !lost) {
+    ++run.attempt;
+    const base::Millis wait = backoff(run.attempt);
+    if (m_observer != nullptr) {
+      m_observer->note(fmt::format(
+          "{}: lock_timeout ({}); rolled back, retry {} of {} in {}{}", step.revision,
+          base::format_duration(effective_timeouts(migration, m_settings).lock_timeout),
+          run.attempt, m_settings.lock_retries, base::format_elapsed(wait), blockers_text()));
+    }
+    std::this_thread::sleep_for(wait);
+    return;
+  }
+  if (lock_timeout && !lost) {
+    explain_lock_timeout(error, migration, m_settings,
+                         !(state.one_transaction && migration.transactional), m_blockers);
+  }
+  const std::int64_t duration = elapsed_ms(run.started);
+  // In one-transaction mode the running row was rolled back with everything else.
+  if (run.in_outer) {
+    run.ledger_id = state.ledger.start(run.start);
+  }
+  try {
+    state.ledger.finish_failed(
+        run.ledger_id, migration.transactional ? 0 : run.result.statements_done, duration,
+        cancel_requested() && !lost ? fmt::format("{}{}", k_cancelled_error, error.what())
+                                    : std::string(error.what()));
+  } catch (const driver::DatabaseError&) {
+    // The ledger is best effort once the step failed; the error below is what counts.
+  }
+  StepFailure failure = failure_of(state, run);
+  failure.lock_timeout = lock_timeout && !lost;
+  if (failure.lock_timeout && !m_blockers.empty()) {
+    failure.blocker_pid = m_blockers.front().pid;
+  }
+  if (m_observer != nullptr) {
+    m_observer->step_finished(item.event, duration, false);
+  }
+  if (lost) {
+    failure.lock_lost = true;
+    throw StepFailed(*lost, std::move(failure));
+  }
+  if (cancel_requested()) {
+    Error cancelled(ExitCode::failed,
+                    fmt::format("cancelled: revision {} was interrupted", step.revision));
+    cancelled.at(error.where.value_or(SourceLocation{migration.display_path, 0, 0}));
+    failure.cancelled = true;
+    throw StepFailed(cancelled, std::move(failure));
+  }
+  throw StepFailed(caught, std::move(failure));
+}
+
+StepFailure Runner::failure_of(RunState& state, const StepRun& run) const {
+  const graph::Step& step = *run.item.step;
+  const script::Migration& migration = *run.item.migration;
+  const int done = run.result.statements_done;
+  StepFailure failure{.left = migration.transactional ? StepFailure::Left::rolled_back
+                              : done == 0             ? StepFailure::Left::nothing_ran
+                                                      : StepFailure::Left::partially_applied,
+                      .revision = step.revision,
+                      .direction = step.direction,
+                      .file = migration.display_path,
+                      .statements_done = done,
+                      .statements_total = run.result.statements_total,
+                      .heads_now = state.versions.heads(),
+                      .whole_run = state.one_transaction};
+  if (!migration.transactional) {
+    // A resume (or the same command, for a step that stopped at its first statement) drops
+    // the INVALID index a concurrent build of the next statement left, and builds it again.
+    const std::optional<script::Statement> next =
+        statement_after(&migration, step.direction, done, script_dialect(m_connection.dialect()));
+    if (next) {
+      failure.index_rebuilt = next->concurrent_index;
+    }
+  }
+  return failure;
+}
+
+void Runner::finish_run(RunState& state) {
+  if (!state.outer_open) {
+    return;
+  }
+  try {
+    check_lock("the run's transaction could commit");
+  } catch (const Error& error) {
+    m_connection.rollback();
+    Error stopped = error;
+    stopped.state(
+        fmt::format("the whole run was one transaction and was rolled back; the database is at {}",
+                    heads_text(state.versions.heads())));
+    throw stopped;
+  }
+  m_connection.commit();
+}
+
+// Planning and adoption, leftovers, each step, finishing: everything is split and checked
+// before the first statement runs, and what earlier runs left is settled before the first step.
+RunResult Runner::run(const graph::Plan& plan) {
+  const script::Dialect dialect = script_dialect(m_connection.dialect());
+  std::vector<PreparedStep> prepared = prepare_steps(plan, dialect);
   {
     VersionTable existing(&m_connection, m_settings.version_table, m_settings.version_table_schema);
     check_version_width(existing, m_scripts, plan);
   }
   auto [versions, ledger] = open_tables(m_connection, m_settings);
-  adopt_applied(m_connection, m_scripts, versions, ledger);
-  const std::vector<Leftover> leftovers = m_recovery.inspect_leftovers(ledger);
-  m_recovery.attach_resumes(leftovers, prepared, sdialect);
+  RunState state{.versions = std::move(versions),
+                 .ledger = std::move(ledger),
+                 .one_transaction = !m_settings.transaction_per_migration};
+  recover(state, prepared, dialect);
   prepare_session();
   if (m_watch_url && !m_watch) {
     m_watch = std::make_unique<BlockerWatch>(*m_watch_url, m_backend_pid);
@@ -582,294 +862,15 @@ RunResult Runner::run(const graph::Plan& plan) {
   out.heads_before = plan.heads_before;
   out.heads_after = plan.heads_before;
   const Clock::time_point run_start = Clock::now();
-  const bool one_transaction = !m_settings.transaction_per_migration;
-  bool outer_open = false;
-
-  const auto ledger_start_of = [&](const PreparedStep& item) {
-    LedgerStart start{.revision = item.step->revision,
-                      .direction = direction_name(item.step->direction),
-                      .statements_total = static_cast<int>(item.statements.size()),
-                      .checksum = item.migration->checksum(),
-                      .reason = m_settings.reason,
-                      .parents = base::join(item.migration->revises, " "),
-                      .message = item.migration->message,
-                      .heads_after = base::join(item.step->heads_after, " ")};
-    for (const script::Statement& statement : item.statements) {
-      start.statement_checksums +=
-          (start.statement_checksums.empty() ? "" : " ") + statement.fingerprint;
-    }
-    const bool down = item.step->direction == graph::Direction::downgrade;
-    start.sql = down ? item.migration->downgrade->text : item.migration->upgrade.text;
-    if (item.resumed != nullptr) {
-      start.statements_done = item.resume_at;
-      start.resumed_from = item.resumed->row.entry.id;
-    }
-    start.backend_pid = m_backend_pid;
-    if (!down) {
-      for (const script::LintIgnore& ignore : item.migration->lint_ignores) {
-        start.lint_ignores += (start.lint_ignores.empty() ? "" : "; ") +
-                              base::join(ignore.codes, " ") + ": " + ignore.reason;
-      }
-    }
-    return start;
-  };
-  // The next step's `running` row, when it was committed with the step before it: one commit
-  // per migration instead of two (on SQLite each commit is a journal write and fsyncs).
-  // It is still committed before that step's transaction starts, as docs/reference/tables.md
-  // promises.
-  std::int64_t next_ledger_id = 0;
-
   const CancelTarget cancel_target(m_connection);
-  for (const PreparedStep& item : prepared) {
-    const graph::Step& step = *item.step;
-    const script::Migration& migration = *item.migration;
-    if (cancel_requested()) {
-      if (outer_open) {
-        m_connection.rollback();
-        outer_open = false;
-      }
-      if (next_ledger_id != 0) {
-        // The step never began: leave no `running` row behind for it.
-        const std::array<driver::Value, 1> params{std::to_string(next_ledger_id)};
-        try {
-          (void)m_connection.query(
-              fmt::format("DELETE FROM {} WHERE id = CAST($1 AS BIGINT) RETURNING id",
-                          ledger.qualified()),
-              params);
-        } catch (const driver::DatabaseError&) {
-          // Best effort, as for a failed step's row: the cancellation below is what counts.
-        }
-      }
-      throw Error(ExitCode::failed,
-                  fmt::format("cancelled before revision {} started", step.revision))
-          .state(fmt::format("the database is at {}", heads_text(versions.heads())))
-          .next("run the same command again to continue");
-    }
-    StepResult result;
-    result.revision = step.revision;
-    result.message = migration.message;
-    result.direction = direction_name(step.direction);
-    result.statements_total = static_cast<int>(item.statements.size());
-    LedgerStart start = ledger_start_of(item);
-    for (StepGate* gate : m_gates) {
-      std::string note = outer_open ? gate->inside_transaction(step, migration, item.statements)
-                                    : gate->before_step(step, migration, item.statements);
-      if (!note.empty()) {
-        start.backup = std::move(note);
-      }
-    }
-    if (m_observer != nullptr) {
-      m_observer->step_started(item.event);
-    }
-
-    const Clock::time_point step_start = Clock::now();
-    // In one-transaction mode a transactional step's ledger row commits with the run; every
-    // other step's row is written before its first statement, in autocommit.
-    const bool in_outer = one_transaction && migration.transactional;
-    std::int64_t ledger_id = 0;
-    if (!in_outer) {
-      ledger_id = next_ledger_id != 0 ? next_ledger_id : ledger.start(start);
-    }
-    next_ledger_id = 0;
-    const PreparedStep* const next_item =
-        &item + 1 != prepared.data() + prepared.size() ? &item + 1 : nullptr;
-
-    int attempt = 0;
-    for (;;) {
-      try {
-        if (in_outer) {
-          if (!outer_open) {
-            m_connection.begin();
-            outer_open = true;
-          }
-          ledger_id = ledger.start(start);
-          run_transactional(item, result, false);
-        } else if (migration.transactional) {
-          run_transactional(item, result, true);
-        } else {
-          if (outer_open) {
-            // A non-transactional step cannot run inside the run's transaction: commit what
-            // came before it, as Alembic's autocommit_block does.
-            check_lock(fmt::format("the steps before revision {} could commit", step.revision));
-            m_connection.commit();
-            outer_open = false;
-          }
-          run_alone(item, result, ledger, ledger_id);
-          m_connection.begin();
-        }
-        const std::string commit_what = fmt::format("revision {} could commit", step.revision);
-        if (dialect == driver::Dialect::postgres && step.version_ops.size() == 1) {
-          // In one transaction the commit comes at the end of the run; it checks again then.
-          const Finish finish = finish_step_postgres(
-              m_connection, versions, ledger, step.version_ops.front(), ledger_id,
-              result.statements_done, elapsed_ms(step_start),
-              m_lock == nullptr
-                  ? std::string()
-                  : m_lock->held_sql(in_outer ? RunLock::Hold::look : RunLock::Hold::until_commit));
-          if (finish == Finish::lock_lost) {
-            throw lock_lost_error(*m_lock, commit_what);
-          }
-          if (finish == Finish::row_closed) {
-            // Only another runner closes a `running` row: the two overlapped.
-            throw Error(ExitCode::failed,
-                        fmt::format("the ledger row of revision {} was closed by another runner "
-                                    "before the revision could commit; it was rolled back",
-                                    step.revision));
-          }
-        } else {
-          for (const graph::VersionOp& op : step.version_ops) {
-            versions.apply(op);
-          }
-          ledger.finish_ok(ledger_id, result.statements_done, elapsed_ms(step_start));
-          if (!in_outer) {
-            check_lock(commit_what);
-          }
-        }
-        std::int64_t pre_started = 0;
-        // With gates, the next step's row waits for them (a backup takes its time).
-        if (!one_transaction && next_item != nullptr && !cancel_requested() && m_gates.empty()) {
-          pre_started = ledger.start(ledger_start_of(*next_item));
-        }
-        if (!one_transaction || !migration.transactional) {
-          m_connection.commit();
-        }
-        next_ledger_id = pre_started;
-        break;
-      } catch (Error& caught) {
-        if (m_connection.in_transaction()) {
-          m_connection.rollback();
-        }
-        outer_open = false;
-        const bool lock_timeout =
-            caught.server_message && caught.server_message->sqlstate == "55P03";
-        const bool retry = migration.transactional && !one_transaction && lock_timeout &&
-                           attempt < m_settings.lock_retries;
-        // A run whose lock was lost stops, and says so rather than what it was doing when the
-        // lock's loss showed (a renewer's cancellation, a lock timeout).
-        std::optional<Error> lost;
-        if (dynamic_cast<const LockLostError*>(&caught) != nullptr) {
-          lost = caught;
-        } else if (m_lock != nullptr && !m_lock->held_sql().empty() && (m_lock->lost() || retry)) {
-          try {
-            check_lock(fmt::format("revision {} could commit", step.revision));
-          } catch (const LockLostError& error) {
-            lost = error;
-          } catch (const driver::DatabaseError&) {
-            // Cannot tell: the step's own error below is what counts.
-          }
-        }
-        Error& error = lost ? *lost : caught;
-        // A lock timeout in a transactional step: it was rolled back whole; try again.
-        if (retry && !lost) {
-          ++attempt;
-          const base::Millis wait = backoff(attempt);
-          if (m_observer != nullptr) {
-            m_observer->note(fmt::format(
-                "{}: lock_timeout ({}); rolled back, retry {} of {} in {}{}", step.revision,
-                base::format_duration(effective_timeouts(migration, m_settings).lock_timeout),
-                attempt, m_settings.lock_retries, base::format_elapsed(wait), blockers_text()));
-          }
-          std::this_thread::sleep_for(wait);
-          continue;
-        }
-        if (lock_timeout && !lost) {
-          explain_lock_timeout(error, migration, m_settings,
-                               !(one_transaction && migration.transactional), m_blockers);
-        }
-        const std::int64_t duration = elapsed_ms(step_start);
-        // In one-transaction mode the running row was rolled back with everything else.
-        if (in_outer) {
-          ledger_id = ledger.start(start);
-        }
-        try {
-          ledger.finish_failed(
-              ledger_id, migration.transactional ? 0 : result.statements_done, duration,
-              cancel_requested() && !lost ? fmt::format("{}{}", k_cancelled_error, error.what())
-                                          : std::string(error.what()));
-        } catch (const driver::DatabaseError&) {
-          // The ledger is best effort once the step failed; the error below is what counts.
-        }
-        const std::vector<std::string> heads_now = versions.heads();
-        if (migration.transactional) {
-          error.state(fmt::format(
-              "revision {} was rolled back; the database is at {}{}", step.revision,
-              heads_text(heads_now),
-              one_transaction ? " (the whole run was one transaction and was rolled back)" : ""));
-          error.next(step.direction == graph::Direction::downgrade
-                         ? fmt::format("fix {} and run the same `retort downgrade` again",
-                                       migration.display_path)
-                         : fmt::format("fix {} and run `retort upgrade {}` again",
-                                       migration.display_path, step.revision));
-        } else if (result.statements_done == 0) {
-          error.state(
-              fmt::format("revision {} stopped at its first statement, so nothing of it "
-                          "ran (no transaction); the database is at {}",
-                          step.revision, heads_text(heads_now)));
-          error.next(fmt::format("fix {} and run the same command again{}", migration.display_path,
-                                 index_rebuild_note(&migration, step.direction, 0, sdialect)));
-        } else {
-          error.state(fmt::format(
-              "revision {} is partially applied: {} of {} statements ran (no transaction); the "
-              "version table still says {}",
-              step.revision, result.statements_done, result.statements_total,
-              heads_text(heads_now)));
-          error.next(fmt::format(
-              "{}   (runs it on from statement {}{}), or finish it by hand and `retort stamp "
-              "{}`",
-              partial_command(direction_name(step.direction), "--resume"),
-              result.statements_done + 1,
-              index_rebuild_note(&migration, step.direction, result.statements_done, sdialect),
-              step.revision));
-        }
-        if (lock_timeout && !lost) {
-          error.next(lock_timeout_next(m_blockers));
-        }
-        if (lost) {
-          error.next(
-              "retort current -v   (another runner may be migrating now; once it is done, run "
-              "the same command again)");
-        }
-        if (m_observer != nullptr) {
-          m_observer->step_finished(item.event, duration, false);
-        }
-        if (lost) {
-          throw *lost;
-        }
-        if (cancel_requested()) {
-          Error cancelled(ExitCode::failed,
-                          fmt::format("cancelled: revision {} was interrupted", step.revision));
-          cancelled.at(error.where.value_or(SourceLocation{migration.display_path, 0, 0}));
-          cancelled.state(error.database_state);
-          cancelled.next("run the same command again to continue");
-          throw cancelled;
-        }
-        throw;
-      }
-    }
-
-    result.status = "ok";
-    result.duration_ms = elapsed_ms(step_start);
-    result.heads_after = step.heads_after;
-    result.backup = start.backup;
-    out.heads_after = step.heads_after;
-    if (m_observer != nullptr) {
-      m_observer->step_finished(item.event, result.duration_ms, true);
-    }
-    out.steps.push_back(std::move(result));
+  for (std::size_t index = 0; index < prepared.size(); ++index) {
+    const PreparedStep& item = prepared[index];
+    stop_if_cancelled(state, *item.step);
+    const PreparedStep* next = index + 1 < prepared.size() ? &prepared[index + 1] : nullptr;
+    out.steps.push_back(run_step(state, item, next));
+    out.heads_after = item.step->heads_after;
   }
-  if (outer_open) {
-    try {
-      check_lock("the run's transaction could commit");
-    } catch (const Error& error) {
-      m_connection.rollback();
-      Error stopped = error;
-      stopped.state(fmt::format(
-          "the whole run was one transaction and was rolled back; the database is at {}",
-          heads_text(versions.heads())));
-      throw stopped;
-    }
-    m_connection.commit();
-  }
+  finish_run(state);
   out.duration_ms = elapsed_ms(run_start);
   return out;
 }

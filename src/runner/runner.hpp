@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace retort::runner {
@@ -37,6 +38,39 @@ inline constexpr std::string_view k_settled_reason =
     "settled: the failed run's file was deleted, nothing of it applied";
 
 [[nodiscard]] script::Dialect script_dialect(driver::Dialect dialect);
+
+// What a run that stopped at a step leaves, as facts: src/commands/ says what they mean for the
+// user (the state of the database, the next command).
+struct StepFailure {
+  // What the step left in the database.
+  enum class Left {
+    rolled_back,        // a transactional step: nothing of it stays
+    nothing_ran,        // a `transaction false` step stopped at its first statement
+    partially_applied,  // a `transaction false` step stopped after statements_done
+  };
+  Left left = Left::rolled_back;
+  std::string revision;
+  graph::Direction direction = graph::Direction::upgrade;
+  std::string file;  // the migration's path, relative to the project
+  int statements_done = 0;
+  int statements_total = 0;
+  std::vector<std::string> heads_now;  // the version table's rows after the rollback
+  bool whole_run = false;  // the whole run was one transaction, rolled back with the step
+  // The INVALID index the statement that runs next drops and builds again; empty: none.
+  std::string index_rebuilt{};
+  bool lock_timeout = false;  // stopped by lock_timeout once its retries were spent
+  std::string blocker_pid{};  // the first session it waited behind; empty: none seen
+  bool lock_lost = false;     // the run lock was lost: another runner may be migrating
+  bool cancelled = false;     // the run was cancelled (SIGTERM, SIGINT, cancel())
+};
+
+// The error of a step that failed (what failed and where, the server's words) with the facts
+// of what it left.
+class StepFailed : public Error {
+ public:
+  StepFailed(const Error& error, StepFailure facts) : Error(error), failure(std::move(facts)) {}
+  StepFailure failure;
+};
 
 // What runs between steps: a backup before a step that drops or rewrites data, a wait while
 // replicas lag. Called on the run's thread before each step starts, outside any transaction
@@ -98,10 +132,10 @@ class Runner {
   // The version table's rows (empty when the table does not exist yet).
   [[nodiscard]] std::vector<std::string> current_heads();
 
-  // Runs the plan. A step that fails throws retort::Error with file:line, the server's words,
-  // the state the database is left in and the next command; the ledger row of that step says
-  // `failed`. Steps before it stay applied (one transaction per migration) unless
-  // transaction_per_migration is false.
+  // Runs the plan. A step that fails throws StepFailed with file:line, the server's words and
+  // what the step left (for src/commands/ to say the state and the next command); the ledger
+  // row of that step says `failed`. Steps before it stay applied (one transaction per migration)
+  // unless transaction_per_migration is false.
   RunResult run(const graph::Plan& plan);
 
   // Stamp: version-table changes only, with a ledger row per step. A --purge plan removes
@@ -109,6 +143,31 @@ class Runner {
   RunResult stamp(const graph::Plan& plan);
 
  private:
+  struct RunState;
+  struct StepRun;
+  // The steps of run(), in the order they happen. Planning: every step's statements split and
+  // checked before the first statement runs.
+  [[nodiscard]] std::vector<PreparedStep> prepare_steps(const graph::Plan& plan,
+                                                        script::Dialect dialect) const;
+  // Adoption and leftovers: the revisions another tool applied are recorded, the rows of
+  // runners that are gone marked, partially applied migrations refused or resumed.
+  void recover(RunState& state, std::vector<PreparedStep>& prepared, script::Dialect dialect);
+  // Throws, between steps, when the run was asked to stop.
+  void stop_if_cancelled(RunState& state, const graph::Step& step);
+  // One step: its gates, its ledger row, its attempts (lock_timeout retries).
+  [[nodiscard]] StepResult run_step(RunState& state, const PreparedStep& item,
+                                    const PreparedStep* next);
+  // One attempt: the statements, the version-table change, the ledger row `ok`, the commit.
+  void attempt_step(RunState& state, StepRun& run);
+  // After an attempt failed: rolls back, and returns to try again (a lock_timeout with retries
+  // left); otherwise records the failure in the ledger and throws StepFailed.
+  void retry_or_fail(RunState& state, StepRun& run, Error& caught);
+  // What a failed step left, for the StepFailed it throws.
+  [[nodiscard]] StepFailure failure_of(RunState& state, const StepRun& run) const;
+  // Finishing: the commit of the run's one transaction, when it is one.
+  void finish_run(RunState& state);
+  [[nodiscard]] LedgerStart ledger_start_of(const PreparedStep& item) const;
+
   void run_transactional(const PreparedStep& prepared, StepResult& result, bool own_transaction);
   void run_alone(const PreparedStep& prepared, StepResult& result, Ledger& ledger,
                  std::int64_t ledger_id);
