@@ -193,7 +193,7 @@ void adopt_applied(driver::Connection& connection, const script::ScriptDirectory
     reached = plan->heads_after;
     plans.push_back(std::move(plan).value());
   }
-  const script::Dialect dialect = script_dialect(connection.dialect());
+  const base::Dialect dialect = connection.dialect();
   const std::string heads_now = base::join(heads, " ");
   connection.begin();
   try {
@@ -232,10 +232,6 @@ void adopt_applied(driver::Connection& connection, const script::ScriptDirectory
 
 }  // namespace
 
-script::Dialect script_dialect(driver::Dialect dialect) {
-  return dialect == driver::Dialect::sqlite ? script::Dialect::sqlite : script::Dialect::postgres;
-}
-
 // One step with its statements split, ready to run.
 struct Runner::Prepared {
   const graph::Step* step = nullptr;
@@ -261,7 +257,7 @@ const script::Migration& migration_of(const script::ScriptDirectory& scripts,
 }
 
 std::vector<script::Statement> split_or_throw(const script::Migration& migration,
-                                              graph::Direction direction, script::Dialect dialect) {
+                                              graph::Direction direction, base::Dialect dialect) {
   const script::Which which =
       direction == graph::Direction::downgrade ? script::Which::downgrade : script::Which::upgrade;
   if (which == script::Which::downgrade && !migration.downgrade) {
@@ -305,7 +301,7 @@ std::vector<script::Statement> split_or_throw(const script::Migration& migration
 }  // namespace
 
 void validate_plan(const script::ScriptDirectory& scripts, const graph::Plan& plan,
-                   script::Dialect dialect) {
+                   base::Dialect dialect) {
   for (const graph::Step& step : plan.steps) {
     if (step.direction == graph::Direction::stamp) {
       continue;
@@ -327,7 +323,7 @@ std::vector<std::string> Runner::current_heads() {
 }
 
 void Runner::set_local_timeouts(const script::Migration& migration) {
-  if (m_connection.dialect() != driver::Dialect::postgres) {
+  if (m_connection.dialect() != base::Dialect::postgres) {
     return;
   }
   // SET LOCAL, not SET: a session setting would leak to the next client behind a pooler.
@@ -451,7 +447,7 @@ enum class Finish {
 
 void Runner::run_transactional(const Prepared& prepared, StepResult& result, bool own_transaction) {
   const script::Migration& migration = *prepared.migration;
-  if (own_transaction && m_connection.dialect() == driver::Dialect::postgres) {
+  if (own_transaction && m_connection.dialect() == base::Dialect::postgres) {
     // BEGIN and the SET LOCAL lines in one round trip: a thousand small migrations spend
     // most of their time in round trips. The driver reads the transaction state from the
     // server, so it knows the transaction is open.
@@ -486,7 +482,7 @@ void Runner::run_transactional(const Prepared& prepared, StepResult& result, boo
 void Runner::set_session_timeouts(const script::Migration& migration) {
   // Statements outside a transaction block can only take session settings. They stay on
   // retort's own session after the step; every transactional step sets its own with SET LOCAL.
-  if (m_connection.dialect() == driver::Dialect::postgres) {
+  if (m_connection.dialect() == base::Dialect::postgres) {
     m_connection.execute(fmt::format(
         "SET lock_timeout = {}; SET statement_timeout = {}",
         duration_sql(migration.lock_timeout.value_or(m_settings.lock_timeout)),
@@ -497,7 +493,7 @@ void Runner::set_session_timeouts(const script::Migration& migration) {
 Runner::~Runner() = default;
 
 void Runner::watch_blockers(const base::DatabaseUrl& url) {
-  if (m_connection.dialect() == driver::Dialect::postgres &&
+  if (m_connection.dialect() == base::Dialect::postgres &&
       m_settings.session == SessionSettings::kept) {
     m_watch_url = url;
   }
@@ -524,7 +520,7 @@ void Runner::prepare_session() {
     return;
   }
   m_session_prepared = true;
-  if (m_connection.dialect() != driver::Dialect::postgres ||
+  if (m_connection.dialect() != base::Dialect::postgres ||
       m_settings.session != SessionSettings::kept) {
     // Behind a transaction pooler a session setting would reach the pooler's next client;
     // the pooler replaces a server session that a timeout ended between transactions.
@@ -575,7 +571,7 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
                        std::int64_t ledger_id) {
   const script::Migration& migration = *prepared.migration;
   const graph::Step& step = *prepared.step;
-  const bool postgres = m_connection.dialect() == driver::Dialect::postgres;
+  const bool postgres = m_connection.dialect() == base::Dialect::postgres;
   const bool pooled = postgres && m_settings.session == SessionSettings::not_kept;
   const base::Millis lock_timeout = migration.lock_timeout.value_or(m_settings.lock_timeout);
   if (!pooled) {
@@ -680,7 +676,7 @@ void Runner::run_alone(const Prepared& prepared, StepResult& result, Ledger& led
 // dropped so that the statement can build it again; a valid one, after an interruption, means
 // the statement had finished and only the ledger had not been told. Returns whether to run it.
 bool Runner::resume_index(const Prepared& prepared, const script::Statement& statement) {
-  if (m_connection.dialect() != driver::Dialect::postgres || statement.concurrent_index.empty()) {
+  if (m_connection.dialect() != base::Dialect::postgres || statement.concurrent_index.empty()) {
     return true;
   }
   const std::optional<bool> valid = index_valid(statement.concurrent_index);
@@ -742,14 +738,13 @@ namespace {
 
 // ", and statement 3 (it runs alone) may or may not have finished" for an interrupted step.
 std::string in_doubt_text(const script::Migration* migration, const LedgerEntry& entry,
-                          driver::Dialect dialect) {
+                          base::Dialect dialect) {
   if (entry.statements_done >= entry.statements_total) {
     return {};
   }
   const graph::Direction direction =
       entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
-  return next_statement_in_doubt(migration, direction, entry.statements_done,
-                                 script_dialect(dialect))
+  return next_statement_in_doubt(migration, direction, entry.statements_done, dialect)
              ? fmt::format(", and statement {} (it runs alone) may or may not have finished",
                            entry.statements_done + 1)
              : fmt::format("; statement {} had not committed", entry.statements_done + 1);
@@ -758,7 +753,7 @@ std::string in_doubt_text(const script::Migration* migration, const LedgerEntry&
 }  // namespace
 
 void Runner::wait_for_orphan(const LedgerRow& row) {
-  if (m_connection.dialect() != driver::Dialect::postgres || row.backend_pid.empty()) {
+  if (m_connection.dialect() != base::Dialect::postgres || row.backend_pid.empty()) {
     return;
   }
   const std::array<driver::Value, 1> params{row.backend_pid};
@@ -833,7 +828,7 @@ std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
                                                       entry.direction == "downgrade"
                                                           ? graph::Direction::downgrade
                                                           : graph::Direction::upgrade,
-                                                      0, script_dialect(m_connection.dialect()))
+                                                      0, m_connection.dialect())
                                   ? ", which runs alone and may or may not have finished"
                                   : ", so nothing of it was applied")
                         : fmt::format(
@@ -856,7 +851,7 @@ std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
 namespace {}  // namespace
 
 void Runner::attach_resumes(const std::vector<Leftover>& leftovers, std::vector<Prepared>& prepared,
-                            script::Dialect dialect) {
+                            base::Dialect dialect) {
   bool any_partial = false;
   for (const Leftover& leftover : leftovers) {
     const LedgerEntry& entry = leftover.row.entry;
@@ -982,8 +977,7 @@ void Runner::attach_resumes(const std::vector<Leftover>& leftovers, std::vector<
 }
 
 RunResult Runner::run(const graph::Plan& plan) {
-  const driver::Dialect dialect = m_connection.dialect();
-  const script::Dialect sdialect = script_dialect(dialect);
+  const base::Dialect dialect = m_connection.dialect();
 
   // Everything is split and checked before the first statement runs.
   std::vector<Prepared> prepared;
@@ -992,7 +986,7 @@ RunResult Runner::run(const graph::Plan& plan) {
     Prepared item;
     item.step = &step;
     item.migration = &migration_of(m_scripts, step);
-    item.statements = split_or_throw(*item.migration, step.direction, sdialect);
+    item.statements = split_or_throw(*item.migration, step.direction, dialect);
     item.event.index = static_cast<int>(prepared.size()) + 1;
     item.event.count = static_cast<int>(plan.steps.size());
     item.event.revision = step.revision;
@@ -1011,7 +1005,7 @@ RunResult Runner::run(const graph::Plan& plan) {
   auto [versions, ledger] = open_tables(m_connection, m_settings);
   adopt_applied(m_connection, m_scripts, versions, ledger);
   const std::vector<Leftover> leftovers = inspect_leftovers(ledger);
-  attach_resumes(leftovers, prepared, sdialect);
+  attach_resumes(leftovers, prepared, dialect);
   prepare_session();
   if (m_watch_url && !m_watch) {
     m_watch = std::make_unique<BlockerWatch>(*m_watch_url, m_backend_pid);
@@ -1137,7 +1131,7 @@ RunResult Runner::run(const graph::Plan& plan) {
           m_connection.begin();
         }
         const std::string commit_what = fmt::format("revision {} could commit", step.revision);
-        if (dialect == driver::Dialect::postgres && step.version_ops.size() == 1) {
+        if (dialect == base::Dialect::postgres && step.version_ops.size() == 1) {
           // In one transaction the commit comes at the end of the run; it checks again then.
           const Finish finish = finish_step_postgres(
               m_connection, versions, ledger, step.version_ops.front(), ledger_id,
@@ -1245,7 +1239,7 @@ RunResult Runner::run(const graph::Plan& plan) {
                           "ran (no transaction); the database is at {}",
                           step.revision, heads_text(heads_now)));
           error.next(fmt::format("fix {} and run the same command again{}", migration.display_path,
-                                 index_rebuild_note(&migration, step.direction, 0, sdialect)));
+                                 index_rebuild_note(&migration, step.direction, 0, dialect)));
         } else {
           error.state(fmt::format(
               "revision {} is partially applied: {} of {} statements ran (no transaction); the "
@@ -1257,7 +1251,7 @@ RunResult Runner::run(const graph::Plan& plan) {
               "{}`",
               partial_command(direction_name(step.direction), "--resume"),
               result.statements_done + 1,
-              index_rebuild_note(&migration, step.direction, result.statements_done, sdialect),
+              index_rebuild_note(&migration, step.direction, result.statements_done, dialect),
               step.revision));
         }
         if (lock_timeout && !lost) {
@@ -1375,7 +1369,7 @@ RunResult Runner::stamp(const graph::Plan& plan) {
 
 std::optional<script::Statement> statement_after(const script::Migration* migration,
                                                  graph::Direction direction, int done,
-                                                 script::Dialect dialect) {
+                                                 base::Dialect dialect) {
   const script::Which which =
       direction == graph::Direction::downgrade ? script::Which::downgrade : script::Which::upgrade;
   if (migration == nullptr || (which == script::Which::downgrade && !migration->downgrade)) {
@@ -1389,7 +1383,7 @@ std::optional<script::Statement> statement_after(const script::Migration* migrat
 }
 
 bool next_statement_in_doubt(const script::Migration* migration, graph::Direction direction,
-                             int done, script::Dialect dialect) {
+                             int done, base::Dialect dialect) {
   const std::optional<script::Statement> next =
       statement_after(migration, direction, done, dialect);
   return !next || next->needs_no_transaction;
@@ -1401,7 +1395,7 @@ std::string partial_command(const std::string& direction, std::string_view flag)
 }
 
 std::string index_rebuild_note(const script::Migration* migration, graph::Direction direction,
-                               int done, script::Dialect dialect) {
+                               int done, base::Dialect dialect) {
   const std::optional<script::Statement> next =
       statement_after(migration, direction, done, dialect);
   return next && !next->concurrent_index.empty()
@@ -1444,12 +1438,11 @@ BeyondFiles beyond_files(Ledger& ledger, const graph::RevisionMap& map,
   return out;
 }
 
-void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptDirectory& scripts,
+void write_sql(std::ostream& out, base::Dialect dialect, const script::ScriptDirectory& scripts,
                const graph::Plan& plan, const Settings& settings) {
-  const script::Dialect sdialect = script_dialect(dialect);
-  VersionTable versions(nullptr, settings.version_table, settings.version_table_schema);
+  VersionTable versions(dialect, settings.version_table, settings.version_table_schema);
   Ledger ledger(nullptr, dialect, settings.version_table_schema, settings.version_table);
-  const bool postgres = dialect == driver::Dialect::postgres;
+  const bool postgres = dialect == base::Dialect::postgres;
   const bool one_transaction = !settings.transaction_per_migration;
 
   out << "-- retort " << retort_version_string() << ": " << plan.steps.size() << " step"
@@ -1469,7 +1462,7 @@ void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptD
     const std::vector<script::Statement> statements =
         step.direction == graph::Direction::stamp
             ? std::vector<script::Statement>{}
-            : split_or_throw(migration, step.direction, sdialect);
+            : split_or_throw(migration, step.direction, dialect);
     // A comment ends at a line break (PostgreSQL: a carriage return too): the file's text is
     // escaped so that it cannot end the comment and start a statement.
     out << "-- Running " << direction_name(step.direction) << " " << step.revision << ": "

@@ -74,8 +74,6 @@ struct Settings {
   SessionSettings session = SessionSettings::kept;
 };
 
-[[nodiscard]] script::Dialect script_dialect(driver::Dialect dialect);
-
 // What runs between steps: a backup before a step that drops or rewrites data, a wait while
 // replicas lag. Called on the run's thread before each step starts, outside any transaction
 // (with transaction_per_migration = false, only before a step that no open transaction
@@ -101,7 +99,7 @@ class StepGate {
 // exist, statements split and are allowed where they stand. Throws retort::Error (input)
 // naming file:line and the fix.
 void validate_plan(const script::ScriptDirectory& scripts, const graph::Plan& plan,
-                   script::Dialect dialect);
+                   base::Dialect dialect);
 
 class Runner {
  public:
@@ -161,7 +159,7 @@ class Runner {
   // Refuses a run while a migration is partially applied, unless it resumes it; checks that
   // the statements that already ran are the file's.
   void attach_resumes(const std::vector<Leftover>& leftovers, std::vector<Prepared>& prepared,
-                      script::Dialect dialect);
+                      base::Dialect dialect);
   [[nodiscard]] bool resume_index(const Prepared& prepared, const script::Statement& statement);
   // Whether an index exists (nullopt: it does not) and is valid.
   [[nodiscard]] std::optional<bool> index_valid(const std::string& index);
@@ -193,7 +191,7 @@ class Runner {
 // it now; nullopt when the file is gone, does not split, or has no such statement.
 [[nodiscard]] std::optional<script::Statement> statement_after(const script::Migration* migration,
                                                                graph::Direction direction, int done,
-                                                               script::Dialect dialect);
+                                                               base::Dialect dialect);
 
 // After an interruption after `done` statements of a `transaction false` migration: whether
 // statement done+1 may have finished without the ledger knowing. Only a statement that runs
@@ -201,7 +199,7 @@ class Runner {
 // True when the file cannot say (nothing can be promised then).
 [[nodiscard]] bool next_statement_in_doubt(const script::Migration* migration,
                                            graph::Direction direction, int done,
-                                           script::Dialect dialect);
+                                           base::Dialect dialect);
 
 // "retort upgrade --resume", "retort downgrade --resume TARGET" (flag: "--resume" or
 // "--restart"), for messages about a step in `direction` ("upgrade" or "downgrade").
@@ -211,7 +209,7 @@ class Runner {
 // index concurrently; empty otherwise.
 [[nodiscard]] std::string index_rebuild_note(const script::Migration* migration,
                                              graph::Direction direction, int done,
-                                             script::Dialect dialect);
+                                             base::Dialect dialect);
 
 // A version row that no file declares (the database is ahead of this code): the revisions
 // beyond the files as the ledger remembers them, newest first (each with its message and
@@ -226,7 +224,7 @@ struct BeyondFiles {
 // Writes the plan as the SQL script a DBA can review and run with psql (or sqlite3): the
 // version table and ledger DDL, then each step's statements and its version-table change, in
 // transaction blocks exactly as the online run would use them.
-void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptDirectory& scripts,
+void write_sql(std::ostream& out, base::Dialect dialect, const script::ScriptDirectory& scripts,
                const graph::Plan& plan, const Settings& settings);
 
 }  // namespace retort::runner
