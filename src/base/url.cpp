@@ -207,7 +207,7 @@ Result<DatabaseUrl, std::string> parse_database_url(std::string_view given) {
       "use postgresql://user@host:5432/dbname or sqlite:///path/to/file.db";
 
   if (url.starts_with("sqlite:")) {
-    parsed.scheme = UrlScheme::sqlite;
+    parsed.dialect = Dialect::sqlite;
     // SQLAlchemy's in-memory database: "sqlite://", nothing after it.
     if (url == "sqlite://") {
       parsed.sqlite_path = ":memory:";
@@ -249,7 +249,7 @@ Result<DatabaseUrl, std::string> parse_database_url(std::string_view given) {
                             "sqlite+aiosqlite:///); " +
                             accepted));
   }
-  parsed.scheme = UrlScheme::postgres;
+  parsed.dialect = Dialect::postgres;
 
   // [user[:password]@][host][:port][/dbname][?params]
   // libpq ends the password at the first '@' and the host at the first '/': a second raw '@',

@@ -2,6 +2,7 @@
 // suffix, postgresql+psycopg://), parsed and redacted for printing.
 #pragma once
 
+#include "base/dialect.hpp"
 #include "base/result.hpp"
 
 #include <map>
@@ -10,10 +11,9 @@
 
 namespace retort::base {
 
-enum class UrlScheme { postgres, sqlite };
-
 struct DatabaseUrl {
-  UrlScheme scheme = UrlScheme::sqlite;
+  // Which driver the scheme names: postgresql:// and postgres:// PostgreSQL, sqlite:/// SQLite.
+  Dialect dialect = Dialect::sqlite;
   // The URL as given, without a SQLAlchemy driver suffix ("postgresql+asyncpg://" reads as
   // "postgresql://"): what libpq is given. Contains the password: never print it, use
   // redacted().

@@ -23,7 +23,7 @@ std::string failure(const std::string& url) {
 TEST(ParseDatabaseUrl, ReadsEveryPartOfAPostgresqlUrl) {
   const DatabaseUrl url =
       parsed("postgresql://alice:s3cret@db.example.com:5433/app?sslmode=require&connect_timeout=5");
-  EXPECT_EQ(url.scheme, UrlScheme::postgres);
+  EXPECT_EQ(url.dialect, Dialect::postgres);
   EXPECT_EQ(url.user, "alice");
   EXPECT_EQ(url.password, "s3cret");
   EXPECT_EQ(url.host, "db.example.com");
@@ -36,7 +36,7 @@ TEST(ParseDatabaseUrl, ReadsEveryPartOfAPostgresqlUrl) {
 
 TEST(ParseDatabaseUrl, AcceptsThePostgresShortScheme) {
   const DatabaseUrl url = parsed("postgres://db/app");
-  EXPECT_EQ(url.scheme, UrlScheme::postgres);
+  EXPECT_EQ(url.dialect, Dialect::postgres);
   EXPECT_EQ(url.host, "db");
   EXPECT_EQ(url.database, "app");
   EXPECT_EQ(url.user, "");
@@ -45,7 +45,7 @@ TEST(ParseDatabaseUrl, AcceptsThePostgresShortScheme) {
 
 TEST(ParseDatabaseUrl, LeavesOutWhatLibpqDefaults) {
   const DatabaseUrl url = parsed("postgresql://");
-  EXPECT_EQ(url.scheme, UrlScheme::postgres);
+  EXPECT_EQ(url.dialect, Dialect::postgres);
   EXPECT_EQ(url.host, "");
   EXPECT_EQ(url.database, "");
 }
@@ -78,7 +78,7 @@ TEST(ParseDatabaseUrl, ReadsSqlitePaths) {
   EXPECT_EQ(parsed("sqlite:////abs.db").sqlite_path, "/abs.db");
   EXPECT_EQ(parsed("sqlite:////var/lib/app/app.db").sqlite_path, "/var/lib/app/app.db");
   EXPECT_EQ(parsed("sqlite:///:memory:").sqlite_path, ":memory:");
-  EXPECT_EQ(parsed("sqlite:///rel.db").scheme, UrlScheme::sqlite);
+  EXPECT_EQ(parsed("sqlite:///rel.db").dialect, Dialect::sqlite);
 }
 
 TEST(ParseDatabaseUrl, DropsTheSqlalchemyDriverOfASupportedDialect) {
@@ -100,7 +100,7 @@ TEST(ParseDatabaseUrl, DropsTheSqlalchemyDriverOfASupportedDialect) {
   };
   for (const Case& c : cases) {
     const DatabaseUrl url = parsed(c.given);
-    EXPECT_EQ(url.scheme, UrlScheme::postgres) << c.given;
+    EXPECT_EQ(url.dialect, Dialect::postgres) << c.given;
     EXPECT_EQ(url.text, c.text) << c.given;
     EXPECT_EQ(url.driver, c.driver) << c.given;
     EXPECT_EQ(url.host, "db") << c.given;
@@ -119,7 +119,7 @@ TEST(ParseDatabaseUrl, KeepsTheMeaningOfSqlalchemysSqliteForms) {
   EXPECT_EQ(parsed("sqlite+pysqlite:////var/lib/app.db").driver, "pysqlite");
   // sqlite:// with nothing after it is SQLAlchemy's in-memory database.
   EXPECT_EQ(parsed("sqlite://").sqlite_path, ":memory:");
-  EXPECT_EQ(parsed("sqlite://").scheme, UrlScheme::sqlite);
+  EXPECT_EQ(parsed("sqlite://").dialect, Dialect::sqlite);
   EXPECT_EQ(parsed("sqlite+pysqlite://").sqlite_path, ":memory:");
   EXPECT_EQ(parsed("sqlite+aiosqlite:///:memory:").sqlite_path, ":memory:");
 }

@@ -29,7 +29,7 @@ std::int64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
 // A SQLite file that is not there is no database to back up (connecting would create it).
 void require_sqlite_file(const base::DatabaseUrl& url) {
   std::error_code ec;
-  if (url.scheme == base::UrlScheme::sqlite && url.sqlite_path != ":memory:" &&
+  if (url.dialect == base::Dialect::sqlite && url.sqlite_path != ":memory:" &&
       !fs::exists(url.sqlite_path, ec)) {
     throw Error(ExitCode::input, fmt::format("the SQLite database {} does not exist: there is "
                                              "nothing to back up",
@@ -67,7 +67,7 @@ RestoreResult restore(const Config& config, const RestoreOptions& options) {
         .next("ls " + ops::backup::directory(config).string());
   }
   const base::DatabaseUrl url = commands::database_url(config);
-  const bool postgres = url.scheme == base::UrlScheme::postgres;
+  const bool postgres = url.dialect == base::Dialect::postgres;
   const std::string format = ops::backup::file_format(file);
   if (format != (postgres ? "postgres" : "sqlite")) {
     const std::string is = format == "postgres" ? "a PostgreSQL backup (pg_dump custom format)"

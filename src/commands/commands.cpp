@@ -3,6 +3,7 @@
 #include "retort/commands.hpp"
 
 #include "base/duration.hpp"
+#include "base/identifier.hpp"
 #include "base/text.hpp"
 #include "base/url.hpp"
 #include "commands/gates.hpp"
@@ -401,12 +402,6 @@ RevisionInfo show(const Config& config, const std::string& revision) {
 
 namespace {
 
-driver::Dialect dialect_of(const Config& config) {
-  return commands::database_url(config).scheme == base::UrlScheme::postgres
-             ? driver::Dialect::postgres
-             : driver::Dialect::sqlite;
-}
-
 // --sql takes START:END; START is the set of heads the script starts from.
 struct OfflineRange {
   std::vector<std::string> start;
@@ -453,8 +448,8 @@ RunResult run_offline(const Config& config, const RunOptions& options, graph::Di
   }
   runner::Settings settings = commands::runner_settings(config);
   settings.reason = options.reason;
-  const driver::Dialect dialect = dialect_of(config);
-  runner::validate_plan(scripts, plan, runner::script_dialect(dialect));
+  const base::Dialect dialect = commands::database_url(config).dialect;
+  runner::validate_plan(scripts, plan, dialect);
   runner::write_sql(*options.sql_out, dialect, scripts, plan, settings);
   RunResult result;
   result.database = config.redacted_url;
@@ -476,7 +471,7 @@ RunResult run_offline(const Config& config, const RunOptions& options, graph::Di
         const script::Which which = step.direction == graph::Direction::upgrade
                                         ? script::Which::upgrade
                                         : script::Which::downgrade;
-        auto statements = script::statements(*migration, which, runner::script_dialect(dialect));
+        auto statements = script::statements(*migration, which, dialect);
         planned.statements_total = statements ? static_cast<int>(statements->size()) : 0;
       }
     }
@@ -538,7 +533,7 @@ Error with_write_advice(const Error& error, driver::Connection& connection) {
   bool standby = false;
   try {
     const driver::Rows rows = connection.query("SELECT current_user, pg_is_in_recovery()::text");
-    role = runner::quote_identifier(rows.rows.at(0).at(0).value_or(role));
+    role = base::quote_identifier(rows.rows.at(0).at(0).value_or(role), base::Dialect::postgres);
     standby = rows.rows.at(0).at(1).value_or("") == "true";
   } catch (const Error&) {
     // The connection is gone: advise without the role's name.
@@ -561,7 +556,7 @@ Error with_write_advice(const Error& error, driver::Connection& connection) {
     out.next(
         fmt::format("GRANT CREATE ON SCHEMA {} TO {};   (as the schema's owner or a "
                     "superuser), then run the same command again",
-                    runner::quote_identifier(schema), role));
+                    base::quote_identifier(schema, base::Dialect::postgres), role));
   } else {
     out.next(
         fmt::format("grant role {} what the server says it lacks (or point the URL at the "
@@ -579,7 +574,7 @@ void lint_before_run(const Config& config, const script::ScriptDirectory& script
                      const graph::Plan& plan, driver::Connection& connection,
                      RunObserver* observer) {
   if (config.lint.on_upgrade == LintOnUpgrade::off || plan.steps.empty() ||
-      connection.dialect() != driver::Dialect::postgres) {
+      connection.dialect() != base::Dialect::postgres) {
     return;
   }
   LintResult found;
@@ -968,14 +963,14 @@ CheckResult check(const Config& config) {
     result.findings.push_back(finding.message + "\n  " + (finding.level == "error" ? "fix: " : "") +
                               finding.fix);
   }
-  if (connection->dialect() == driver::Dialect::postgres) {
+  if (connection->dialect() == base::Dialect::postgres) {
     check_lint(config, *scripts, *connection, current_heads, result);
   }
   // A pending step that `upgrade` would refuse (a section with no statement, a statement that
   // cannot run where it stands), in the words the upgrade would use.
   if (auto plan = scripts->map().plan_upgrade(current_heads, "heads")) {
     try {
-      runner::validate_plan(*scripts, *plan, runner::script_dialect(connection->dialect()));
+      runner::validate_plan(*scripts, *plan, connection->dialect());
     } catch (const Error& error) {
       result.ok = false;
       std::string finding = error.what();

@@ -19,7 +19,7 @@ std::vector<std::unique_ptr<runner::StepGate>> make_gates(
           ops::backup::gate_for(config, url, connection, observer, scripts, plan, backups)) {
     gates.push_back(std::move(backup));
   }
-  if (connection.dialect() == driver::Dialect::postgres) {
+  if (connection.dialect() == base::Dialect::postgres) {
     // Replicas matter when some are configured or the primary streams to any: otherwise the
     // gate would cost a query per step for nothing.
     const bool streaming = !connection.query("SELECT 1 FROM pg_stat_replication LIMIT 1").empty();

@@ -125,7 +125,7 @@ LintResult lint_plan(const Config& config, const script::ScriptDirectory& script
 LintResult lint_migrations(const Config& config, const LintOptions& options) {
   const script::ScriptDirectory scripts = commands::load_scripts(config);
   const graph::RevisionMap& map = scripts.map();
-  if (!config.url.empty() && commands::database_url(config).scheme == base::UrlScheme::sqlite) {
+  if (!config.url.empty() && commands::database_url(config).dialect == base::Dialect::sqlite) {
     LintResult result;
     result.skipped =
         "the database is SQLite: lint's rules are about PostgreSQL's locks, and SQLite has one "

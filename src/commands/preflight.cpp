@@ -23,13 +23,9 @@ PreflightResult preflight(const Config& config, const PreflightOptions& options)
   runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema,
                         config.version_table);
   ops::preflight::Context context{
-      *connection,
-      scripts,
-      ledger,
-      plan,
-      config,
-      ops::preflight::touched_relations(scripts, plan,
-                                        runner::script_dialect(connection->dialect()))};
+      *connection, scripts,
+      ledger,      plan,
+      config,      ops::preflight::touched_relations(scripts, plan, connection->dialect())};
   PreflightResult result;
   result.database = config.redacted_url;
   result.target = options.target;

@@ -87,7 +87,7 @@ runner::LockSettings lock_settings(const Config& config, const base::DatabaseUrl
   settings.lease_ttl = config.postgres.lease_ttl;
   if (config.postgres.lock == LockMode::none) {
     settings.kind = runner::LockKind::none;
-  } else if (url.scheme == base::UrlScheme::sqlite) {
+  } else if (url.dialect == base::Dialect::sqlite) {
     settings.kind = runner::LockKind::file;
   } else if (config.postgres.lock == LockMode::lease) {
     settings.kind = runner::LockKind::lease;

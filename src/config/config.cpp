@@ -701,7 +701,7 @@ void apply_url(const ChosenUrl& chosen, Config& config) {
   // names for SQLAlchemy; the note says why the URL shown differs from the one given.
   config.url = parsed->text;
   if (!parsed->driver.empty()) {
-    const bool postgres = parsed->scheme == base::UrlScheme::postgres;
+    const bool postgres = parsed->dialect == base::Dialect::postgres;
     const std::string dialect = parsed->text.substr(0, parsed->text.find(':'));
     config.notes.push_back("the database URL " + chosen.origin + " names the SQLAlchemy driver " +
                            parsed->driver + "; retort connects through " +
@@ -709,7 +709,7 @@ void apply_url(const ChosenUrl& chosen, Config& config) {
                            "+" + parsed->driver + ":// as " + dialect + "://");
   }
   const std::string& path = parsed->sqlite_path;
-  if (parsed->scheme == base::UrlScheme::sqlite && path != ":memory:" &&
+  if (parsed->dialect == base::Dialect::sqlite && path != ":memory:" &&
       !fs::path(path).is_absolute()) {
     config.url = "sqlite:///" + (chosen.relative_to / path).lexically_normal().generic_string();
   }

@@ -2,6 +2,7 @@
 // retries, ledger) lives in runner/; a driver only talks to its database.
 #pragma once
 
+#include "base/dialect.hpp"
 #include "base/url.hpp"
 #include "retort/error.hpp"
 
@@ -14,8 +15,6 @@
 #include <vector>
 
 namespace retort::driver {
-
-enum class Dialect { postgres, sqlite };
 
 // What a driver can do; the runner decides by these, never by the dialect name.
 struct Capabilities {
@@ -78,7 +77,7 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  [[nodiscard]] virtual Dialect dialect() const noexcept = 0;
+  [[nodiscard]] virtual base::Dialect dialect() const noexcept = 0;
   [[nodiscard]] virtual const Capabilities& capabilities() const noexcept = 0;
   // "PostgreSQL 15.18" / "SQLite 3.40.1".
   [[nodiscard]] virtual std::string server_version() const = 0;
@@ -109,9 +108,6 @@ class Connection {
   // DatabaseError with Kind::cancelled. Inside a transaction, PostgreSQL leaves it aborted
   // (roll back); SQLite may have rolled it back already (in_transaction() tells).
   virtual void cancel() noexcept = 0;
-
-  // Quotes an identifier for this dialect ("my table" -> "\"my table\"").
-  [[nodiscard]] virtual std::string quote_identifier(std::string_view name) const = 0;
 
   // With capabilities().online_backup: copies the whole database, page by page, into a new
   // database file `file` (backup_to), or over this database from one (restore_from), while

@@ -6,10 +6,10 @@
 namespace retort::driver {
 
 std::unique_ptr<Connection> connect(const base::DatabaseUrl& url, const ConnectOptions& options) {
-  switch (url.scheme) {
-    case base::UrlScheme::postgres:
+  switch (url.dialect) {
+    case base::Dialect::postgres:
       return postgres::open(url, options);
-    case base::UrlScheme::sqlite:
+    case base::Dialect::sqlite:
       return sqlite::open(url, options);
   }
   throw DatabaseError(DatabaseError::Kind::connect,

@@ -185,7 +185,7 @@ Outcome Analyzer::run(std::span<const script::Migration* const> migrations) cons
   Outcome outcome;
   std::vector<std::string> new_tables = m_context.new_tables;
   for (const script::Migration* migration : migrations) {
-    auto split = script::statements(*migration, script::Which::upgrade, script::Dialect::postgres,
+    auto split = script::statements(*migration, script::Which::upgrade, base::Dialect::postgres,
                                     script::Placement::ignore);
     if (!split) {
       outcome.problems.push_back(std::move(split).error());

@@ -1,6 +1,7 @@
 // Reading libpg_query's typed tree for lint rules.
 #include "lint/tree_reading.hpp"
 
+#include "base/identifier.hpp"
 #include "sql/lexer.hpp"
 
 #include <algorithm>
@@ -59,16 +60,6 @@ constexpr std::array<std::string_view, 40> k_not_volatile = {
     "current_setting",
     "format",
 };
-
-bool is_keyword(std::string_view word) {
-  // The reserved words an identifier most often collides with in migrations.
-  constexpr std::array<std::string_view, 24> k_reserved = {
-      "all",   "and",    "check", "column", "constraint", "default", "desc",   "do",
-      "end",   "from",   "group", "limit",  "not",        "null",    "offset", "on",
-      "order", "select", "table", "to",     "union",      "unique",  "user",   "where",
-  };
-  return std::find(k_reserved.begin(), k_reserved.end(), word) != k_reserved.end();
-}
 
 }  // namespace
 
@@ -291,24 +282,7 @@ bool is_volatile(const PgQuery__Node* expr) {
 }
 
 std::string quote_identifier(std::string_view name) {
-  const bool plain =
-      !name.empty() && !is_keyword(name) &&
-      (std::islower(static_cast<unsigned char>(name.front())) != 0 || name.front() == '_') &&
-      std::all_of(name.begin(), name.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return std::islower(byte) != 0 || std::isdigit(byte) != 0 || c == '_';
-      });
-  if (plain) {
-    return std::string(name);
-  }
-  std::string out = "\"";
-  for (const char c : name) {
-    out += c;
-    if (c == '"') {
-      out += '"';
-    }
-  }
-  return out + "\"";
+  return base::quote_identifier(name, base::Dialect::postgres);
 }
 
 std::string quote_qualified(std::string_view name) {
@@ -404,7 +378,7 @@ std::size_t clause_end(std::string_view statement, std::size_t from, std::size_t
   limit = std::min(limit, statement.size());
   std::size_t end = from;
   int depth = 0;
-  sql::Lexer lexer(statement, sql::Dialect::postgres, from);
+  sql::Lexer lexer(statement, base::Dialect::postgres, from);
   sql::Token token;
   while (lexer.next(token) && token.begin < limit) {
     if (token.kind == sql::TokenKind::space || token.kind == sql::TokenKind::line_comment ||
@@ -427,7 +401,7 @@ std::size_t clause_end(std::string_view statement, std::size_t from, std::size_t
 }
 
 std::size_t after_word(std::string_view statement, std::size_t from, std::string_view word) {
-  sql::Lexer lexer(statement, sql::Dialect::postgres, std::min(from, statement.size()));
+  sql::Lexer lexer(statement, base::Dialect::postgres, std::min(from, statement.size()));
   sql::Token token;
   while (lexer.next(token)) {
     const std::string_view text = statement.substr(token.begin, token.end - token.begin);
@@ -448,7 +422,7 @@ std::string clause_text(std::string_view statement, std::size_t from, std::size_
   }
   const std::size_t end = clause_end(statement, from, limit);
   const sql::Range range =
-      sql::strip_comments_and_space(statement, sql::Dialect::postgres, from, std::max(from, end));
+      sql::strip_comments_and_space(statement, base::Dialect::postgres, from, std::max(from, end));
   return std::string(statement.substr(range.begin, range.end - range.begin));
 }
 

@@ -55,7 +55,8 @@ namespace retort::lint {
 // volatile), or a subquery. Constants, casts of constants, operators on them: not volatile.
 [[nodiscard]] bool is_volatile(const PgQuery__Node* expr);
 
-// `name` quoted for SQL when it needs to be: accounts, "Accounts", "order".
+// `name` quoted for SQL when it needs to be: accounts, "Accounts", "order". PostgreSQL's rule
+// (base::quote_identifier): lint reads PostgreSQL migrations only.
 [[nodiscard]] std::string quote_identifier(std::string_view name);
 // A qualified name ("ops.accounts") with each part quoted as needed.
 [[nodiscard]] std::string quote_qualified(std::string_view name);

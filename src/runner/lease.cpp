@@ -1,6 +1,7 @@
 // retort_lease: take, renew and release one lease row, each in one autocommit statement.
 #include "runner/lease.hpp"
 
+#include "base/identifier.hpp"
 #include "runner/ledger.hpp"
 #include "runner/version_table.hpp"
 
@@ -62,7 +63,7 @@ std::string LeaseHolder::describe() const {
 Lease::Lease(driver::Connection& connection, const std::string& schema,
              const std::string& version_table, base::Millis ttl)
     : m_connection(&connection),
-      m_qualified(qualified_name(std::string(k_lease_table), schema)),
+      m_qualified(base::quote_qualified(schema, k_lease_table, connection.dialect())),
       m_owner(random_token()),
       m_ttl(fmt::format("{} milliseconds", ttl.count())) {
   const std::array<driver::Value, 2> params{schema, version_table};

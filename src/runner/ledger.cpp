@@ -1,6 +1,7 @@
 // retort_log: the ledger of every step, created and migrated in place.
 #include "runner/ledger.hpp"
 
+#include "base/identifier.hpp"
 #include "base/text.hpp"
 #include "runner/version_table.hpp"
 
@@ -47,13 +48,13 @@ std::string host_name() {
   return "";
 }
 
-Ledger::Ledger(driver::Connection* connection, driver::Dialect dialect, const std::string& schema,
+Ledger::Ledger(driver::Connection* connection, base::Dialect dialect, const std::string& schema,
                std::string version_table)
     : m_connection(connection),
       m_dialect(dialect),
       m_name(k_ledger_table),
       m_version_table(std::move(version_table)) {
-  m_qualified = qualified_name(m_name, schema);
+  m_qualified = base::quote_qualified(schema, m_name, m_dialect);
 }
 
 bool Ledger::exists() { return table_exists(*m_connection, m_name, m_qualified); }
@@ -61,7 +62,7 @@ bool Ledger::exists() { return table_exists(*m_connection, m_name, m_qualified);
 std::string Ledger::create_sql() const {
   // Column names are a contract (SPEC §5): add columns, never rename. Only the types of the
   // key and the timestamps differ between the dialects.
-  const bool sqlite = m_dialect == driver::Dialect::sqlite;
+  const bool sqlite = m_dialect == base::Dialect::sqlite;
   return fmt::format(
       "CREATE TABLE IF NOT EXISTS {0} (\n"
       "    id {1} PRIMARY KEY{2},\n"
@@ -256,9 +257,9 @@ bool Ledger::mark_interrupted(std::int64_t id, const std::string& error) {
 
 namespace {
 
-std::string now_sql(driver::Dialect dialect) {
-  return dialect == driver::Dialect::sqlite ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-                                            : "clock_timestamp()";
+std::string now_sql(base::Dialect dialect) {
+  return dialect == base::Dialect::sqlite ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+                                          : "clock_timestamp()";
 }
 
 }  // namespace
@@ -307,7 +308,7 @@ std::vector<LedgerRow> Ledger::select(std::string_view where_and_order,
   const std::string where =
       fmt::format(fmt::runtime(where_and_order), fmt::arg("mine_l", mine("l")),
                   fmt::arg("mine_n", mine("n")), fmt::arg("ledger", m_qualified));
-  const bool sqlite = m_dialect == driver::Dialect::sqlite;
+  const bool sqlite = m_dialect == base::Dialect::sqlite;
   const std::string started = sqlite ? "l.started_at"
                                      : "to_char(l.started_at AT TIME ZONE 'UTC', "
                                        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";

@@ -71,7 +71,7 @@ class Ledger {
   // schema share the table retort_log, each seeing only its own rows (column version_table)
   // and the rows that name none (written before the column existed, or by a --sql script).
   // connection may be null for a ledger used only to write SQL text (--sql).
-  Ledger(driver::Connection* connection, driver::Dialect dialect, const std::string& schema,
+  Ledger(driver::Connection* connection, base::Dialect dialect, const std::string& schema,
          std::string version_table);
 
   [[nodiscard]] const std::string& qualified() const noexcept { return m_qualified; }
@@ -150,7 +150,7 @@ class Ledger {
   [[nodiscard]] std::string mine(std::string_view alias);
 
   driver::Connection* m_connection;  // null: SQL text only (--sql)
-  driver::Dialect m_dialect;
+  base::Dialect m_dialect;
   std::string m_qualified;
   std::string m_name;
   std::string m_version_table;

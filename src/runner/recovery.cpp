@@ -25,14 +25,13 @@ using Clock = std::chrono::steady_clock;
 
 // ", and statement 3 (it runs alone) may or may not have finished" for an interrupted step.
 std::string in_doubt_text(const script::Migration* migration, const LedgerEntry& entry,
-                          driver::Dialect dialect) {
+                          base::Dialect dialect) {
   if (entry.statements_done >= entry.statements_total) {
     return {};
   }
   const graph::Direction direction =
       entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
-  return next_statement_in_doubt(migration, direction, entry.statements_done,
-                                 script_dialect(dialect))
+  return next_statement_in_doubt(migration, direction, entry.statements_done, dialect)
              ? fmt::format(", and statement {} (it runs alone) may or may not have finished",
                            entry.statements_done + 1)
              : fmt::format("; statement {} had not committed", entry.statements_done + 1);
@@ -77,7 +76,7 @@ std::vector<Leftover> Recovery::inspect_leftovers(Ledger& ledger) {
                                                       entry.direction == "downgrade"
                                                           ? graph::Direction::downgrade
                                                           : graph::Direction::upgrade,
-                                                      0, script_dialect(m_connection.dialect()))
+                                                      0, m_connection.dialect())
                                   ? ", which runs alone and may or may not have finished"
                                   : ", so nothing of it was applied")
                         : fmt::format(
@@ -98,7 +97,7 @@ std::vector<Leftover> Recovery::inspect_leftovers(Ledger& ledger) {
 }
 
 void Recovery::wait_for_orphan(const LedgerRow& row) {
-  if (m_connection.dialect() != driver::Dialect::postgres || row.backend_pid.empty()) {
+  if (m_connection.dialect() != base::Dialect::postgres || row.backend_pid.empty()) {
     return;
   }
   const std::array<driver::Value, 1> params{row.backend_pid};
@@ -141,7 +140,7 @@ void Recovery::wait_for_orphan(const LedgerRow& row) {
 }
 
 void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
-                              std::vector<PreparedStep>& prepared, script::Dialect dialect) {
+                              std::vector<PreparedStep>& prepared, base::Dialect dialect) {
   bool any_partial = false;
   for (const Leftover& leftover : leftovers) {
     const LedgerEntry& entry = leftover.row.entry;
@@ -268,7 +267,7 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
 // dropped so that the statement can build it again; a valid one, after an interruption, means
 // the statement had finished and only the ledger had not been told. Returns whether to run it.
 bool Recovery::resume_index(const PreparedStep& prepared, const script::Statement& statement) {
-  if (m_connection.dialect() != driver::Dialect::postgres || statement.concurrent_index.empty()) {
+  if (m_connection.dialect() != base::Dialect::postgres || statement.concurrent_index.empty()) {
     return true;
   }
   const std::optional<bool> valid = index_valid(statement.concurrent_index);
@@ -329,7 +328,7 @@ void Recovery::drop_invalid_index(const PreparedStep& prepared,
 
 std::optional<script::Statement> statement_after(const script::Migration* migration,
                                                  graph::Direction direction, int done,
-                                                 script::Dialect dialect) {
+                                                 base::Dialect dialect) {
   const script::Which which =
       direction == graph::Direction::downgrade ? script::Which::downgrade : script::Which::upgrade;
   if (migration == nullptr || (which == script::Which::downgrade && !migration->downgrade)) {
@@ -343,7 +342,7 @@ std::optional<script::Statement> statement_after(const script::Migration* migrat
 }
 
 bool next_statement_in_doubt(const script::Migration* migration, graph::Direction direction,
-                             int done, script::Dialect dialect) {
+                             int done, base::Dialect dialect) {
   const std::optional<script::Statement> next =
       statement_after(migration, direction, done, dialect);
   return !next || next->needs_no_transaction;
@@ -355,7 +354,7 @@ std::string partial_command(const std::string& direction, std::string_view flag)
 }
 
 std::string index_rebuild_note(const script::Migration* migration, graph::Direction direction,
-                               int done, script::Dialect dialect) {
+                               int done, base::Dialect dialect) {
   const std::optional<script::Statement> next =
       statement_after(migration, direction, done, dialect);
   return next ? index_rebuild_note(next->concurrent_index) : std::string();

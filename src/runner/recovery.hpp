@@ -43,7 +43,7 @@ class Recovery {
   // Refuses a run while a migration is partially applied, unless it resumes it; checks that
   // the statements that already ran are the file's. Marks the steps that resume.
   void attach_resumes(const std::vector<Leftover>& leftovers, std::vector<PreparedStep>& prepared,
-                      script::Dialect dialect);
+                      base::Dialect dialect);
   // The statement a resume starts with, when it runs alone (CREATE INDEX CONCURRENTLY): drops
   // the INVALID index a stopped build left; returns false when the index is there and valid
   // after an interruption (the statement had finished; only the ledger had not been told).
@@ -69,7 +69,7 @@ class Recovery {
 // it now; nullopt when the file is gone, does not split, or has no such statement.
 [[nodiscard]] std::optional<script::Statement> statement_after(const script::Migration* migration,
                                                                graph::Direction direction, int done,
-                                                               script::Dialect dialect);
+                                                               base::Dialect dialect);
 
 // After an interruption after `done` statements of a `transaction false` migration: whether
 // statement done+1 may have finished without the ledger knowing. Only a statement that runs
@@ -77,7 +77,7 @@ class Recovery {
 // True when the file cannot say (nothing can be promised then).
 [[nodiscard]] bool next_statement_in_doubt(const script::Migration* migration,
                                            graph::Direction direction, int done,
-                                           script::Dialect dialect);
+                                           base::Dialect dialect);
 
 // "retort upgrade --resume", "retort downgrade --resume TARGET" (flag: "--resume" or
 // "--restart"), for messages about a step in `direction` ("upgrade" or "downgrade").
@@ -87,7 +87,7 @@ class Recovery {
 // index concurrently; empty otherwise.
 [[nodiscard]] std::string index_rebuild_note(const script::Migration* migration,
                                              graph::Direction direction, int done,
-                                             script::Dialect dialect);
+                                             base::Dialect dialect);
 // The same for the index a statement builds concurrently (empty: none).
 [[nodiscard]] std::string index_rebuild_note(std::string_view index);
 

@@ -160,7 +160,7 @@ void adopt_applied(driver::Connection& connection, const script::ScriptDirectory
     reached = plan->heads_after;
     plans.push_back(std::move(plan).value());
   }
-  const script::Dialect dialect = script_dialect(connection.dialect());
+  const base::Dialect dialect = connection.dialect();
   const std::string heads_now = base::join(heads, " ");
   connection.begin();
   try {
@@ -199,10 +199,6 @@ void adopt_applied(driver::Connection& connection, const script::ScriptDirectory
 
 }  // namespace
 
-script::Dialect script_dialect(driver::Dialect dialect) {
-  return dialect == driver::Dialect::sqlite ? script::Dialect::sqlite : script::Dialect::postgres;
-}
-
 Runner::Runner(driver::Connection& connection, const script::ScriptDirectory& scripts,
                Settings settings, RunObserver* observer)
     : m_connection(connection),
@@ -217,7 +213,7 @@ std::vector<std::string> Runner::current_heads() {
 }
 
 void Runner::set_local_timeouts(const script::Migration& migration) {
-  if (m_connection.dialect() != driver::Dialect::postgres) {
+  if (m_connection.dialect() != base::Dialect::postgres) {
     return;
   }
   // SET LOCAL, not SET: a session setting would leak to the next client behind a pooler.
@@ -278,7 +274,7 @@ enum class Finish {
 void Runner::run_transactional(const PreparedStep& prepared, StepResult& result,
                                bool own_transaction) {
   const script::Migration& migration = *prepared.migration;
-  if (own_transaction && m_connection.dialect() == driver::Dialect::postgres) {
+  if (own_transaction && m_connection.dialect() == base::Dialect::postgres) {
     // BEGIN and the SET LOCAL lines in one round trip: a thousand small migrations spend
     // most of their time in round trips. The driver reads the transaction state from the
     // server, so it knows the transaction is open.
@@ -313,7 +309,7 @@ void Runner::run_transactional(const PreparedStep& prepared, StepResult& result,
 void Runner::set_session_timeouts(const script::Migration& migration) {
   // Statements outside a transaction block can only take session settings. They stay on
   // retort's own session after the step; every transactional step sets its own with SET LOCAL.
-  if (m_connection.dialect() == driver::Dialect::postgres) {
+  if (m_connection.dialect() == base::Dialect::postgres) {
     m_connection.execute(base::join(
         set_timeouts_sql(effective_timeouts(migration, m_settings), SetScope::session), "; "));
   }
@@ -322,7 +318,7 @@ void Runner::set_session_timeouts(const script::Migration& migration) {
 Runner::~Runner() = default;
 
 void Runner::watch_blockers(const base::DatabaseUrl& url) {
-  if (m_connection.dialect() == driver::Dialect::postgres &&
+  if (m_connection.dialect() == base::Dialect::postgres &&
       m_settings.session == SessionSettings::kept) {
     m_watch_url = url;
   }
@@ -349,7 +345,7 @@ void Runner::prepare_session() {
     return;
   }
   m_session_prepared = true;
-  if (m_connection.dialect() != driver::Dialect::postgres ||
+  if (m_connection.dialect() != base::Dialect::postgres ||
       m_settings.session != SessionSettings::kept) {
     // Behind a transaction pooler a session setting would reach the pooler's next client;
     // the pooler replaces a server session that a timeout ended between transactions.
@@ -400,7 +396,7 @@ void Runner::run_alone(const PreparedStep& prepared, StepResult& result, Ledger&
                        std::int64_t ledger_id) {
   const script::Migration& migration = *prepared.migration;
   const graph::Step& step = *prepared.step;
-  const bool postgres = m_connection.dialect() == driver::Dialect::postgres;
+  const bool postgres = m_connection.dialect() == base::Dialect::postgres;
   const bool pooled = postgres && m_settings.session == SessionSettings::not_kept;
   const base::Millis lock_timeout = effective_timeouts(migration, m_settings).lock_timeout;
   if (!pooled) {
@@ -530,7 +526,7 @@ struct Runner::StepRun {
 };
 
 std::vector<PreparedStep> Runner::prepare_steps(const graph::Plan& plan,
-                                                script::Dialect dialect) const {
+                                                base::Dialect dialect) const {
   std::vector<PreparedStep> prepared;
   prepared.reserve(plan.steps.size());
   for (const graph::Step& step : plan.steps) {
@@ -551,8 +547,7 @@ std::vector<PreparedStep> Runner::prepare_steps(const graph::Plan& plan,
   return prepared;
 }
 
-void Runner::recover(RunState& state, std::vector<PreparedStep>& prepared,
-                     script::Dialect dialect) {
+void Runner::recover(RunState& state, std::vector<PreparedStep>& prepared, base::Dialect dialect) {
   adopt_applied(m_connection, m_scripts, state.versions, state.ledger);
   state.leftovers = m_recovery.inspect_leftovers(state.ledger);
   m_recovery.attach_resumes(state.leftovers, prepared, dialect);
@@ -680,7 +675,7 @@ void Runner::attempt_step(RunState& state, StepRun& run) {
     m_connection.begin();
   }
   const std::string commit_what = fmt::format("revision {} could commit", step.revision);
-  if (m_connection.dialect() == driver::Dialect::postgres && step.version_ops.size() == 1) {
+  if (m_connection.dialect() == base::Dialect::postgres && step.version_ops.size() == 1) {
     // In one transaction the commit comes at the end of the run; it checks again then.
     const Finish finish = finish_step_postgres(
         state.versions, state.ledger, step.version_ops.front(), run.ledger_id,
@@ -814,7 +809,7 @@ StepFailure Runner::failure_of(RunState& state, const StepRun& run) const {
     // A resume (or the same command, for a step that stopped at its first statement) drops
     // the INVALID index a concurrent build of the next statement left, and builds it again.
     const std::optional<script::Statement> next =
-        statement_after(&migration, step.direction, done, script_dialect(m_connection.dialect()));
+        statement_after(&migration, step.direction, done, m_connection.dialect());
     if (next) {
       failure.index_rebuilt = next->concurrent_index;
     }
@@ -842,7 +837,7 @@ void Runner::finish_run(RunState& state) {
 // Planning and adoption, leftovers, each step, finishing: everything is split and checked
 // before the first statement runs, and what earlier runs left is settled before the first step.
 RunResult Runner::run(const graph::Plan& plan) {
-  const script::Dialect dialect = script_dialect(m_connection.dialect());
+  const base::Dialect dialect = m_connection.dialect();
   std::vector<PreparedStep> prepared = prepare_steps(plan, dialect);
   {
     VersionTable existing(&m_connection, m_settings.version_table, m_settings.version_table_schema);

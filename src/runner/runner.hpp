@@ -37,8 +37,6 @@ inline constexpr std::string_view k_cancelled_error = "cancelled: ";
 inline constexpr std::string_view k_settled_reason =
     "settled: the failed run's file was deleted, nothing of it applied";
 
-[[nodiscard]] script::Dialect script_dialect(driver::Dialect dialect);
-
 // What a run that stopped at a step leaves, as facts: src/commands/ says what they mean for the
 // user (the state of the database, the next command).
 struct StepFailure {
@@ -97,7 +95,7 @@ class StepGate {
 // exist, statements split and are allowed where they stand. Throws retort::Error (input)
 // naming file:line and the fix.
 void validate_plan(const script::ScriptDirectory& scripts, const graph::Plan& plan,
-                   script::Dialect dialect);
+                   base::Dialect dialect);
 
 class Runner {
  public:
@@ -148,10 +146,10 @@ class Runner {
   // The steps of run(), in the order they happen. Planning: every step's statements split and
   // checked before the first statement runs.
   [[nodiscard]] std::vector<PreparedStep> prepare_steps(const graph::Plan& plan,
-                                                        script::Dialect dialect) const;
+                                                        base::Dialect dialect) const;
   // Adoption and leftovers: the revisions another tool applied are recorded, the rows of
   // runners that are gone marked, partially applied migrations refused or resumed.
-  void recover(RunState& state, std::vector<PreparedStep>& prepared, script::Dialect dialect);
+  void recover(RunState& state, std::vector<PreparedStep>& prepared, base::Dialect dialect);
   // Throws, between steps, when the run was asked to stop.
   void stop_if_cancelled(RunState& state, const graph::Step& step);
   // One step: its gates, its ledger row, its attempts (lock_timeout retries).

@@ -14,12 +14,11 @@
 
 namespace retort::runner {
 
-void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptDirectory& scripts,
+void write_sql(std::ostream& out, base::Dialect dialect, const script::ScriptDirectory& scripts,
                const graph::Plan& plan, const Settings& settings) {
-  const script::Dialect sdialect = script_dialect(dialect);
-  VersionTable versions(nullptr, settings.version_table, settings.version_table_schema);
+  VersionTable versions(dialect, settings.version_table, settings.version_table_schema);
   Ledger ledger(nullptr, dialect, settings.version_table_schema, settings.version_table);
-  const bool postgres = dialect == driver::Dialect::postgres;
+  const bool postgres = dialect == base::Dialect::postgres;
   const bool one_transaction = !settings.transaction_per_migration;
 
   out << "-- retort " << retort_version_string() << ": " << plan.steps.size() << " step"
@@ -39,7 +38,7 @@ void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptD
     const std::vector<script::Statement> statements =
         step.direction == graph::Direction::stamp
             ? std::vector<script::Statement>{}
-            : split_or_throw(migration, step.direction, sdialect);
+            : split_or_throw(migration, step.direction, dialect);
     // A comment ends at a line break (PostgreSQL: a carriage return too): the file's text is
     // escaped so that it cannot end the comment and start a statement.
     out << "-- Running " << direction_name(step.direction) << " " << step.revision << ": "

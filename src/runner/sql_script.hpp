@@ -13,7 +13,7 @@ namespace retort::runner {
 // Writes the plan as the SQL script a DBA can review and run with psql (or sqlite3): the
 // version table and ledger DDL, then each step's statements and its version-table change, in
 // transaction blocks exactly as the online run would use them.
-void write_sql(std::ostream& out, driver::Dialect dialect, const script::ScriptDirectory& scripts,
+void write_sql(std::ostream& out, base::Dialect dialect, const script::ScriptDirectory& scripts,
                const graph::Plan& plan, const Settings& settings);
 
 }  // namespace retort::runner

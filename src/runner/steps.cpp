@@ -41,7 +41,7 @@ const script::Migration& migration_of(const script::ScriptDirectory& scripts,
 }
 
 std::vector<script::Statement> split_or_throw(const script::Migration& migration,
-                                              graph::Direction direction, script::Dialect dialect) {
+                                              graph::Direction direction, base::Dialect dialect) {
   const script::Which which =
       direction == graph::Direction::downgrade ? script::Which::downgrade : script::Which::upgrade;
   if (which == script::Which::downgrade && !migration.downgrade) {
@@ -113,7 +113,7 @@ Error statement_error(const driver::DatabaseError& error, const script::Migratio
 }
 
 void validate_plan(const script::ScriptDirectory& scripts, const graph::Plan& plan,
-                   script::Dialect dialect) {
+                   base::Dialect dialect) {
   for (const graph::Step& step : plan.steps) {
     if (step.direction == graph::Direction::stamp) {
       continue;

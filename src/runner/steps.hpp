@@ -42,7 +42,7 @@ struct PreparedStep {
 // section is missing, does not split, or is empty without saying it means to be.
 [[nodiscard]] std::vector<script::Statement> split_or_throw(const script::Migration& migration,
                                                             graph::Direction direction,
-                                                            script::Dialect dialect);
+                                                            base::Dialect dialect);
 
 // Backoff before retry number `attempt` (1-based): 250ms doubling to 8s, with full jitter so
 // that several runners do not retry in lockstep.

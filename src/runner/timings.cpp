@@ -1,6 +1,7 @@
 // retort_timings: imported step durations, created by the first import.
 #include "runner/timings.hpp"
 
+#include "base/identifier.hpp"
 #include "runner/version_table.hpp"
 
 #include <fmt/format.h>
@@ -17,7 +18,8 @@ constexpr std::string_view k_timings_table = "retort_timings";
 }  // namespace
 
 TimingsTable::TimingsTable(driver::Connection& connection, const std::string& schema)
-    : m_connection(connection), m_qualified(qualified_name(std::string(k_timings_table), schema)) {}
+    : m_connection(connection),
+      m_qualified(base::quote_qualified(schema, k_timings_table, connection.dialect())) {}
 
 int TimingsTable::import(const std::vector<StepTiming>& timings) {
   if (!table_exists(m_connection, std::string(k_timings_table), m_qualified)) {

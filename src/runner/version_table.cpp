@@ -1,13 +1,13 @@
 // The version table: reading heads, creating it, and checked single-row writes.
 #include "runner/version_table.hpp"
 
+#include "base/identifier.hpp"
 #include "retort/error.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdlib>
 #include <string_view>
 #include <utility>
@@ -26,8 +26,8 @@ std::string sql_literal(const std::string& value) {
   return out;
 }
 
-std::string sql_literal(const std::string& value, driver::Dialect dialect) {
-  if (dialect != driver::Dialect::postgres || value.find('\\') == std::string::npos) {
+std::string sql_literal(const std::string& value, base::Dialect dialect) {
+  if (dialect != base::Dialect::postgres || value.find('\\') == std::string::npos) {
     return sql_literal(value);
   }
   std::string out = "E'";
@@ -41,35 +41,17 @@ std::string sql_literal(const std::string& value, driver::Dialect dialect) {
   return out;
 }
 
-std::string quote_identifier(const std::string& name) {
-  // Words that cannot stand bare as a table name in either dialect.
-  static const std::array<std::string_view, 12> k_reserved{"all",    "and",   "check", "column",
-                                                           "create", "from",  "group", "order",
-                                                           "select", "table", "user",  "where"};
-  bool plain =
-      !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_');
-  for (const char ch : name) {
-    plain = plain && (std::islower(static_cast<unsigned char>(ch)) != 0 ||
-                      std::isdigit(static_cast<unsigned char>(ch)) != 0 || ch == '_');
-  }
-  if (plain && std::find(k_reserved.begin(), k_reserved.end(), name) == k_reserved.end()) {
-    return name;
-  }
-  std::string out = "\"";
-  for (const char ch : name) {
-    out += ch;
-    if (ch == '"') {
-      out += '"';
-    }
-  }
-  out += '"';
-  return out;
+VersionTable::VersionTable(driver::Connection* connection, std::string table, std::string schema)
+    : VersionTable(connection->dialect(), std::move(table), std::move(schema)) {
+  m_connection = connection;
 }
 
-VersionTable::VersionTable(driver::Connection* connection, std::string table, std::string schema)
-    : m_connection(connection), m_table(std::move(table)), m_schema(std::move(schema)) {
-  m_qualified = qualified_name(m_table, m_schema);
-}
+VersionTable::VersionTable(base::Dialect dialect, std::string table, std::string schema)
+    : m_connection(nullptr),
+      m_dialect(dialect),
+      m_table(std::move(table)),
+      m_schema(std::move(schema)),
+      m_qualified(base::quote_qualified(m_schema, m_table, m_dialect)) {}
 
 Error version_conflict(const std::string& qualified, const graph::VersionOp& op,
                        const std::string& touched) {
@@ -85,7 +67,7 @@ Error version_conflict(const std::string& qualified, const graph::VersionOp& op,
 
 bool table_exists(driver::Connection& connection, const std::string& name,
                   const std::string& qualified) {
-  if (connection.dialect() == driver::Dialect::sqlite) {
+  if (connection.dialect() == base::Dialect::sqlite) {
     const std::array<driver::Value, 1> params{name};
     return !connection
                 .query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", params)
@@ -94,11 +76,6 @@ bool table_exists(driver::Connection& connection, const std::string& name,
   const std::array<driver::Value, 1> params{qualified};
   const driver::Rows rows = connection.query("SELECT to_regclass($1)::text", params);
   return !rows.empty() && rows.rows[0][0].has_value();
-}
-
-std::string qualified_name(const std::string& table, const std::string& schema) {
-  return schema.empty() ? quote_identifier(table)
-                        : quote_identifier(schema) + "." + quote_identifier(table);
 }
 
 bool VersionTable::exists() { return table_exists(*m_connection, m_table, m_qualified); }
@@ -127,11 +104,11 @@ std::string VersionTable::create_sql() const {
       "    version_num VARCHAR(64) NOT NULL,\n"
       "    CONSTRAINT {} PRIMARY KEY (version_num)\n"
       ")",
-      m_qualified, quote_identifier(m_table + "_pkc"));
+      m_qualified, base::quote_identifier(m_table + "_pkc", m_dialect));
 }
 
 std::optional<std::size_t> VersionTable::width() {
-  if (m_connection->dialect() != driver::Dialect::postgres) {
+  if (m_connection->dialect() != base::Dialect::postgres) {
     return std::nullopt;
   }
   // A varchar(N)'s atttypmod is N + 4; -1 for an unlimited one.

@@ -16,9 +16,10 @@ namespace retort::runner {
 class VersionTable {
  public:
   // table and schema as configured; an empty schema means the connection's default.
-  // connection may be null for a table used only to write SQL text (--sql).
-  // The SQL is the same in both dialects.
+  // The SQL is the same in both dialects but for the quoting of names.
   VersionTable(driver::Connection* connection, std::string table, std::string schema);
+  // A table used only to write SQL text for the dialect (--sql), with no connection.
+  VersionTable(base::Dialect dialect, std::string table, std::string schema);
 
   // The table's name as SQL, quoted and schema-qualified.
   [[nodiscard]] const std::string& qualified() const noexcept { return m_qualified; }
@@ -47,6 +48,7 @@ class VersionTable {
 
  private:
   driver::Connection* m_connection;  // null: SQL text only (--sql)
+  base::Dialect m_dialect;
   std::string m_table;
   std::string m_schema;
   std::string m_qualified;
@@ -60,7 +62,7 @@ class VersionTable {
 // (E'a\\b''c'), which reads the same whatever standard_conforming_strings is, so text written
 // by a user (a --reason, a message) cannot close the literal when a script runs where the
 // setting is off.
-[[nodiscard]] std::string sql_literal(const std::string& value, driver::Dialect dialect);
+[[nodiscard]] std::string sql_literal(const std::string& value, base::Dialect dialect);
 
 // The error of a version-table write that touched other than exactly one row.
 [[nodiscard]] Error version_conflict(const std::string& qualified, const graph::VersionOp& op,
@@ -70,12 +72,5 @@ class VersionTable {
 // SQL text, schema-qualified where configured (PostgreSQL resolves it with to_regclass).
 [[nodiscard]] bool table_exists(driver::Connection& connection, const std::string& name,
                                 const std::string& qualified);
-
-// schema.table as SQL text; the table alone when schema is empty.
-[[nodiscard]] std::string qualified_name(const std::string& table, const std::string& schema);
-
-// An identifier as SQL: bare when it is a plain lowercase name, else double-quoted (the same
-// rule in PostgreSQL and SQLite), so --sql output reads like hand-written SQL.
-[[nodiscard]] std::string quote_identifier(const std::string& name);
 
 }  // namespace retort::runner

@@ -374,7 +374,7 @@ class Parser {
       }
       return;
     }
-    const std::string normalized = sql::normalize(section->text, sql::Dialect::postgres);
+    const std::string normalized = sql::normalize(section->text, base::Dialect::postgres);
     if (normalized.find_first_not_of("; ") == std::string::npos) {
       return;
     }
@@ -502,10 +502,10 @@ std::string migration_checksum(const Section& upgrade, const std::optional<Secti
   // database it was computed for. PostgreSQL's lexing rules are the superset that matters.
   sql::Sha256 hash;
   hash.update("upgrade\n");
-  hash.update(sql::normalize(upgrade.text, sql::Dialect::postgres));
+  hash.update(sql::normalize(upgrade.text, base::Dialect::postgres));
   if (downgrade) {
     hash.update("\ndowngrade\n");
-    hash.update(sql::normalize(downgrade->text, sql::Dialect::postgres));
+    hash.update(sql::normalize(downgrade->text, base::Dialect::postgres));
   }
   return hash.hex_digest();
 }

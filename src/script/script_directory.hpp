@@ -3,6 +3,7 @@
 // turned into a graph::RevisionMap. Also writes new revision files from the template.
 #pragma once
 
+#include "base/dialect.hpp"
 #include "base/duration.hpp"
 #include "base/result.hpp"
 #include "graph/revision_map.hpp"
@@ -18,8 +19,6 @@
 #include <vector>
 
 namespace retort::script {
-
-enum class Dialect { postgres, sqlite };
 
 // A problem in a migration file: where, what, and how to fix it.
 struct Problem {
@@ -128,12 +127,12 @@ enum class Placement {
 // SQLite: sqlite3_complete), with file offsets and lines. A syntax error is a Problem at its
 // file:line, and so is a statement that cannot run where it stands (see Placement).
 [[nodiscard]] base::Result<std::vector<Statement>, Problem> statements(
-    const Migration& migration, Which which, Dialect dialect,
+    const Migration& migration, Which which, base::Dialect dialect,
     Placement placement = Placement::enforce);
 
 // The statements of a section kept elsewhere (the ledger's copy of one as it ran), split as a
 // `transaction false` section is; empty when it does not split.
-[[nodiscard]] std::vector<Statement> split_section(const std::string& sql, Dialect dialect);
+[[nodiscard]] std::vector<Statement> split_section(const std::string& sql, base::Dialect dialect);
 
 // What `retort revision` and `retort merge` write.
 struct NewRevision {

@@ -220,7 +220,7 @@ TEST(WriteRevision, WritesTheDefaultTemplateAndLoadsBack) {
   ASSERT_TRUE(untouched.ok()) << render(untouched.error());
   const Migration* fresh = untouched->find("aaa111");
   ASSERT_NE(fresh, nullptr);
-  auto none = statements(*fresh, Which::upgrade, Dialect::postgres);
+  auto none = statements(*fresh, Which::upgrade, base::Dialect::postgres);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
 

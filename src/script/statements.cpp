@@ -1,5 +1,6 @@
 // script::statements(): a section split for its dialect, with file positions, fingerprints,
 // and the statements that cannot run where the migration puts them.
+#include "base/identifier.hpp"
 #include "base/text.hpp"
 #include "script/script_directory.hpp"
 #include "sql/classify.hpp"
@@ -13,10 +14,6 @@
 
 namespace retort::script {
 namespace {
-
-sql::Dialect to_sql(Dialect dialect) {
-  return dialect == Dialect::postgres ? sql::Dialect::postgres : sql::Dialect::sqlite;
-}
 
 std::string_view section_name(Which which) {
   return which == Which::upgrade ? "upgrade" : "downgrade";
@@ -51,20 +48,11 @@ std::string first_line(std::string_view statement) {
 
 // The index a concurrent build makes, quoted, with its table's schema when one was written.
 std::string concurrent_index(std::string_view statement) {
-  const auto quoted = [](const std::string& name) {
-    std::string out = "\"";
-    for (const char ch : name) {
-      out += ch;
-      if (ch == '"') {
-        out += '"';
-      }
-    }
-    return out + "\"";
-  };
   for (const sql::CreatedObject& object : sql::created_objects(statement)) {
     if (object.kind == sql::ObjectKind::index && object.concurrently && !object.name.empty()) {
-      return object.schema.empty() ? quoted(object.name)
-                                   : quoted(object.schema) + "." + quoted(object.name);
+      return object.schema.empty() ? base::delimited_identifier(object.name)
+                                   : base::delimited_identifier(object.schema) + "." +
+                                         base::delimited_identifier(object.name);
     }
   }
   return {};
@@ -73,7 +61,8 @@ std::string concurrent_index(std::string_view statement) {
 }  // namespace
 
 base::Result<std::vector<Statement>, Problem> statements(const Migration& migration, Which which,
-                                                         Dialect dialect, Placement placement) {
+                                                         base::Dialect dialect,
+                                                         Placement placement) {
   if (which == Which::downgrade && !migration.downgrade) {
     return base::fail(Problem{
         SourceLocation{migration.display_path, 1, 0},
@@ -81,11 +70,10 @@ base::Result<std::vector<Statement>, Problem> statements(const Migration& migrat
         "add `-- retort:downgrade` and the SQL that reverts the upgrade"});
   }
   const Section& section = which == Which::upgrade ? migration.upgrade : *migration.downgrade;
-  const sql::Dialect sql_dialect = to_sql(dialect);
   const std::string fix_syntax =
       fmt::format("correct the SQL of the {} section; nothing has run", section_name(which));
 
-  sql::SplitResult split = sql::split(section.text, sql_dialect);
+  sql::SplitResult split = sql::split(section.text, dialect);
   if (!split.ok()) {
     return base::fail(Problem{locate(migration, section, split.error().offset),
                               split.error().message, fix_syntax});
@@ -94,13 +82,13 @@ base::Result<std::vector<Statement>, Problem> statements(const Migration& migrat
   out.reserve(split->size());
   for (const sql::StatementSpan& span : split.value()) {
     const std::string_view text = std::string_view(section.text).substr(span.offset, span.length);
-    if (dialect == Dialect::sqlite) {
+    if (dialect == base::Dialect::sqlite) {
       if (const auto error = sql::sqlite_syntax_error(text)) {
         return base::fail(Problem{locate(migration, section, span.offset + error->offset),
                                   error->message, fix_syntax});
       }
     }
-    const sql::StatementTraits traits = sql::classify(text, sql_dialect);
+    const sql::StatementTraits traits = sql::classify(text, dialect);
     const bool enforce = placement == Placement::enforce;
     if (enforce && traits.transaction_control) {
       return base::fail(Problem{
@@ -120,9 +108,9 @@ base::Result<std::vector<Statement>, Problem> statements(const Migration& migrat
     statement.sql = std::string(text);
     statement.offset = section.offset + span.offset;
     statement.line = section.marker_line + base::line_of_offset(section.text, span.offset);
-    statement.fingerprint = sql::fingerprint(text, sql_dialect);
+    statement.fingerprint = sql::fingerprint(text, dialect);
     statement.needs_no_transaction = traits.needs_no_transaction;
-    if (traits.needs_no_transaction && dialect == Dialect::postgres) {
+    if (traits.needs_no_transaction && dialect == base::Dialect::postgres) {
       statement.concurrent_index = concurrent_index(text);
     }
     out.push_back(std::move(statement));
@@ -130,7 +118,7 @@ base::Result<std::vector<Statement>, Problem> statements(const Migration& migrat
   return out;
 }
 
-std::vector<Statement> split_section(const std::string& sql, Dialect dialect) {
+std::vector<Statement> split_section(const std::string& sql, base::Dialect dialect) {
   Migration kept;
   kept.transactional = false;
   kept.upgrade.text = sql;

@@ -39,7 +39,8 @@ TEST(Statements, PositionsAreFileLinesAndOffsets) {
   const Migration migration = parse(body);
   const std::string file = "-- retort:revision r1\n" + body;
   {
-    const Dialect dialect = Dialect::postgres;  // $$ bodies are PostgreSQL's; SQLite below
+    const base::Dialect dialect =
+        base::Dialect::postgres;  // $$ bodies are PostgreSQL's; SQLite below
     const auto up = statements(migration, Which::upgrade, dialect);
     ASSERT_TRUE(up.ok()) << up.error().message;
     ASSERT_EQ(up->size(), 2U);
@@ -65,7 +66,7 @@ TEST(Statements, SqliteTriggersAndLines) {
       "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN\n"  // line 4
       "  INSERT INTO log VALUES (1);\n"
       "END;\n");
-  const auto up = statements(migration, Which::upgrade, Dialect::sqlite);
+  const auto up = statements(migration, Which::upgrade, base::Dialect::sqlite);
   ASSERT_TRUE(up.ok()) << up.error().message;
   ASSERT_EQ(up->size(), 2U);
   EXPECT_EQ((*up)[1].line, 4);
@@ -78,13 +79,13 @@ TEST(Statements, SyntaxErrorIsAProblemAtFileLineAndColumn) {
       "-- retort:upgrade\n"            // line 2
       "CREATE TABLE a (id int);\n"     // line 3
       "CREATE TABLE b (id int,);\n");  // line 4, ')' at column 24
-  const auto pg = statements(migration, Which::upgrade, Dialect::postgres);
+  const auto pg = statements(migration, Which::upgrade, base::Dialect::postgres);
   ASSERT_FALSE(pg.ok());
   EXPECT_EQ(pg.error().message, "syntax error at or near \")\"");
   EXPECT_EQ(where(pg.error()), "versions/r1_x.sql:4:24");
   EXPECT_EQ(pg.error().fix, "correct the SQL of the upgrade section; nothing has run");
 
-  const auto lite = statements(migration, Which::upgrade, Dialect::sqlite);
+  const auto lite = statements(migration, Which::upgrade, base::Dialect::sqlite);
   ASSERT_FALSE(lite.ok());
   EXPECT_EQ(lite.error().message, "near \")\": syntax error");
   EXPECT_EQ(where(lite.error()), "versions/r1_x.sql:4:24");
@@ -94,7 +95,7 @@ TEST(Statements, TransactionControlIsRejectedEvenWithoutATransaction) {
   for (const bool transactional : {true, false}) {
     const Migration migration =
         parse("-- retort:upgrade\nCREATE TABLE a (id int);\nCOMMIT;\n", transactional);
-    for (const Dialect dialect : {Dialect::postgres, Dialect::sqlite}) {
+    for (const base::Dialect dialect : {base::Dialect::postgres, base::Dialect::sqlite}) {
       const auto result = statements(migration, Which::upgrade, dialect);
       ASSERT_FALSE(result.ok());
       EXPECT_EQ(result.error().message,
@@ -110,7 +111,7 @@ TEST(Statements, TransactionControlIsRejectedEvenWithoutATransaction) {
 TEST(Statements, NoTransactionStatementNeedsTransactionFalse) {
   const std::string body =
       "-- retort:upgrade\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n";
-  const auto refused = statements(parse(body), Which::upgrade, Dialect::postgres);
+  const auto refused = statements(parse(body), Which::upgrade, base::Dialect::postgres);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().message,
             "CREATE INDEX CONCURRENTLY cannot run inside a transaction block");
@@ -119,19 +120,19 @@ TEST(Statements, NoTransactionStatementNeedsTransactionFalse) {
             "migration of its own with `-- retort:transaction false`");
   EXPECT_EQ(where(refused.error()), "versions/r1_x.sql:3:1");
 
-  const auto accepted = statements(parse(body, false), Which::upgrade, Dialect::postgres);
+  const auto accepted = statements(parse(body, false), Which::upgrade, base::Dialect::postgres);
   ASSERT_TRUE(accepted.ok()) << accepted.error().message;
   EXPECT_EQ(accepted->size(), 1U);
 
   const auto vacuum =
-      statements(parse("-- retort:upgrade\nVACUUM;\n"), Which::upgrade, Dialect::sqlite);
+      statements(parse("-- retort:upgrade\nVACUUM;\n"), Which::upgrade, base::Dialect::sqlite);
   ASSERT_FALSE(vacuum.ok());
   EXPECT_EQ(vacuum.error().message, "VACUUM cannot run inside a transaction block");
 }
 
 TEST(Statements, MissingDowngradeSection) {
-  const auto result =
-      statements(parse("-- retort:upgrade\nSELECT 1;\n"), Which::downgrade, Dialect::postgres);
+  const auto result = statements(parse("-- retort:upgrade\nSELECT 1;\n"), Which::downgrade,
+                                 base::Dialect::postgres);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().message,
             "revision r1 has no downgrade section, so it cannot be downgraded");
@@ -139,7 +140,7 @@ TEST(Statements, MissingDowngradeSection) {
 
 TEST(Statements, EmptyDowngradeSectionHasNoStatements) {
   const auto result = statements(parse("-- retort:upgrade\nSELECT 1;\n-- retort:downgrade\n"),
-                                 Which::downgrade, Dialect::postgres);
+                                 Which::downgrade, base::Dialect::postgres);
   ASSERT_TRUE(result.ok());
   EXPECT_TRUE(result->empty());
 }

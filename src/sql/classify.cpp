@@ -107,7 +107,7 @@ StatementTraits classify_postgres(std::string_view statement) {
 // The first three words of a statement, upper-cased, comments skipped.
 std::vector<std::string> leading_words(std::string_view statement) {
   std::vector<std::string> words;
-  Lexer lexer(statement, Dialect::sqlite);
+  Lexer lexer(statement, base::Dialect::sqlite);
   Token token;
   while (words.size() < 3 && lexer.next(token)) {
     if (token.kind != TokenKind::other ||
@@ -145,16 +145,9 @@ StatementTraits classify_sqlite(std::string_view statement) {
 
 }  // namespace
 
-StatementTraits classify(std::string_view statement, Dialect dialect) {
-  return dialect == Dialect::postgres ? classify_postgres(statement) : classify_sqlite(statement);
-}
-
-bool is_transaction_control(std::string_view statement, Dialect dialect) {
-  return classify(statement, dialect).transaction_control;
-}
-
-bool needs_no_transaction(std::string_view statement, Dialect dialect) {
-  return classify(statement, dialect).needs_no_transaction;
+StatementTraits classify(std::string_view statement, base::Dialect dialect) {
+  return dialect == base::Dialect::postgres ? classify_postgres(statement)
+                                            : classify_sqlite(statement);
 }
 
 }  // namespace retort::sql

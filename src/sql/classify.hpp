@@ -26,9 +26,6 @@ struct StatementTraits {
 // Classifies one statement (as split_postgres/split_sqlite return it). PostgreSQL statements
 // are parsed with libpg_query; one that does not parse is reported as neither. SQLite
 // statements are classified by their leading keywords.
-[[nodiscard]] StatementTraits classify(std::string_view statement, Dialect dialect);
-
-[[nodiscard]] bool is_transaction_control(std::string_view statement, Dialect dialect);
-[[nodiscard]] bool needs_no_transaction(std::string_view statement, Dialect dialect);
+[[nodiscard]] StatementTraits classify(std::string_view statement, base::Dialect dialect);
 
 }  // namespace retort::sql

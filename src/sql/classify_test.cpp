@@ -53,14 +53,14 @@ TEST(ClassifyPostgres, EveryKind) {
       {"not sql at all", false, false, ""},
   };
   for (const Case& c : cases) {
-    const StatementTraits traits = classify(c.sql, Dialect::postgres);
+    const StatementTraits traits = classify(c.sql, base::Dialect::postgres);
     EXPECT_EQ(traits.transaction_control, c.transaction_control) << c.sql;
     EXPECT_EQ(traits.needs_no_transaction, c.needs_no_transaction) << c.sql;
     EXPECT_EQ(traits.command, c.command) << c.sql;
   }
-  EXPECT_TRUE(is_transaction_control("COMMIT", Dialect::postgres));
-  EXPECT_TRUE(needs_no_transaction("VACUUM", Dialect::postgres));
-  EXPECT_FALSE(needs_no_transaction("SELECT 1", Dialect::postgres));
+  EXPECT_TRUE(classify("COMMIT", base::Dialect::postgres).transaction_control);
+  EXPECT_TRUE(classify("VACUUM", base::Dialect::postgres).needs_no_transaction);
+  EXPECT_FALSE(classify("SELECT 1", base::Dialect::postgres).needs_no_transaction);
 }
 
 TEST(ClassifySqlite, EveryKind) {
@@ -80,7 +80,7 @@ TEST(ClassifySqlite, EveryKind) {
       {"-- BEGIN\nCREATE TABLE t (id INTEGER)", false, false, ""},
   };
   for (const Case& c : cases) {
-    const StatementTraits traits = classify(c.sql, Dialect::sqlite);
+    const StatementTraits traits = classify(c.sql, base::Dialect::sqlite);
     EXPECT_EQ(traits.transaction_control, c.transaction_control) << c.sql;
     EXPECT_EQ(traits.needs_no_transaction, c.needs_no_transaction) << c.sql;
     EXPECT_EQ(traits.command, c.command) << c.sql;

@@ -28,7 +28,7 @@ bool is_tag_start(char c) noexcept {
 
 }  // namespace
 
-Lexer::Lexer(std::string_view text, Dialect dialect, std::size_t start) noexcept
+Lexer::Lexer(std::string_view text, base::Dialect dialect, std::size_t start) noexcept
     : m_text(text), m_dialect(dialect), m_pos(start) {}
 
 bool Lexer::next(Token& token) noexcept {
@@ -58,19 +58,20 @@ bool Lexer::next(Token& token) noexcept {
   } else if (c == '\'') {
     kind = TokenKind::quoted;
     // E'...' takes backslash escapes; the E must be a word of its own, not the end of a name.
-    const bool escape_string = m_dialect == Dialect::postgres && (before == 'E' || before == 'e') &&
+    const bool escape_string = m_dialect == base::Dialect::postgres &&
+                               (before == 'E' || before == 'e') &&
                                (begin < 2 || !is_ident_char(m_text[begin - 2]));
     end = skip_quoted(begin, '\'', escape_string);
   } else if (c == '"') {
     kind = TokenKind::quoted;
     end = skip_quoted(begin, '"', false);
-  } else if (m_dialect == Dialect::sqlite && c == '`') {
+  } else if (m_dialect == base::Dialect::sqlite && c == '`') {
     kind = TokenKind::quoted;
     end = skip_quoted(begin, '`', false);
-  } else if (m_dialect == Dialect::sqlite && c == '[') {
+  } else if (m_dialect == base::Dialect::sqlite && c == '[') {
     kind = TokenKind::quoted;
     end = skip_quoted(begin, ']', false);
-  } else if (m_dialect == Dialect::postgres && c == '$' && !is_ident_char(before)) {
+  } else if (m_dialect == base::Dialect::postgres && c == '$' && !is_ident_char(before)) {
     const std::size_t dollar_end = skip_dollar_quoted(begin);
     if (dollar_end != begin) {
       kind = TokenKind::quoted;
@@ -120,7 +121,7 @@ std::size_t Lexer::skip_dollar_quoted(std::size_t pos) const noexcept {
 }
 
 std::size_t Lexer::skip_block_comment(std::size_t pos) const noexcept {
-  const bool nests = m_dialect == Dialect::postgres;
+  const bool nests = m_dialect == base::Dialect::postgres;
   int depth = 0;
   std::size_t at = pos;
   while (at + 1 < m_text.size()) {
@@ -139,7 +140,7 @@ std::size_t Lexer::skip_block_comment(std::size_t pos) const noexcept {
   return m_text.size();
 }
 
-std::string normalize(std::string_view text, Dialect dialect) {
+std::string normalize(std::string_view text, base::Dialect dialect) {
   std::string out;
   out.reserve(text.size());
   Lexer lexer(text, dialect);
@@ -169,7 +170,7 @@ std::string normalize(std::string_view text, Dialect dialect) {
   return out;
 }
 
-Range strip_comments_and_space(std::string_view text, Dialect dialect, std::size_t begin,
+Range strip_comments_and_space(std::string_view text, base::Dialect dialect, std::size_t begin,
                                std::size_t end) {
   const std::string_view window = text.substr(0, end);
   Lexer lexer(window, dialect, begin);

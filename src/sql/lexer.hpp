@@ -2,13 +2,13 @@
 // quotes and comments begin and end. Used to trim statements and normalise them for checksums.
 #pragma once
 
+#include "base/dialect.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace retort::sql {
-
-enum class Dialect { postgres, sqlite };
 
 enum class TokenKind {
   space,          // a run of whitespace
@@ -28,7 +28,7 @@ struct Token {
 // callers that care (the SQLite splitter) detect it from the statement, not from here.
 class Lexer {
  public:
-  Lexer(std::string_view text, Dialect dialect, std::size_t start = 0) noexcept;
+  Lexer(std::string_view text, base::Dialect dialect, std::size_t start = 0) noexcept;
 
   // False at the end of the text.
   bool next(Token& token) noexcept;
@@ -39,7 +39,7 @@ class Lexer {
   std::size_t skip_block_comment(std::size_t pos) const noexcept;
 
   std::string_view m_text;
-  Dialect m_dialect;
+  base::Dialect m_dialect;
   std::size_t m_pos;
 };
 
@@ -47,7 +47,7 @@ class Lexer {
 // word and a quote), as one space. Quoted text is kept byte for byte, so two texts normalise
 // alike only if they differ in comments and layout alone: "CREATE TABLE t (\n  id int\n) ;"
 // and "CREATE TABLE t(id int);" both become "CREATE TABLE t(id int);".
-[[nodiscard]] std::string normalize(std::string_view text, Dialect dialect);
+[[nodiscard]] std::string normalize(std::string_view text, base::Dialect dialect);
 
 // The byte range [begin, end) of text without leading and trailing whitespace and comments;
 // begin == end when nothing else is there.
@@ -55,7 +55,7 @@ struct Range {
   std::size_t begin = 0;
   std::size_t end = 0;
 };
-[[nodiscard]] Range strip_comments_and_space(std::string_view text, Dialect dialect,
+[[nodiscard]] Range strip_comments_and_space(std::string_view text, base::Dialect dialect,
                                              std::size_t begin, std::size_t end);
 
 }  // namespace retort::sql

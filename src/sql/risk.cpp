@@ -171,7 +171,7 @@ struct Word {
 
 std::vector<Word> words_of(std::string_view statement) {
   std::vector<Word> words;
-  Lexer lexer(statement, Dialect::sqlite);
+  Lexer lexer(statement, base::Dialect::sqlite);
   Token token;
   int depth = 0;
   while (lexer.next(token)) {
@@ -299,7 +299,7 @@ struct Piece {
 
 std::vector<Piece> pieces_of(std::string_view statement) {
   std::vector<Piece> pieces;
-  Lexer lexer(statement, Dialect::sqlite);
+  Lexer lexer(statement, base::Dialect::sqlite);
   Token token;
   while (lexer.next(token)) {
     if (token.kind == TokenKind::other || token.kind == TokenKind::quoted) {
@@ -427,12 +427,13 @@ std::vector<std::string> sqlite_created(std::string_view statement) {
 }  // namespace
 
 std::optional<std::vector<std::string>> risk_relations(std::string_view statement,
-                                                       Dialect dialect) {
-  return dialect == Dialect::postgres ? postgres_relations(statement) : sqlite_relations(statement);
+                                                       base::Dialect dialect) {
+  return dialect == base::Dialect::postgres ? postgres_relations(statement)
+                                            : sqlite_relations(statement);
 }
 
-std::vector<std::string> created_tables(std::string_view statement, Dialect dialect) {
-  if (dialect == Dialect::sqlite) {
+std::vector<std::string> created_tables(std::string_view statement, base::Dialect dialect) {
+  if (dialect == base::Dialect::sqlite) {
     return sqlite_created(statement);
   }
   std::vector<std::string> tables;
@@ -444,8 +445,8 @@ std::vector<std::string> created_tables(std::string_view statement, Dialect dial
   return tables;
 }
 
-std::string data_risk(std::string_view statement, Dialect dialect) {
-  return dialect == Dialect::postgres ? postgres_risk(statement) : sqlite_risk(statement);
+std::string data_risk(std::string_view statement, base::Dialect dialect) {
+  return dialect == base::Dialect::postgres ? postgres_risk(statement) : sqlite_risk(statement);
 }
 
 }  // namespace retort::sql

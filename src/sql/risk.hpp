@@ -23,7 +23,7 @@ namespace retort::sql {
 // PostgreSQL statements are read from libpg_query's typed parse tree; one that does not parse
 // is risky ("a statement retort's parser does not read"), since nothing can be said of it.
 // SQLite statements are read by their keywords.
-[[nodiscard]] std::string data_risk(std::string_view statement, Dialect dialect);
+[[nodiscard]] std::string data_risk(std::string_view statement, base::Dialect dialect);
 
 // The relations whose rows a statement that data_risk() finds risky can drop or change, for
 // deciding whether a backup before it protects anything: empty rows there, nothing lost.
@@ -35,10 +35,11 @@ namespace retort::sql {
 // CASCADE, a statement the parser does not read, and on SQLite one that starts with WITH or
 // whose table does not read as a name. Empty for a statement that is not risky.
 [[nodiscard]] std::optional<std::vector<std::string>> risk_relations(std::string_view statement,
-                                                                     Dialect dialect);
+                                                                     base::Dialect dialect);
 
 // The tables a statement creates, named as risk_relations() names them: CREATE TABLE (and, on
 // PostgreSQL, CREATE TABLE AS and SELECT INTO). Empty for anything else.
-[[nodiscard]] std::vector<std::string> created_tables(std::string_view statement, Dialect dialect);
+[[nodiscard]] std::vector<std::string> created_tables(std::string_view statement,
+                                                      base::Dialect dialect);
 
 }  // namespace retort::sql

@@ -14,7 +14,7 @@ namespace {
 
 using Cases = std::vector<std::pair<std::string, std::string>>;  // statement, expected risk
 
-void expect_risks(const Cases& cases, Dialect dialect) {
+void expect_risks(const Cases& cases, base::Dialect dialect) {
   for (const auto& [statement, expected] : cases) {
     EXPECT_EQ(data_risk(statement, dialect), expected) << statement;
   }
@@ -51,7 +51,7 @@ TEST(DataRisk, PostgresStatementsThatDropOrRewriteData) {
           {"CALL archive_old_orders()", "CALL"},
           {"EXECUTE purge_plan(30)", "EXECUTE"},
       },
-      Dialect::postgres);
+      base::Dialect::postgres);
 }
 
 TEST(DataRisk, PostgresStatementsThatRunADataChangeInside) {
@@ -69,7 +69,7 @@ TEST(DataRisk, PostgresStatementsThatRunADataChangeInside) {
            "DELETE"},
           {"COPY (DELETE FROM q RETURNING *) TO STDOUT", "DELETE"},
       },
-      Dialect::postgres);
+      base::Dialect::postgres);
 }
 
 TEST(DataRisk, PostgresStatementsThatKeepTheData) {
@@ -96,11 +96,11 @@ TEST(DataRisk, PostgresStatementsThatKeepTheData) {
           {"CREATE FUNCTION purge() RETURNS void LANGUAGE sql AS $$ DELETE FROM sessions $$", ""},
           {"COMMENT ON TABLE accounts IS 'DROP TABLE accounts'", ""},
       },
-      Dialect::postgres);
+      base::Dialect::postgres);
 }
 
 TEST(DataRisk, APostgresStatementThatDoesNotParseCountsAsRisky) {
-  EXPECT_EQ(data_risk("DROPP TABLE accounts", Dialect::postgres),
+  EXPECT_EQ(data_risk("DROPP TABLE accounts", base::Dialect::postgres),
             "a statement retort's parser does not read");
 }
 
@@ -120,7 +120,7 @@ TEST(DataRisk, SqliteStatementsByTheirKeywords) {
           {"WITH old AS (SELECT id FROM sessions) DELETE FROM sessions WHERE id IN old", "DELETE"},
           {"-- tidy up\nDELETE FROM sessions", "DELETE"},
       },
-      Dialect::sqlite);
+      base::Dialect::sqlite);
   expect_risks(
       {
           {"CREATE TABLE accounts (id INTEGER PRIMARY KEY)", ""},
@@ -134,22 +134,24 @@ TEST(DataRisk, SqliteStatementsByTheirKeywords) {
           {"CREATE TRIGGER purge AFTER INSERT ON t BEGIN DELETE FROM u; END", ""},
           {"SELECT 'DELETE FROM t'", ""},
       },
-      Dialect::sqlite);
+      base::Dialect::sqlite);
 }
 
 using Names = std::vector<std::string>;
 
 TEST(RiskRelations, PostgresNamesTheRelationsARiskyStatementChanges) {
-  EXPECT_EQ(risk_relations("DROP TABLE ops.accounts", Dialect::postgres), Names{"ops.accounts"});
-  EXPECT_EQ(risk_relations("ALTER TABLE \"Accounts\" DROP COLUMN note", Dialect::postgres),
+  EXPECT_EQ(risk_relations("DROP TABLE ops.accounts", base::Dialect::postgres),
+            Names{"ops.accounts"});
+  EXPECT_EQ(risk_relations("ALTER TABLE \"Accounts\" DROP COLUMN note", base::Dialect::postgres),
             Names{"Accounts"});
-  EXPECT_EQ(risk_relations("ALTER TABLE Accounts ALTER COLUMN n TYPE bigint", Dialect::postgres),
-            Names{"accounts"});
+  EXPECT_EQ(
+      risk_relations("ALTER TABLE Accounts ALTER COLUMN n TYPE bigint", base::Dialect::postgres),
+      Names{"accounts"});
   EXPECT_EQ(risk_relations("UPDATE accounts SET n = 1 FROM owners WHERE owners.id = 1",
-                           Dialect::postgres),
+                           base::Dialect::postgres),
             (Names{"accounts", "owners"}));
-  EXPECT_EQ(risk_relations("TRUNCATE a, b", Dialect::postgres), (Names{"a", "b"}));
-  EXPECT_EQ(risk_relations("CREATE TABLE t (id int)", Dialect::postgres), Names{})
+  EXPECT_EQ(risk_relations("TRUNCATE a, b", base::Dialect::postgres), (Names{"a", "b"}));
+  EXPECT_EQ(risk_relations("CREATE TABLE t (id int)", base::Dialect::postgres), Names{})
       << "not risky: nothing to name";
 }
 
@@ -157,37 +159,40 @@ TEST(RiskRelations, PostgresStatementsWhoseTablesCannotBeNamed) {
   for (const char* sql : {"DO $$ BEGIN DELETE FROM t; END $$", "CALL purge()", "EXECUTE purge_plan",
                           "DROP SCHEMA ops CASCADE", "DROP OWNED BY app", "DROP TYPE mood CASCADE",
                           "TRUNCATE accounts CASCADE", "DROPP TABLE accounts"}) {
-    EXPECT_EQ(risk_relations(sql, Dialect::postgres), std::nullopt) << sql;
+    EXPECT_EQ(risk_relations(sql, base::Dialect::postgres), std::nullopt) << sql;
   }
 }
 
 TEST(RiskRelations, SqliteNamesTheTableAfterTheVerb) {
-  EXPECT_EQ(risk_relations("DROP TABLE IF EXISTS \"Old Accounts\"", Dialect::sqlite),
+  EXPECT_EQ(risk_relations("DROP TABLE IF EXISTS \"Old Accounts\"", base::Dialect::sqlite),
             Names{"old accounts"});
-  EXPECT_EQ(risk_relations("ALTER TABLE main.Accounts DROP COLUMN note", Dialect::sqlite),
+  EXPECT_EQ(risk_relations("ALTER TABLE main.Accounts DROP COLUMN note", base::Dialect::sqlite),
             Names{"main.accounts"});
-  EXPECT_EQ(risk_relations("DELETE FROM [sessions] WHERE id = 1", Dialect::sqlite),
+  EXPECT_EQ(risk_relations("DELETE FROM [sessions] WHERE id = 1", base::Dialect::sqlite),
             Names{"sessions"});
-  EXPECT_EQ(risk_relations("UPDATE OR IGNORE `t` SET n = 1", Dialect::sqlite), Names{"t"});
-  EXPECT_EQ(risk_relations("INSERT OR REPLACE INTO totals VALUES (1)", Dialect::sqlite),
+  EXPECT_EQ(risk_relations("UPDATE OR IGNORE `t` SET n = 1", base::Dialect::sqlite), Names{"t"});
+  EXPECT_EQ(risk_relations("INSERT OR REPLACE INTO totals VALUES (1)", base::Dialect::sqlite),
             Names{"totals"});
-  EXPECT_EQ(risk_relations("REPLACE INTO totals VALUES (1)", Dialect::sqlite), Names{"totals"});
-  EXPECT_EQ(risk_relations("INSERT INTO t VALUES (1)", Dialect::sqlite), Names{});
-  EXPECT_EQ(risk_relations("WITH old AS (SELECT 1) DELETE FROM sessions", Dialect::sqlite),
+  EXPECT_EQ(risk_relations("REPLACE INTO totals VALUES (1)", base::Dialect::sqlite),
+            Names{"totals"});
+  EXPECT_EQ(risk_relations("INSERT INTO t VALUES (1)", base::Dialect::sqlite), Names{});
+  EXPECT_EQ(risk_relations("WITH old AS (SELECT 1) DELETE FROM sessions", base::Dialect::sqlite),
             std::nullopt)
       << "read by keywords: what follows WITH is not followed";
 }
 
 TEST(CreatedTables, BothDialects) {
-  EXPECT_EQ(created_tables("CREATE TABLE IF NOT EXISTS ops.accounts (id int)", Dialect::postgres),
-            Names{"ops.accounts"});
-  EXPECT_EQ(created_tables("CREATE TABLE Totals AS SELECT 1 AS n", Dialect::postgres),
+  EXPECT_EQ(
+      created_tables("CREATE TABLE IF NOT EXISTS ops.accounts (id int)", base::Dialect::postgres),
+      Names{"ops.accounts"});
+  EXPECT_EQ(created_tables("CREATE TABLE Totals AS SELECT 1 AS n", base::Dialect::postgres),
             Names{"totals"});
-  EXPECT_EQ(created_tables("CREATE INDEX ON accounts (id)", Dialect::postgres), Names{});
-  EXPECT_EQ(created_tables("CREATE TEMP TABLE IF NOT EXISTS \"Items\" (id)", Dialect::sqlite),
+  EXPECT_EQ(created_tables("CREATE INDEX ON accounts (id)", base::Dialect::postgres), Names{});
+  EXPECT_EQ(created_tables("CREATE TEMP TABLE IF NOT EXISTS \"Items\" (id)", base::Dialect::sqlite),
             Names{"items"});
-  EXPECT_EQ(created_tables("create table items (id integer)", Dialect::sqlite), Names{"items"});
-  EXPECT_EQ(created_tables("CREATE VIEW v AS SELECT 1", Dialect::sqlite), Names{});
+  EXPECT_EQ(created_tables("create table items (id integer)", base::Dialect::sqlite),
+            Names{"items"});
+  EXPECT_EQ(created_tables("CREATE VIEW v AS SELECT 1", base::Dialect::sqlite), Names{});
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace {
 
 // Adds the span of [begin, end) without its surrounding comments and space, unless that
 // leaves nothing (";;" or a section of comments only).
-void add_trimmed(std::vector<StatementSpan>& spans, std::string_view text, Dialect dialect,
+void add_trimmed(std::vector<StatementSpan>& spans, std::string_view text, base::Dialect dialect,
                  std::size_t begin, std::size_t end) {
   const Range range = strip_comments_and_space(text, dialect, begin, end);
   if (range.end > range.begin) {
@@ -53,7 +53,7 @@ SplitResult split_postgres(std::string_view text) {
     const auto begin = static_cast<std::size_t>(stmt.stmt_location);
     const std::size_t end =
         stmt.stmt_len == 0 ? text.size() : begin + static_cast<std::size_t>(stmt.stmt_len);
-    add_trimmed(spans, text, Dialect::postgres, begin, std::min(end, text.size()));
+    add_trimmed(spans, text, base::Dialect::postgres, begin, std::min(end, text.size()));
   }
   return spans;
 }
@@ -62,7 +62,7 @@ SplitResult split_sqlite(std::string_view text) {
   std::vector<StatementSpan> spans;
   std::size_t statement_begin = 0;
   std::string candidate;
-  Lexer lexer(text, Dialect::sqlite);
+  Lexer lexer(text, base::Dialect::sqlite);
   Token token;
   while (lexer.next(token)) {
     if (token.kind != TokenKind::other || text[token.begin] != ';') {
@@ -72,10 +72,11 @@ SplitResult split_sqlite(std::string_view text) {
     if (sqlite3_complete(candidate.c_str()) == 0) {
       continue;  // a ';' inside a trigger body
     }
-    add_trimmed(spans, text, Dialect::sqlite, statement_begin, token.begin);
+    add_trimmed(spans, text, base::Dialect::sqlite, statement_begin, token.begin);
     statement_begin = token.end;
   }
-  const Range rest = strip_comments_and_space(text, Dialect::sqlite, statement_begin, text.size());
+  const Range rest =
+      strip_comments_and_space(text, base::Dialect::sqlite, statement_begin, text.size());
   if (rest.end > rest.begin) {
     candidate.assign(text.substr(rest.begin, rest.end - rest.begin));
     candidate += ';';
@@ -90,8 +91,8 @@ SplitResult split_sqlite(std::string_view text) {
   return spans;
 }
 
-SplitResult split(std::string_view text, Dialect dialect) {
-  return dialect == Dialect::postgres ? split_postgres(text) : split_sqlite(text);
+SplitResult split(std::string_view text, base::Dialect dialect) {
+  return dialect == base::Dialect::postgres ? split_postgres(text) : split_sqlite(text);
 }
 
 std::optional<SyntaxError> sqlite_syntax_error(std::string_view statement) {
@@ -132,7 +133,7 @@ std::optional<SyntaxError> sqlite_syntax_error(std::string_view statement) {
   return error;
 }
 
-std::string fingerprint(std::string_view statement, Dialect dialect) {
+std::string fingerprint(std::string_view statement, base::Dialect dialect) {
   return sha256_hex(normalize(statement, dialect));
 }
 

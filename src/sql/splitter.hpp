@@ -39,7 +39,7 @@ using SplitResult = base::Result<std::vector<StatementSpan>, SyntaxError>;
 // trigger body); other syntax errors are found by sqlite_syntax_error().
 [[nodiscard]] SplitResult split_sqlite(std::string_view text);
 
-[[nodiscard]] SplitResult split(std::string_view text, Dialect dialect);
+[[nodiscard]] SplitResult split(std::string_view text, base::Dialect dialect);
 
 // The syntax error SQLite's parser finds in one statement, if any. Prepares it against an
 // empty in-memory database, so unknown tables and columns are not errors, only grammar is.
@@ -48,6 +48,6 @@ using SplitResult = base::Result<std::vector<StatementSpan>, SyntaxError>;
 // SHA-256 hex of the normalised statement (sql::normalize): comments and layout do not change
 // it, any other edit does. Not libpg_query's fingerprint, which ignores constants, so it could
 // not tell `SET x = 1` from `SET x = 2` in an applied migration.
-[[nodiscard]] std::string fingerprint(std::string_view statement, Dialect dialect);
+[[nodiscard]] std::string fingerprint(std::string_view statement, base::Dialect dialect);
 
 }  // namespace retort::sql

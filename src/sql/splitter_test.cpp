@@ -59,8 +59,8 @@ TEST(SplitterGolden, EveryInputSplitsAsExpected) {
   const bool update = std::getenv("RETORT_UPDATE_GOLDEN") != nullptr;
   for (const fs::path& input : inputs) {
     const std::string name = input.stem().string();  // e.g. "triggers.sqlite"
-    const Dialect dialect =
-        fs::path(name).extension() == ".pg" ? Dialect::postgres : Dialect::sqlite;
+    const base::Dialect dialect =
+        fs::path(name).extension() == ".pg" ? base::Dialect::postgres : base::Dialect::sqlite;
     const std::string text = read_file(input);
     const std::string actual = render(text, split(text, dialect));
     fs::path expected_path = input;
@@ -120,13 +120,13 @@ TEST(SqliteSyntaxError, ReportsGrammarErrorsButNotUnknownTables) {
 }
 
 TEST(Fingerprint, IgnoresCommentsAndLayoutButNotValues) {
-  const std::string plain = fingerprint("UPDATE t SET x = 1 WHERE id = 2", Dialect::postgres);
+  const std::string plain = fingerprint("UPDATE t SET x = 1 WHERE id = 2", base::Dialect::postgres);
   EXPECT_EQ(plain.size(), 64U);
-  EXPECT_EQ(plain,
-            fingerprint("UPDATE t\n  SET x = 1 -- why\n  WHERE /* c */ id = 2", Dialect::postgres));
-  EXPECT_NE(plain, fingerprint("UPDATE t SET x = 2 WHERE id = 2", Dialect::postgres));
-  EXPECT_NE(fingerprint("SELECT 'a  b'", Dialect::sqlite),
-            fingerprint("SELECT 'a b'", Dialect::sqlite));
+  EXPECT_EQ(plain, fingerprint("UPDATE t\n  SET x = 1 -- why\n  WHERE /* c */ id = 2",
+                               base::Dialect::postgres));
+  EXPECT_NE(plain, fingerprint("UPDATE t SET x = 2 WHERE id = 2", base::Dialect::postgres));
+  EXPECT_NE(fingerprint("SELECT 'a  b'", base::Dialect::sqlite),
+            fingerprint("SELECT 'a b'", base::Dialect::sqlite));
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ struct PostgresTraits {
   }
   static constexpr std::string_view k_version_prefix = "PostgreSQL 15.";
   static constexpr std::string_view k_long_statement = "SELECT pg_sleep(30)";
-  static constexpr Dialect k_dialect = Dialect::postgres;
+  static constexpr base::Dialect k_dialect = base::Dialect::postgres;
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, ConformanceTest, PostgresTraits);
@@ -80,6 +80,19 @@ TEST_F(PostgresDriverTest, ReportsTheHint) {
             "No function matches the given name and argument types. You might need to add "
             "explicit type casts.");
   EXPECT_EQ(error.message().position, 8);
+}
+
+// base::quote_identifier quotes exactly the keywords the server does not take as a bare name:
+// every category but unreserved (pg_get_keywords() catcode 'U').
+TEST_F(PostgresDriverTest, TheQuotedKeywordsAreTheServersOwn) {
+  const Rows rows = m_db->query(
+      "SELECT word FROM pg_get_keywords() WHERE catcode <> 'U' ORDER BY word COLLATE \"C\"");
+  std::vector<std::string> server;
+  for (const auto& row : rows.rows) {
+    server.push_back(text_of(row[0]));
+  }
+  const auto ours = base::quoted_keywords(base::Dialect::postgres);
+  EXPECT_EQ(std::vector<std::string>(ours.begin(), ours.end()), server);
 }
 
 TEST_F(PostgresDriverTest, KeepsNoticesUntilTaken) {

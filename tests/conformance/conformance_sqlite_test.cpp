@@ -3,7 +3,9 @@
 #include "conformance_suite.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -56,7 +58,7 @@ struct SqliteTraits {
   static constexpr std::string_view k_long_statement =
       "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) "
       "SELECT count(*) FROM c";
-  static constexpr Dialect k_dialect = Dialect::sqlite;
+  static constexpr base::Dialect k_dialect = base::Dialect::sqlite;
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, ConformanceTest, SqliteTraits);
@@ -158,6 +160,24 @@ TEST_F(SqliteDriverTest, BeginTakesTheWriteLockSoASecondWriterWaitsThenFails) {
   m_db->rollback();
   other->begin();
   other->commit();
+}
+
+// base::quote_identifier quotes exactly the words sqlite3_keyword_check() knows.
+TEST(SqliteKeywordsTest, TheQuotedKeywordsAreSqlitesOwn) {
+  std::vector<std::string> sqlite;
+  for (int i = 0; i < sqlite3_keyword_count(); ++i) {
+    const char* name = nullptr;
+    int size = 0;
+    ASSERT_EQ(sqlite3_keyword_name(i, &name, &size), SQLITE_OK);
+    std::string word(name, static_cast<std::size_t>(size));
+    std::transform(word.begin(), word.end(), word.begin(), [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    sqlite.push_back(std::move(word));
+  }
+  std::sort(sqlite.begin(), sqlite.end());
+  const auto ours = base::quoted_keywords(base::Dialect::sqlite);
+  EXPECT_EQ(std::vector<std::string>(ours.begin(), ours.end()), sqlite);
 }
 
 TEST(SqliteConnectTest, AMissingDirectoryIsAConnectErrorNamingIt) {

@@ -1,13 +1,17 @@
 // The driver conformance suite: what every driver does the same way. One type-parameterized
 // suite, instantiated once per driver (conformance_sqlite_test.cpp, conformance_postgres_test.cpp).
+// It covers every member of driver.hpp's Connection, so that a new driver that passes it does
+// what the runner relies on (ARCHITECTURE.md, "Adding a driver").
 #pragma once
 
+#include "base/identifier.hpp"
 #include "base/url.hpp"
 #include "driver/driver.hpp"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <optional>
@@ -15,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace retort::driver::conformance {
@@ -23,7 +28,7 @@ namespace retort::driver::conformance {
 //   static std::string fresh_url(std::string_view hint);  // URL of a new, empty database
 //   static constexpr std::string_view k_version_prefix;    // "PostgreSQL 15." / "SQLite 3."
 //   static constexpr std::string_view k_long_statement;    // a query running >= 30 s
-//   static constexpr Dialect k_dialect;
+//   static constexpr base::Dialect k_dialect;
 
 // Connects to a URL, failing the test (not crashing it) when the URL does not parse.
 inline std::unique_ptr<Connection> connect_url(const std::string& url) {
@@ -119,8 +124,8 @@ TYPED_TEST_P(ConformanceTest, RejectsAParameterCountMismatch) {
 
 TYPED_TEST_P(ConformanceTest, KeepsUnicodeIdentifiersAndData) {
   Connection& db = *this->m_db;
-  const std::string table = db.quote_identifier("größe 表");
-  const std::string column = db.quote_identifier("naïve \"✓\"");
+  const std::string table = base::quote_identifier("größe 表", db.dialect());
+  const std::string column = base::quote_identifier("naïve \"✓\"", db.dialect());
   EXPECT_EQ(column, "\"naïve \"\"✓\"\"\"");
   db.execute("CREATE TABLE " + table + " (" + column + " text)");
   const std::string data = "Grüße, 世界 🌍";
@@ -223,21 +228,97 @@ TYPED_TEST_P(ConformanceTest, CancelFromAnotherThreadStopsALongStatement) {
 
 TYPED_TEST_P(ConformanceTest, QuotesIdentifiersSoOddNamesWork) {
   Connection& db = *this->m_db;
-  const std::string name = db.quote_identifier("select \"x\" from");
+  const std::string name = base::quote_identifier("select \"x\" from", db.dialect());
   EXPECT_EQ(name, "\"select \"\"x\"\" from\"");
-  db.execute("CREATE TABLE " + name + " (" + db.quote_identifier("order") + " integer)");
+  db.execute("CREATE TABLE " + name + " (" + base::quote_identifier("order", db.dialect()) +
+             " integer)");
   db.execute("INSERT INTO " + name + " VALUES (5)");
-  EXPECT_EQ(this->scalar("SELECT " + db.quote_identifier("order") + " FROM " + name), "5");
+  EXPECT_EQ(
+      this->scalar("SELECT " + base::quote_identifier("order", db.dialect()) + " FROM " + name),
+      "5");
 }
 
-REGISTER_TYPED_TEST_SUITE_P(ConformanceTest, ReportsDialectAndVersion,
-                            InsertsWithParametersAndQueriesRowsAndNulls,
-                            BindsTheSameParameterTwiceAndNullParameters,
-                            RejectsAParameterCountMismatch, KeepsUnicodeIdentifiersAndData,
-                            ReportsASyntaxErrorWithItsCharacterPosition, RunsAMultiStatementScript,
-                            RollbackUndoesDdl, CommitPersistsForOtherConnections,
-                            StaysInTheTransactionAfterAFailedStatement,
-                            CancelFromAnotherThreadStopsALongStatement,
-                            QuotesIdentifiersSoOddNamesWork);
+// Every keyword the shared quoting rule quotes works as a table and a column name once quoted,
+// and every name it leaves bare reads back as the very name: the rule is the database's.
+TYPED_TEST_P(ConformanceTest, TheSharedQuotingRuleMatchesTheDatabase) {
+  Connection& db = *this->m_db;
+  const base::Dialect dialect = db.dialect();
+  db.begin();
+  for (const std::string_view keyword : base::quoted_keywords(dialect)) {
+    const std::string name = base::quote_identifier(keyword, dialect);
+    db.execute("CREATE TABLE " + name + " (" + name + " integer)");
+  }
+  db.rollback();
+  int table = 0;
+  for (const std::string_view bare :
+       {"accounts", "version", "name", "key", "user", "position", "Accounts", "_x9"}) {
+    const std::string quoted = base::quote_identifier(bare, dialect);
+    const std::string t = "t" + std::to_string(++table);
+    db.execute("CREATE TABLE " + t + " (" + quoted + " integer)");
+    EXPECT_EQ(db.query("SELECT " + quoted + " FROM " + t).columns,
+              std::vector<std::string>{std::string(bare)})
+        << quoted;
+  }
+}
+
+// cancel() with no statement running is a no-op, and the connection goes on as before.
+TYPED_TEST_P(ConformanceTest, CancelWithNothingRunningChangesNothing) {
+  Connection& db = *this->m_db;
+  db.cancel();
+  EXPECT_EQ(this->scalar("SELECT 1"), "1");
+  db.begin();
+  db.cancel();
+  EXPECT_TRUE(db.in_transaction());
+  db.execute("CREATE TABLE kept (x integer)");
+  db.commit();
+  EXPECT_EQ(this->scalar("SELECT count(*) FROM kept"), "0");
+}
+
+// The notices a driver keeps are handed out once: a second take_notices() is empty.
+TYPED_TEST_P(ConformanceTest, TakeNoticesHandsEachNoticeOutOnce) {
+  Connection& db = *this->m_db;
+  db.execute("CREATE TABLE IF NOT EXISTS t (x integer)");
+  db.execute("CREATE TABLE IF NOT EXISTS t (x integer)");
+  static_cast<void>(db.take_notices());
+  EXPECT_TRUE(db.take_notices().empty());
+}
+
+// With capability online_backup, backup_to() copies the database into a new file and
+// restore_from() puts it back; without it, both throw DatabaseError and touch nothing.
+TYPED_TEST_P(ConformanceTest, BacksUpOnlineExactlyWhenItDeclaresTheCapability) {
+  Connection& db = *this->m_db;
+  db.execute("CREATE TABLE kept (x integer)");
+  db.execute("INSERT INTO kept VALUES (7)");
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() /
+      ("retort-conformance-" + std::to_string(::getpid()) + "-" +
+       ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+  std::filesystem::remove(file);
+  if (!db.capabilities().online_backup) {
+    EXPECT_EQ(expect_database_error([&] { db.backup_to(file.string()); }).kind(),
+              DatabaseError::Kind::statement);
+    EXPECT_EQ(expect_database_error([&] { db.restore_from(file.string()); }).kind(),
+              DatabaseError::Kind::statement);
+    EXPECT_FALSE(std::filesystem::exists(file));
+    EXPECT_EQ(this->scalar("SELECT x FROM kept"), "7");
+    return;
+  }
+  db.backup_to(file.string());
+  EXPECT_TRUE(std::filesystem::exists(file));
+  db.execute("DELETE FROM kept");
+  db.restore_from(file.string());
+  EXPECT_EQ(this->scalar("SELECT x FROM kept"), "7");
+  std::filesystem::remove(file);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(
+    ConformanceTest, ReportsDialectAndVersion, InsertsWithParametersAndQueriesRowsAndNulls,
+    BindsTheSameParameterTwiceAndNullParameters, RejectsAParameterCountMismatch,
+    KeepsUnicodeIdentifiersAndData, ReportsASyntaxErrorWithItsCharacterPosition,
+    RunsAMultiStatementScript, RollbackUndoesDdl, CommitPersistsForOtherConnections,
+    StaysInTheTransactionAfterAFailedStatement, CancelFromAnotherThreadStopsALongStatement,
+    QuotesIdentifiersSoOddNamesWork, TheSharedQuotingRuleMatchesTheDatabase,
+    CancelWithNothingRunningChangesNothing, TakeNoticesHandsEachNoticeOutOnce,
+    BacksUpOnlineExactlyWhenItDeclaresTheCapability);
 
 }  // namespace retort::driver::conformance

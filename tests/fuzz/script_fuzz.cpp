@@ -32,6 +32,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     __builtin_trap();
   }
   // The SQLite lexing rules differ (brackets, backticks, no nesting): exercise them too.
-  (void)retort::sql::normalize(text, retort::sql::Dialect::sqlite);
+  (void)retort::sql::normalize(text, retort::base::Dialect::sqlite);
   return 0;
 }

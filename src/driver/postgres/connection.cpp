@@ -72,7 +72,7 @@ class PostgresConnection final : public Connection {
   PostgresConnection(const PostgresConnection&) = delete;
   PostgresConnection& operator=(const PostgresConnection&) = delete;
 
-  [[nodiscard]] Dialect dialect() const noexcept override { return Dialect::postgres; }
+  [[nodiscard]] base::Dialect dialect() const noexcept override { return base::Dialect::postgres; }
 
   [[nodiscard]] const Capabilities& capabilities() const noexcept override {
     static const Capabilities k_capabilities{.transactional_ddl = true,
@@ -163,18 +163,6 @@ class PostgresConnection final : public Connection {
     m_cancel_requested.store(true);
     std::array<char, 256> reason{};
     static_cast<void>(PQcancel(m_cancel, reason.data(), static_cast<int>(reason.size())));
-  }
-
-  [[nodiscard]] std::string quote_identifier(std::string_view name) const override {
-    std::string out = "\"";
-    for (const char letter : name) {
-      out += letter;
-      if (letter == '"') {
-        out += '"';
-      }
-    }
-    out += '"';
-    return out;
   }
 
   [[nodiscard]] std::vector<std::string> take_notices() override {

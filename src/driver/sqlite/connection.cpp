@@ -119,7 +119,7 @@ class SqliteConnection final : public Connection {
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-  [[nodiscard]] Dialect dialect() const noexcept override { return Dialect::sqlite; }
+  [[nodiscard]] base::Dialect dialect() const noexcept override { return base::Dialect::sqlite; }
 
   [[nodiscard]] const Capabilities& capabilities() const noexcept override {
     static const Capabilities k_capabilities{.transactional_ddl = true,
@@ -230,18 +230,6 @@ class SqliteConnection final : public Connection {
   // sqlite3_interrupt is documented safe from any thread while the connection is open; when
   // no statement runs it is a no-op.
   void cancel() noexcept override { sqlite3_interrupt(m_db); }
-
-  [[nodiscard]] std::string quote_identifier(std::string_view name) const override {
-    std::string out = "\"";
-    for (const char letter : name) {
-      out += letter;
-      if (letter == '"') {
-        out += '"';
-      }
-    }
-    out += '"';
-    return out;
-  }
 
   void backup_to(const std::string& file) override { copy(file, Copy::out); }
   void restore_from(const std::string& file) override { copy(file, Copy::in); }

@@ -18,7 +18,7 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
   }
   std::string command;
   if (stmt.source->needs_no_transaction) {
-    command = sql::classify(stmt.source->sql, sql::Dialect::postgres).command;
+    command = sql::classify(stmt.source->sql, base::Dialect::postgres).command;
   } else if (stmt.node->node_case == PG_QUERY__NODE__NODE_ALTER_ENUM_STMT &&
              pass.server_version() < 12 && stmt.node->alter_enum_stmt != nullptr &&
              stmt.node->alter_enum_stmt->new_val != nullptr &&

@@ -401,14 +401,10 @@ std::string iso_of_file_time(const fs::path& path) {
   return iso_of_stamp(stamp);
 }
 
-sql::Dialect sql_dialect(script::Dialect dialect) {
-  return dialect == script::Dialect::postgres ? sql::Dialect::postgres : sql::Dialect::sqlite;
-}
-
 }  // namespace
 
 std::string database_name(const base::DatabaseUrl& url, driver::Connection& db) {
-  if (db.dialect() == driver::Dialect::sqlite) {
+  if (db.dialect() == base::Dialect::sqlite) {
     return fs::path(url.sqlite_path).stem().string();
   }
   const driver::Rows rows = db.query("SELECT current_database()");
@@ -431,7 +427,7 @@ BackupResult take(const Config& config, const base::DatabaseUrl& url, driver::Co
 
   const fs::path dir = directory(config);
   result.warnings = make_directory(dir);
-  const bool postgres = db.dialect() == driver::Dialect::postgres;
+  const bool postgres = db.dialect() == base::Dialect::postgres;
   const fs::path path =
       reserve_file(dir, database, result.revision, stamp, postgres ? ".dump" : ".sqlite3");
   fs::path partial;
@@ -528,10 +524,9 @@ std::vector<Found> list(const Config& config, const std::string& database) {
   return out;
 }
 
-StepRisk step_risk(const std::vector<script::Statement>& statements, script::Dialect dialect) {
+StepRisk step_risk(const std::vector<script::Statement>& statements, base::Dialect dialect) {
   for (const script::Statement& statement : statements) {
-    if (std::string command = sql::data_risk(statement.sql, sql_dialect(dialect));
-        !command.empty()) {
+    if (std::string command = sql::data_risk(statement.sql, dialect); !command.empty()) {
       return {std::move(command), statement.line};
     }
   }
@@ -539,7 +534,7 @@ StepRisk step_risk(const std::vector<script::Statement>& statements, script::Dia
 }
 
 StepRisk step_risk(const script::ScriptDirectory& scripts, const graph::Step& step,
-                   script::Dialect dialect) {
+                   base::Dialect dialect) {
   const script::Migration* migration = scripts.find(step.revision);
   if (migration == nullptr || step.direction == graph::Direction::stamp) {
     return {};

@@ -68,10 +68,10 @@ struct StepRisk {
 };
 
 [[nodiscard]] StepRisk step_risk(const std::vector<script::Statement>& statements,
-                                 script::Dialect dialect);
+                                 base::Dialect dialect);
 // The same for a step of a plan, reading its file; a file that does not split is not judged.
 [[nodiscard]] StepRisk step_risk(const script::ScriptDirectory& scripts, const graph::Step& step,
-                                 script::Dialect dialect);
+                                 base::Dialect dialect);
 
 // The pg_dump to run: [retort.backup] pg_dump, else the one of the server's major version
 // where Debian installs it, else "pg_dump" from PATH. db: a PostgreSQL connection.

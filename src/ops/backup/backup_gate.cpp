@@ -4,10 +4,10 @@
 // a statement whose tables cannot be named counts as reaching rows.
 #include "ops/backup/backup_gate.hpp"
 
+#include "base/identifier.hpp"
 #include "base/text.hpp"
 #include "ops/backup/backup.hpp"
 #include "runner/cancel.hpp"
-#include "runner/version_table.hpp"
 #include "sql/risk.hpp"
 
 #include <fmt/format.h>
@@ -21,10 +21,6 @@
 namespace retort::ops::backup {
 
 namespace {
-
-sql::Dialect sql_dialect(driver::Dialect dialect) {
-  return dialect == driver::Dialect::postgres ? sql::Dialect::postgres : sql::Dialect::sqlite;
-}
 
 // "ops.accounts" as schema and name; the schema is empty when unqualified.
 std::pair<std::string, std::string> split_relation(const std::string& relation) {
@@ -98,8 +94,9 @@ bool postgres_holds_rows(driver::Connection& db, const std::string& relation,
 
 bool sqlite_holds_rows(driver::Connection& db, const std::string& relation) {
   const auto [schema, name] = split_relation(relation);
-  const std::string master = schema.empty() ? std::string("sqlite_master")
-                                            : runner::qualified_name("sqlite_master", schema);
+  const std::string master =
+      schema.empty() ? std::string("sqlite_master")
+                     : base::quote_qualified(schema, "sqlite_master", base::Dialect::sqlite);
   const std::array<driver::Value, 1> params{name};
   const driver::Rows found =
       db.query(fmt::format("SELECT name FROM {} WHERE type IN ('table', 'view') AND name = $1 "
@@ -110,8 +107,7 @@ bool sqlite_holds_rows(driver::Connection& db, const std::string& relation) {
     return false;
   }
   const std::string stored = found.rows[0][0].value_or(name);
-  const std::string table =
-      schema.empty() ? runner::quote_identifier(stored) : runner::qualified_name(stored, schema);
+  const std::string table = base::quote_qualified(schema, stored, base::Dialect::sqlite);
   const driver::Rows exists = db.query(fmt::format("SELECT EXISTS (SELECT 1 FROM {})", table));
   return exists.empty() || exists.rows[0][0] != std::optional<std::string>("0");
 }
@@ -137,7 +133,7 @@ void BackupGate::note(const std::string& text) {
 
 bool BackupGate::holds_rows(const std::string& relation) {
   try {
-    return m_db.dialect() == driver::Dialect::postgres
+    return m_db.dialect() == base::Dialect::postgres
                ? postgres_holds_rows(m_db, relation, m_config.postgres.lock_timeout)
                : sqlite_holds_rows(m_db, relation);
   } catch (const driver::DatabaseError&) {
@@ -147,7 +143,7 @@ bool BackupGate::holds_rows(const std::string& relation) {
 
 std::optional<BackupGate::Need> BackupGate::need(const std::vector<script::Statement>& statements,
                                                  std::set<std::string>& created) {
-  const sql::Dialect dialect = sql_dialect(m_db.dialect());
+  const base::Dialect dialect = m_db.dialect();
   for (const script::Statement& statement : statements) {
     if (std::string command = sql::data_risk(statement.sql, dialect); !command.empty()) {
       const auto relations = sql::risk_relations(statement.sql, dialect);
@@ -170,7 +166,7 @@ std::optional<BackupGate::Need> BackupGate::need(const std::vector<script::State
 
 std::string BackupGate::covered(const std::string& revision,
                                 const std::vector<script::Statement>& statements) {
-  const StepRisk risk = step_risk(statements, runner::script_dialect(m_db.dialect()));
+  const StepRisk risk = step_risk(statements, m_db.dialect());
   if (m_taken.empty() || risk.command.empty()) {
     return {};
   }
@@ -238,7 +234,7 @@ std::string BackupGate::before_step(const graph::Step& step, const script::Migra
         }
       }
       for (const PlannedStep& planned : m_plan) {
-        const StepRisk risk = step_risk(planned.statements, runner::script_dialect(m_db.dialect()));
+        const StepRisk risk = step_risk(planned.statements, m_db.dialect());
         if (!risk.command.empty()) {
           note(
               fmt::format("no backup before {} ({}, line {}): the tables it changes hold no "
@@ -251,11 +247,11 @@ std::string BackupGate::before_step(const graph::Step& step, const script::Migra
     case Before::risky_steps:
       break;
   }
-  const StepRisk risk = step_risk(statements, runner::script_dialect(m_db.dialect()));
+  const StepRisk risk = step_risk(statements, m_db.dialect());
   std::set<std::string> created = m_created;
   const auto needed = risk.command.empty() ? std::nullopt : need(statements, created);
   for (const script::Statement& statement : statements) {
-    for (std::string& table : sql::created_tables(statement.sql, sql_dialect(m_db.dialect()))) {
+    for (std::string& table : sql::created_tables(statement.sql, m_db.dialect())) {
       m_created.insert(std::move(table));
     }
   }
@@ -283,7 +279,7 @@ std::unique_ptr<runner::StepGate> gate_for(const Config& config, const base::Dat
                                            driver::Connection& db, RunObserver* observer,
                                            const script::ScriptDirectory& scripts,
                                            const graph::Plan& plan, Backups backups) {
-  const script::Dialect dialect = runner::script_dialect(db.dialect());
+  const base::Dialect dialect = db.dialect();
   if (backups == Backups::skipped) {
     if (observer != nullptr && config.backup.when != BackupWhen::never) {
       std::vector<std::string> risky;
@@ -346,7 +342,7 @@ std::unique_ptr<runner::StepGate> gate_for(const Config& config, const base::Dat
 }
 
 std::vector<bool> backups_before(const Config& config, const script::ScriptDirectory& scripts,
-                                 const graph::Plan& plan, script::Dialect dialect) {
+                                 const graph::Plan& plan, base::Dialect dialect) {
   std::vector<bool> out(plan.steps.size(), false);
   if (out.empty() || config.backup.when == BackupWhen::never) {
     return out;

@@ -108,6 +108,6 @@ enum class Backups { as_configured, skipped };
 // a backup before every later step of the run too.
 [[nodiscard]] std::vector<bool> backups_before(const Config& config,
                                                const script::ScriptDirectory& scripts,
-                                               const graph::Plan& plan, script::Dialect dialect);
+                                               const graph::Plan& plan, base::Dialect dialect);
 
 }  // namespace retort::ops::backup

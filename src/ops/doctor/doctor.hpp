@@ -35,7 +35,7 @@ struct Context {
   std::string version_table = "retort_version";
   std::string version_table_schema{};
 
-  [[nodiscard]] bool postgres() const { return db.dialect() == driver::Dialect::postgres; }
+  [[nodiscard]] bool postgres() const { return db.dialect() == base::Dialect::postgres; }
 };
 
 using Findings = std::vector<DoctorFinding>;
@@ -66,7 +66,7 @@ struct StatementEdit {
 // statement number.
 [[nodiscard]] std::vector<StatementEdit> statement_edits(const runner::LedgerRow& row,
                                                          const script::Migration& migration,
-                                                         script::Dialect dialect);
+                                                         base::Dialect dialect);
 
 // The revision whose ledger row made the named object (its SQL creates or names it), newest
 // first: "b2 (add index)" or empty.

@@ -32,7 +32,7 @@ std::string summary(const std::vector<StatementEdit>& edits) {
 
 std::vector<StatementEdit> statement_edits(const runner::LedgerRow& row,
                                            const script::Migration& migration,
-                                           script::Dialect dialect) {
+                                           base::Dialect dialect) {
   std::vector<StatementEdit> edits;
   if (row.statement_checksums.empty()) {
     if (!row.checksum.empty() && row.checksum != migration.checksum()) {
@@ -79,8 +79,7 @@ void check_edited(Context& context, Findings& findings) {
     if (migration == nullptr) {
       continue;  // a revision no file declares: check_version_rows speaks of it
     }
-    const std::vector<StatementEdit> edits =
-        statement_edits(row, *migration, runner::script_dialect(context.db.dialect()));
+    const std::vector<StatementEdit> edits = statement_edits(row, *migration, context.db.dialect());
     std::string changes = summary(edits);
     if (context.diffs) {
       for (const StatementEdit& edit : edits) {

@@ -1,10 +1,10 @@
 // doctor: the next migration's objects that exist already. All of them: a hand fix that was
 // never stamped; some: the migration will fail on the first. Objects the statement creates
 // with IF NOT EXISTS, and unnamed ones, are left out.
+#include "base/identifier.hpp"
 #include "base/text.hpp"
 #include "ops/doctor/doctor.hpp"
 #include "runner/runner.hpp"
-#include "runner/version_table.hpp"
 #include "sql/objects.hpp"
 
 #include <fmt/format.h>
@@ -16,8 +16,7 @@ namespace retort::ops::doctor {
 namespace {
 
 std::string quoted(const std::string& schema, const std::string& name) {
-  const std::string bare = runner::quote_identifier(name);
-  return schema.empty() ? bare : runner::quote_identifier(schema) + "." + bare;
+  return base::quote_qualified(schema, name, base::Dialect::postgres);
 }
 
 // The table of a column or constraint, as written ("ops.accounts"), quoted for to_regclass.
@@ -115,8 +114,7 @@ void check_existing_objects(Context& context, Findings& findings) {
       return;
     }
   }
-  auto statements = script::statements(*migration, script::Which::upgrade,
-                                       runner::script_dialect(context.db.dialect()));
+  auto statements = script::statements(*migration, script::Which::upgrade, context.db.dialect());
   if (!statements) {
     return;
   }

@@ -1,9 +1,9 @@
 // doctor: what a concurrent index build or a NOT VALID constraint left in the schema
 // (PostgreSQL): INVALID indexes, which queries do not use but every write keeps up to date,
 // and constraints that do not yet hold for the rows written before them.
+#include "base/identifier.hpp"
 #include "ops/doctor/doctor.hpp"
 #include "runner/runner.hpp"
-#include "runner/version_table.hpp"
 
 #include <fmt/format.h>
 
@@ -15,7 +15,7 @@ constexpr std::string_view k_user_schemas =
     "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'";
 
 std::string qualified(const std::string& schema, const std::string& name) {
-  return runner::quote_identifier(schema) + "." + runner::quote_identifier(name);
+  return base::quote_qualified(schema, name, base::Dialect::postgres);
 }
 
 // The fix for an INVALID index that an unfinished `transaction false` run made: the next run
@@ -90,11 +90,11 @@ void check_invalid_objects(Context& context, Findings& findings) {
         {"not-valid-constraint", "warning",
          fmt::format("constraint {} on {} is NOT VALID{}: rows written before it was added are "
                      "not checked",
-                     runner::quote_identifier(name), table,
+                     base::quote_identifier(name, base::Dialect::postgres), table,
                      made.empty() ? std::string() : ", made by " + made),
          fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {};   (takes SHARE UPDATE EXCLUSIVE: "
                      "reads and writes go on; put it in a migration of its own)",
-                     table, runner::quote_identifier(name)),
+                     table, base::quote_identifier(name, base::Dialect::postgres)),
          false});
   }
 }

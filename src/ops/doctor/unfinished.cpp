@@ -19,7 +19,7 @@ std::string statement_place(const script::Migration* migration, int statement) {
 }  // namespace
 
 void check_unfinished(Context& context, Findings& findings) {
-  const script::Dialect dialect = runner::script_dialect(context.db.dialect());
+  const base::Dialect dialect = context.db.dialect();
   for (const runner::LedgerRow& row : context.ledger.unfinished()) {
     const LedgerEntry& entry = row.entry;
     if (entry.direction == "stamp") {

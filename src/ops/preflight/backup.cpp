@@ -55,7 +55,7 @@ std::string cannot_take(Context& context, const fs::path& dir) {
 }  // namespace
 
 void check_backup(Context& context, Checks& checks) {
-  const script::Dialect dialect = runner::script_dialect(context.db.dialect());
+  const base::Dialect dialect = context.db.dialect();
   std::vector<std::string> risky;
   for (const graph::Step& step : context.plan.steps) {
     const backup::StepRisk risk = backup::step_risk(context.scripts, step, dialect);

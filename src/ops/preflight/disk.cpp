@@ -91,7 +91,7 @@ std::optional<Copy> measure(driver::Connection& db, const sql::Rewrite& rewrite)
 // Every copy the plan's statements make, in the order they run.
 std::vector<Copy> copies(Context& context, std::size_t& rewrites_seen) {
   std::vector<Copy> out;
-  each_statement(context.scripts, context.plan, script::Dialect::postgres,
+  each_statement(context.scripts, context.plan, base::Dialect::postgres,
                  [&](const graph::Step& step, const script::Statement& statement) {
                    for (const sql::Rewrite& rewrite : sql::rewrites(statement.sql)) {
                      ++rewrites_seen;

@@ -48,7 +48,7 @@ std::optional<backup::Found> backup_since_last_applied(Context& context) {
 }
 
 void each_statement(
-    const script::ScriptDirectory& scripts, const graph::Plan& plan, script::Dialect dialect,
+    const script::ScriptDirectory& scripts, const graph::Plan& plan, base::Dialect dialect,
     const std::function<void(const graph::Step&, const script::Statement&)>& visit) {
   for (const graph::Step& step : plan.steps) {
     const script::Migration* migration = scripts.find(step.revision);
@@ -72,7 +72,7 @@ void each_statement(
 }
 
 std::vector<std::string> touched_relations(const script::ScriptDirectory& scripts,
-                                           const graph::Plan& plan, script::Dialect dialect) {
+                                           const graph::Plan& plan, base::Dialect dialect) {
   std::vector<std::string> out;
   const auto add = [&out](const std::string& name) {
     if (std::find(out.begin(), out.end(), name) == out.end()) {

@@ -28,7 +28,7 @@ struct Context {
   // libpg_query: whose locks the run would wait for.
   std::vector<std::string> touched;
 
-  [[nodiscard]] bool postgres() const { return db.dialect() == driver::Dialect::postgres; }
+  [[nodiscard]] bool postgres() const { return db.dialect() == base::Dialect::postgres; }
 };
 
 using Checks = std::vector<PreflightCheck>;
@@ -52,7 +52,7 @@ void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps);
 // Calls `visit` with each statement the plan's steps run (upgrade or downgrade section), in
 // order. A file that does not split is skipped: the run refuses it before anything runs.
 void each_statement(const script::ScriptDirectory& scripts, const graph::Plan& plan,
-                    script::Dialect dialect,
+                    base::Dialect dialect,
                     const std::function<void(const graph::Step&, const script::Statement&)>& visit);
 
 // When the newest `ok` upgrade or downgrade finished, as the ledger writes it; empty when none.
@@ -66,6 +66,6 @@ void each_statement(const script::ScriptDirectory& scripts, const graph::Plan& p
 // The relations the plan's statements name, each once.
 [[nodiscard]] std::vector<std::string> touched_relations(const script::ScriptDirectory& scripts,
                                                          const graph::Plan& plan,
-                                                         script::Dialect dialect);
+                                                         base::Dialect dialect);
 
 }  // namespace retort::ops::preflight

@@ -4,6 +4,7 @@
 // without CREATE on such a schema (PostgreSQL 15 no longer grants it on public to everyone) the
 // run fails at once with "permission denied for schema". A new schema needs CREATE on the
 // database. Objects in a schema the plan itself creates are the role's own.
+#include "base/identifier.hpp"
 #include "base/text.hpp"
 #include "ops/preflight/preflight.hpp"
 #include "runner/version_table.hpp"
@@ -68,7 +69,7 @@ void check_privileges(Context& context, Checks& checks) {
     add_once(needs[version_schema], "the ledger retort_log");
   }
   each_statement(
-      context.scripts, context.plan, script::Dialect::postgres,
+      context.scripts, context.plan, base::Dialect::postgres,
       [&](const graph::Step& step, const script::Statement& statement) {
         for (const sql::CreatedObject& object : sql::created_objects(statement.sql)) {
           if (object.kind == sql::ObjectKind::schema) {
@@ -88,8 +89,8 @@ void check_privileges(Context& context, Checks& checks) {
     refused.push_back(fmt::format("database {}, where the run creates {}", database,
                                   base::join(new_schemas, ", ")));
     grants.push_back(fmt::format("GRANT CREATE ON DATABASE {} TO {};",
-                                 runner::quote_identifier(database),
-                                 runner::quote_identifier(role)));
+                                 base::quote_identifier(database, base::Dialect::postgres),
+                                 base::quote_identifier(role, base::Dialect::postgres)));
   }
   for (const auto& [schema, why] : needs) {
     if (schema.empty() || std::find(created_schemas.begin(), created_schemas.end(), schema) !=
@@ -110,7 +111,8 @@ void check_privileges(Context& context, Checks& checks) {
     refused.push_back(
         fmt::format("schema {}, where the run creates {}", schema, base::join(why, ", ")));
     grants.push_back(fmt::format("GRANT CREATE ON SCHEMA {} TO {};",
-                                 runner::quote_identifier(schema), runner::quote_identifier(role)));
+                                 base::quote_identifier(schema, base::Dialect::postgres),
+                                 base::quote_identifier(role, base::Dialect::postgres)));
   }
   if (!refused.empty()) {
     checks.push_back(

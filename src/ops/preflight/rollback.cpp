@@ -23,8 +23,8 @@ void check_rollback(Context& context, Checks& checks) {
     checks.push_back({"rollback", "pass", "nothing to run", ""});
     return;
   }
-  const std::vector<bool> backed_up = backup::backups_before(
-      context.config, context.scripts, plan, runner::script_dialect(context.db.dialect()));
+  const std::vector<bool> backed_up =
+      backup::backups_before(context.config, context.scripts, plan, context.db.dialect());
   std::vector<std::string> without;
   bool after_backup = false;
   for (std::size_t step_idx = 0; step_idx < plan.steps.size(); ++step_idx) {
