@@ -586,7 +586,7 @@ void setup_lint(CLI::App& app, Context& ctx, std::function<int()>& run) {
           for (const retort::LintRule& rule : rules) {
             list.push_back({{"code", rule.code},
                             {"name", rule.name},
-                            {"level", rule.level},
+                            {"level", to_string(rule.level)},
                             {"summary", rule.summary}});
           }
           print_json(list);

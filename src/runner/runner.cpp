@@ -22,6 +22,7 @@
 #include "base/text.hpp"
 #include "runner/blockers.hpp"
 #include "runner/cancel.hpp"
+#include "runner/direction.hpp"
 #include "runner/ledger.hpp"
 #include "runner/run_lock.hpp"
 #include "runner/version_table.hpp"
@@ -746,8 +747,9 @@ std::string in_doubt_text(const script::Migration* migration, const LedgerEntry&
   if (entry.statements_done >= entry.statements_total) {
     return {};
   }
-  const graph::Direction direction =
-      entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
+  const graph::Direction direction = entry.direction == Direction::downgrade
+                                         ? graph::Direction::downgrade
+                                         : graph::Direction::upgrade;
   return next_statement_in_doubt(migration, direction, entry.statements_done,
                                  script_dialect(dialect))
              ? fmt::format(", and statement {} (it runs alone) may or may not have finished",
@@ -803,7 +805,7 @@ void Runner::wait_for_orphan(const LedgerRow& row) {
 std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
   std::vector<Leftover> out;
   for (LedgerRow& row : ledger.unfinished()) {
-    if (row.entry.direction == "stamp") {
+    if (row.entry.direction == Direction::stamp) {
       continue;
     }
     Leftover leftover{std::move(row)};
@@ -812,8 +814,9 @@ std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
     // A file that is gone or changed its mind: trust what the ledger saw run.
     const bool transactional = migration != nullptr && migration->transactional;
     // Interrupted now, or found so by an earlier run (which wrote that into the error).
-    leftover.interrupted = entry.status == "running" || entry.error.starts_with("interrupted:");
-    if (entry.status == "running") {
+    leftover.interrupted =
+        entry.status == LedgerStatus::running || entry.error.starts_with("interrupted:");
+    if (entry.status == LedgerStatus::running) {
       // This process holds the run lock, so no other runner is at work: whoever wrote this
       // row stopped without finishing (killed, or the machine went down).
       wait_for_orphan(leftover.row);
@@ -830,7 +833,7 @@ std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
                               "transaction){}",
                               who,
                               next_statement_in_doubt(migration,
-                                                      entry.direction == "downgrade"
+                                                      entry.direction == Direction::downgrade
                                                           ? graph::Direction::downgrade
                                                           : graph::Direction::upgrade,
                                                       0, script_dialect(m_connection.dialect()))
@@ -842,9 +845,10 @@ std::vector<Leftover> Runner::inspect_leftovers(Ledger& ledger) {
                               who, entry.statements_done, entry.statements_total,
                               in_doubt_text(migration, entry, m_connection.dialect()));
       (void)ledger.mark_interrupted(entry.id, entry.error);
-      entry.status = "failed";
+      entry.status = LedgerStatus::failed;
       if (m_observer != nullptr) {
-        m_observer->note(fmt::format("{} {}: {}", entry.direction, entry.revision, entry.error));
+        m_observer->note(
+            fmt::format("{} {}: {}", to_string(entry.direction), entry.revision, entry.error));
       }
     }
     leftover.partial = !transactional && entry.statements_done > 0;
@@ -863,7 +867,7 @@ void Runner::attach_resumes(const std::vector<Leftover>& leftovers, std::vector<
     Prepared* item = nullptr;
     for (Prepared& candidate : prepared) {
       if (candidate.step->revision == entry.revision &&
-          direction_name(candidate.step->direction) == entry.direction &&
+          to_result(candidate.step->direction) == entry.direction &&
           !candidate.migration->transactional) {
         item = &candidate;
       }
@@ -891,8 +895,9 @@ void Runner::attach_resumes(const std::vector<Leftover>& leftovers, std::vector<
                   fmt::format("revision {} ({}) is partially applied; retort runs nothing else "
                               "until you decide how to finish it",
                               entry.revision, migration != nullptr ? migration->message : file));
-      const graph::Direction direction =
-          entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
+      const graph::Direction direction = entry.direction == Direction::downgrade
+                                             ? graph::Direction::downgrade
+                                             : graph::Direction::upgrade;
       error.explain(fmt::format(
           "its last run: {}\nchoices:\n  {}   runs it on from statement {} ({}){}\n  finish it "
           "by hand, then: retort stamp {} --reason \"...\"\n  undo by hand what ran, then: {}   "
@@ -997,7 +1002,7 @@ RunResult Runner::run(const graph::Plan& plan) {
     item.event.count = static_cast<int>(plan.steps.size());
     item.event.revision = step.revision;
     item.event.message = item.migration->message;
-    item.event.direction = direction_name(step.direction);
+    item.event.direction = to_result(step.direction);
     if (item.migration->estimate) {
       item.event.estimate_ms = item.migration->estimate->count();
     }
@@ -1087,7 +1092,7 @@ RunResult Runner::run(const graph::Plan& plan) {
     StepResult result;
     result.revision = step.revision;
     result.message = migration.message;
-    result.direction = direction_name(step.direction);
+    result.direction = to_result(step.direction);
     result.statements_total = static_cast<int>(item.statements.size());
     LedgerStart start = ledger_start_of(item);
     for (StepGate* gate : m_gates) {
@@ -1255,8 +1260,7 @@ RunResult Runner::run(const graph::Plan& plan) {
           error.next(fmt::format(
               "{}   (runs it on from statement {}{}), or finish it by hand and `retort stamp "
               "{}`",
-              partial_command(direction_name(step.direction), "--resume"),
-              result.statements_done + 1,
+              partial_command(to_result(step.direction), "--resume"), result.statements_done + 1,
               index_rebuild_note(&migration, step.direction, result.statements_done, sdialect),
               step.revision));
         }
@@ -1286,7 +1290,7 @@ RunResult Runner::run(const graph::Plan& plan) {
       }
     }
 
-    result.status = "ok";
+    result.status = StepStatus::ok;
     result.duration_ms = elapsed_ms(step_start);
     result.heads_after = step.heads_after;
     result.backup = start.backup;
@@ -1333,7 +1337,7 @@ RunResult Runner::stamp(const graph::Plan& plan) {
     // recorded as applied: the operator stamping now settles them too.
     for (const Leftover& leftover : leftovers) {
       const LedgerEntry& entry = leftover.row.entry;
-      if (entry.direction != "stamp" && entry.statements_done == 0 &&
+      if (entry.direction != Direction::stamp && entry.statements_done == 0 &&
           m_scripts.find(entry.revision) == nullptr) {
         ledger.settle(entry.revision, versions.heads(), std::string(k_settled_reason));
       }
@@ -1355,8 +1359,8 @@ RunResult Runner::stamp(const graph::Plan& plan) {
       StepResult result;
       result.revision = step.revision;
       result.message = entry.message;
-      result.direction = "stamp";
-      result.status = "ok";
+      result.direction = Direction::stamp;
+      result.status = StepStatus::ok;
       result.heads_after = step.heads_after;
       out.steps.push_back(std::move(result));
     }
@@ -1395,9 +1399,9 @@ bool next_statement_in_doubt(const script::Migration* migration, graph::Directio
   return !next || next->needs_no_transaction;
 }
 
-std::string partial_command(const std::string& direction, std::string_view flag) {
-  return direction == "downgrade" ? fmt::format("retort downgrade {} TARGET", flag)
-                                  : fmt::format("retort upgrade {}", flag);
+std::string partial_command(Direction direction, std::string_view flag) {
+  return direction == Direction::downgrade ? fmt::format("retort downgrade {} TARGET", flag)
+                                           : fmt::format("retort upgrade {}", flag);
 }
 
 std::string index_rebuild_note(const script::Migration* migration, graph::Direction direction,
@@ -1431,7 +1435,7 @@ BeyondFiles beyond_files(Ledger& ledger, const graph::RevisionMap& map,
     }
     std::vector<LedgerRow> rows = ledger.rows_of(current);
     const auto applied = std::find_if(rows.begin(), rows.end(), [](const LedgerRow& row) {
-      return row.entry.status == "ok" && row.entry.direction != "downgrade";
+      return row.entry.status == LedgerStatus::ok && row.entry.direction != Direction::downgrade;
     });
     if (applied == rows.end()) {
       continue;
