@@ -230,6 +230,17 @@ nlohmann::json lint_sarif(const LintResult& result, const std::vector<LintRule>&
                  {"results", results}}})}};
 }
 
+nlohmann::json to_json(const std::vector<LintRule>& rules) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const LintRule& rule : rules) {
+    list.push_back({{"code", rule.code},
+                    {"name", rule.name},
+                    {"level", to_string(rule.level)},
+                    {"summary", rule.summary}});
+  }
+  return list;
+}
+
 std::string lint_rules_text(const std::vector<LintRule>& rules, const Style& style) {
   std::string out;
   for (const LintRule& rule : rules) {

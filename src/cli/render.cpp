@@ -1,6 +1,7 @@
 // Text and JSON rendering of command results.
 #include "cli/render.hpp"
 
+#include "cli/emit.hpp"
 #include "retort/format.hpp"
 
 #include <fmt/format.h>
@@ -530,6 +531,6 @@ nlohmann::json to_json(const Error& error) {
   return {{"error", doc}};
 }
 
-void print_json(const nlohmann::json& document) { std::cout << document.dump(2) << "\n"; }
+void print_json(const nlohmann::json& document) { write_json(std::cout, document); }
 
 }  // namespace retort::cli
