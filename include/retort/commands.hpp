@@ -2,8 +2,13 @@
 // of these; an application can call them at start-up.
 //
 // Every function throws retort::Error (see error.hpp) with the exit code, what failed, where,
-// the database's state and the next command. None is thread-safe against another call on the
-// same database from the same process; separate processes are kept apart by the run lock.
+// the database's state and the next command.
+//
+// Threads: each command opens its own connections and only reads the Config it is given, so
+// a Config may be shared read-only, and the commands that only read may run on several
+// threads at once. Those that run migrations (upgrade, downgrade, stamp) and backup and
+// restore share the process's one cancellation (cancel()): one of them at a time in a
+// process. Separate processes are kept apart by the run lock. Each function says its case.
 #pragma once
 
 #include "retort/config.hpp"
@@ -27,7 +32,8 @@ struct InitOptions {
 };
 // Creates retort.toml, DIR/script.sql.tmpl and DIR/versions/. Refuses (input error) when
 // retort.toml or a non-empty DIR exists.
-InitResult init(const InitOptions& options);
+// Thread-safe: yes, but two inits of the same directory race for its files.
+[[nodiscard]] InitResult init(const InitOptions& options);
 
 struct RevisionOptions {
   std::string message;
@@ -39,18 +45,23 @@ struct RevisionOptions {
 };
 // Writes a new revision file. Refuses what Alembic refuses: several heads without --head, a
 // --head that is not a head without --splice, a duplicate id or label.
-RevisionInfo revision(const Config& config, const RevisionOptions& options);
+// Thread-safe: not against another revision or merge in the same script directory, which
+// would read the heads before this file exists.
+[[nodiscard]] RevisionInfo revision(const Config& config, const RevisionOptions& options);
 
 // Writes a merge revision whose parents are revisions (targets such as "heads").
-RevisionInfo merge(const Config& config, const std::vector<std::string>& revisions,
-                   const RevisionOptions& options);
+// Thread-safe: as revision().
+[[nodiscard]] RevisionInfo merge(const Config& config, const std::vector<std::string>& revisions,
+                                 const RevisionOptions& options);
 
 // ---- Reading the script directory (no database) ----
+//
+// Thread-safe: yes; they read files only.
 
-std::vector<RevisionInfo> heads(const Config& config);
-std::vector<BranchPoint> branches(const Config& config);
+[[nodiscard]] std::vector<RevisionInfo> heads(const Config& config);
+[[nodiscard]] std::vector<BranchPoint> branches(const Config& config);
 // Newest first; range "LOWER:UPPER" as Alembic's history -r.
-std::vector<RevisionInfo> history(const Config& config, const std::string& range);
+[[nodiscard]] std::vector<RevisionInfo> history(const Config& config, const std::string& range);
 
 struct HistoryOptions {
   std::string range;  // "LOWER:UPPER"; a side "current" (current:head, :current) reads the database
@@ -59,8 +70,10 @@ struct HistoryOptions {
   // which reason, failed with which error.
   bool indicate_current = false;
 };
-std::vector<RevisionInfo> history(const Config& config, const HistoryOptions& options);
-RevisionInfo show(const Config& config, const std::string& revision);
+// Thread-safe: yes; with indicate_current it opens its own connection and only reads.
+[[nodiscard]] std::vector<RevisionInfo> history(const Config& config,
+                                                const HistoryOptions& options);
+[[nodiscard]] RevisionInfo show(const Config& config, const std::string& revision);
 
 // ---- The database ----
 
@@ -87,9 +100,12 @@ struct RunOptions {
   RunObserver* observer = nullptr;
 };
 
-RunResult upgrade(const Config& config, const RunOptions& options);
-RunResult downgrade(const Config& config, const RunOptions& options);
-RunResult stamp(const Config& config, const RunOptions& options);
+// Thread-safe: one of upgrade, downgrade and stamp at a time in a process (with backup and
+// restore), since cancel() stops the one that runs; options.observer is called on the calling
+// thread. With --sql (sql_out) nothing connects and nothing is shared: any number at once.
+[[nodiscard]] RunResult upgrade(const Config& config, const RunOptions& options);
+[[nodiscard]] RunResult downgrade(const Config& config, const RunOptions& options);
+[[nodiscard]] RunResult stamp(const Config& config, const RunOptions& options);
 
 // Asks the upgrade, downgrade or stamp running in this process to stop: the running
 // statement is cancelled on the server, the current migration rolls back (a
@@ -97,12 +113,17 @@ RunResult stamp(const Config& config, const RunOptions& options);
 // the run lock is released, and the command throws Error (exit 1) with the database's state.
 // Returns false when no such command runs. Safe from any thread, not from a signal handler:
 // the CLI calls it from a thread that waits for SIGINT and SIGTERM.
-bool cancel() noexcept;
+// Thread-safe: yes; that is what it is for.
+[[nodiscard]] bool cancel() noexcept;
 
-CurrentResult current(const Config& config);
+// The version table's rows as revisions, the unfinished ledger rows, what is pending.
+// Thread-safe: yes; its own connection, reads only.
+[[nodiscard]] CurrentResult current(const Config& config);
 // Pending revisions without taking any lock: a readiness probe.
-PendingResult pending(const Config& config);
+// Thread-safe: yes; its own connection, reads only.
+[[nodiscard]] PendingResult pending(const Config& config);
 // Fails (result.ok = false) on pending revisions, several heads, or a file the graph rejects.
-CheckResult check(const Config& config);
+// Thread-safe: yes; its own connection, reads only.
+[[nodiscard]] CheckResult check(const Config& config);
 
 }  // namespace retort

@@ -140,9 +140,11 @@ struct ConfigSources {
 // Throws retort::Error(ExitCode::input) naming the file, line, key and the fix: an unknown
 // key (with the nearest known key), a wrong type or value, an unset ${NAME}, a -c file that
 // does not exist, or no configuration at all (saying how to run `retort init`).
+// Thread-safe: yes, as far as sources.getenv is (std::getenv, the default, races only a
+// concurrent setenv). The Config returned is a value: share it read-only between threads.
 [[nodiscard]] Config load_config(const ConfigSources& sources);
 
-// The retort.toml that `retort init` writes.
+// The retort.toml that `retort init` writes. Thread-safe: yes; pure.
 [[nodiscard]] std::string default_config_text(const std::string& script_location,
                                               const std::string& url);
 

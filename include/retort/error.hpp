@@ -34,6 +34,7 @@ struct ServerMessage {
 // An error that ends the command. The CLI prints every filled field and exits with code().
 // Lower layers fill what failed and where; the command layer adds the state of the database
 // and the next command to run (SPEC §6).
+// Thread-safe: as a plain value; const members from any thread, builders from its owner's.
 class Error : public std::runtime_error {
  public:
   Error(ExitCode code, std::string what);
@@ -58,7 +59,7 @@ class Error : public std::runtime_error {
 };
 
 // The full text a user reads for an error: what failed, where, the server's words, the state
-// of the database and the next command, one item per line.
+// of the database and the next command, one item per line. Thread-safe: yes; pure.
 [[nodiscard]] std::string format_error(const Error& error);
 
 }  // namespace retort

@@ -2,6 +2,8 @@
 // or one plain line per step; the library API may pass nullptr.
 #pragma once
 
+#include "retort/results.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,11 +15,13 @@ struct StepEvent {
   int count = 0;  // steps in the plan
   std::string revision;
   std::string message;
-  std::string direction;  // upgrade | downgrade | stamp
+  Direction direction = Direction::upgrade;
   std::optional<std::int64_t> estimate_ms;
 };
 
-// Called on the thread running the command. Every method has a no-op default.
+// Called on the thread running the command, one call at a time: an observer needs no lock
+// unless it shares its state with another thread (the CLI's signal thread). Every method has a
+// no-op default.
 class RunObserver {
  public:
   virtual ~RunObserver() = default;

@@ -8,10 +8,10 @@
 namespace retort {
 
 // "512 bytes", "1.5 KiB", "3.2 MiB", "1.0 GiB": binary units (1 KiB = 1024 bytes), as df -h and
-// pg_size_pretty count.
+// pg_size_pretty count. Thread-safe: yes; pure.
 [[nodiscard]] std::string format_bytes(std::int64_t bytes);
 
-// An elapsed time: "850ms", "12.4s", "3m05s", "1h02m".
+// An elapsed time: "850ms", "12.4s", "3m05s", "1h02m". Thread-safe: yes; pure.
 [[nodiscard]] std::string format_elapsed(std::int64_t milliseconds);
 
 }  // namespace retort

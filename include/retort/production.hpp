@@ -24,7 +24,9 @@ struct DoctorOptions {
 // finding per problem with its fix. Throws Error only when it cannot read them (no
 // configuration, no connection, files the graph rejects); result.ok is false when a finding
 // of level `error` remains.
-DoctorResult doctor(const Config& config, const DoctorOptions& options);
+// Thread-safe: yes; its own connection. With fix it takes the run lock, so it waits for a run
+// of any thread or process rather than race it.
+[[nodiscard]] DoctorResult doctor(const Config& config, const DoctorOptions& options);
 
 struct PreflightOptions {
   std::string target = "head";  // what `retort upgrade TARGET` would run
@@ -37,7 +39,8 @@ struct PreflightOptions {
 // the lock_timeout and statement_timeout the run will use. Thresholds come from
 // [retort.preflight] and [retort.replicas]. result.ok is false when a check failed (exit 1).
 // On SQLite only the pending steps and timeouts apply.
-PreflightResult preflight(const Config& config, const PreflightOptions& options);
+// Thread-safe: yes; its own connections, reads only.
+[[nodiscard]] PreflightResult preflight(const Config& config, const PreflightOptions& options);
 
 struct LintOptions {
   // Revisions, prefixes, targets (head, LABEL@head) or ranges (START:END, as history -r).
@@ -60,25 +63,30 @@ struct LintOptions {
 // (exit 1). Throws Error (input, exit 2) for a statement that does not parse and for a
 // lint-ignore naming an unknown code, with file and line. A SQLite project lints nothing and
 // says so in result.skipped. Reads only; connects only with `pending`.
-LintResult lint_migrations(const Config& config, const LintOptions& options);
+// Thread-safe: yes; the rules are constants and the connection its own.
+[[nodiscard]] LintResult lint_migrations(const Config& config, const LintOptions& options);
 
-// Every rule, in code order.
-std::vector<LintRule> lint_rules();
+// Every rule, in code order. Thread-safe: yes; pure.
+[[nodiscard]] std::vector<LintRule> lint_rules();
 
 // Staging's timings, for production's preflight. export: the newest `ok` upgrade and downgrade
 // of every revision in this database's ledger (reads only). import: writes them into this
 // database's retort_timings, replacing those of the same revision, direction and checksum;
 // returns how many. preflight then estimates a pending step from them when its file has no
-// `-- retort:estimate` and its checksum matches.
-std::vector<StepTiming> timings_export(const Config& config);
-int timings_import(const Config& config, const std::vector<StepTiming>& timings);
+// `-- retort:estimate` and its checksum matches. Refuses (input, nothing imported) a timing
+// without revision or checksum, with a negative duration, or whose direction is stamp.
+// Thread-safe: yes; each opens its own connection, and an import writes in one transaction.
+[[nodiscard]] std::vector<StepTiming> timings_export(const Config& config);
+[[nodiscard]] int timings_import(const Config& config, const std::vector<StepTiming>& timings);
 
 // Takes a backup of the database now, into [retort.backup] directory: PostgreSQL through
 // pg_dump's custom format (the pg_dump of the server's major version unless [retort.backup]
 // pg_dump says which), read back with pg_restore --list; SQLite through its online backup API,
 // checked with PRAGMA quick_check; or [retort.backup] command. Reads only: takes no run lock.
 // Throws Error (exit 1) with the program's words, password removed.
-BackupResult backup(const Config& config);
+// Thread-safe: one at a time in a process with upgrade, downgrade, stamp and restore: cancel()
+// ends the backup program of the one that runs.
+[[nodiscard]] BackupResult backup(const Config& config);
 
 struct RestoreOptions {
   std::filesystem::path file;  // a backup retort took (or pg_dump -Fc, or a SQLite file)
@@ -94,6 +102,7 @@ struct RestoreOptions {
 // The version table and the ledger come back as they were. Refuses (exit 2) a file that is not
 // a backup of this kind of database and a wrong confirm; throws Error (exit 1) when the
 // restore fails, saying that the database is unchanged.
-RestoreResult restore(const Config& config, const RestoreOptions& options);
+// Thread-safe: as backup(); it takes the run lock, so no run of any process migrates meanwhile.
+[[nodiscard]] RestoreResult restore(const Config& config, const RestoreOptions& options);
 
 }  // namespace retort

@@ -5,16 +5,191 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace retort {
+
+// ---- The fixed vocabularies of the results ----
+//
+// Each enum's to_string is the word the text output, `--json` (docs/reference/json/) and the
+// ledger use; those words are a contract, so an enumerator is never renamed without its word
+// staying. The functions below are pure, constexpr and thread-safe.
+
+// Which way a step moves the version table.
+enum class Direction {
+  upgrade,
+  downgrade,
+  stamp,  // the version table only; no SQL of the migration runs
+};
+[[nodiscard]] constexpr std::string_view to_string(Direction direction) noexcept {
+  switch (direction) {
+    case Direction::upgrade:
+      return "upgrade";
+    case Direction::downgrade:
+      return "downgrade";
+    case Direction::stamp:
+      return "stamp";
+  }
+  return "upgrade";
+}
+// The direction a word names ("upgrade", "downgrade", "stamp"); nullopt for any other word.
+[[nodiscard]] constexpr std::optional<Direction> parse_direction(std::string_view word) noexcept {
+  for (const Direction direction : {Direction::upgrade, Direction::downgrade, Direction::stamp}) {
+    if (word == to_string(direction)) {
+      return direction;
+    }
+  }
+  return std::nullopt;
+}
+
+// Where a ledger row stands.
+enum class LedgerStatus {
+  running,  // opened before the first statement; its runner may be gone
+  ok,
+  failed,
+};
+[[nodiscard]] constexpr std::string_view to_string(LedgerStatus status) noexcept {
+  switch (status) {
+    case LedgerStatus::running:
+      return "running";
+    case LedgerStatus::ok:
+      return "ok";
+    case LedgerStatus::failed:
+      return "failed";
+  }
+  return "failed";
+}
+// The status a word names ("running", "ok", "failed"); nullopt for any other word.
+[[nodiscard]] constexpr std::optional<LedgerStatus> parse_ledger_status(
+    std::string_view word) noexcept {
+  for (const LedgerStatus status :
+       {LedgerStatus::running, LedgerStatus::ok, LedgerStatus::failed}) {
+    if (word == to_string(status)) {
+      return status;
+    }
+  }
+  return std::nullopt;
+}
+
+// How a step of a run ended.
+enum class StepStatus {
+  ok,
+  failed,
+  planned,  // --sql: written, not run
+};
+[[nodiscard]] constexpr std::string_view to_string(StepStatus status) noexcept {
+  switch (status) {
+    case StepStatus::ok:
+      return "ok";
+    case StepStatus::failed:
+      return "failed";
+    case StepStatus::planned:
+      return "planned";
+  }
+  return "failed";
+}
+
+// How much a doctor finding matters: an error leaves result.ok false.
+enum class DoctorLevel { error, warning, info };
+[[nodiscard]] constexpr std::string_view to_string(DoctorLevel level) noexcept {
+  switch (level) {
+    case DoctorLevel::error:
+      return "error";
+    case DoctorLevel::warning:
+      return "warning";
+    case DoctorLevel::info:
+      return "info";
+  }
+  return "error";
+}
+
+// How much a lint finding matters: an error one that no lint-ignore accepts fails lint.
+enum class LintLevel { error, warning };
+[[nodiscard]] constexpr std::string_view to_string(LintLevel level) noexcept {
+  return level == LintLevel::error ? "error" : "warning";
+}
+
+// The outcome of one preflight check: a fail leaves result.ok false.
+enum class CheckStatus { pass, warn, fail };
+[[nodiscard]] constexpr std::string_view to_string(CheckStatus status) noexcept {
+  switch (status) {
+    case CheckStatus::pass:
+      return "pass";
+    case CheckStatus::warn:
+      return "warn";
+    case CheckStatus::fail:
+      return "fail";
+  }
+  return "fail";
+}
+
+// How a backup was taken.
+enum class BackupMethod {
+  pg_dump,  // pg_dump's custom format, read back with pg_restore --list
+  sqlite,   // SQLite's online backup API
+  command,  // [retort.backup] command
+};
+[[nodiscard]] constexpr std::string_view to_string(BackupMethod method) noexcept {
+  switch (method) {
+    case BackupMethod::pg_dump:
+      return "pg_dump";
+    case BackupMethod::sqlite:
+      return "sqlite";
+    case BackupMethod::command:
+      return "command";
+  }
+  return "command";
+}
+
+// Where the PostgreSQL major version lint assumed comes from.
+enum class ServerVersionSource {
+  none,             // nothing was linted (skipped): ""
+  database,         // the database's own: "database"
+  option,           // --pg-version: "--pg-version"
+  default_version,  // the oldest supported release: "default"
+};
+[[nodiscard]] constexpr std::string_view to_string(ServerVersionSource source) noexcept {
+  switch (source) {
+    case ServerVersionSource::none:
+      return "";
+    case ServerVersionSource::database:
+      return "database";
+    case ServerVersionSource::option:
+      return "--pg-version";
+    case ServerVersionSource::default_version:
+      return "default";
+  }
+  return "";
+}
+
+// Where a pending step's runtime estimate comes from.
+enum class EstimateSource {
+  none,     // nothing is known: ""
+  header,   // the file's `-- retort:estimate`
+  staging,  // imported with `retort timings import`
+  ledger,   // an earlier run of the same statements in this database
+};
+[[nodiscard]] constexpr std::string_view to_string(EstimateSource source) noexcept {
+  switch (source) {
+    case EstimateSource::none:
+      return "";
+    case EstimateSource::header:
+      return "header";
+    case EstimateSource::staging:
+      return "staging";
+    case EstimateSource::ledger:
+      return "ledger";
+  }
+  return "";
+}
 
 // A ledger row (retort_log), as current -v and history show it.
 struct LedgerEntry {
   std::int64_t id = 0;
   std::string revision;
-  std::string direction;  // upgrade | downgrade | stamp
-  std::string status;     // running | ok | failed
+  Direction direction = Direction::upgrade;
+  LedgerStatus status = LedgerStatus::running;
   int statements_done = 0;
   int statements_total = 0;
   std::string started_at;   // ISO 8601 UTC
@@ -83,8 +258,8 @@ struct CurrentResult {
 struct StepResult {
   std::string revision;
   std::string message;
-  std::string direction;  // upgrade | downgrade | stamp
-  std::string status;     // ok | failed | planned (--sql: written, not run)
+  Direction direction = Direction::upgrade;
+  StepStatus status = StepStatus::ok;
   int statements_done = 0;
   int statements_total = 0;
   std::int64_t duration_ms = 0;
@@ -110,8 +285,8 @@ struct CheckResult {
 
 // One problem `retort doctor` found, with its fix.
 struct DoctorFinding {
-  std::string code;     // stable: "partial-migration", "invalid-index", ...
-  std::string level;    // error | warning | info
+  std::string code;  // stable: "partial-migration", "invalid-index", ...
+  DoctorLevel level = DoctorLevel::error;
   std::string message;  // what is wrong, with the revision, file or object it concerns
   std::string fix;      // the command or SQL that mends it
   bool fixed = false;   // --fix mended it (message says what was, fix what was done)
@@ -127,8 +302,8 @@ struct DoctorResult {
 // import` reads, matched by revision, direction and checksum.
 struct StepTiming {
   std::string revision;
-  std::string direction;  // upgrade | downgrade
-  std::string checksum;   // of the file as it ran (retort_log.checksum)
+  Direction direction = Direction::upgrade;  // upgrade or downgrade, never stamp
+  std::string checksum;                      // of the file as it ran (retort_log.checksum)
   std::int64_t duration_ms = 0;
   std::string source;       // where it was measured: the exporting database, redacted
   std::string measured_at;  // when it ran there, ISO 8601 UTC
@@ -136,9 +311,9 @@ struct StepTiming {
 
 // One dangerous operation `retort lint` found in a migration.
 struct LintFinding {
-  std::string code;   // stable: "PG101"
-  std::string name;   // "create-index-blocks-writes"
-  std::string level;  // error | warning
+  std::string code;  // stable: "PG101"
+  std::string name;  // "create-index-blocks-writes"
+  LintLevel level = LintLevel::error;
   std::string revision;
   std::string file;  // relative to the project directory
   std::string path;  // absolute, for tools that want the file relative to elsewhere
@@ -155,7 +330,7 @@ struct LintFinding {
 struct LintRule {
   std::string code;
   std::string name;
-  std::string level;  // error | warning
+  LintLevel level = LintLevel::error;
   std::string summary;
 };
 
@@ -166,8 +341,8 @@ struct LintResult {
   std::vector<std::string> revisions;  // linted, in run order
   std::size_t statements = 0;
   int server_version = 0;  // the PostgreSQL major version the rules assumed
-  // Where server_version comes from: "database", "--pg-version", or "default".
-  std::string server_version_source;
+  // Where server_version comes from; none when nothing was linted.
+  ServerVersionSource server_version_source = ServerVersionSource::none;
   // Empty, or why nothing was linted ("the database is SQLite: ...").
   std::string skipped;
   int errors = 0;    // error-level findings no lint-ignore accepts
@@ -177,10 +352,10 @@ struct LintResult {
 
 // One check of `retort preflight`.
 struct PreflightCheck {
-  std::string code;     // stable: "pending", "timeouts", "primary", "privileges", "lint",
-                        // "connections", "blockers", "replica-lag", "disk", "backup",
-                        // "rollback"
-  std::string status;   // pass | warn | fail
+  std::string code;  // stable: "pending", "timeouts", "primary", "privileges", "lint",
+                     // "connections", "blockers", "replica-lag", "disk", "backup",
+                     // "rollback"
+  CheckStatus status = CheckStatus::pass;
   std::string message;  // what was found, with the numbers
   std::string fix;      // what to do; empty on pass
 };
@@ -191,10 +366,8 @@ struct PreflightStep {
   std::string message;
   bool transactional = true;
   std::optional<std::int64_t> estimate_ms;
-  // Where the estimate comes from: "header" (-- retort:estimate), "staging" (imported with
-  // `retort timings import`), "ledger" (an earlier run of the same statements in this
-  // database), or empty when nothing is known.
-  std::string estimate_source;
+  // Where the estimate comes from; none when nothing is known.
+  EstimateSource estimate_source = EstimateSource::none;
 };
 
 struct PreflightResult {
@@ -213,7 +386,7 @@ struct BackupResult {
   std::int64_t bytes = 0;  // never 0: an empty backup is refused
   std::string revision;    // the version table's rows when it was taken, '+'-joined; "base"
   std::string taken_at;    // ISO 8601 UTC, to the second (as in the name)
-  std::string method;      // pg_dump | sqlite | command
+  BackupMethod method = BackupMethod::pg_dump;
   // pg_dump: the entries `pg_restore --list` read back from the file; 0 otherwise.
   int entries = 0;
   std::int64_t duration_ms = 0;

@@ -114,9 +114,10 @@ std::string lint_text(const LintResult& result, const Style& style) {
         continue;
       }
     } else {
-      const std::string level =
-          finding.level == "error" ? style.red(finding.level) : style.yellow(finding.level);
-      out += fmt::format("{}: {} {} {}\n", where, level, style.bold(finding.code), finding.name);
+      const std::string level(to_string(finding.level));
+      out += fmt::format("{}: {} {} {}\n", where,
+                         finding.level == LintLevel::error ? style.red(level) : style.yellow(level),
+                         style.bold(finding.code), finding.name);
     }
     out += statement_excerpt(finding.statement);
     out += "  " + finding.message + "\n";
@@ -139,9 +140,10 @@ std::string lint_text(const LintResult& result, const Style& style) {
       "Linted {} in {} (PostgreSQL {}, {}): {}, {}{}\n",
       plural(static_cast<int>(result.statements), "statement"),
       plural(static_cast<int>(result.revisions.size()), "migration"), result.server_version,
-      result.server_version_source == "database"       ? "the database's version"
-      : result.server_version_source == "--pg-version" ? "from --pg-version"
-                                                       : "assumed; --pg-version N to change",
+      result.server_version_source == ServerVersionSource::database ? "the database's version"
+      : result.server_version_source == ServerVersionSource::option
+          ? "from --pg-version"
+          : "assumed; --pg-version N to change",
       plural(result.errors, "error"), plural(result.warnings, "warning"),
       accepted > 0 ? fmt::format(", {} accepted by lint-ignore", accepted) : std::string());
   return out;
@@ -152,7 +154,7 @@ nlohmann::json to_json(const LintResult& result) {
   for (const LintFinding& finding : result.findings) {
     findings.push_back({{"code", finding.code},
                         {"name", finding.name},
-                        {"level", finding.level},
+                        {"level", to_string(finding.level)},
                         {"revision", finding.revision},
                         {"file", finding.file},
                         {"line", finding.line},
@@ -170,7 +172,7 @@ nlohmann::json to_json(const LintResult& result) {
           {"statements", result.statements},
           {"revisions", result.revisions},
           {"server_version", result.server_version},
-          {"server_version_source", result.server_version_source},
+          {"server_version_source", to_string(result.server_version_source)},
           {"skipped", result.skipped.empty() ? nlohmann::json() : nlohmann::json(result.skipped)},
           {"unused_ignores", result.unused_ignores},
           {"findings", findings}};
@@ -179,9 +181,8 @@ nlohmann::json to_json(const LintResult& result) {
 std::string lint_github(const LintResult& result) {
   std::string out;
   for (const LintFinding& finding : result.findings) {
-    const std::string command = !finding.ignored.empty()   ? "notice"
-                                : finding.level == "error" ? "error"
-                                                           : "warning";
+    const std::string command =
+        !finding.ignored.empty() ? "notice" : std::string(to_string(finding.level));
     std::string body = finding.message + "\nwhy: " + finding.why + "\nfix: " + finding.fix;
     if (!finding.ignored.empty()) {
       body = "accepted by lint-ignore: " + finding.ignored + "\n" + body;
@@ -199,13 +200,13 @@ nlohmann::json lint_sarif(const LintResult& result, const std::vector<LintRule>&
     rule_list.push_back({{"id", rule.code},
                          {"name", rule.name},
                          {"shortDescription", {{"text", rule.summary}}},
-                         {"defaultConfiguration", {{"level", rule.level}}}});
+                         {"defaultConfiguration", {{"level", to_string(rule.level)}}}});
   }
   nlohmann::json results = nlohmann::json::array();
   for (const LintFinding& finding : result.findings) {
     nlohmann::json entry = {
         {"ruleId", finding.code},
-        {"level", finding.level},
+        {"level", to_string(finding.level)},
         {"message",
          {{"text", finding.message + "\nwhy: " + finding.why + "\nfix: " + finding.fix}}},
         {"locations",
@@ -229,11 +230,22 @@ nlohmann::json lint_sarif(const LintResult& result, const std::vector<LintRule>&
                  {"results", results}}})}};
 }
 
+nlohmann::json to_json(const std::vector<LintRule>& rules) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const LintRule& rule : rules) {
+    list.push_back({{"code", rule.code},
+                    {"name", rule.name},
+                    {"level", to_string(rule.level)},
+                    {"summary", rule.summary}});
+  }
+  return list;
+}
+
 std::string lint_rules_text(const std::vector<LintRule>& rules, const Style& style) {
   std::string out;
   for (const LintRule& rule : rules) {
-    out += fmt::format("{} {:<7} {}\n      {}\n", style.bold(rule.code), rule.level, rule.name,
-                       rule.summary);
+    out += fmt::format("{} {:<7} {}\n      {}\n", style.bold(rule.code), to_string(rule.level),
+                       rule.name, rule.summary);
   }
   return out;
 }

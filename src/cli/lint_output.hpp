@@ -23,5 +23,7 @@ namespace retort::cli {
                                         const std::vector<LintRule>& rules);
 // `retort lint --rules`: code, level, name and summary per rule.
 [[nodiscard]] std::string lint_rules_text(const std::vector<LintRule>& rules, const Style& style);
+// `lint --rules --json`: [{code, name, level, summary}, ...] in code order.
+[[nodiscard]] nlohmann::json to_json(const std::vector<LintRule>& rules);
 
 }  // namespace retort::cli

@@ -1,5 +1,6 @@
 // The retort binary: CLI11 setup per command family, rendering, and the one place where
 // errors become exit codes. Uses only the public API in include/retort/.
+#include "cli/emit.hpp"
 #include "cli/lint_output.hpp"
 #include "cli/progress.hpp"
 #include "cli/render.hpp"
@@ -29,6 +30,7 @@
 
 namespace {
 
+using retort::cli::OnQuiet;
 using retort::cli::print_json;
 using retort::cli::Style;
 
@@ -65,7 +67,20 @@ struct Context {
     }
     return config;
   }
+
+  [[nodiscard]] retort::cli::OutputMode output() const noexcept {
+    return {.json = global.json, .quiet = global.quiet};
+  }
 };
+
+// A command's output on stdout: to_json(result) with --json, else text(result, style).
+template <typename Result, typename Text>
+void emit(const Context& ctx, const Result& result, Text&& text,
+          OnQuiet on_quiet = OnQuiet::print) {
+  retort::cli::emit(
+      std::cout, ctx.output(), [&result] { return retort::cli::to_json(result); },
+      [&] { return std::forward<Text>(text)(result, ctx.style); }, on_quiet);
+}
 
 void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option("-c,--config", global.config_path,
@@ -85,6 +100,29 @@ struct InitArgs {
   std::string url = "sqlite:///app.db";
 };
 
+std::string init_text(const retort::InitResult& result, const Style& /*style*/) {
+  std::string out;
+  for (const std::string& created : result.created) {
+    out += fmt::format("Created {}\n", created);
+  }
+  if (!result.gitignore_added.empty()) {
+    out += fmt::format(
+        ".gitignore now ignores {}: backups hold every row of the database, and the lock "
+        "file is the run lock of a SQLite database.\n",
+        fmt::join(result.gitignore_added, " and "));
+  }
+  if (!result.url_env.empty()) {
+    out += fmt::format(
+        "retort.toml reads the database URL from {0} (url = \"${{{0}}}\"): the URL given "
+        "has a password, which retort keeps out of files.\nSet it where retort runs, e.g. "
+        "export {0}='{1}' with the real password, or from your secret store.\n",
+        result.url_env, result.url_redacted);
+  }
+  return out +
+         "Next: retort revision -m \"first change\", edit the new file, then retort upgrade "
+         "head\n";
+}
+
 void setup_init(CLI::App& app, Context& ctx, std::function<int()>& run) {
   auto args = std::make_shared<InitArgs>();
   CLI::App* cmd = app.add_subcommand("init", "Create retort.toml and a migrations directory");
@@ -103,30 +141,7 @@ void setup_init(CLI::App& app, Context& ctx, std::function<int()>& run) {
       options.directory = args->directory;
       // `retort init --url URL` means the URL to write, as --db does.
       options.url = db->count() == 0 && !ctx.global.url.empty() ? ctx.global.url : args->url;
-      const retort::InitResult result = retort::init(options);
-      if (ctx.global.json) {
-        print_json(retort::cli::to_json(result));
-      } else if (!ctx.global.quiet) {
-        for (const std::string& created : result.created) {
-          fmt::print("Created {}\n", created);
-        }
-        if (!result.gitignore_added.empty()) {
-          fmt::print(
-              ".gitignore now ignores {}: backups hold every row of the database, and the lock "
-              "file is the run lock of a SQLite database.\n",
-              fmt::join(result.gitignore_added, " and "));
-        }
-        if (!result.url_env.empty()) {
-          fmt::print(
-              "retort.toml reads the database URL from {0} (url = \"${{{0}}}\"): the URL given "
-              "has a password, which retort keeps out of files.\nSet it where retort runs, e.g. "
-              "export {0}='{1}' with the real password, or from your secret store.\n",
-              result.url_env, result.url_redacted);
-        }
-        fmt::print(
-            "Next: retort revision -m \"first change\", edit the new file, then retort "
-            "upgrade head\n");
-      }
+      emit(ctx, retort::init(options), &init_text, OnQuiet::hide);
       return 0;
     };
   });
@@ -143,11 +158,12 @@ struct RevisionArgs {
 };
 
 void print_written(const Context& ctx, const retort::RevisionInfo& info) {
-  if (ctx.global.json) {
-    print_json(retort::cli::to_json(info));
-  } else if (!ctx.global.quiet) {
-    fmt::print("Generating {} ... done\n", info.path);
-  }
+  emit(
+      ctx, info,
+      [](const retort::RevisionInfo& written, const Style& /*style*/) {
+        return fmt::format("Generating {} ... done\n", written.path);
+      },
+      OnQuiet::hide);
 }
 
 void setup_revision(CLI::App& app, Context& ctx, std::function<int()>& run) {
@@ -198,40 +214,58 @@ struct ReadArgs {
   bool indicate_current = false;
 };
 
-void print_revisions(const Context& ctx, const std::vector<retort::RevisionInfo>& infos) {
-  if (ctx.global.json) {
-    print_json(retort::cli::to_json(infos));
-    return;
-  }
+// One line per revision; a block each with -v.
+std::string revisions_text(const std::vector<retort::RevisionInfo>& infos, const Style& style,
+                           bool verbose) {
+  std::string out;
   for (const retort::RevisionInfo& info : infos) {
-    if (ctx.global.verbose) {
-      fmt::print("{}\n", retort::cli::revision_verbose(info, ctx.style));
-    } else {
-      fmt::print("{}\n", retort::cli::revision_line(info, ctx.style));
+    out += (verbose ? retort::cli::revision_verbose(info, style)
+                    : retort::cli::revision_line(info, style)) +
+           "\n";
+  }
+  return out;
+}
+
+// `heads` without -v: the revision, its labels and "(head)".
+std::string heads_text(const std::vector<retort::RevisionInfo>& infos, const Style& style,
+                       bool verbose) {
+  if (verbose) {
+    return revisions_text(infos, style, verbose);
+  }
+  std::string out;
+  for (const retort::RevisionInfo& info : infos) {
+    std::string line = info.revision;
+    if (!info.branch_labels.empty()) {
+      std::string labels;
+      for (const std::string& label : info.branch_labels) {
+        labels += (labels.empty() ? "" : ", ") + label;
+      }
+      line += " (" + labels + ")";
+    }
+    out += line + " (head)\n";
+  }
+  return out;
+}
+
+std::string branches_text(const std::vector<retort::BranchPoint>& points, const Style& style) {
+  std::string out;
+  for (const retort::BranchPoint& point : points) {
+    out += retort::cli::revision_line(point.revision, style) + "\n";
+    for (const std::string& child : point.children) {
+      out += fmt::format("    -> {}\n", child);
     }
   }
+  return out;
 }
 
 void setup_read(CLI::App& app, Context& ctx, std::function<int()>& run) {
   CLI::App* heads = app.add_subcommand("heads", "Show the head revisions of the files");
   heads->callback([&ctx, &run] {
     run = [&ctx] {
-      const auto infos = retort::heads(ctx.config());
-      if (ctx.global.json || ctx.global.verbose) {
-        print_revisions(ctx, infos);
-      } else {
-        for (const retort::RevisionInfo& info : infos) {
-          std::string line = info.revision;
-          if (!info.branch_labels.empty()) {
-            std::string labels;
-            for (const std::string& label : info.branch_labels) {
-              labels += (labels.empty() ? "" : ", ") + label;
-            }
-            line += " (" + labels + ")";
-          }
-          fmt::print("{} (head)\n", line);
-        }
-      }
+      emit(ctx, retort::heads(ctx.config()),
+           [&ctx](const std::vector<retort::RevisionInfo>& infos, const Style& style) {
+             return heads_text(infos, style, ctx.global.verbose);
+           });
       return 0;
     };
   });
@@ -239,17 +273,7 @@ void setup_read(CLI::App& app, Context& ctx, std::function<int()>& run) {
   CLI::App* branches = app.add_subcommand("branches", "Show the branch points");
   branches->callback([&ctx, &run] {
     run = [&ctx] {
-      const auto points = retort::branches(ctx.config());
-      if (ctx.global.json) {
-        print_json(retort::cli::to_json(points));
-        return 0;
-      }
-      for (const retort::BranchPoint& point : points) {
-        fmt::print("{}\n", retort::cli::revision_line(point.revision, ctx.style));
-        for (const std::string& child : point.children) {
-          fmt::print("    -> {}\n", child);
-        }
-      }
+      emit(ctx, retort::branches(ctx.config()), &branches_text);
       return 0;
     };
   });
@@ -263,8 +287,12 @@ void setup_read(CLI::App& app, Context& ctx, std::function<int()>& run) {
                     "failed)");
   history->callback([&ctx, &run, args] {
     run = [&ctx, args] {
-      print_revisions(ctx, retort::history(ctx.config(), retort::HistoryOptions{
-                                                             args->range, args->indicate_current}));
+      emit(ctx,
+           retort::history(ctx.config(),
+                           retort::HistoryOptions{args->range, args->indicate_current}),
+           [&ctx](const std::vector<retort::RevisionInfo>& infos, const Style& style) {
+             return revisions_text(infos, style, ctx.global.verbose);
+           });
       return 0;
     };
   });
@@ -273,12 +301,7 @@ void setup_read(CLI::App& app, Context& ctx, std::function<int()>& run) {
   show->add_option("revision", args->revision, "A revision, prefix or target")->required();
   show->callback([&ctx, &run, args] {
     run = [&ctx, args] {
-      const retort::RevisionInfo info = retort::show(ctx.config(), args->revision);
-      if (ctx.global.json) {
-        print_json(retort::cli::to_json(info));
-      } else {
-        fmt::print("{}", retort::cli::revision_verbose(info, ctx.style));
-      }
+      emit(ctx, retort::show(ctx.config(), args->revision), &retort::cli::revision_verbose);
       return 0;
     };
   });
@@ -398,12 +421,21 @@ int run_migration(Context& ctx, const RunArgs& args, const char* verb,
     options.observer = &progress;
   }
   const retort::RunResult result = command(config, options);
-  if (ctx.global.json) {
-    print_json(retort::cli::to_json(result, notes.notes()));
-  } else if (!ctx.global.quiet) {
-    fmt::print("{}", retort::cli::run_summary(result, verb, ctx.style));
-  }
+  retort::cli::emit(
+      std::cout, ctx.output(), [&] { return retort::cli::to_json(result, notes.notes()); },
+      [&] { return retort::cli::run_summary(result, verb, ctx.style); }, OnQuiet::hide);
   return 0;
+}
+
+std::string check_text(const retort::CheckResult& result, const Style& /*style*/) {
+  std::string out;
+  for (const std::string& finding : result.findings) {
+    out += finding + "\n";
+  }
+  if (result.ok) {
+    out += "No problems: the database is up to date with the migration files.\n";
+  }
+  return out;
 }
 
 void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
@@ -461,12 +493,7 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
   CLI::App* current = app.add_subcommand("current", "Show the database's current revision");
   current->callback([&ctx, &run] {
     run = [&ctx] {
-      const retort::CurrentResult result = retort::current(ctx.config());
-      if (ctx.global.json) {
-        print_json(retort::cli::to_json(result));
-      } else {
-        fmt::print("{}", retort::cli::current_text(result, ctx.style));
-      }
+      emit(ctx, retort::current(ctx.config()), &retort::cli::current_text);
       return 0;
     };
   });
@@ -476,16 +503,7 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
   check->callback([&ctx, &run] {
     run = [&ctx] {
       const retort::CheckResult result = retort::check(ctx.config());
-      if (ctx.global.json) {
-        print_json(retort::cli::to_json(result));
-      } else {
-        for (const std::string& finding : result.findings) {
-          fmt::print("{}\n", finding);
-        }
-        if (result.ok) {
-          fmt::print("No problems: the database is up to date with the migration files.\n");
-        }
-      }
+      emit(ctx, result, &check_text);
       return result.ok ? 0 : 1;
     };
   });
@@ -531,14 +549,17 @@ void setup_timings(CLI::App& app, Context& ctx, std::function<int()>& run) {
       }
       const int count =
           retort::timings_import(ctx.config(), retort::cli::timings_from_json(document, *file));
-      if (ctx.global.json) {
-        print_json({{"imported", count}});
-      } else {
-        fmt::print(
-            "Imported {} timing{} from {}; retort preflight uses them for steps whose "
-            "files match.\n",
-            count, count == 1 ? "" : "s", *file);
-      }
+      retort::cli::emit(
+          std::cout, ctx.output(),
+          [count] {
+            return nlohmann::json{{"imported", count}};
+          },
+          [&] {
+            return fmt::format(
+                "Imported {} timing{} from {}; retort preflight uses them for steps whose "
+                "files match.\n",
+                count, count == 1 ? "" : "s", *file);
+          });
       return 0;
     };
   });
@@ -580,19 +601,7 @@ void setup_lint(CLI::App& app, Context& ctx, std::function<int()>& run) {
   lint->callback([&ctx, &run, args] {
     run = [&ctx, args] {
       if (args->rules) {
-        const std::vector<retort::LintRule> rules = retort::lint_rules();
-        if (ctx.global.json) {
-          nlohmann::json list = nlohmann::json::array();
-          for (const retort::LintRule& rule : rules) {
-            list.push_back({{"code", rule.code},
-                            {"name", rule.name},
-                            {"level", rule.level},
-                            {"summary", rule.summary}});
-          }
-          print_json(list);
-        } else {
-          fmt::print("{}", retort::cli::lint_rules_text(rules, ctx.style));
-        }
+        emit(ctx, retort::lint_rules(), &retort::cli::lint_rules_text);
         return 0;
       }
       retort::LintOptions options;
@@ -603,15 +612,19 @@ void setup_lint(CLI::App& app, Context& ctx, std::function<int()>& run) {
         options.server_version = args->pg_version;
       }
       const retort::LintResult result = retort::lint_migrations(ctx.config(), options);
-      if (ctx.global.json) {
-        print_json(retort::cli::to_json(result));
-      } else if (args->format == "github") {
-        fmt::print("{}", retort::cli::lint_github(result));
-      } else if (args->format == "sarif") {
-        print_json(retort::cli::lint_sarif(result, retort::lint_rules()));
-      } else {
-        fmt::print("{}", retort::cli::lint_text(result, ctx.style));
-      }
+      // --json wins over --format: the text formats are the other branch.
+      const std::string& format = args->format;
+      emit(ctx, result, [&format](const retort::LintResult& linted, const Style& style) {
+        if (format == "github") {
+          return retort::cli::lint_github(linted);
+        }
+        if (format == "sarif") {
+          std::ostringstream sarif;
+          retort::cli::write_json(sarif, retort::cli::lint_sarif(linted, retort::lint_rules()));
+          return sarif.str();
+        }
+        return retort::cli::lint_text(linted, style);
+      });
       return result.ok ? 0 : 1;
     };
   });
@@ -634,11 +647,7 @@ void setup_production(CLI::App& app, Context& ctx, std::function<int()>& run) {
       retort::PreflightOptions options;
       options.target = *target;
       const retort::PreflightResult result = retort::preflight(ctx.config(), options);
-      if (ctx.global.json) {
-        print_json(retort::cli::to_json(result));
-      } else {
-        fmt::print("{}", retort::cli::preflight_text(result, ctx.style));
-      }
+      emit(ctx, result, &retort::cli::preflight_text);
       return result.ok ? 0 : 1;
     };
   });
@@ -660,11 +669,7 @@ void setup_production(CLI::App& app, Context& ctx, std::function<int()>& run) {
       retort::DoctorOptions options;
       options.fix = *fix;
       const retort::DoctorResult result = retort::doctor(ctx.config(), options);
-      if (ctx.global.json) {
-        print_json(retort::cli::to_json(result));
-      } else {
-        fmt::print("{}", retort::cli::doctor_text(result, ctx.style));
-      }
+      emit(ctx, result, &retort::cli::doctor_text);
       return result.ok ? 0 : 1;
     };
   });
@@ -707,12 +712,7 @@ void setup_backup(CLI::App& app, Context& ctx, std::function<int()>& run) {
       "Examples: retort backup | retort backup --json");
   backup->callback([&ctx, &run] {
     run = [&ctx] {
-      const retort::BackupResult result = retort::backup(ctx.config());
-      if (ctx.global.json) {
-        print_json(retort::cli::to_json(result));
-      } else {
-        fmt::print("{}", retort::cli::backup_text(result, ctx.style));
-      }
+      emit(ctx, retort::backup(ctx.config()), &retort::cli::backup_text);
       return 0;
     };
   });
@@ -744,12 +744,7 @@ void setup_backup(CLI::App& app, Context& ctx, std::function<int()>& run) {
       } else if (std::filesystem::is_regular_file(args->file, ec)) {
         options.confirm = ask_database_name(config, args->file);
       }
-      const retort::RestoreResult result = retort::restore(config, options);
-      if (ctx.global.json) {
-        print_json(retort::cli::to_json(result));
-      } else if (!ctx.global.quiet) {
-        fmt::print("{}", retort::cli::restore_text(result, ctx.style));
-      }
+      emit(ctx, retort::restore(config, options), &retort::cli::restore_text, OnQuiet::hide);
       return 0;
     };
   });

@@ -70,7 +70,7 @@ std::string bar_line(const StepEvent& step, int done, int total, std::int64_t el
   // One column stays free: writing the last one makes some terminals wrap at once.
   const std::size_t room = static_cast<std::size_t>(std::max(columns - 1, 0));
   const std::string where =
-      fmt::format(" {}/{} {} {}", step.index, step.count, step.direction, step.revision);
+      fmt::format(" {}/{} {} {}", step.index, step.count, to_string(step.direction), step.revision);
   const std::string elapsed = "  " + elapsed_text(elapsed_ms);
   const std::string estimate =
       step.estimate_ms ? " (estimate " + elapsed_text(*step.estimate_ms) + ")" : std::string();
@@ -154,8 +154,8 @@ void Progress::step_started(const StepEvent& step) {
   }
   // Logs get one line per step, when it ends; -v adds one as it starts, for long steps.
   if (m_style.verbosity > 0) {
-    std::string line = fmt::format("[{}/{}] {} {}: {} ...", step.index, step.count, step.direction,
-                                   step.revision, step.message);
+    std::string line = fmt::format("[{}/{}] {} {}: {} ...", step.index, step.count,
+                                   to_string(step.direction), step.revision, step.message);
     if (step.estimate_ms) {
       line += fmt::format(" (estimate {})", elapsed_text(*step.estimate_ms));
     }
@@ -180,8 +180,8 @@ void Progress::step_finished(const StepEvent& step, std::int64_t duration_ms, bo
   close_line();
   const std::string status = ok ? m_style.green("ok") : m_style.red("FAILED");
   std::fprintf(stderr, "[%d/%d] %s %s: %s %s (%s)\n", step.index, step.count,
-               step.direction.c_str(), step.revision.c_str(), step.message.c_str(), status.c_str(),
-               elapsed_text(duration_ms).c_str());
+               std::string(to_string(step.direction)).c_str(), step.revision.c_str(),
+               step.message.c_str(), status.c_str(), elapsed_text(duration_ms).c_str());
 }
 
 void Progress::note(const std::string& text) {

@@ -1,6 +1,7 @@
 // Text and JSON rendering of command results.
 #include "cli/render.hpp"
 
+#include "cli/emit.hpp"
 #include "retort/format.hpp"
 
 #include <fmt/format.h>
@@ -40,17 +41,17 @@ std::string Style::dim(const std::string& text) const { return ansi(color, "2", 
 
 std::string last_run_text(const LedgerEntry& entry) {
   const std::string when = entry.finished_at.empty() ? entry.started_at : entry.finished_at;
-  if (entry.status == "running") {
-    return fmt::format("{} running since {}", entry.direction, entry.started_at);
+  if (entry.status == LedgerStatus::running) {
+    return fmt::format("{} running since {}", to_string(entry.direction), entry.started_at);
   }
-  if (entry.status == "failed") {
-    return fmt::format("{} failed {}", entry.direction, when);
+  if (entry.status == LedgerStatus::failed) {
+    return fmt::format("{} failed {}", to_string(entry.direction), when);
   }
-  if (entry.direction == "stamp") {
+  if (entry.direction == Direction::stamp) {
     return fmt::format("stamped {}{}", when,
                        entry.reason.empty() ? std::string() : ": " + entry.reason);
   }
-  const std::string verb = entry.direction == "downgrade" ? "downgraded" : "applied";
+  const std::string verb = entry.direction == Direction::downgrade ? "downgraded" : "applied";
   return entry.duration_ms
              ? fmt::format("{} {} in {}", verb, when, elapsed_text(*entry.duration_ms))
              : fmt::format("{} {}", verb, when);
@@ -194,9 +195,10 @@ std::string current_text(const CurrentResult& result, const Style& style) {
     out += "  " + result.ahead + "\n  next: " + result.ahead_next + "\n";
   }
   for (const LedgerEntry& entry : result.unfinished) {
-    out += style.red(fmt::format("{} {} {} (started {}): {} of {} statements ran", entry.direction,
-                                 entry.revision, entry.status, entry.started_at,
-                                 entry.statements_done, entry.statements_total));
+    out +=
+        style.red(fmt::format("{} {} {} (started {}): {} of {} statements ran",
+                              to_string(entry.direction), entry.revision, to_string(entry.status),
+                              entry.started_at, entry.statements_done, entry.statements_total));
     out += "\n";
     if (!entry.error.empty()) {
       out += "  error: " + entry.error + "\n";
@@ -218,7 +220,7 @@ nlohmann::json to_json(const std::vector<StepTiming>& timings) {
   nlohmann::json list = nlohmann::json::array();
   for (const StepTiming& timing : timings) {
     list.push_back({{"revision", timing.revision},
-                    {"direction", timing.direction},
+                    {"direction", to_string(timing.direction)},
                     {"checksum", timing.checksum},
                     {"duration_ms", timing.duration_ms},
                     {"source", timing.source},
@@ -250,7 +252,10 @@ std::vector<StepTiming> timings_from_json(const nlohmann::json& document, const 
     }
     StepTiming timing;
     timing.revision = item.value("revision", "");
-    timing.direction = item.value("direction", "");
+    // A word other than upgrade or downgrade reads as stamp, which timings_import refuses with
+    // the words of the file's contract, as it refuses a stamp.
+    timing.direction =
+        parse_direction(item.value("direction", std::string())).value_or(Direction::stamp);
     timing.checksum = item.value("checksum", "");
     timing.duration_ms = item["duration_ms"].get<std::int64_t>();
     timing.source = item.value("source", "");
@@ -264,8 +269,8 @@ nlohmann::json to_json(const LedgerEntry& entry) {
   return {
       {"id", entry.id},
       {"revision", entry.revision},
-      {"direction", entry.direction},
-      {"status", entry.status},
+      {"direction", to_string(entry.direction)},
+      {"status", to_string(entry.status)},
       {"statements_done", entry.statements_done},
       {"statements_total", entry.statements_total},
       {"started_at", entry.started_at},
@@ -314,8 +319,8 @@ nlohmann::json steps_json(const std::vector<StepResult>& steps) {
     list.push_back(
         {{"revision", step.revision},
          {"message", step.message},
-         {"direction", step.direction},
-         {"status", step.status},
+         {"direction", to_string(step.direction)},
+         {"status", to_string(step.status)},
          {"statements_done", step.statements_done},
          {"statements_total", step.statements_total},
          {"duration_ms", step.duration_ms},
@@ -364,16 +369,17 @@ std::string preflight_text(const PreflightResult& result, const Style& style) {
         step.transactional ? "" : " (no transaction)",
         step.estimate_ms
             ? fmt::format("estimate {} ({})", elapsed_text(*step.estimate_ms),
-                          step.estimate_source == "header"    ? "-- retort:estimate"
-                          : step.estimate_source == "staging" ? "staging, imported"
-                                                              : "an earlier run in this database")
+                          step.estimate_source == EstimateSource::header ? "-- retort:estimate"
+                          : step.estimate_source == EstimateSource::staging
+                              ? "staging, imported"
+                              : "an earlier run in this database")
             : std::string("no estimate"));
   }
   for (const PreflightCheck& check : result.checks) {
-    std::string status = check.status;
-    if (check.status == "fail") {
+    std::string status(to_string(check.status));
+    if (check.status == CheckStatus::fail) {
       status = style.red(status);
-    } else if (check.status == "warn") {
+    } else if (check.status == CheckStatus::warn) {
       status = style.yellow(status);
     } else {
       status = style.green(status);
@@ -394,12 +400,12 @@ nlohmann::json to_json(const PreflightResult& result) {
          {"message", step.message},
          {"transactional", step.transactional},
          {"estimate_ms", step.estimate_ms ? nlohmann::json(*step.estimate_ms) : nlohmann::json()},
-         {"estimate_source", step.estimate_source}});
+         {"estimate_source", to_string(step.estimate_source)}});
   }
   nlohmann::json checks = nlohmann::json::array();
   for (const PreflightCheck& check : result.checks) {
     checks.push_back({{"code", check.code},
-                      {"status", check.status},
+                      {"status", to_string(check.status)},
                       {"message", check.message},
                       {"fix", check.fix}});
   }
@@ -413,8 +419,9 @@ nlohmann::json to_json(const PreflightResult& result) {
 std::string doctor_text(const DoctorResult& result, const Style& style) {
   std::string out;
   for (const DoctorFinding& finding : result.findings) {
-    std::string level = finding.fixed ? std::string("fixed") : finding.level;
-    if (!finding.fixed && finding.level == "error") {
+    std::string level =
+        finding.fixed ? std::string("fixed") : std::string(to_string(finding.level));
+    if (!finding.fixed && finding.level == DoctorLevel::error) {
       level = style.red(level);
     }
     out += fmt::format("{} {}: {}\n  {}: {}\n", level, finding.code, finding.message,
@@ -430,7 +437,7 @@ nlohmann::json to_json(const DoctorResult& result) {
   nlohmann::json findings = nlohmann::json::array();
   for (const DoctorFinding& finding : result.findings) {
     findings.push_back({{"code", finding.code},
-                        {"level", finding.level},
+                        {"level", to_string(finding.level)},
                         {"message", finding.message},
                         {"fix", finding.fix},
                         {"fixed", finding.fixed}});
@@ -441,10 +448,10 @@ nlohmann::json to_json(const DoctorResult& result) {
 std::string backup_text(const BackupResult& result, const Style& style) {
   const std::string size = format_bytes(result.bytes);
   std::string how;
-  if (result.method == "pg_dump") {
+  if (result.method == BackupMethod::pg_dump) {
     how = fmt::format("pg_dump custom format, {} entries read back with pg_restore --list",
                       result.entries);
-  } else if (result.method == "sqlite") {
+  } else if (result.method == BackupMethod::sqlite) {
     how = "SQLite online backup, PRAGMA quick_check ok";
   } else {
     how = "written by the [retort.backup] command";
@@ -468,7 +475,7 @@ std::string restore_text(const RestoreResult& result, const Style& /*style*/) {
 nlohmann::json to_json(const BackupResult& result) {
   return {{"database", result.database}, {"path", result.path},
           {"bytes", result.bytes},       {"revision", result.revision},
-          {"taken_at", result.taken_at}, {"method", result.method},
+          {"taken_at", result.taken_at}, {"method", to_string(result.method)},
           {"entries", result.entries},   {"duration_ms", result.duration_ms},
           {"warnings", result.warnings}};
 }
@@ -524,6 +531,6 @@ nlohmann::json to_json(const Error& error) {
   return {{"error", doc}};
 }
 
-void print_json(const nlohmann::json& document) { std::cout << document.dump(2) << "\n"; }
+void print_json(const nlohmann::json& document) { write_json(std::cout, document); }
 
 }  // namespace retort::cli

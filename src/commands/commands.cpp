@@ -13,6 +13,7 @@
 #include "ops/backup/backup_gate.hpp"
 #include "ops/doctor/doctor.hpp"
 #include "runner/cancel.hpp"
+#include "runner/direction.hpp"
 #include "runner/ledger.hpp"
 #include "runner/run_lock.hpp"
 #include "runner/runner.hpp"
@@ -460,10 +461,8 @@ RunResult run_offline(const Config& config, const RunOptions& options, graph::Di
   for (const graph::Step& step : plan.steps) {
     StepResult planned;
     planned.revision = step.revision;
-    planned.direction = step.direction == graph::Direction::upgrade     ? "upgrade"
-                        : step.direction == graph::Direction::downgrade ? "downgrade"
-                                                                        : "stamp";
-    planned.status = "planned";
+    planned.direction = runner::to_result(step.direction);
+    planned.status = StepStatus::planned;
     planned.heads_after = step.heads_after;
     if (const script::Migration* migration = scripts.find(step.revision)) {
       planned.message = migration->message;
@@ -591,7 +590,7 @@ void lint_before_run(const Config& config, const script::ScriptDirectory& script
     }
     const std::string line =
         fmt::format("lint: {}:{}:{}: {} {} {}: {}", finding.file, finding.line, finding.column,
-                    finding.level, finding.code, finding.name, finding.message);
+                    to_string(finding.level), finding.code, finding.name, finding.message);
     listed += (listed.empty() ? "" : "\n") + line;
     if (config.lint.on_upgrade == LintOnUpgrade::warn && observer != nullptr) {
       observer->note(line);
@@ -624,7 +623,7 @@ bool has_settleable_failures(driver::Connection& connection, const Config& confi
                         config.version_table);
   const std::vector<runner::LedgerRow> rows = ledger.unfinished();
   return std::any_of(rows.begin(), rows.end(), [&](const runner::LedgerRow& row) {
-    return row.entry.direction != "stamp" && row.entry.statements_done == 0 &&
+    return row.entry.direction != Direction::stamp && row.entry.statements_done == 0 &&
            scripts.find(row.entry.revision) == nullptr;
   });
 }
@@ -632,9 +631,7 @@ bool has_settleable_failures(driver::Connection& connection, const Config& confi
 RunResult run_online(const Config& config, const RunOptions& options, graph::Direction direction) {
   if (const std::size_t colon = options.target.find(':'); colon != std::string::npos) {
     // As Alembic's "Range revision not allowed": online, the start is the database's.
-    const char* verb = direction == graph::Direction::upgrade     ? "upgrade"
-                       : direction == graph::Direction::downgrade ? "downgrade"
-                                                                  : "stamp";
+    const std::string_view verb = to_string(runner::to_result(direction));
     const std::string end = options.target.substr(colon + 1);
     throw Error(ExitCode::input, fmt::format("'{}' is a range START:END, which only {} --sql takes",
                                              options.target, verb))
@@ -842,10 +839,11 @@ CurrentResult current(const Config& config) {
     LedgerEntry& entry = row.entry;
     const script::Migration* migration = scripts.find(entry.revision);
     const bool transactional = migration != nullptr && migration->transactional;
-    const std::string command = entry.direction == "downgrade" ? "downgrade TARGET" : "upgrade";
-    if (entry.direction == "stamp") {
+    const std::string command =
+        entry.direction == Direction::downgrade ? "downgrade TARGET" : "upgrade";
+    if (entry.direction == Direction::stamp) {
       entry.next_command = "retort stamp again";
-    } else if (entry.status == "running") {
+    } else if (entry.status == LedgerStatus::running) {
       if (lock_holder.empty()) {
         entry.next_command =
             "interrupted: its runner is gone (nobody holds the run lock); the next `retort " +
@@ -861,10 +859,11 @@ CurrentResult current(const Config& config) {
       // Stopped by SIGTERM or Ctrl-C, not by its SQL: the run's own error said the same.
       entry.next_command = "rolled back when the run was cancelled: run the same command again";
     } else {
-      entry.next_command = fmt::format(
-          "rolled back: fix {} and run retort {}",
-          migration != nullptr ? migration->display_path : "the file",
-          entry.direction == "downgrade" ? "downgrade again" : "upgrade " + entry.revision);
+      entry.next_command =
+          fmt::format("rolled back: fix {} and run retort {}",
+                      migration != nullptr ? migration->display_path : "the file",
+                      entry.direction == Direction::downgrade ? "downgrade again"
+                                                              : "upgrade " + entry.revision);
     }
     result.unfinished.push_back(std::move(entry));
   }
@@ -904,7 +903,7 @@ void check_lint(const Config& config, const script::ScriptDirectory& scripts,
   const LintResult found =
       commands::lint_plan(config, scripts, *plan, lint::server_major(connection.server_version()));
   for (const LintFinding& finding : found.findings) {
-    if (finding.level == "error" && finding.ignored.empty()) {
+    if (finding.level == LintLevel::error && finding.ignored.empty()) {
       result.ok = false;
       result.findings.push_back(fmt::format(
           "lint: {}:{}:{}: {} {}: {}\n  fix: retort lint --pending shows why and the SQL to "
@@ -959,9 +958,9 @@ CheckResult check(const Config& config) {
   ops::doctor::check_unfinished(context, findings);
   ops::doctor::check_edited(context, findings);
   for (const DoctorFinding& finding : findings) {
-    result.ok = result.ok && finding.level != "error";
-    result.findings.push_back(finding.message + "\n  " + (finding.level == "error" ? "fix: " : "") +
-                              finding.fix);
+    result.ok = result.ok && finding.level != DoctorLevel::error;
+    result.findings.push_back(finding.message + "\n  " +
+                              (finding.level == DoctorLevel::error ? "fix: " : "") + finding.fix);
   }
   if (connection->dialect() == base::Dialect::postgres) {
     check_lint(config, *scripts, *connection, current_heads, result);

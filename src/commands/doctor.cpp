@@ -43,12 +43,12 @@ DoctorResult doctor(const Config& config, const DoctorOptions& options) {
   result.findings = ops::doctor::run(context);
   if (options.fix && !context.fix) {
     result.findings.push_back(
-        {"not-fixed", "info",
+        {"not-fixed", DoctorLevel::info,
          "--fix made no repair: a run is going on (" + context.lock_holder + ")",
          "run retort doctor --fix again when it is done", false});
   }
   for (const DoctorFinding& finding : result.findings) {
-    if (finding.level == "error" && !finding.fixed) {
+    if (finding.level == DoctorLevel::error && !finding.fixed) {
       result.ok = false;
     }
   }

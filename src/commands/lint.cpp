@@ -17,12 +17,19 @@ namespace commands {
 namespace {
 
 LintFinding to_result(const lint::Finding& finding) {
-  return LintFinding{
-      finding.code,     finding.name,   finding.level == lint::Level::error ? "error" : "warning",
-      finding.revision, finding.file,   finding.path,
-      finding.line,     finding.column, finding.statement,
-      finding.message,  finding.why,    finding.fix,
-      finding.ignored};
+  return LintFinding{finding.code,
+                     finding.name,
+                     finding.level == lint::Level::error ? LintLevel::error : LintLevel::warning,
+                     finding.revision,
+                     finding.file,
+                     finding.path,
+                     finding.line,
+                     finding.column,
+                     finding.statement,
+                     finding.message,
+                     finding.why,
+                     finding.fix,
+                     finding.ignored};
 }
 
 // Problems lint cannot get past: one input error listing them all, as loading the files does.
@@ -144,7 +151,8 @@ LintResult lint_migrations(const Config& config, const LintOptions& options) {
     const int version =
         options.server_version.value_or(lint::server_major(connection->server_version()));
     result = commands::lint_plan(config, scripts, plan, version);
-    result.server_version_source = options.server_version ? "--pg-version" : "database";
+    result.server_version_source =
+        options.server_version ? ServerVersionSource::option : ServerVersionSource::database;
   } else {
     const std::vector<std::string> revisions = options.revisions.empty()
                                                    ? commands::run_order(map)
@@ -152,7 +160,8 @@ LintResult lint_migrations(const Config& config, const LintOptions& options) {
     result =
         commands::lint_revisions(config, scripts, revisions, false,
                                  options.server_version.value_or(lint::k_default_server_version));
-    result.server_version_source = options.server_version ? "--pg-version" : "default";
+    result.server_version_source =
+        options.server_version ? ServerVersionSource::option : ServerVersionSource::default_version;
   }
   return result;
 }
@@ -160,9 +169,10 @@ LintResult lint_migrations(const Config& config, const LintOptions& options) {
 std::vector<LintRule> lint_rules() {
   std::vector<LintRule> out;
   for (const lint::Rule* rule : lint::all_rules()) {
-    out.push_back(LintRule{std::string(rule->code), std::string(rule->name),
-                           rule->level == lint::Level::error ? "error" : "warning",
-                           std::string(rule->summary)});
+    out.push_back(
+        LintRule{std::string(rule->code), std::string(rule->name),
+                 rule->level == lint::Level::error ? LintLevel::error : LintLevel::warning,
+                 std::string(rule->summary)});
   }
   return out;
 }

@@ -31,7 +31,7 @@ PreflightResult preflight(const Config& config, const PreflightOptions& options)
   result.target = options.target;
   ops::preflight::run(context, result.checks, result.steps);
   for (const PreflightCheck& check : result.checks) {
-    result.ok = result.ok && check.status != "fail";
+    result.ok = result.ok && check.status != CheckStatus::fail;
   }
   return result;
 }

@@ -70,7 +70,8 @@ std::string next_of(const runner::StepFailure& failure) {
     case runner::StepFailure::Left::partially_applied:
       return fmt::format(
           "{}   (runs it on from statement {}{}), or finish it by hand and `retort stamp {}`",
-          runner::partial_command(downgrade ? "downgrade" : "upgrade", "--resume"),
+          runner::partial_command(downgrade ? Direction::downgrade : Direction::upgrade,
+                                  "--resume"),
           failure.statements_done + 1, runner::index_rebuild_note(failure.index_rebuilt),
           failure.revision);
   }

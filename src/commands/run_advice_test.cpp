@@ -96,7 +96,7 @@ TEST(StepFailureError, ALostLockOutranksACancellation) {
 runner::ResumeRefusal refusal(runner::ResumeRefusal::Why why) {
   return {.why = why,
           .revision = "c3",
-          .direction = "upgrade",
+          .direction = Direction::upgrade,
           .statements_done = 1,
           .statements_total = 3,
           .file = "versions/c3_index.sql",
@@ -126,7 +126,7 @@ TEST(ResumeRefusalError, APartiallyAppliedMigrationListsTheChoices) {
 
 TEST(ResumeRefusalError, EachRefusalHasItsNextCommand) {
   runner::ResumeRefusal in = refusal(runner::ResumeRefusal::Why::not_in_plan);
-  in.direction = "downgrade";
+  in.direction = Direction::downgrade;
   EXPECT_EQ(refused(in).next_command,
             "retort downgrade --resume TARGET   (with a target that includes c3)");
   EXPECT_EQ(refused(refusal(runner::ResumeRefusal::Why::ran_unknown)).next_command,

@@ -33,8 +33,7 @@ std::vector<StepTiming> timings_export(const Config& config) {
 int timings_import(const Config& config, const std::vector<StepTiming>& timings) {
   for (const StepTiming& timing : timings) {
     if (timing.revision.empty() || timing.checksum.empty() ||
-        (timing.direction != "upgrade" && timing.direction != "downgrade") ||
-        timing.duration_ms < 0) {
+        timing.direction == Direction::stamp || timing.duration_ms < 0) {
       throw Error(ExitCode::input,
                   "a timing needs a revision, a checksum, a direction (upgrade or downgrade) and "
                   "a duration of 0 ms or more")

@@ -331,8 +331,10 @@ std::vector<LedgerRow> Ledger::select(std::string_view where_and_order,
     LedgerEntry& entry = read.entry;
     entry.id = to_int(row[0]);
     entry.revision = row[1].value_or("");
-    entry.direction = row[2].value_or("");
-    entry.status = row[3].value_or("");
+    // Only retort writes these words; a word it does not know (a hand edit) reads as the
+    // least that can be assumed of it: a row that moved no revision and did not succeed.
+    entry.direction = parse_direction(row[2].value_or("")).value_or(Direction::stamp);
+    entry.status = parse_ledger_status(row[3].value_or("")).value_or(LedgerStatus::failed);
     entry.statements_done = static_cast<int>(to_int(row[4]));
     entry.statements_total = static_cast<int>(to_int(row[5]));
     entry.started_at = row[6].value_or("");
@@ -434,12 +436,12 @@ std::optional<LedgerState> ledger_state(Ledger& ledger, const graph::RevisionMap
     if (const graph::Revision* node = map.find(revision); parents.empty() && node != nullptr) {
       parents = node->down_revisions;
     }
-    if (row.entry.direction == "upgrade") {
+    if (row.entry.direction == Direction::upgrade) {
       for (const std::string& parent : parents) {
         heads.erase(parent);
       }
       heads.insert(revision);
-    } else if (row.entry.direction == "downgrade") {
+    } else if (row.entry.direction == Direction::downgrade) {
       heads.erase(revision);
       for (const std::string& parent : parents) {
         const bool below_a_head = std::any_of(heads.begin(), heads.end(), [&](const auto& head) {

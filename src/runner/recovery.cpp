@@ -5,6 +5,7 @@
 
 #include "base/text.hpp"
 #include "runner/cancel.hpp"
+#include "runner/direction.hpp"
 #include "runner/refusal.hpp"
 #include "runner/runner.hpp"
 #include "runner/steps.hpp"
@@ -29,8 +30,9 @@ std::string in_doubt_text(const script::Migration* migration, const LedgerEntry&
   if (entry.statements_done >= entry.statements_total) {
     return {};
   }
-  const graph::Direction direction =
-      entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
+  const graph::Direction direction = entry.direction == Direction::downgrade
+                                         ? graph::Direction::downgrade
+                                         : graph::Direction::upgrade;
   return next_statement_in_doubt(migration, direction, entry.statements_done, dialect)
              ? fmt::format(", and statement {} (it runs alone) may or may not have finished",
                            entry.statements_done + 1)
@@ -46,7 +48,7 @@ Recovery::Recovery(driver::Connection& connection, const script::ScriptDirectory
 std::vector<Leftover> Recovery::inspect_leftovers(Ledger& ledger) {
   std::vector<Leftover> out;
   for (LedgerRow& row : ledger.unfinished()) {
-    if (row.entry.direction == "stamp") {
+    if (row.entry.direction == Direction::stamp) {
       continue;
     }
     Leftover leftover{std::move(row)};
@@ -55,8 +57,9 @@ std::vector<Leftover> Recovery::inspect_leftovers(Ledger& ledger) {
     // A file that is gone or changed its mind: trust what the ledger saw run.
     const bool transactional = migration != nullptr && migration->transactional;
     // Interrupted now, or found so by an earlier run (which wrote that into the error).
-    leftover.interrupted = entry.status == "running" || entry.error.starts_with("interrupted:");
-    if (entry.status == "running") {
+    leftover.interrupted =
+        entry.status == LedgerStatus::running || entry.error.starts_with("interrupted:");
+    if (entry.status == LedgerStatus::running) {
       // This process holds the run lock, so no other runner is at work: whoever wrote this
       // row stopped without finishing (killed, or the machine went down).
       wait_for_orphan(leftover.row);
@@ -73,7 +76,7 @@ std::vector<Leftover> Recovery::inspect_leftovers(Ledger& ledger) {
                               "transaction){}",
                               who,
                               next_statement_in_doubt(migration,
-                                                      entry.direction == "downgrade"
+                                                      entry.direction == Direction::downgrade
                                                           ? graph::Direction::downgrade
                                                           : graph::Direction::upgrade,
                                                       0, m_connection.dialect())
@@ -85,9 +88,10 @@ std::vector<Leftover> Recovery::inspect_leftovers(Ledger& ledger) {
                               who, entry.statements_done, entry.statements_total,
                               in_doubt_text(migration, entry, m_connection.dialect()));
       (void)ledger.mark_interrupted(entry.id, entry.error);
-      entry.status = "failed";
+      entry.status = LedgerStatus::failed;
       if (m_observer != nullptr) {
-        m_observer->note(fmt::format("{} {}: {}", entry.direction, entry.revision, entry.error));
+        m_observer->note(
+            fmt::format("{} {}: {}", to_string(entry.direction), entry.revision, entry.error));
       }
     }
     leftover.partial = !transactional && entry.statements_done > 0;
@@ -147,7 +151,7 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
     PreparedStep* item = nullptr;
     for (PreparedStep& candidate : prepared) {
       if (candidate.step->revision == entry.revision &&
-          direction_name(candidate.step->direction) == entry.direction &&
+          to_result(candidate.step->direction) == entry.direction &&
           !candidate.migration->transactional) {
         item = &candidate;
       }
@@ -173,8 +177,9 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
                           .file = file,
                           .last_error = entry.error};
     if (m_settings.partial == Partial::refuse) {
-      const graph::Direction direction =
-          entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
+      const graph::Direction direction = entry.direction == Direction::downgrade
+                                             ? graph::Direction::downgrade
+                                             : graph::Direction::upgrade;
       if (const std::optional<script::Statement> next =
               statement_after(migration, direction, entry.statements_done, dialect)) {
         refusal.index_rebuilt = next->concurrent_index;
@@ -348,9 +353,9 @@ bool next_statement_in_doubt(const script::Migration* migration, graph::Directio
   return !next || next->needs_no_transaction;
 }
 
-std::string partial_command(const std::string& direction, std::string_view flag) {
-  return direction == "downgrade" ? fmt::format("retort downgrade {} TARGET", flag)
-                                  : fmt::format("retort upgrade {}", flag);
+std::string partial_command(Direction direction, std::string_view flag) {
+  return direction == Direction::downgrade ? fmt::format("retort downgrade {} TARGET", flag)
+                                           : fmt::format("retort upgrade {}", flag);
 }
 
 std::string index_rebuild_note(const script::Migration* migration, graph::Direction direction,
@@ -387,7 +392,7 @@ BeyondFiles beyond_files(Ledger& ledger, const graph::RevisionMap& map,
     }
     std::vector<LedgerRow> rows = ledger.rows_of(current);
     const auto applied = std::find_if(rows.begin(), rows.end(), [](const LedgerRow& row) {
-      return row.entry.status == "ok" && row.entry.direction != "downgrade";
+      return row.entry.status == LedgerStatus::ok && row.entry.direction != Direction::downgrade;
     });
     if (applied == rows.end()) {
       continue;

@@ -81,7 +81,7 @@ class Recovery {
 
 // "retort upgrade --resume", "retort downgrade --resume TARGET" (flag: "--resume" or
 // "--restart"), for messages about a step in `direction` ("upgrade" or "downgrade").
-[[nodiscard]] std::string partial_command(const std::string& direction, std::string_view flag);
+[[nodiscard]] std::string partial_command(Direction direction, std::string_view flag);
 
 // ", and an INVALID index it left is dropped and built again" when statement done+1 builds an
 // index concurrently; empty otherwise.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "retort/error.hpp"
+#include "retort/results.hpp"
 
 #include <string>
 #include <utility>
@@ -19,7 +20,7 @@ struct ResumeRefusal {
   };
   Why why = Why::partially_applied;
   std::string revision;
-  std::string direction;  // the ledger's word for the step: upgrade | downgrade
+  Direction direction = Direction::upgrade;  // the step's, as the ledger records it
   int statements_done = 0;
   int statements_total = 0;
   std::string file;        // the migration's path, or "(no file declares it)"

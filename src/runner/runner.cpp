@@ -23,6 +23,7 @@
 #include "base/text.hpp"
 #include "runner/blockers.hpp"
 #include "runner/cancel.hpp"
+#include "runner/direction.hpp"
 #include "runner/ledger.hpp"
 #include "runner/run_lock.hpp"
 #include "runner/steps.hpp"
@@ -538,7 +539,7 @@ std::vector<PreparedStep> Runner::prepare_steps(const graph::Plan& plan,
     item.event.count = static_cast<int>(plan.steps.size());
     item.event.revision = step.revision;
     item.event.message = item.migration->message;
-    item.event.direction = direction_name(step.direction);
+    item.event.direction = to_result(step.direction);
     if (item.migration->estimate) {
       item.event.estimate_ms = item.migration->estimate->count();
     }
@@ -609,7 +610,7 @@ StepResult Runner::run_step(RunState& state, const PreparedStep& item, const Pre
   StepRun run{.item = item, .next = next, .start = ledger_start_of(item)};
   run.result.revision = step.revision;
   run.result.message = migration.message;
-  run.result.direction = direction_name(step.direction);
+  run.result.direction = to_result(step.direction);
   run.result.statements_total = static_cast<int>(item.statements.size());
   for (StepGate* gate : m_gates) {
     std::string note = state.outer_open ? gate->inside_transaction(step, migration, item.statements)
@@ -640,7 +641,7 @@ StepResult Runner::run_step(RunState& state, const PreparedStep& item, const Pre
   }
 
   StepResult& result = run.result;
-  result.status = "ok";
+  result.status = StepStatus::ok;
   result.duration_ms = elapsed_ms(run.started);
   result.heads_after = step.heads_after;
   result.backup = run.start.backup;
@@ -890,7 +891,7 @@ RunResult Runner::stamp(const graph::Plan& plan) {
     // recorded as applied: the operator stamping now settles them too.
     for (const Leftover& leftover : leftovers) {
       const LedgerEntry& entry = leftover.row.entry;
-      if (entry.direction != "stamp" && entry.statements_done == 0 &&
+      if (entry.direction != Direction::stamp && entry.statements_done == 0 &&
           m_scripts.find(entry.revision) == nullptr) {
         ledger.settle(entry.revision, versions.heads(), std::string(k_settled_reason));
       }
@@ -912,8 +913,8 @@ RunResult Runner::stamp(const graph::Plan& plan) {
       StepResult result;
       result.revision = step.revision;
       result.message = entry.message;
-      result.direction = "stamp";
-      result.status = "ok";
+      result.direction = Direction::stamp;
+      result.status = StepStatus::ok;
       result.heads_after = step.heads_after;
       out.steps.push_back(std::move(result));
     }

@@ -39,14 +39,16 @@ int TimingsTable::import(const std::vector<StepTiming>& timings) {
   m_connection.begin();
   try {
     for (const StepTiming& timing : timings) {
-      const std::array<driver::Value, 3> key{timing.revision, timing.direction, timing.checksum};
+      const std::array<driver::Value, 3> key{
+          timing.revision, std::string(to_string(timing.direction)), timing.checksum};
       (void)m_connection.query(fmt::format("DELETE FROM {} WHERE revision = $1 AND direction = "
                                            "$2 AND checksum = $3 RETURNING 1",
                                            m_qualified),
                                key);
-      const std::array<driver::Value, 6> row{timing.revision, timing.direction,
-                                             timing.checksum, std::to_string(timing.duration_ms),
-                                             timing.source,   timing.measured_at};
+      const std::array<driver::Value, 6> row{
+          timing.revision, std::string(to_string(timing.direction)),
+          timing.checksum, std::to_string(timing.duration_ms),
+          timing.source,   timing.measured_at};
       (void)m_connection.query(
           fmt::format("INSERT INTO {} (revision, direction, checksum, duration_ms, source, "
                       "measured_at) VALUES ($1, $2, $3, CAST($4 AS BIGINT), $5, $6) RETURNING 1",
@@ -63,8 +65,7 @@ int TimingsTable::import(const std::vector<StepTiming>& timings) {
   return static_cast<int>(timings.size());
 }
 
-std::optional<StepTiming> TimingsTable::find(const std::string& revision,
-                                             const std::string& direction,
+std::optional<StepTiming> TimingsTable::find(const std::string& revision, Direction direction,
                                              const std::string& checksum) {
   if (!m_checked) {
     m_exists = table_exists(m_connection, std::string(k_timings_table), m_qualified);
@@ -73,7 +74,7 @@ std::optional<StepTiming> TimingsTable::find(const std::string& revision,
   if (!m_exists) {
     return std::nullopt;
   }
-  const std::array<driver::Value, 3> key{revision, direction, checksum};
+  const std::array<driver::Value, 3> key{revision, std::string(to_string(direction)), checksum};
   const driver::Rows rows = m_connection.query(
       fmt::format("SELECT CAST(duration_ms AS TEXT), coalesce(source, ''), coalesce(measured_at, "
                   "'') FROM {} WHERE revision = $1 AND direction = $2 AND checksum = $3",

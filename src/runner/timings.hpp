@@ -21,8 +21,7 @@ class TimingsTable {
   // is missing. Returns how many rows were written.
   int import(const std::vector<StepTiming>& timings);
   // The imported duration of one step, if any.
-  [[nodiscard]] std::optional<StepTiming> find(const std::string& revision,
-                                               const std::string& direction,
+  [[nodiscard]] std::optional<StepTiming> find(const std::string& revision, Direction direction,
                                                const std::string& checksum);
 
  private:

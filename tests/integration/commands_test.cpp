@@ -155,7 +155,7 @@ TEST_P(CommandsTest, DowngradeWalksBackOneStepAndToBase) {
   const RunResult one = downgrade(project.config(), target("-1"));
   ASSERT_EQ(one.steps.size(), 1U);
   EXPECT_EQ(one.steps[0].revision, "c3");
-  EXPECT_EQ(one.steps[0].direction, "downgrade");
+  EXPECT_EQ(one.steps[0].direction, Direction::downgrade);
   EXPECT_EQ(project.version_rows(), Strings{"b2"});
 
   (void)downgrade(project.config(), target("base"));

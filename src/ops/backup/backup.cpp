@@ -343,7 +343,7 @@ void take_postgres(const Config& config, const base::DatabaseUrl& url, driver::C
   }
   require_written(partial, "pg_dump");
   result.entries = count_entries(pg_restore_program(pg_dump), partial, url);
-  result.method = "pg_dump";
+  result.method = BackupMethod::pg_dump;
 }
 
 void take_sqlite(driver::Connection& db, const fs::path& partial, BackupResult& result) {
@@ -358,7 +358,7 @@ void take_sqlite(driver::Connection& db, const fs::path& partial, BackupResult& 
         fmt::format("the new backup {} does not pass PRAGMA quick_check: {}", partial.string(),
                     rows.empty() ? std::string("no answer") : rows.rows[0][0].value_or("NULL")));
   }
-  result.method = "sqlite";
+  result.method = BackupMethod::sqlite;
 }
 
 // The command writes the partial file ($RETORT_BACKUP_FILE), which exists already, empty and
@@ -387,7 +387,7 @@ void take_with_command(const Config& config, const base::DatabaseUrl& url,
                   "$RETORT_BACKUP_FILE; copy it elsewhere after that if you like");
     throw;
   }
-  result.method = "command";
+  result.method = BackupMethod::command;
 }
 
 std::string iso_of_file_time(const fs::path& path) {

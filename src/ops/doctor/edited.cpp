@@ -71,8 +71,8 @@ void check_edited(Context& context, Findings& findings) {
     // A stamp says a hand fix holds, not the file; but the rows that recorded what another
     // tool applied before retort (runner::k_adopted_reason) stand for the files as they were.
     const bool adopted =
-        row.entry.direction == "stamp" && row.entry.reason == runner::k_adopted_reason;
-    if (row.entry.direction != "upgrade" && !adopted) {
+        row.entry.direction == Direction::stamp && row.entry.reason == runner::k_adopted_reason;
+    if (row.entry.direction != Direction::upgrade && !adopted) {
       continue;
     }
     const script::Migration* migration = context.scripts.find(row.entry.revision);
@@ -103,14 +103,14 @@ void check_edited(Context& context, Findings& findings) {
     const auto allowed = context.allowed_edits.find(row.entry.revision);
     if (allowed != context.allowed_edits.end()) {
       findings.push_back(
-          {"edited-applied-file", "info",
+          {"edited-applied-file", DoctorLevel::info,
            fmt::format("{} (revision {}) changed since it ran on {}: {}", migration->display_path,
                        row.entry.revision, row.entry.started_at, changes),
            "accepted in retort.toml [retort.allowed_edits]: " + allowed->second, false});
       continue;
     }
     findings.push_back(
-        {"edited-applied-file", "error",
+        {"edited-applied-file", DoctorLevel::error,
          adopted ? fmt::format("{} (revision {}) changed since retort adopted the database on "
                                "{}, so the database has what ran then, not what the file says: {}",
                                migration->display_path, row.entry.revision, row.entry.started_at,

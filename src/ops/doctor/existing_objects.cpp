@@ -109,7 +109,7 @@ void check_existing_objects(Context& context, Findings& findings) {
     // A partial or interrupted run of it: check_unfinished speaks of it. A transactional run
     // that failed was rolled back, so what exists was made by hand, perhaps the very objects it
     // failed on: the stamp that records a hand fix is still the way out.
-    const bool rolled_back = row.entry.status == "failed" && migration->transactional;
+    const bool rolled_back = row.entry.status == LedgerStatus::failed && migration->transactional;
     if (row.entry.revision == next.revision && !rolled_back) {
       return;
     }
@@ -138,7 +138,7 @@ void check_existing_objects(Context& context, Findings& findings) {
   }
   const bool all = static_cast<int>(present.size()) == total;
   findings.push_back(
-      {"objects-exist", all ? "warning" : "error",
+      {"objects-exist", all ? DoctorLevel::warning : DoctorLevel::error,
        all ? fmt::format("everything the next migration, {} ({}), creates exists already: {}",
                          next.revision, migration->display_path, base::join(present, ", "))
            : fmt::format("{} of the {} objects the next migration, {} ({}), creates exist "

@@ -29,8 +29,8 @@ std::string rerun_fix(Context& context, const std::string& made) {
     return row.entry.statements_done > 0
                ? runner::partial_command(row.entry.direction, "--resume") +
                      "   (drops it and builds it again)"
-               : "retort " + row.entry.direction +
-                     (row.entry.direction == "downgrade" ? " TARGET" : "") +
+               : "retort " + std::string(to_string(row.entry.direction)) +
+                     (row.entry.direction == Direction::downgrade ? " TARGET" : "") +
                      "   (the next run of " + row.entry.revision + " drops it and builds it again)";
   }
   return {};
@@ -55,7 +55,7 @@ void check_invalid_objects(Context& context, Findings& findings) {
     const std::string name = row[1].value_or("");
     if (row[3].has_value()) {
       findings.push_back(
-          {"index-being-built", "info",
+          {"index-being-built", DoctorLevel::info,
            fmt::format("index {} is being built now by server pid {}; it is INVALID until the "
                        "build ends",
                        qualified(schema, name), *row[3]),
@@ -66,7 +66,7 @@ void check_invalid_objects(Context& context, Findings& findings) {
     const std::string made = made_by(context.ledger, name);
     const std::string index = qualified(schema, name);
     findings.push_back(
-        {"invalid-index", "error",
+        {"invalid-index", DoctorLevel::error,
          fmt::format("index {} on {} is INVALID{}: a concurrent build failed or was "
                      "interrupted; queries do not use it, but every write still updates it",
                      index, qualified(schema, row[2].value_or("")),
@@ -87,7 +87,7 @@ void check_invalid_objects(Context& context, Findings& findings) {
     const std::string name = row[2].value_or("");
     const std::string made = made_by(context.ledger, table);
     findings.push_back(
-        {"not-valid-constraint", "warning",
+        {"not-valid-constraint", DoctorLevel::warning,
          fmt::format("constraint {} on {} is NOT VALID{}: rows written before it was added are "
                      "not checked",
                      base::quote_identifier(name, base::Dialect::postgres), table,

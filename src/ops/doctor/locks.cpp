@@ -14,7 +14,7 @@ void check_locks(Context& context, Findings& findings) {
     const std::optional<runner::LeaseHolder> held = lease.holder();
     if (held && held->expires_in_ms < 0) {
       DoctorFinding finding{
-          "expired-lease", "warning",
+          "expired-lease", DoctorLevel::warning,
           fmt::format("the migration lease on {} expired without being released: its runner "
                       "({}) is gone",
                       lease.key(), held->describe()),
@@ -28,7 +28,7 @@ void check_locks(Context& context, Findings& findings) {
   }
   if (!context.lock_holder.empty()) {
     findings.push_back(
-        {"lock-held", "info", "the run lock is held now: " + context.lock_holder,
+        {"lock-held", DoctorLevel::info, "the run lock is held now: " + context.lock_holder,
          "a run is going on: read the other findings with that in mind, and run doctor again "
          "when it is done",
          false});

@@ -22,18 +22,20 @@ void check_unfinished(Context& context, Findings& findings) {
   const base::Dialect dialect = context.db.dialect();
   for (const runner::LedgerRow& row : context.ledger.unfinished()) {
     const LedgerEntry& entry = row.entry;
-    if (entry.direction == "stamp") {
+    if (entry.direction == Direction::stamp) {
       continue;
     }
     const script::Migration* migration = context.scripts.find(entry.revision);
     const bool transactional = migration != nullptr && migration->transactional;
-    const graph::Direction direction =
-        entry.direction == "downgrade" ? graph::Direction::downgrade : graph::Direction::upgrade;
-    const std::string what = fmt::format("{} {}", entry.direction, entry.revision);
+    const graph::Direction direction = entry.direction == Direction::downgrade
+                                           ? graph::Direction::downgrade
+                                           : graph::Direction::upgrade;
+    const std::string what = fmt::format("{} {}", to_string(entry.direction), entry.revision);
     const bool cancelled = entry.error.starts_with(runner::k_cancelled_error);
     // The way to run it again from scratch: a downgrade needs its target again.
-    const std::string again = entry.direction == "downgrade" ? "retort downgrade TARGET"
-                                                             : "retort upgrade " + entry.revision;
+    const std::string again = entry.direction == Direction::downgrade
+                                  ? "retort downgrade TARGET"
+                                  : "retort upgrade " + entry.revision;
     const std::string who = fmt::format("host {}, pid {}", row.host.empty() ? "?" : row.host,
                                         row.pid.empty() ? "?" : row.pid);
     const std::string next_place = statement_place(migration, entry.statements_done + 1);
@@ -42,19 +44,19 @@ void check_unfinished(Context& context, Findings& findings) {
     const std::string stamp_way =
         fmt::format("or finish it by hand and: retort stamp {} --reason \"...\"", entry.revision);
 
-    if (entry.status == "running" && !context.lock_holder.empty()) {
-      findings.push_back({"running", "info",
+    if (entry.status == LedgerStatus::running && !context.lock_holder.empty()) {
+      findings.push_back({"running", DoctorLevel::info,
                           fmt::format("{} is running now ({}, started {}); the run lock is held "
                                       "by {}",
                                       what, who, entry.started_at, context.lock_holder),
                           "wait for it to finish", false});
       continue;
     }
-    if (entry.status == "running" && !transactional && entry.statements_done == 0) {
+    if (entry.status == LedgerStatus::running && !transactional && entry.statements_done == 0) {
       // Nothing of it committed: the next plain run starts it again from its first statement.
       const bool in_doubt = runner::next_statement_in_doubt(migration, direction, 0, dialect);
       findings.push_back(
-          {"interrupted", "warning",
+          {"interrupted", DoctorLevel::warning,
            fmt::format("{} was interrupted: its runner ({}) ended before the first statement "
                        "committed (no transaction){}",
                        what, who,
@@ -63,12 +65,12 @@ void check_unfinished(Context& context, Findings& findings) {
            again + (in_doubt ? "   (it checks what that statement builds first)" : ""), false});
       continue;
     }
-    if (entry.status == "running" && !transactional) {
+    if (entry.status == LedgerStatus::running && !transactional) {
       // Nobody holds the run lock, so nobody is running it: its runner stopped mid-way.
       const bool in_doubt =
           runner::next_statement_in_doubt(migration, direction, entry.statements_done, dialect);
       findings.push_back(
-          {"interrupted-partial", "error",
+          {"interrupted-partial", DoctorLevel::error,
            fmt::format("{} was interrupted: its runner ({}) ended after statement {} of {} (no "
                        "transaction); those stay applied, and {}",
                        what, who, entry.statements_done, entry.statements_total,
@@ -82,9 +84,9 @@ void check_unfinished(Context& context, Findings& findings) {
            false});
       continue;
     }
-    if (entry.status == "running") {
+    if (entry.status == LedgerStatus::running) {
       DoctorFinding finding{
-          "interrupted", "warning",
+          "interrupted", DoctorLevel::warning,
           fmt::format("{} was interrupted: its runner ({}) ended before it finished; it ran in "
                       "one transaction, so nothing of it was applied",
                       what, who),
@@ -104,7 +106,7 @@ void check_unfinished(Context& context, Findings& findings) {
       // Its file was deleted since (a change given up): nothing of it is recorded as applied,
       // and no run can retry it, so it is settled rather than reported on every doctor.
       DoctorFinding finding{
-          "failed-migration-file-gone", "warning",
+          "failed-migration-file-gone", DoctorLevel::warning,
           fmt::format("the last {} failed{} and no migration file declares {} any more; the "
                       "ledger records no statement of it as applied: {}",
                       what, cancelled ? " when the run was cancelled" : "", entry.revision,
@@ -125,7 +127,7 @@ void check_unfinished(Context& context, Findings& findings) {
     }
     if (!transactional && entry.statements_done > 0) {
       findings.push_back(
-          {"partial-migration", "error",
+          {"partial-migration", DoctorLevel::error,
            fmt::format("{} is partially applied: {} of {} statements ran (no transaction) and "
                        "stay, and the version table does not include it; then: {}",
                        what, entry.statements_done, entry.statements_total, entry.error),
@@ -139,7 +141,7 @@ void check_unfinished(Context& context, Findings& findings) {
         migration != nullptr ? fmt::format("fix {} and run: ", migration->display_path) : "";
     if (transactional && cancelled) {
       findings.push_back(
-          {"failed-migration", "warning",
+          {"failed-migration", DoctorLevel::warning,
            fmt::format("the last {} was cancelled (SIGTERM or Ctrl-C) and rolled back (the "
                        "database does not include it): {}",
                        what, entry.error),
@@ -147,7 +149,7 @@ void check_unfinished(Context& context, Findings& findings) {
       continue;
     }
     findings.push_back(
-        {"failed-migration", "warning",
+        {"failed-migration", DoctorLevel::warning,
          transactional
              ? fmt::format("the last {} failed and was rolled back (the database does not "
                            "include it): {}",

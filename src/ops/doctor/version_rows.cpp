@@ -41,12 +41,13 @@ void check_lost_table(Context& context, Findings& findings) {
   runner::VersionTable table(&context.db, context.version_table, context.version_table_schema);
   const LedgerEntry& last = state->last.entry;
   findings.push_back(
-      {"version-table-lost", "error",
+      {"version-table-lost", DoctorLevel::error,
        fmt::format("the version table {} {}, but the ledger {} says the database is at {} (its "
                    "last run: {} {}, {}): an upgrade would run every migration again",
                    table.qualified(), table.exists() ? "is empty" : "does not exist",
-                   context.ledger.qualified(), base::join(state->heads, ", "), last.direction,
-                   last.revision, last.finished_at.empty() ? last.started_at : last.finished_at),
+                   context.ledger.qualified(), base::join(state->heads, ", "),
+                   to_string(last.direction), last.revision,
+                   last.finished_at.empty() ? last.started_at : last.finished_at),
        fmt::format("check that the schema has what the ledger says, then restore the version "
                    "table: {}",
                    stamp_commands(state->heads)),
@@ -68,7 +69,7 @@ void check_version_rows(Context& context, Findings& findings) {
       continue;
     }
     const runner::BeyondFiles beyond = runner::beyond_files(context.ledger, map, row);
-    DoctorFinding finding{"unknown-revision", "error", "", "", false};
+    DoctorFinding finding{"unknown-revision", DoctorLevel::error, "", "", false};
     if (beyond.revisions.empty()) {
       finding.message = fmt::format(
           "the version table names revision {}, which no migration file declares and the "
@@ -111,7 +112,7 @@ void check_version_rows(Context& context, Findings& findings) {
         std::copy_if(known.begin(), known.end(), std::back_inserter(heads),
                      [&](const std::string& row) { return row != lower; });
         findings.push_back(
-            {"row-below-row", "error",
+            {"row-below-row", DoctorLevel::error,
              fmt::format("the version table lists both {} and its ancestor {}: no run writes "
                          "that, so the table was edited by hand",
                          upper, lower),

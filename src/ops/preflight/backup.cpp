@@ -68,7 +68,7 @@ void check_backup(Context& context, Checks& checks) {
       when == BackupWhen::always || (when == BackupWhen::risky && !risky.empty());
   if (context.plan.steps.empty() || (risky.empty() && !automatic)) {
     checks.push_back(
-        {"backup", "pass",
+        {"backup", CheckStatus::pass,
          context.plan.steps.empty() ? "nothing to run" : "no pending step drops or rewrites data",
          ""});
     return;
@@ -82,14 +82,15 @@ void check_backup(Context& context, Checks& checks) {
             : base::join(risky, ", ");
     if (const std::string why = cannot_take(context, dir); !why.empty()) {
       checks.push_back(
-          {"backup", "fail", fmt::format("a backup is due before {}, but {}", before, why),
+          {"backup", CheckStatus::fail,
+           fmt::format("a backup is due before {}, but {}", before, why),
            context.postgres() && why.ends_with("is not found")
                ? "install the PostgreSQL client programs of the server's major version (Debian: "
                  "postgresql-client-15), or set [retort.backup] pg_dump to the pg_dump to use"
                : "set [retort.backup] directory to a directory this user may write"});
       return;
     }
-    checks.push_back({"backup", "pass",
+    checks.push_back({"backup", CheckStatus::pass,
                       fmt::format("a backup will be taken into {} before {}", dir.string(), before),
                       ""});
     return;
@@ -103,7 +104,7 @@ void check_backup(Context& context, Checks& checks) {
   // To the second, as backup names say it: one taken in the second the migration ended counts.
   if (!found.empty() && found.front().taken_at.substr(0, 19) >= applied.substr(0, 19)) {
     checks.push_back(
-        {"backup", "pass",
+        {"backup", CheckStatus::pass,
          fmt::format("{} (taken {}) is newer than the last applied migration{}; steps that drop "
                      "or rewrite data: {}",
                      found.front().path.string(), found.front().taken_at,
@@ -113,7 +114,7 @@ void check_backup(Context& context, Checks& checks) {
     return;
   }
   checks.push_back(
-      {"backup", "warn",
+      {"backup", CheckStatus::warn,
        fmt::format("when = \"never\": no backup will be taken before the steps that drop or "
                    "rewrite data: {}; {}",
                    base::join(risky, ", "),

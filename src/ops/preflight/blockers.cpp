@@ -60,7 +60,7 @@ void check_blockers(Context& context, Checks& checks) {
         sessions.push_back(session_line(row, row[7].value_or("")));
       }
       checks.push_back(
-          {"blockers", "fail",
+          {"blockers", CheckStatus::fail,
            fmt::format("{} session{} with a transaction idle or open longer than {} hold{} or "
                        "wait{} for locks on tables the migration changes: {}",
                        rows.size(), rows.size() == 1 ? "" : "s", long_text,
@@ -86,7 +86,7 @@ void check_blockers(Context& context, Checks& checks) {
       sessions.push_back(session_line(row, ""));
     }
     checks.push_back(
-        {"blockers", "warn",
+        {"blockers", CheckStatus::warn,
          fmt::format("{} transaction{} open longer than long_transaction ({}): {}", rows.size(),
                      rows.size() == 1 ? "" : "s", long_text, base::join(sessions, "; ")),
          "none holds a lock on what the migration changes now, but it may take one; an old "
@@ -94,7 +94,7 @@ void check_blockers(Context& context, Checks& checks) {
     return;
   }
   checks.push_back(
-      {"blockers", "pass",
+      {"blockers", CheckStatus::pass,
        context.touched.empty()
            ? fmt::format("no transaction open longer than {}", long_text)
            : fmt::format("no transaction open longer than {}, and none idle holding locks on "

@@ -35,18 +35,18 @@ void check_connections(Context& context, Checks& checks) {
       free, max, reserved, used, needed, k_retort_connections,
       context.config.preflight.app_connections);
   if (free < needed) {
-    checks.push_back({"connections", "fail", message,
+    checks.push_back({"connections", CheckStatus::fail, message,
                       "close idle sessions (pg_stat_activity, state = 'idle'), lower the "
                       "application's pool sizes, or put a pooler in front of the database"});
     return;
   }
   if (free < 2 * needed) {
-    checks.push_back({"connections", "warn", message + ": little headroom left",
+    checks.push_back({"connections", CheckStatus::warn, message + ": little headroom left",
                       "a deploy that starts new application replicas while old ones still run "
                       "needs room for both"});
     return;
   }
-  checks.push_back({"connections", "pass", message, ""});
+  checks.push_back({"connections", CheckStatus::pass, message, ""});
 }
 
 }  // namespace retort::ops::preflight

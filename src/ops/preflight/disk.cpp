@@ -221,12 +221,12 @@ void check_disk(Context& context, Checks& checks) {
   const std::vector<Copy> planned = copies(context, rewrites_seen);
   if (rewrites_seen == 0) {
     checks.push_back(
-        {"disk", "pass",
+        {"disk", CheckStatus::pass,
          context.plan.steps.empty() ? "nothing to run" : "no pending step rewrites a table", ""});
     return;
   }
   if (planned.empty()) {
-    checks.push_back({"disk", "pass",
+    checks.push_back({"disk", CheckStatus::pass,
                       "the tables the pending steps rewrite do not exist yet (an earlier step "
                       "creates them): nothing to copy",
                       ""});
@@ -247,7 +247,8 @@ void check_disk(Context& context, Checks& checks) {
   const FreeDisk free = command.empty() ? from_data_directory(context) : from_command(command);
   if (!free.bytes) {
     checks.push_back(
-        {"disk", free.failed ? "fail" : "warn", fmt::format("{}; {}", rewritten, free.problem),
+        {"disk", free.failed ? CheckStatus::fail : CheckStatus::warn,
+         fmt::format("{}; {}", rewritten, free.problem),
          free.failed
              ? "make [retort.preflight] free_disk_command print the free bytes of the server's "
                "data directory as its last line, and exit 0"
@@ -263,18 +264,18 @@ void check_disk(Context& context, Checks& checks) {
       "expand/contract pattern instead: add a new column, backfill it in batches, then swap it "
       "in";
   if (*free.bytes < needed) {
-    checks.push_back({"disk", "fail",
+    checks.push_back({"disk", CheckStatus::fail,
                       message + ": not enough for the copy; the server stops when its disk "
                                 "fills up",
                       fix});
     return;
   }
   if (*free.bytes < 2 * needed) {
-    checks.push_back(
-        {"disk", "warn", message + ": little headroom left for the WAL the rewrite writes", fix});
+    checks.push_back({"disk", CheckStatus::warn,
+                      message + ": little headroom left for the WAL the rewrite writes", fix});
     return;
   }
-  checks.push_back({"disk", "pass", message, ""});
+  checks.push_back({"disk", CheckStatus::pass, message, ""});
 }
 
 }  // namespace retort::ops::preflight

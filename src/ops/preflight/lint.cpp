@@ -28,7 +28,8 @@ void check_lint(Context& context, Checks& checks) {
     }
   }
   if (migrations.empty()) {
-    checks.push_back({"lint", "pass", "nothing to lint: no upgrade step is pending", ""});
+    checks.push_back(
+        {"lint", CheckStatus::pass, "nothing to lint: no upgrade step is pending", ""});
     return;
   }
   lint::Context lint_context;
@@ -40,7 +41,7 @@ void check_lint(Context& context, Checks& checks) {
   if (!outcome.problems.empty()) {
     const script::Problem& problem = outcome.problems.front();
     checks.push_back(
-        {"lint", "fail",
+        {"lint", CheckStatus::fail,
          fmt::format("{}:{}: {}", problem.where.file, problem.where.line, problem.message),
          problem.fix});
     return;
@@ -66,7 +67,7 @@ void check_lint(Context& context, Checks& checks) {
   };
   if (!errors.empty()) {
     checks.push_back(
-        {"lint", "fail",
+        {"lint", CheckStatus::fail,
          fmt::format(
              "{} error-level finding{} in the pending steps: {}{}{}", errors.size(),
              errors.size() == 1 ? "" : "s", joined(errors),
@@ -75,13 +76,13 @@ void check_lint(Context& context, Checks& checks) {
          "retort lint --pending shows why each is dangerous and the SQL to write instead; "
          "accept one that is safe here with `-- retort:lint-ignore CODE -- reason`"});
   } else if (!warnings.empty()) {
-    checks.push_back({"lint", "warn",
+    checks.push_back({"lint", CheckStatus::warn,
                       fmt::format("{} warning{} in the pending steps: {}{}", warnings.size(),
                                   warnings.size() == 1 ? "" : "s", joined(warnings), accepted_text),
                       "retort lint --pending shows why and the SQL to write instead"});
   } else {
     checks.push_back(
-        {"lint", "pass",
+        {"lint", CheckStatus::pass,
          fmt::format("no finding in {} statement{} of {} pending step{} (PostgreSQL "
                      "{}){}",
                      outcome.statements, outcome.statements == 1 ? "" : "s", migrations.size(),

@@ -18,11 +18,11 @@ namespace {
 // pending again), if any.
 std::optional<std::int64_t> ledger_duration(runner::Ledger& ledger,
                                             const script::Migration& migration,
-                                            const std::string& direction) {
+                                            Direction direction) {
   const std::string checksum = migration.checksum();
   for (const runner::LedgerRow& row : ledger.rows_of(migration.revision)) {
-    if (row.entry.status == "ok" && row.entry.direction == direction && row.checksum == checksum &&
-        row.entry.duration_ms) {
+    if (row.entry.status == LedgerStatus::ok && row.entry.direction == direction &&
+        row.checksum == checksum && row.entry.duration_ms) {
       return row.entry.duration_ms;
     }
   }
@@ -45,18 +45,18 @@ void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>&
     if (migration != nullptr) {
       item.message = migration->message;
       item.transactional = migration->transactional;
-      const std::string direction =
-          step.direction == graph::Direction::downgrade ? "downgrade" : "upgrade";
+      const Direction direction =
+          step.direction == graph::Direction::downgrade ? Direction::downgrade : Direction::upgrade;
       if (migration->estimate) {
         item.estimate_ms = migration->estimate->count();
-        item.estimate_source = "header";
+        item.estimate_source = EstimateSource::header;
       } else if (const auto staged =
                      timings.find(step.revision, direction, migration->checksum())) {
         item.estimate_ms = staged->duration_ms;
-        item.estimate_source = "staging";
+        item.estimate_source = EstimateSource::staging;
       } else if (const auto measured = ledger_duration(context.ledger, *migration, direction)) {
         item.estimate_ms = measured;
-        item.estimate_source = "ledger";
+        item.estimate_source = EstimateSource::ledger;
       }
     }
     if (!item.estimate_ms) {
@@ -73,7 +73,8 @@ void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>&
   }
 
   if (steps.empty()) {
-    checks.push_back({"pending", "pass", "nothing to run: the database is at the target", ""});
+    checks.push_back(
+        {"pending", CheckStatus::pass, "nothing to run: the database is at the target", ""});
     return;
   }
   const std::string summary = fmt::format(
@@ -91,7 +92,7 @@ void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>&
                                        limit_text, base::join(windowed, ", "));
   if (!too_long.empty()) {
     checks.push_back(
-        {"pending", "fail",
+        {"pending", CheckStatus::fail,
          fmt::format("{}; above max_step_runtime ({}): {}{}", summary, limit_text,
                      base::join(too_long, ", "), marked.empty() ? std::string() : "; " + marked),
          "split the change into batches (a backfill) that stay under it, or run it in a "
@@ -115,11 +116,11 @@ void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>&
         "in the file's header: -- retort:estimate 40m");
   }
   if (!warnings.empty()) {
-    checks.push_back(
-        {"pending", "warn", summary + "; " + base::join(warnings, "; "), base::join(fixes, "; ")});
+    checks.push_back({"pending", CheckStatus::warn, summary + "; " + base::join(warnings, "; "),
+                      base::join(fixes, "; ")});
     return;
   }
-  checks.push_back({"pending", "pass", summary, ""});
+  checks.push_back({"pending", CheckStatus::pass, summary, ""});
 }
 
 }  // namespace retort::ops::preflight

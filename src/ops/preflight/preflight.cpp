@@ -28,7 +28,8 @@ std::string last_applied(runner::Ledger& ledger) {
   std::string newest;
   for (const runner::LedgerRow& row : ledger.newest()) {
     const LedgerEntry& entry = row.entry;
-    if (entry.status == "ok" && entry.direction != "stamp" && entry.finished_at > newest) {
+    if (entry.status == LedgerStatus::ok && entry.direction != Direction::stamp &&
+        entry.finished_at > newest) {
       newest = entry.finished_at;
     }
   }

@@ -16,7 +16,7 @@ void check_primary(Context& context, Checks& checks) {
   const std::string database = row[2].value_or("?");
   if (row[0].value_or("") == "true") {
     checks.push_back(
-        {"primary", "fail",
+        {"primary", CheckStatus::fail,
          fmt::format("database {} is served by a hot standby (pg_is_in_recovery() is true): it "
                      "refuses every write, so the run would fail at its first",
                      database),
@@ -26,7 +26,7 @@ void check_primary(Context& context, Checks& checks) {
   if (row[1].value_or("") == "on") {
     const std::string role = row[3].value_or("?");
     checks.push_back(
-        {"primary", "fail",
+        {"primary", CheckStatus::fail,
          fmt::format("sessions of role {} on database {} are read-only "
                      "(default_transaction_read_only = on), so the run would fail at its first "
                      "write",
@@ -36,7 +36,7 @@ void check_primary(Context& context, Checks& checks) {
                      role)});
     return;
   }
-  checks.push_back({"primary", "pass",
+  checks.push_back({"primary", CheckStatus::pass,
                     fmt::format("database {} accepts writes (not in recovery)", database), ""});
 }
 

@@ -116,7 +116,7 @@ void check_privileges(Context& context, Checks& checks) {
   }
   if (!refused.empty()) {
     checks.push_back(
-        {"privileges", "fail",
+        {"privileges", CheckStatus::fail,
          fmt::format("role {} may not create in {}: the run would fail at once (permission "
                      "denied)",
                      role, base::join(refused, "; ")),
@@ -126,7 +126,7 @@ void check_privileges(Context& context, Checks& checks) {
     return;
   }
   if (allowed.empty() && new_schemas.empty()) {
-    checks.push_back({"privileges", "pass",
+    checks.push_back({"privileges", CheckStatus::pass,
                       "nothing to create: retort's tables exist and no pending step creates a "
                       "table, view, sequence, type, function or schema",
                       ""});
@@ -140,7 +140,7 @@ void check_privileges(Context& context, Checks& checks) {
     where.push_back("database " + database);
   }
   checks.push_back(
-      {"privileges", "pass",
+      {"privileges", CheckStatus::pass,
        fmt::format("role {} may create where the run creates: {}", role, base::join(where, ", ")),
        ""});
 }

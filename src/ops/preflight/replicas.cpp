@@ -17,7 +17,7 @@ void check_replicas(Context& context, Checks& checks) {
   const std::vector<replicas::Lag> replicas =
       replicas::lags(context.db, context.config.replicas.urls);
   if (replicas.empty()) {
-    checks.push_back({"replica-lag", "pass",
+    checks.push_back({"replica-lag", CheckStatus::pass,
                       "no replicas: none in pg_stat_replication, none in [retort.replicas] urls",
                       ""});
     return;
@@ -38,7 +38,7 @@ void check_replicas(Context& context, Checks& checks) {
     }
   }
   if (!bad.empty()) {
-    checks.push_back({"replica-lag", "fail",
+    checks.push_back({"replica-lag", CheckStatus::fail,
                       fmt::format("{}; max_lag is {}", base::join(bad, "; "),
                                   base::format_duration(context.config.replicas.max_lag)),
                       "wait until the replicas catch up (a migration that rewrites a table adds "
@@ -47,7 +47,7 @@ void check_replicas(Context& context, Checks& checks) {
     return;
   }
   checks.push_back(
-      {"replica-lag", "pass",
+      {"replica-lag", CheckStatus::pass,
        fmt::format("replica lag within {}: {}",
                    base::format_duration(context.config.replicas.max_lag), base::join(seen, ", ")),
        ""});

@@ -20,7 +20,7 @@ namespace retort::ops::preflight {
 void check_rollback(Context& context, Checks& checks) {
   const graph::Plan& plan = context.plan;
   if (plan.steps.empty()) {
-    checks.push_back({"rollback", "pass", "nothing to run", ""});
+    checks.push_back({"rollback", CheckStatus::pass, "nothing to run", ""});
     return;
   }
   const std::vector<bool> backed_up =
@@ -38,21 +38,21 @@ void check_rollback(Context& context, Checks& checks) {
     without.push_back(fmt::format("{} ({})", step.revision, migration->display_path));
   }
   if (without.empty()) {
-    checks.push_back({"rollback", "pass",
+    checks.push_back({"rollback", CheckStatus::pass,
                       "every pending step has a downgrade section or a backup before it", ""});
     return;
   }
 
   if (const std::optional<backup::Found> recent = backup_since_last_applied(context)) {
     checks.push_back(
-        {"rollback", "pass",
+        {"rollback", CheckStatus::pass,
          fmt::format("{} (taken {}) is the way back for the steps without a downgrade section: {}",
                      recent->path.string(), recent->taken_at, base::join(without, ", ")),
          ""});
     return;
   }
   checks.push_back(
-      {"rollback", "warn",
+      {"rollback", CheckStatus::warn,
        fmt::format("{} no downgrade section and no backup before {}: {}",
                    without.size() == 1 ? "1 pending step has"
                                        : fmt::format("{} pending steps have", without.size()),

@@ -18,7 +18,7 @@ constexpr std::chrono::seconds k_long_lock_timeout{10};
 
 void check_timeouts(Context& context, Checks& checks) {
   if (!context.postgres()) {
-    checks.push_back({"timeouts", "pass",
+    checks.push_back({"timeouts", CheckStatus::pass,
                       "SQLite: a writer waits for the database lock; no lock_timeout applies", ""});
     return;
   }
@@ -52,21 +52,21 @@ void check_timeouts(Context& context, Checks& checks) {
                                               : base::format_duration(postgres.statement_timeout),
       overrides.empty() ? std::string() : "; in the files: " + base::join(overrides, ", "));
   if (postgres.lock_timeout.count() == 0 || !no_lock_timeout.empty()) {
-    checks.push_back({"timeouts", "warn",
+    checks.push_back({"timeouts", CheckStatus::warn,
                       message + ": a statement without lock_timeout can hold the application's "
                                 "queries behind it for as long as it waits for its lock",
                       "set lock_timeout (2s is the default) and let retort retry"});
     return;
   }
   if (postgres.lock_timeout > k_long_lock_timeout || !long_lock_timeout.empty()) {
-    checks.push_back({"timeouts", "warn",
+    checks.push_back({"timeouts", CheckStatus::warn,
                       message + ": while a statement waits for its lock, every query behind it "
                                 "waits as long",
                       "a short lock_timeout (2s) with more --lock-retries stalls the application "
                       "less than a long one"});
     return;
   }
-  checks.push_back({"timeouts", "pass", message, ""});
+  checks.push_back({"timeouts", CheckStatus::pass, message, ""});
 }
 
 }  // namespace retort::ops::preflight
