@@ -14,7 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 #   driver/driver.hpp  only that header of the driver interface
 #   retort             any public header, include/retort/
 #   *                  anything in src/ and include/retort/
-# Every module may include its own headers and "retort/error.hpp".
+# Every module may include its own headers, "retort/error.hpp" and "retort/version.hpp" (the
+# version constant generated from CMake's project(VERSION)).
 declare -A ALLOWED=(
   [base]="base"
   [config]="base retort/config.hpp"
@@ -92,7 +93,8 @@ place_include() {
 # Whether module `from_module` may include a header of `target` at `target_path`.
 allowed() {
   local from_module=$1 target=$2 target_path=$3 token
-  [[ $target == "$from_module" || $target_path == retort/error.hpp ]] && return 0
+  [[ $target == "$from_module" || $target_path == retort/error.hpp ||
+    $target_path == retort/version.hpp ]] && return 0
   # Files of the driver interface and the registry are one module to each other.
   [[ $from_module == driver/registry && $target == driver ]] && return 0
   for token in ${ALLOWED[$from_module]}; do
@@ -180,7 +182,7 @@ while IFS= read -r hit; do
       hint="; code that picks a driver by URL scheme belongs in src/driver/registry.cpp"
     fi
     report "$file" "$line" "$shown" \
-      "$module may include only: ${may:+${may// /, }, }its own headers, retort/error.hpp; the header is in $TARGET$hint"
+      "$module may include only: ${may:+${may// /, }, }its own headers, retort/error.hpp, retort/version.hpp; the header is in $TARGET$hint"
   fi
 done < <(grep -rnE --include='*.hpp' --include='*.cpp' --include='*.h' --include='*.cc' \
   '^[[:space:]]*#[[:space:]]*include' src include/retort | sort -t: -k1,1 -k2,2n)

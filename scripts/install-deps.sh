@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config clang-format clang
+  g++ cmake ninja-build pkg-config clang-format clang clang-tidy
   # libraries (see README: which library does what)
   libpq-dev libsqlite3-dev libpg-query-dev libprotobuf-c-dev libcli11-dev libtomlplusplus-dev
   libfmt-dev nlohmann-json3-dev

@@ -8,3 +8,4 @@
 #include "retort/hints.hpp"
 #include "retort/production.hpp"
 #include "retort/results.hpp"
+#include "retort/version.hpp"

@@ -13,7 +13,7 @@
 namespace retort::cli {
 
 // The version `retort --version` prints and SARIF output names.
-inline constexpr const char* k_retort_version = "0.1.0";
+inline constexpr const char* k_retort_version = retort::k_version;
 
 struct Style {
   bool color = false;  // ANSI colour: a terminal and no NO_COLOR

@@ -3,6 +3,7 @@
 
 #include "base/identifier.hpp"
 #include "base/text.hpp"
+#include "retort/version.hpp"
 #include "runner/version_table.hpp"
 
 #include <fmt/format.h>
@@ -28,7 +29,7 @@ std::int64_t to_int(const driver::Value& value) {
 
 }  // namespace
 
-const char* retort_version_string() { return "0.1.0"; }
+const char* retort_version_string() { return retort::k_version; }
 
 std::string os_user() {
   if (const passwd* entry = getpwuid(geteuid()); entry != nullptr && entry->pw_name != nullptr) {

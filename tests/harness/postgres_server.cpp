@@ -1,60 +1,29 @@
-// The PostgreSQL cluster of a test binary: initdb as the `postgres` OS user when run as root,
-// a launcher process that owns the server and tears it down however the test binary ends.
-//
-// Process tree and teardown:
-//
-//   test binary --fork--> launcher --fork--> postgres (PR_SET_PDEATHSIG = SIGQUIT)
-//        |  control pipe  ^
-//        +----------------+
-//
-// The launcher holds the read end of a pipe whose only write end is in the test binary
-// (O_CLOEXEC, so programs the tests spawn never inherit it). When the test binary exits or dies
-// in any way, even by SIGKILL, the kernel closes that end; the launcher reads EOF, sends
-// SIGQUIT (PostgreSQL's immediate shutdown), waits, and removes the cluster's directory. The
-// launcher watches the pipe and not PR_SET_PDEATHSIG itself, since the death signal follows the
-// thread that forked, not the process, and a killed launcher could not clean up. postgres does
-// use PR_SET_PDEATHSIG: should the launcher itself be killed, the server still goes.
+// The PostgreSQL cluster of a test binary: initdb (or a copy of a kept initdb) as the
+// `postgres` OS user when run as root, started through postgres_launcher.hpp, whose launcher
+// process tears it down however the test binary ends.
 #include "harness/postgres_server.hpp"
 
+#include "harness/postgres_launcher.hpp"
 #include "harness/process.hpp"
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
-#include <arpa/inet.h>
-#include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
 #include <functional>
-#include <grp.h>
 #include <iostream>
 #include <memory>
 #include <mutex>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pwd.h>
-#include <sstream>
 #include <stdexcept>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <system_error>
-#include <thread>
 #include <unistd.h>
 #include <vector>
 
-extern char** environ;
-
 namespace retort::test {
 namespace {
-
-constexpr auto k_start_timeout = std::chrono::seconds(60);
-constexpr int k_port_attempts = 8;
 
 bool has_initdb(const std::filesystem::path& dir) {
   return !dir.empty() && ::access((dir / "initdb").c_str(), X_OK) == 0;
@@ -168,102 +137,6 @@ void save_template(const std::filesystem::path& data_dir,
   std::filesystem::remove_all(staging, ignored);
 }
 
-// What the launcher needs, all prepared before fork: after fork, in a test binary that may
-// have threads, only async-signal-safe calls are allowed.
-struct LaunchPlan {
-  std::vector<std::string> postgres_argv;
-  std::vector<char*> postgres_argv_ptrs;  // into postgres_argv, null-terminated
-  std::string postgres_program;
-  std::string log_path;
-  std::string base_dir;
-  bool keep_dir = false;
-  bool change_user = false;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> groups;
-};
-
-// The launcher: starts postgres, then waits for EOF on control_fd (the test binary is gone or
-// stopping) or for postgres to exit on its own. Never returns.
-[[noreturn]] void run_launcher(const LaunchPlan& plan, int control_fd) {
-  // Keep only the control pipe: inherited descriptors (pipes of processes other threads are
-  // running, the terminal, ctest's capture pipe) must not stay open for the server's lifetime.
-  if (control_fd != 3) {
-    ::dup2(control_fd, 3);
-  }
-  ::close_range(4, ~0U, 0);
-  const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  ::dup2(null_fd, STDIN_FILENO);
-  ::dup2(null_fd, STDOUT_FILENO);
-  ::dup2(null_fd, STDERR_FILENO);
-  // Detached from the terminal: Ctrl-C ends the test binary only, and the launcher learns of
-  // that from the pipe, as of any other exit, and still cleans up.
-  ::setsid();
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig = 1; sig < NSIG; ++sig) {
-    ::signal(sig, SIG_DFL);
-  }
-
-  const pid_t launcher = ::getpid();
-  const pid_t server = ::fork();
-  if (server < 0) {
-    ::_exit(120);
-  }
-  if (server == 0) {
-    ::close(3);
-    // The order matters: a credential change clears the parent-death signal.
-    if (plan.change_user && (::setgroups(plan.groups.size(), plan.groups.data()) != 0 ||
-                             ::setgid(plan.gid) != 0 || ::setuid(plan.uid) != 0)) {
-      ::_exit(121);
-    }
-    if (::prctl(PR_SET_PDEATHSIG, SIGQUIT) != 0 || ::getppid() != launcher) {
-      ::_exit(122);
-    }
-    const int log_fd = ::open(plan.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (log_fd < 0) {
-      ::_exit(123);
-    }
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    ::close(log_fd);
-    ::execve(plan.postgres_program.c_str(), plan.postgres_argv_ptrs.data(), environ);
-    ::_exit(124);
-  }
-
-  int status = 0;
-  for (;;) {
-    pollfd control{3, POLLIN, 0};
-    const int ready = ::poll(&control, 1, 200);
-    if (ready > 0) {
-      char byte = 0;
-      const ssize_t n = ::read(3, &byte, 1);
-      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
-        break;
-      }
-    }
-    if (::waitpid(server, &status, WNOHANG) == server) {
-      // The server ended by itself (a failed start: port taken, bad setting). The test binary
-      // reads the log and removes the directory.
-      ::_exit(100);
-    }
-  }
-  ::kill(server, SIGQUIT);
-  while (::waitpid(server, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (plan.keep_dir) {
-    ::_exit(0);
-  }
-  char rm[] = "rm";
-  char recursive[] = "-rf";
-  char end_of_options[] = "--";
-  char* rm_argv[] = {rm, recursive, end_of_options, const_cast<char*>(plan.base_dir.c_str()),
-                     nullptr};
-  ::execve("/bin/rm", rm_argv, environ);
-  ::_exit(125);
-}
-
 // A libpq connection closed at scope exit.
 struct PgConnCloser {
   void operator()(PGconn* conn) const { PQfinish(conn); }
@@ -298,13 +171,10 @@ struct PostgresServer::State {
   bool from_template = false;  // the cluster is a copy of template_dir, not a fresh initdb
   std::string os_user;
   int port = 0;
-  pid_t launcher_pid = -1;
-  int control_fd = -1;
+  PostgresLauncher launcher;
   unsigned database_counter = 0;
 
   void start();
-  // Starts postgres on one port; returns false when the port was taken meanwhile.
-  bool launch(const LaunchPlan& plan);
   void shutdown();
   [[nodiscard]] std::string admin_url(std::string_view database) const {
     return "postgresql://" + os_user + "@127.0.0.1:" + std::to_string(port) + "/" +
@@ -324,57 +194,18 @@ void PostgresServer::State::start() {
         "the directory holding initdb and postgres");
   }
 
-  LaunchPlan plan;
-  std::string run_as;
-  if (::geteuid() == 0) {
-    // PostgreSQL refuses to run as root; Debian's package creates this user.
-    run_as = "postgres";
-    const passwd* pw = ::getpwnam(run_as.c_str());
-    if (pw == nullptr) {
-      throw std::runtime_error(
-          "running as root, but there is no `postgres` OS user to run the "
-          "server as: install postgresql-15 or run the tests as another user");
-    }
-    plan.change_user = true;
-    plan.uid = pw->pw_uid;
-    plan.gid = pw->pw_gid;
-    int count = 64;
-    plan.groups.resize(static_cast<std::size_t>(count));
-    if (::getgrouplist(run_as.c_str(), plan.gid, plan.groups.data(), &count) < 0) {
-      count = 1;
-      plan.groups.assign(1, plan.gid);
-    }
-    plan.groups.resize(static_cast<std::size_t>(count));
-    os_user = run_as;
-  } else {
-    const passwd* pw = ::getpwuid(::geteuid());
-    if (pw == nullptr) {
-      throw std::runtime_error("the current user has no name in the password database");
-    }
-    os_user = pw->pw_name;
-  }
-
-  const char* tmpdir = std::getenv("TMPDIR");
-  const std::filesystem::path temp_root =
-      tmpdir != nullptr && *tmpdir ? std::filesystem::path(tmpdir) : "/tmp";
-  std::string pattern = (temp_root / "retort-pg-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-  }
-  base_dir = pattern;
-  if (plan.change_user && ::chown(base_dir.c_str(), plan.uid, plan.gid) != 0) {
-    throw std::system_error(errno, std::generic_category(),
-                            "cannot give " + base_dir.string() + " to the postgres OS user");
-  }
+  const ServerAccount account = server_account("the server");
+  os_user = account.name;
+  base_dir = make_server_dir("retort-pg-", account);
   const std::filesystem::path data_dir = base_dir / "data";
 
-  template_dir = template_path(temp_root, bin_dir);
-  const uid_t server_uid = plan.change_user ? plan.uid : ::geteuid();
+  template_dir = template_path(temp_root(), bin_dir);
+  const uid_t server_uid = account.change_user ? account.uid : ::geteuid();
   from_template = copy_template(template_dir, server_uid, data_dir);
   if (!from_template) {
     SpawnOptions initdb_options;
     initdb_options.cwd = base_dir;
-    initdb_options.run_as_user = run_as;
+    initdb_options.run_as_user = account.run_as;
     initdb_options.timeout = std::chrono::seconds(120);
     initdb_options.unset_env = {"PGDATA", "PGHOST", "PGPORT", "PGUSER"};
     const ProcessResult initdb =
@@ -417,30 +248,20 @@ void PostgresServer::State::start() {
     }
   }
 
-  plan.postgres_program = (bin_dir / "postgres").string();
-  plan.log_path = (base_dir / "server.log").string();
-  plan.base_dir = base_dir.string();
+  LaunchOptions options;
+  options.program = bin_dir / "postgres";
+  options.log_path = base_dir / "server.log";
+  options.base_dir = base_dir;
   const char* keep = std::getenv("RETORT_KEEP_TEMP");
-  plan.keep_dir = keep != nullptr && *keep;
-
-  for (int attempt = 1;; ++attempt) {
-    port = free_loopback_port();
-    plan.postgres_argv = {"postgres", "-D", data_dir.string(), "-p", std::to_string(port)};
-    plan.postgres_argv_ptrs.clear();
-    for (auto& arg : plan.postgres_argv) {
-      plan.postgres_argv_ptrs.push_back(arg.data());
-    }
-    plan.postgres_argv_ptrs.push_back(nullptr);
-    std::error_code ignored;
-    std::filesystem::remove(plan.log_path, ignored);  // a new attempt, a new log
-    if (launch(plan)) {
-      break;
-    }
-    if (attempt == k_port_attempts) {
-      throw std::runtime_error("no free loopback port after " + std::to_string(attempt) +
-                               " attempts; server log:\n" + log_tail());
-    }
-  }
+  options.keep_dir = keep != nullptr && *keep;
+  options.account = account;
+  options.login_user = os_user;
+  options.arguments = [&](int chosen_port) {
+    return std::vector<std::string>{"-D", data_dir.string(), "-p", std::to_string(chosen_port)};
+  };
+  launcher.start(options);
+  port = launcher.port();
+  running = true;
 
   const std::string role_error = exec_admin(
       admin_url("postgres"), "CREATE ROLE " + std::string(k_password_user) +
@@ -449,71 +270,13 @@ void PostgresServer::State::start() {
     throw std::runtime_error("cannot create the role " + std::string(k_password_user) + ": " +
                              role_error);
   }
-  if (plan.keep_dir) {
+  if (options.keep_dir) {
     std::cerr << "RETORT_KEEP_TEMP: PostgreSQL cluster kept in " << base_dir.string() << '\n';
   }
 }
 
-bool PostgresServer::State::launch(const LaunchPlan& plan) {
-  int control[2];
-  if (::pipe2(control, O_CLOEXEC) != 0) {
-    throw std::system_error(errno, std::generic_category(), "pipe2");
-  }
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int err = errno;
-    ::close(control[0]);
-    ::close(control[1]);
-    throw std::system_error(err, std::generic_category(), "fork");
-  }
-  if (pid == 0) {
-    ::close(control[1]);
-    run_launcher(plan, control[0]);
-  }
-  ::close(control[0]);
-  launcher_pid = pid;
-  control_fd = control[1];
-
-  const std::string conninfo = admin_url("postgres") + "?connect_timeout=5";
-  const auto deadline = std::chrono::steady_clock::now() + k_start_timeout;
-  for (;;) {
-    if (PQping(conninfo.c_str()) == PQPING_OK) {
-      running = true;
-      return true;
-    }
-    int status = 0;
-    if (::waitpid(launcher_pid, &status, WNOHANG) == launcher_pid) {
-      ::close(control_fd);
-      control_fd = -1;
-      launcher_pid = -1;
-      const std::string log = read_file(base_dir / "server.log");
-      if (log.find("could not bind") != std::string::npos ||
-          log.find("Address already in use") != std::string::npos) {
-        return false;
-      }
-      throw std::runtime_error("postgres exited during start-up; server log:\n" +
-                               last_lines(log, 30));
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      shutdown();
-      throw std::runtime_error("postgres did not accept connections within 60 s; server log:\n" +
-                               log_tail());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
 void PostgresServer::State::shutdown() {
-  if (control_fd >= 0) {
-    ::close(control_fd);  // the launcher reads EOF: SIGQUIT, wait, remove the directory
-    control_fd = -1;
-  }
-  if (launcher_pid > 0) {
-    int status = 0;
-    while (::waitpid(launcher_pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    launcher_pid = -1;
-  }
+  launcher.stop();
   running = false;
   const char* keep = std::getenv("RETORT_KEEP_TEMP");
   if (!base_dir.empty() && (keep == nullptr || *keep == '\0')) {

@@ -6,8 +6,8 @@
 // write waits for the whole rewrite. Since PostgreSQL 11 a non-volatile default is stored in
 // the catalog and the ADD is instant; that is not reported. A table created earlier in the
 // migration (or the run) is empty and unused: not reported.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

@@ -4,8 +4,8 @@
 // default (a constant one adds instantly since PostgreSQL 11), an identity or a generated
 // column fills the existing rows and is not reported; nor is a table created earlier in the
 // migration.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

@@ -6,8 +6,8 @@
 // earlier ALTER TYPE); else, for a target that can be such a change, the finding says which
 // old types would make it safe. A USING clause always rewrites. A table created earlier in the
 // migration is not reported.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

@@ -2,8 +2,8 @@
 // PostgreSQL refuses inside a transaction block (sql::classify knows them), in a migration that
 // runs in one; and, before PostgreSQL 12, ALTER TYPE ... ADD VALUE. retort's loader refuses
 // the file before anything runs; lint names it with a code and the fix.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 #include "sql/classify.hpp"
 

@@ -6,8 +6,8 @@
 // CONSTRAINT checks every column of the domain the same way. ADD COLUMN ... REFERENCES is not
 // reported: the new column is all NULL, so there is nothing to check. A table created earlier
 // in the migration is not reported.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

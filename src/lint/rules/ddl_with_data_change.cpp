@@ -4,8 +4,8 @@
 // SELECT of a live table, keeps the table blocked for as long as the data change runs. A
 // change of a table created in the migration (seeding it) and an INSERT of VALUES are not
 // reported; nor is a `transaction false` migration, where each statement commits alone.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

@@ -3,8 +3,8 @@
 // ("unsafe use of new value"). In a transactional migration, a later statement that writes the
 // value as a literal fails the whole migration. Before 12, ADD VALUE itself is refused in a
 // transaction block: PG303 says so.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

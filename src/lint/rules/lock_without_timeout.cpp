@@ -5,8 +5,8 @@
 // fires only when that is turned off (the setting or a `-- retort:lock_timeout 0` header is 0,
 // or the migration's own SET / RESET lock_timeout). Statements that take only weak locks
 // (CONCURRENTLY, which retort runs without timeouts on purpose) and new tables are not reported.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

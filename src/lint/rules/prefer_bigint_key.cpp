@@ -3,8 +3,8 @@
 // ... TYPE bigint, a rewrite of the table and of every table referencing it. Only keys and
 // identity or serial columns are reported: an integer count or a foreign key to a small table
 // is fine.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

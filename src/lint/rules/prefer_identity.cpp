@@ -2,8 +2,8 @@
 // table but granted, dumped and copied apart from it (CREATE TABLE ... LIKE shares it; a role
 // needs USAGE on it). An identity column (SQL standard, PostgreSQL 10+) keeps the sequence part
 // of the column.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

@@ -1,8 +1,8 @@
 // PG401 prefer-jsonb: json keeps the text as written (whitespace, duplicate keys, key order)
 // and has no equality operator, so it cannot be indexed, compared, used in DISTINCT or GROUP
 // BY, and every query reparses it. jsonb is what applications mean by a JSON column.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

@@ -1,8 +1,8 @@
 // PG403 prefer-text-over-char: char(n) pads every value with spaces to n characters, compares
 // ignoring them, and is stored no smaller or faster than text; its limit changes like
 // varchar's (PG402). The one-byte internal type "char" is another type and not reported.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

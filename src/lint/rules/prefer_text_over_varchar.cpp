@@ -3,8 +3,8 @@
 // rewrite before), queued behind every open transaction on the table. text with a CHECK on
 // its length changes with NOT VALID and VALIDATE, which let reads and writes go on. varchar
 // without a limit is text and not reported.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

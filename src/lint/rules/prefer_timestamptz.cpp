@@ -1,8 +1,8 @@
 // PG405 prefer-timestamptz: timestamp without time zone stores the clock reading as given, so
 // the same instant is stored differently by clients in different time zones, and comparisons
 // with now() depend on the session's TimeZone. timestamptz stores an instant.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

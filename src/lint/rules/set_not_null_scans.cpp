@@ -5,8 +5,8 @@
 // VALID) or VALIDATEs it. One added in an earlier file is not visible to lint: accept the
 // finding with a lint-ignore that names it. A table created earlier in the migration is not
 // reported.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

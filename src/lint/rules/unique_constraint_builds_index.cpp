@@ -3,8 +3,8 @@
 // wait for the whole build. Building the index with CREATE UNIQUE INDEX CONCURRENTLY first and
 // then adding the constraint USING INDEX takes the lock only for a moment. EXCLUDE has no
 // USING INDEX form. A table created earlier in the migration is not reported.
-#include "lint/columns.hpp"
 #include "lint/rules/rules.hpp"
+#include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <fmt/format.h>

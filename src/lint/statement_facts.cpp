@@ -1,5 +1,6 @@
-// The columns a statement types, read from CREATE TABLE and ALTER TABLE.
-#include "lint/columns.hpp"
+// What several lint rules ask of one statement: the columns it types (read from CREATE TABLE
+// and ALTER TABLE), the tables it changes or locks, the enums and tables it owns.
+#include "lint/statement_facts.hpp"
 
 #include "lint/analyzer.hpp"
 #include "lint/tree_reading.hpp"

@@ -1,5 +1,7 @@
-// The columns whose type a statement chooses: CREATE TABLE's, ADD COLUMN's and ALTER COLUMN
-// ... TYPE's, for the rules about types (PG401-PG406).
+// What several lint rules ask of one statement, beyond reading its tree: the columns whose type
+// it chooses (CREATE TABLE's, ADD COLUMN's and ALTER COLUMN ... TYPE's, for the rules about
+// types, PG401-PG406), the table whose data it changes or which it locks, whether an enum or
+// the altered table is the migration's own.
 #pragma once
 
 #include "lint/analyzer.hpp"
@@ -11,6 +13,7 @@
 
 namespace retort::lint {
 
+// A column whose type the statement chooses.
 struct ColumnType {
   std::string table;  // qualified as written
   std::string column;
