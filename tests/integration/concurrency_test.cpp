@@ -7,13 +7,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -48,27 +52,79 @@ void add_history(Project& project, int count) {
   }
 }
 
-// Starts `runners` `retort upgrade head` at once; each must exit 0 without an error line.
+// A first migration that takes a while (about a second), so that racers that start together
+// all find it pending: without the run lock, two of them would apply it side by side.
+void add_slow_history(Project& project, int count) {
+  const std::string slow =
+      project.backend() == Backend::postgres
+          ? "SELECT pg_sleep(1);"
+          : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+            "SELECT count(*) FROM c;";
+  project.add({"r099", {}, slow, "", {}, "slow start"});
+  std::string parent = "r099";
+  for (int rev_idx = 0; rev_idx < count; ++rev_idx) {
+    const std::string id = "r" + std::to_string(100 + rev_idx);
+    project.add({id,
+                 {parent},
+                 "CREATE TABLE t" + id + " (id INTEGER PRIMARY KEY);",
+                 "DROP TABLE t" + id + ";",
+                 {},
+                 "table " + id});
+    parent = id;
+  }
+}
+
+// Starts `runners` `retort upgrade head` together: each waits behind a barrier (a line to read
+// from a FIFO) until all are spawned and waiting, then all are released at once. Each must exit
+// 0 without an error line.
 void race_upgrades(const Project& project, int runners) {
+  const std::filesystem::path fifo = project.dir() / "start.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // Opened read-write, the FIFO has a writer from the start: the racers' opens do not block, and
+  // their reads wait for the line below.
+  const int gate = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(gate, 0);
   SpawnOptions options = in(project);
   options.timeout = std::chrono::seconds(120);
   std::vector<std::unique_ptr<Process>> processes;
   for (int runner_idx = 0; runner_idx < runners; ++runner_idx) {
     processes.push_back(std::make_unique<Process>(
-        std::vector<std::string>{retort_binary().string(), "upgrade", "head"}, options));
+        std::vector<std::string>{"/bin/sh", "-c", "read go < \"$0\" && exec \"$@\"", fifo.string(),
+                                 retort_binary().string(), "upgrade", "head"},
+        options));
   }
+  // Every racer is blocked reading the FIFO: its standard input is the FIFO.
+  const auto reading = [&](const Process& process) {
+    std::error_code error;
+    const auto target =
+        std::filesystem::read_symlink("/proc/" + std::to_string(process.pid()) + "/fd/0", error);
+    return !error && target == fifo;
+  };
+  for (int poll_idx = 0; poll_idx < 2000; ++poll_idx) {
+    if (std::all_of(processes.begin(), processes.end(),
+                    [&](const auto& process) { return reading(*process); })) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(std::all_of(processes.begin(), processes.end(), [&](const auto& process) {
+    return reading(*process);
+  })) << "the racers never all reached the barrier";
+  const std::string lines(static_cast<std::size_t>(runners), '\n');
+  EXPECT_EQ(::write(gate, lines.data(), lines.size()), static_cast<ssize_t>(lines.size()));
   for (auto& process : processes) {
     const ProcessResult result = process->wait();
     EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
     EXPECT_EQ(result.err.find("error"), std::string::npos) << result.err;
   }
+  ::close(gate);
 }
 
 class ConcurrencyTest : public ::testing::TestWithParam<Backend> {};
 
 TEST_P(ConcurrencyTest, ManyRunnersStartedAtOnceApplyEveryMigrationExactlyOnce) {
   Project project(GetParam(), "racing_runners");
-  add_history(project, 5);
+  add_slow_history(project, 5);
   write_config(project);
   const int runners = GetParam() == Backend::postgres ? 32 : 8;
 
@@ -76,13 +132,13 @@ TEST_P(ConcurrencyTest, ManyRunnersStartedAtOnceApplyEveryMigrationExactlyOnce) 
 
   EXPECT_EQ(project.version_rows(), Strings{"r104"});
   const auto ledger = project.ledger();
-  ASSERT_EQ(ledger.size(), 5U) << "each migration applied exactly once";
+  ASSERT_EQ(ledger.size(), 6U) << "each migration applied exactly once";
   std::map<std::string, int> applied;
   for (const auto& row : ledger) {
     EXPECT_EQ(row.status, "ok") << row.revision << ": " << row.error;
     ++applied[row.revision];
   }
-  EXPECT_EQ(applied.size(), 5U);
+  EXPECT_EQ(applied.size(), 6U);
   EXPECT_EQ(project.tables().size(), 5U);
 }
 
@@ -762,13 +818,13 @@ void write_pooled_config(const Project& project, const PgBouncer& pooler,
 TEST(ConcurrencyPgBouncerTest, ManyRunnersThroughATransactionPoolerWithALeaseApplyEachOnce) {
   const PgBouncer pooler(PoolMode::transaction);
   Project project(Backend::postgres, "pooled_racers");
-  add_history(project, 5);
+  add_slow_history(project, 5);
   write_pooled_config(project, pooler, "lock = \"lease\"\n");
 
   race_upgrades(project, 32);
   EXPECT_EQ(project.version_rows(), Strings{"r104"});
   const auto ledger = project.ledger();
-  ASSERT_EQ(ledger.size(), 5U) << "each migration applied exactly once";
+  ASSERT_EQ(ledger.size(), 6U) << "each migration applied exactly once";
   for (const auto& row : ledger) {
     EXPECT_EQ(row.status, "ok") << row.revision << ": " << row.error;
   }
