@@ -582,6 +582,95 @@ TEST(ConcurrencyPostgresTest, ARunWhoseLeaseIsTakenOverStopsAndRollsBack) {
   EXPECT_EQ(ledger[1].status, "failed");
 }
 
+// The lease cannot be renewed because the database refuses the lease's connections (a network
+// partition between the runner and the server, a failover in progress): once a whole lease_ttl
+// has passed since the last renewal, another runner may have taken the lease, so the run
+// cancels its statement and rolls back rather than go on beside it.
+TEST(ConcurrencyPostgresTest, ALeaseThatCannotBeRenewedBecauseTheDatabaseIsUnreachableStopsTheRun) {
+  Project project(Backend::postgres, "lease_unreachable");
+  project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
+  project.add({"b2",
+               {"a1"},
+               "CREATE TABLE u (id INTEGER);\nSELECT pg_sleep(30);",
+               "DROP TABLE u;",
+               {},
+               "slow"});
+  write_config(project, "[retort.postgres]\nlock = \"lease\"\nlease_ttl = \"1s\"\n");
+  ASSERT_EQ(run_retort({"upgrade", "a1"}, in(project)).exit_code, 0);
+  const std::string database = base::parse_database_url(project.config().url).value().database;
+
+  Process runner({retort_binary().string(), "upgrade", "head"}, in(project));
+  ASSERT_TRUE(wait_for([&] {
+    return !project.db()
+                .query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'")
+                .empty();
+  })) << "the slow statement never started";
+  // No new connection reaches the database (superusers included), and the lease's own
+  // connection ends: every renewal and every reconnection fails.
+  PostgresServer& server = PostgresServer::instance();
+  (void)server.psql(server.admin_url(),
+                    "ALTER DATABASE \"" + database + "\" WITH ALLOW_CONNECTIONS false");
+  (void)project.db().query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+      "'retort run lease'");
+  const ProcessResult result = runner.wait();
+  (void)server.psql(server.admin_url(),
+                    "ALTER DATABASE \"" + database + "\" WITH ALLOW_CONNECTIONS true");
+
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("error: the migration lease on public.retort_version was lost"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("database: revision b2 was rolled back; the database is at a1"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(project.tables(), Strings{"t"}) << "u must have been rolled back";
+  const auto ledger = project.ledger();
+  ASSERT_EQ(ledger.size(), 2U);
+  EXPECT_EQ(ledger[1].status, "failed");
+  EXPECT_NE(result.err.find("next: retort current -v"), std::string::npos) << result.err;
+}
+
+// Two projects with their own version tables in one schema (docs/guide/running.md: the lock is
+// keyed on the version table) migrate side by side: one run holding its lock does not make the
+// other wait, with an advisory lock or a lease.
+class TwoVersionTablesTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TwoVersionTablesTest, OneProjectsRunDoesNotBlockTheOthers) {
+  const std::string lock = "[retort.postgres]\nlock = \"" + GetParam() + "\"\nlock_wait = \"1s\"\n";
+  Project first(Backend::postgres, "two_tables_" + GetParam());
+  first.add({"a1", {}, "SELECT pg_sleep(30);", "", {}, "slow"});
+  write_config(first, "version_table = \"a_version\"\n" + lock);
+  Project second(Backend::postgres, "two_tables_b_" + GetParam());
+  second.add({"x1", {}, "CREATE TABLE things (id INTEGER);", "", {}, "things"});
+  {
+    std::ofstream out(second.dir() / "retort.toml");
+    out << "[retort]\nscript_location = \"migrations\"\nurl = \"" << first.config().url
+        << "\"\nversion_table = \"b_version\"\n"
+        << lock;
+  }
+
+  Process slow({retort_binary().string(), "upgrade", "head"}, in(first));
+  ASSERT_TRUE(wait_for([&] {
+    return !first.db()
+                .query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'")
+                .empty();
+  })) << "the first project's run never started";
+  // Past lock_wait (1s) a shared lock would end the second run with exit 3.
+  const ProcessResult other = run_retort({"upgrade", "head"}, in(second));
+  EXPECT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_EQ(other.err.find("waiting for the migration"), std::string::npos) << other.err;
+  EXPECT_EQ(first.query_rows("SELECT version_num FROM b_version"), Strings{"x1"});
+  slow.kill(SIGTERM);
+  (void)slow.wait();
+}
+
+std::string lock_name(const ::testing::TestParamInfo<std::string>& param) { return param.param; }
+
+INSTANTIATE_TEST_SUITE_P(Locks, TwoVersionTablesTest, ::testing::Values("advisory", "lease"),
+                         lock_name);
+
 // Issue #14 (1): a concurrent index build that hits lock_timeout leaves an INVALID index behind;
 // its retry drops that index (the build made it) and builds it again, instead of failing on
 // "already exists".
