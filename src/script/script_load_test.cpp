@@ -1,5 +1,5 @@
 // Loading a large script directory: 10,000 migrations in one chain, loaded whole and correct,
-// with a coarse guard against gross slowdowns.
+// its load time is printed, and watched in bench/ (read_floor.cpp, commands.sh).
 #include "script/script_directory.hpp"
 
 #include <gtest/gtest.h>
@@ -46,11 +46,7 @@ TEST(ScriptDirectoryLoad, TenThousandFiles) {
   ASSERT_TRUE(loaded.ok()) << loaded.error().front().message;
   EXPECT_EQ(loaded->migrations().size(), static_cast<std::size_t>(k_files));
   EXPECT_EQ(loaded->map().heads(), (std::vector<std::string>{"r09999"}));
-  // An optimised build on a quiet machine loads this in well under 50 ms. The bound leaves
-  // room for debug and sanitizer builds on a busy machine and catches only gross regressions;
-  // bench/ is where the real number is watched.
-  EXPECT_LT(elapsed.count(), 5000)
-      << "loading " << k_files << " files took " << elapsed.count() << " ms";
+  // Printed for the curious; bench/ watches the number, a test never bounds it.
   std::printf("loaded %d files in %lld ms\n", k_files, static_cast<long long>(elapsed.count()));
 }
 

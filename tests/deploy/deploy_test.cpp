@@ -160,8 +160,22 @@ TEST(KubernetesJobManifest, IsAJobWithTheProductionSettings) {
   EXPECT_EQ(pod["securityContext"].value("runAsNonRoot", false), true);
   EXPECT_GT(pod["securityContext"].value("runAsUser", 0), 0);
   ASSERT_EQ(pod["containers"].size(), 1U);
+  // No service-account token: the migration never talks to the Kubernetes API.
+  EXPECT_EQ(pod.value("automountServiceAccountToken", true), false);
+  // Time for retort to cancel its statement and roll back after SIGTERM (the default is 30s).
+  EXPECT_GE(pod.value("terminationGracePeriodSeconds", 0), 60);
   const Json& container = pod["containers"][0];
   EXPECT_EQ(container["securityContext"].value("allowPrivilegeEscalation", true), false);
+  EXPECT_EQ(container["securityContext"].value("readOnlyRootFilesystem", false), true);
+  EXPECT_EQ(container["securityContext"]["capabilities"]["drop"], Json::array({"ALL"}))
+      << container.dump(2);
+  EXPECT_FALSE(container["securityContext"]["capabilities"].contains("add")) << container.dump(2);
+  // With a read-only root, retort writes only to mounted volumes: its backups and /tmp.
+  Strings mounts;
+  for (const Json& mount : container["volumeMounts"]) {
+    mounts.push_back(mount.value("mountPath", ""));
+  }
+  EXPECT_EQ(mounts, (Strings{"/app/backups", "/tmp"}));
   EXPECT_TRUE(container["resources"].contains("requests")) << container.dump(2);
   EXPECT_TRUE(container["resources"].contains("limits")) << container.dump(2);
 
@@ -193,6 +207,8 @@ TEST(KubernetesJobManifest, IsAJobWithTheProductionSettings) {
   const std::string& script = argv[2];
   const std::size_t preflight = script.find("retort preflight");
   const std::size_t upgrade = script.find("retort -v upgrade head");
+  // exec: retort becomes PID 1 and gets the SIGTERM itself (a shell as PID 1 ignores it).
+  EXPECT_NE(script.find("\nexec retort -v upgrade head"), std::string::npos) << script;
   ASSERT_NE(preflight, std::string::npos) << script;
   ASSERT_NE(upgrade, std::string::npos) << script;
   EXPECT_LT(preflight, upgrade) << script;

@@ -8,9 +8,10 @@
 // fresh database instead), so that the kills land all along the history. The kill delay is
 // drawn from the measured duration of a clean run of what is left, so that most kills land
 // mid-run. After each kill the killed runner's server sessions are either terminated (a dead
-// machine's connections) or awaited (a statement goes on after its client died), half the time
-// each, before anything is checked. RETORT_FAULT_SEED=N replays a run's delays and choices (the
-// seed is printed); RETORT_FAULT_KILLS=N changes the count.
+// machine's connections) or awaited (a statement goes on after its client died), two times in
+// five each, before anything is checked; one time in five the next runner starts at once,
+// while they may still run, and must wait for them rather than run beside them. RETORT_FAULT_SEED=N
+// replays a run's delays and choices (the seed is printed); RETORT_FAULT_KILLS=N changes the count.
 #include "harness/postgres_server.hpp"
 #include "integration/project.hpp"
 
@@ -419,8 +420,10 @@ std::string schema_dump(const Project& project) {
 // The killed runner's server sessions: a statement they were running goes on after the client
 // died (PostgreSQL notices only when it next talks to the client), and a CREATE INDEX
 // CONCURRENTLY in autocommit even commits. Either they are ended, as when the database drops a
-// dead machine's connections, or awaited, as when they end by themselves.
-enum class Settle { terminate, wait };
+// dead machine's connections, or awaited, as when they end by themselves; or, before either,
+// the next runner starts at once (as a Job's retry or the next replica does), and must wait for
+// them or refuse rather than run beside them.
+enum class Settle { terminate, wait, next_runner_at_once };
 
 void settle(Project& project, Settle how) {
   const std::string others =
@@ -495,6 +498,7 @@ class FaultInjection {
   int m_refusals = 0;
   int m_invalid_seen = 0;
   int m_heads_reached = 0;
+  int m_at_once = 0;  // kills after which the next runner started at once
 };
 
 std::vector<LedgerRow> FaultInjection::this_cycle(const std::vector<LedgerRow>& ledger) const {
@@ -830,7 +834,11 @@ void FaultInjection::run(int kills) {
     const auto limit = remaining_ms(state.applied) * 115 / 100;
     std::uniform_int_distribution<std::int64_t> delay_dist(0, limit.count());
     const std::chrono::milliseconds delay(delay_dist(m_rng));
-    const Settle how = coin(m_rng) ? Settle::terminate : Settle::wait;
+    // Two in five terminate, two in five wait, one in five starts the next runner at once.
+    const int draw = std::uniform_int_distribution<int>(0, 4)(m_rng);
+    const Settle how = draw < 2   ? Settle::terminate
+                       : draw < 4 ? Settle::wait
+                                  : Settle::next_runner_at_once;
 
     Strings argv{retort_binary().string()};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -839,13 +847,35 @@ void FaultInjection::run(int kills) {
     runner.kill(SIGKILL);
     const ProcessResult result = runner.wait();
     const bool landed = result.signal == SIGKILL;
-    settle(*m_project, how);
+    std::string racer;
+    if (how == Settle::next_runner_at_once) {
+      // The same command again, while the killed runner's statement may still run: it waits
+      // for that statement, then goes on or stops at a partial step with --resume as advice.
+      // It is not killed; what it leaves is checked below like any other state.
+      ++m_at_once;
+      const ProcessResult next = run_retort(args, in(*m_project));
+      racer = "; then at once `retort " + args[0] + " " + args[1] + "`: " + describe(next);
+      const bool refused_partial =
+          next.exit_code == 1 && next.err.find("retort upgrade --resume") != std::string::npos;
+      // A --resume whose killed run had got past the partial step has nothing to resume.
+      const bool nothing_to_resume = next.exit_code == 2 && args[1] == "--resume" &&
+                                     next.err.find("error: nothing to resume") != std::string::npos;
+      EXPECT_TRUE(next.exit_code == 0 || refused_partial || nothing_to_resume)
+          << "kill " << kill_idx << ": the next runner started at once must finish, or stop at "
+          << "a partial step advising --resume" << racer;
+      settle(*m_project, Settle::wait);
+    } else {
+      settle(*m_project, how);
+    }
 
     const std::string context =
         "kill " + std::to_string(kill_idx) + " of " + std::to_string(kills) + " (cycle " +
         std::to_string(m_cycles) + "): `retort " + args[0] + " " + args[1] + "` killed after " +
         std::to_string(delay.count()) + " ms (drawn from 0.." + std::to_string(limit.count()) +
-        " ms), sessions " + (how == Settle::terminate ? "terminated" : "awaited") +
+        " ms), sessions " +
+        (how == Settle::terminate ? "terminated"
+         : how == Settle::wait    ? "awaited"
+                                  : "left running" + racer) +
         (landed ? "" : "; it had exited before the kill") + "; from " +
         (state.where.empty() ? "base" : state.where) + refused + "\nthe run: " + describe(result);
     if (landed) {
@@ -902,7 +932,8 @@ void FaultInjection::run(int kills) {
   std::cout << "[ fault    ] " << m_landed << " kills landed mid-run, " << m_missed
             << " after the run had ended; " << m_cycles << " cycles base..head over " << m_databases
             << " databases; heads reached " << m_heads_reached << "; --resume " << m_resumes
-            << " times (" << m_refusals << " after a refused plain upgrade); " << m_invalid_seen
+            << " times (" << m_refusals << " after a refused plain upgrade); " << m_at_once
+            << " times the next runner started at once; " << m_invalid_seen
             << " states with an INVALID index\n[ fault    ] the kills left the database at:";
   for (const auto& [where, count] : m_left_at) {
     std::cout << " [" << where << "] " << count;

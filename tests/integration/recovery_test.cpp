@@ -4,6 +4,7 @@
 // findings and --fix, check of edited applied files, a database ahead of its code, stamps with
 // a reason, and an older ledger migrated in place.
 #include "base/url.hpp"
+#include "harness/tcp_proxy.hpp"
 #include "integration/cli_support.hpp"
 #include "integration/project.hpp"
 
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -1344,51 +1346,122 @@ TEST(RecoveryPostgresTest, AFailedConcurrentIndexIsReportedInvalidAndBuiltAgainO
   EXPECT_EQ(clean.finding("invalid-index"), nullptr) << clean.codes();
 }
 
-TEST(RecoveryPostgresTest, TheNextRunnerWaitsWhileAKilledRunnersStatementStillRunsOnTheServer) {
-  Project project(Backend::postgres, "orphaned_statement");
+// A runner killed while its statement runs leaves an orphan on the server: the statement goes
+// on until the server learns its client is gone. retort's own session asks PostgreSQL 14+ to
+// check the connection every second, so on a healthy network the orphan ends soon; but when the
+// client's connections were not closed (a host gone from the network, a NAT or proxy that keeps
+// the server side open) the server learns nothing until the statement ends. The runner reaches
+// the server through a proxy that keeps the server side of its connections open after the
+// kill; the dead runner's idle lock session is ended by hand, as TCP keepalive would end it.
+struct Orphan {
+  std::unique_ptr<TcpProxy> proxy;
+  std::string backend_pid;
+};
+
+Orphan orphan_a_slow_statement(Project& project, int sleep_seconds) {
   project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
-  // A statement the server cannot stop early: the killed client is noticed only when it ends
-  // (the migration's own session does not check the connection while pg_sleep runs in a
-  // server older than 14; on 15 client_connection_check_interval ends it within a second).
+  const std::string sleep = "SELECT pg_sleep(" + std::to_string(sleep_seconds) + ")";
   project.add({"b2",
                {"a1"},
-               "INSERT INTO t VALUES (1);\nSELECT pg_sleep(4);\nINSERT INTO t VALUES (2);",
+               "INSERT INTO t VALUES (1);\n" + sleep + ";\nINSERT INTO t VALUES (2);",
                "",
                {"transaction false"},
                "slow"});
-  write_config(project, "[retort.postgres]\nlock_wait = \"30s\"\n");
-  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  Orphan orphan;
+  const base::DatabaseUrl direct = base::parse_database_url(project.config().url).value();
+  orphan.proxy = std::make_unique<TcpProxy>(std::stoi(direct.port));
+  orphan.proxy->hold_server_side(true);
+  std::string through_proxy = project.config().url;
+  const std::size_t at = through_proxy.find(":" + direct.port + "/");
+  if (at != std::string::npos) {
+    through_proxy.replace(at + 1, direct.port.size(), std::to_string(orphan.proxy->port()));
+  }
+  EXPECT_NE(through_proxy, project.config().url);
+  EXPECT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
 
-  Process victim({retort_binary().string(), "upgrade", "head"}, in(project));
-  ASSERT_TRUE(wait_for([&] {
-    return count(project,
-                 "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(4)%'") >
-           0;
-  })) << "the slow statement never started";
+  Process victim({retort_binary().string(), "--url", through_proxy, "upgrade", "head"},
+                 in(project));
+  const std::string running =
+      "FROM pg_stat_activity WHERE state = 'active' AND query LIKE '" + sleep + "%'";
+  EXPECT_TRUE(wait_for([&] { return count(project, "SELECT count(*) " + running) > 0; }))
+      << "the slow statement never started";
   const Strings backend = project.query_rows(
       "SELECT backend_pid FROM retort_log WHERE revision = 'b2' ORDER BY id DESC LIMIT 1");
-  ASSERT_EQ(backend.size(), 1U);
-  EXPECT_EQ(backend,
-            project.query_rows(
-                "SELECT pid::text FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(4)%'"))
+  EXPECT_EQ(backend, project.query_rows("SELECT pid::text " + running))
       << "the ledger names the server session that runs the step";
+  orphan.backend_pid = backend.empty() ? "" : backend[0];
   victim.kill(SIGKILL);
   (void)victim.wait();
+  // The dead runner's lock session, idle, ends as keepalive would end it; its statement runs on.
+  (void)project.query_rows(
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> "
+      "pg_backend_pid()");
+  EXPECT_TRUE(wait_for([&] {
+    return count(project, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0;
+  })) << "the dead runner's lock session did not end";
+  EXPECT_EQ(count(project, "SELECT count(*) " + running), 1)
+      << "the orphaned statement still runs: the scenario holds";
+  return orphan;
+}
 
-  const ProcessResult next = retort(project, {"upgrade", "head"});
-  // Either the server stopped the orphan at once (client_connection_check_interval), or the
-  // next runner waited for it: never does it run beside it.
-  if (next.err.find("still runs on the server") != std::string::npos) {
-    EXPECT_TRUE(has(next.err,
-                    "b2: its runner is gone, but its statement still runs on the server "
-                    "as server pid " +
-                        backend[0]));
-  }
+TEST(RecoveryPostgresTest, TheNextRunnerWaitsWhileAKilledRunnersStatementStillRunsOnTheServer) {
+  Project project(Backend::postgres, "orphaned_statement");
+  write_config(project, "[retort.postgres]\nlock_wait = \"60s\"\n");
+  Orphan orphan = orphan_a_slow_statement(project, 2);
+  ASSERT_FALSE(orphan.backend_pid.empty());
+  const Strings ledger_before = ledger_of(project, "b2");
+
+  Process next_runner({retort_binary().string(), "upgrade", "head"}, in(project));
+  // The orphan's statement ends; its transaction stays open, waiting for a client that is gone.
+  // The next runner must still not touch b2: the session could yet be holding locks and rows.
+  ASSERT_TRUE(wait_for([&] {
+    return project.query_rows("SELECT state FROM pg_stat_activity WHERE pid = " +
+                              orphan.backend_pid) == Strings{"idle in transaction"};
+  }));
+  EXPECT_EQ(ledger_of(project, "b2"), ledger_before) << "nothing touched b2 beside the orphan";
+  // The network at last tells the server its client is gone: the orphan's session ends.
+  orphan.proxy->release_held();
+  const ProcessResult next = next_runner.wait();
+
+  EXPECT_TRUE(has(next.err,
+                  "b2: its runner is gone, but its statement still runs on the server as server "
+                  "pid " +
+                      orphan.backend_pid + " ("));
+  EXPECT_TRUE(has(next.err, "waiting for it to end (up to lock_wait, 1m)"));
   EXPECT_TRUE(has(next.err, "upgrade b2: interrupted: its runner"));
   EXPECT_EQ(next.exit_code, 1) << "partially applied: statement 1 ran\n" << shown(next);
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
   const ProcessResult resumed = retort(project, {"upgrade", "--resume"});
   EXPECT_EQ(resumed.exit_code, 0) << shown(resumed);
   EXPECT_EQ(project.query_rows("SELECT id FROM t ORDER BY id"), (Strings{"1", "2"}));
+}
+
+TEST(RecoveryPostgresTest, AnOrphanedStatementThatOutlastsLockWaitEndsTheNextRunWithExitThree) {
+  Project project(Backend::postgres, "orphan_past_lock_wait");
+  write_config(project, "[retort.postgres]\nlock_wait = \"1s\"\n");
+  const Orphan orphan = orphan_a_slow_statement(project, 30);
+  ASSERT_FALSE(orphan.backend_pid.empty());
+  const Strings ledger_before = ledger_of(project, "b2");
+
+  const ProcessResult next = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(next.exit_code, 3) << shown(next);
+  EXPECT_TRUE(has(next.err,
+                  "the statement of the runner that was interrupted while applying b2 still "
+                  "runs on the server: server pid " +
+                      orphan.backend_pid));
+  EXPECT_TRUE(has(next.err, "SELECT pg_terminate_backend(" + orphan.backend_pid + ")"));
+  EXPECT_TRUE(has(next.err, "nothing was run by this process"));
+  EXPECT_EQ(project.version_rows(), Strings{"a1"});
+  EXPECT_EQ(ledger_of(project, "b2"), ledger_before) << "the ledger is left as the orphan left it";
+  EXPECT_EQ(project.query_rows("SELECT id FROM t ORDER BY id"), Strings{"1"});
+
+  // Ended as the advice says, the next run goes on to find the step interrupted (the first test
+  // shows --resume finishing it).
+  (void)project.query_rows("SELECT pg_terminate_backend(" + orphan.backend_pid + ")");
+  const ProcessResult after = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(after.exit_code, 1) << shown(after);
+  EXPECT_TRUE(has(after.err, "upgrade b2: interrupted: its runner"));
+  EXPECT_TRUE(has(after.err, "retort upgrade --resume"));
 }
 
 TEST(RecoveryPostgresTest, AConcurrentIndexThatFailedAsTheFirstStatementIsBuiltAgainByTheNextRun) {
