@@ -62,7 +62,7 @@ void setup_schema(CLI::App& app, const SchemaCommandContext& context, std::funct
       const SchemaDumpResult result = schema_dump(context.config(), options);
       // On stderr, so that stdout stays the dump (or the one JSON document).
       for (const SchemaUnsupported& object : result.unsupported) {
-        std::fprintf(stderr, "warning: not in the dump (retort does not model a %s yet): %s\n",
+        std::fprintf(stderr, "warning: not in the dump, a kind retort does not model yet: %s %s\n",
                      object.kind.c_str(), object.name.c_str());
       }
       if (*context.json) {
