@@ -526,7 +526,8 @@ void read_unsupported(Reader& reader, Schema& schema) {
       "pg_catalog.pg_event_trigger x WHERE " +
       not_extension_member("pg_event_trigger", "x.oid") +
       " UNION ALL SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE 'relation kind ' || "
-      "c.relkind::pg_catalog.text END, pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class "
+      "c.relkind::pg_catalog.text END, pg_catalog.format('%I.%I', n.nspname, c.relname) FROM "
+      "pg_catalog.pg_class "
       "c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('f') AND " +
       user + " AND " + not_extension_member("pg_class", "c.oid") +
       " UNION ALL SELECT 'rule', pg_catalog.format('%I ON %I.%I', r.rulename, n.nspname, "
