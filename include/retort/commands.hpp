@@ -126,4 +126,14 @@ struct RunOptions {
 // Thread-safe: yes; its own connection, reads only.
 [[nodiscard]] CheckResult check(const Config& config);
 
+// ---- Schema ----
+
+struct SchemaDumpOptions {
+  // Also write one file per object under this directory, which must be empty or absent.
+  std::optional<std::filesystem::path> split;
+};
+
+// Reads the database's schema (read-only, one snapshot) and renders its canonical SQL.
+SchemaDumpResult schema_dump(const Config& config, const SchemaDumpOptions& options = {});
+
 }  // namespace retort

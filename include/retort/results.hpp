@@ -407,4 +407,29 @@ struct PendingResult {
   std::vector<std::string> pending;  // revisions `upgrade head(s)` would apply, in order
 };
 
+// `schema dump`: the canonical SQL of a database's schema, and what it leaves out.
+struct SchemaObject {
+  std::string kind;  // "table", "view", "function", "constraint", "index", "comment", ...
+  std::string name;  // as the SQL spells it: "public.users", "app.add(a integer, b integer)"
+  std::string file;  // where --split writes it, relative: "tables/public.users.sql"
+};
+
+struct SchemaUnsupported {
+  std::string kind;  // "event trigger", "rule", "aggregate", "grant", ...
+  std::string name;
+};
+
+struct SchemaDumpResult {
+  std::string database;  // redacted URL
+  std::string dialect;   // "postgresql" or "sqlite"
+  std::string server_version;
+  std::string sql;                    // the whole dump
+  std::vector<SchemaObject> objects;  // in dump order
+  // Catalog objects of kinds the model does not cover: not in the dump.
+  std::vector<SchemaUnsupported> unsupported;
+  int catalog_queries = 0;         // the same for any number of objects
+  std::string split_directory;     // --split: absolute; otherwise empty
+  std::vector<std::string> files;  // --split: the files written, relative to it
+};
+
 }  // namespace retort

@@ -4,6 +4,7 @@
 #include "cli/lint_output.hpp"
 #include "cli/progress.hpp"
 #include "cli/render.hpp"
+#include "cli/schema_command.hpp"
 #include "retort/retort.hpp"
 
 #include <CLI/CLI.hpp>
@@ -967,6 +968,8 @@ int main(int argc, char** argv) {
   setup_lint(app, ctx, run);
   setup_timings(app, ctx, run);
   setup_backup(app, ctx, run);
+  retort::cli::setup_schema(
+      app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
 
   std::vector<std::string> args(argv, argv + argc);
   try {

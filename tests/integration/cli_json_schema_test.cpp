@@ -234,6 +234,7 @@ TEST(RETORT_JSON_SUITE, EveryCommandPrintsOneDocumentThatPassesItsSchema) {
   outputs.json("stamp", {"stamp", "d4", "--reason", "joined by hand"}, 0);
   outputs.json("doctor", {"doctor"}, 0);
   outputs.json("check", {"check"}, 0);
+  outputs.json("schema-dump", {"schema", "dump"}, 0);
 
   // ---- backups and timings ----
   const Json backup = outputs.json("backup", {"backup"}, 0);

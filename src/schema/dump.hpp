@@ -1,0 +1,33 @@
+// The canonical SQL of a schema model: a fixed order that loads into an empty database, so
+// that dump, load into a fresh database, dump again gives the same bytes.
+#pragma once
+
+#include "schema/model.hpp"
+
+#include <string>
+#include <vector>
+
+namespace retort::schema {
+
+// One statement group of the dump and the file --split writes it into.
+struct Piece {
+  std::string kind;  // "table", "view", "function", "constraint", "comment", ...
+  std::string name;  // the object's qualified name as the SQL spells it
+  std::string file;  // relative path: "tables/public.users.sql"
+  std::string sql;   // statements, each ending ";\n"
+};
+
+// Every piece in load order: schemas, extensions, types, sequences, tables, functions and
+// procedures, defaults that call them, sequence ownership, constraints (foreign keys last),
+// indexes, views and materialized views in dependency order, their indexes, triggers, row
+// level security and policies; each comment right after its object.
+[[nodiscard]] std::vector<Piece> dump_pieces(const Schema& schema);
+
+// The whole dump: a header, then every piece, separated by blank lines.
+[[nodiscard]] std::string dump_sql(const Schema& schema);
+
+// A file name for an object: its raw qualified name with the characters no file system takes
+// (and %) written %XX, spaces after commas dropped: "public.f(integer,text)".
+[[nodiscard]] std::string file_stem(const std::string& name);
+
+}  // namespace retort::schema
