@@ -3,7 +3,7 @@
 #include "ops/backup/backup.hpp"
 
 #include "base/text.hpp"
-#include "commands/support.hpp"
+#include "commands/wiring.hpp"
 #include "retort/production.hpp"
 #include "runner/cancel.hpp"
 #include "runner/run_lock.hpp"

@@ -8,7 +8,7 @@
 #include "base/url.hpp"
 #include "commands/gates.hpp"
 #include "commands/run_advice.hpp"
-#include "commands/support.hpp"
+#include "commands/wiring.hpp"
 #include "lint/analyzer.hpp"
 #include "ops/backup/backup_gate.hpp"
 #include "ops/doctor/doctor.hpp"

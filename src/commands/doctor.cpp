@@ -2,7 +2,7 @@
 // into ops/doctor's checks.
 #include "ops/doctor/doctor.hpp"
 
-#include "commands/support.hpp"
+#include "commands/wiring.hpp"
 #include "retort/production.hpp"
 #include "runner/run_lock.hpp"
 #include "runner/version_table.hpp"

@@ -3,7 +3,7 @@
 // configuration.
 #include "commands/gates.hpp"
 
-#include "commands/support.hpp"
+#include "commands/wiring.hpp"
 #include "ops/backup/backup_gate.hpp"
 #include "ops/replicas/lag_gate.hpp"
 

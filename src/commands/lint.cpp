@@ -2,7 +2,7 @@
 // their context (run order, server version, the lock_timeout retort will set), and turns its
 // findings into the public result. Also the lint that check and upgrade run on pending steps.
 #include "base/text.hpp"
-#include "commands/support.hpp"
+#include "commands/wiring.hpp"
 #include "lint/analyzer.hpp"
 #include "retort/production.hpp"
 #include "runner/version_table.hpp"

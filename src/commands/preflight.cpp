@@ -2,7 +2,7 @@
 // ops/preflight's checks. Reads only: no lock, no write, not even the ledger's table.
 #include "ops/preflight/preflight.hpp"
 
-#include "commands/support.hpp"
+#include "commands/wiring.hpp"
 #include "retort/production.hpp"
 #include "runner/version_table.hpp"
 

@@ -1,6 +1,6 @@
 // `retort schema dump`: the schema model of the configured database rendered as canonical
 // SQL, whole or one file per object.
-#include "commands/support.hpp"
+#include "commands/wiring.hpp"
 #include "retort/commands.hpp"
 #include "schema/dump.hpp"
 #include "schema/reader.hpp"

@@ -2,7 +2,7 @@
 #include "runner/timings.hpp"
 
 #include "base/url.hpp"
-#include "commands/support.hpp"
+#include "commands/wiring.hpp"
 #include "retort/production.hpp"
 #include "runner/ledger.hpp"
 

@@ -290,7 +290,7 @@ void Runner::run_transactional(const PreparedStep& prepared, StepResult& result,
   int done = 0;
   for (const script::Statement& statement : prepared.statements) {
     try {
-      execute_statement(statement, lock_timeout);
+      execute_statement(prepared, statement, lock_timeout);
     } catch (const driver::DatabaseError& error) {
       if (error.kind() == driver::DatabaseError::Kind::statement) {
         result.statements_done = done;
@@ -325,20 +325,32 @@ void Runner::watch_blockers(const base::DatabaseUrl& url) {
   }
 }
 
-void Runner::execute_statement(const script::Statement& statement, base::Millis lock_timeout) {
+void Runner::execute_statement(const PreparedStep& prepared, const script::Statement& statement,
+                               base::Millis lock_timeout) {
+  // What the server said to retort's own statements (CREATE TABLE IF NOT EXISTS of the ledger,
+  // say) is not the migration's: only the notices of the migration's statement are shown.
+  (void)m_connection.take_notices();
   if (!m_watch || lock_timeout.count() <= 0) {
     m_connection.execute(statement.sql);
-    return;
+  } else {
+    // Looked at a little before the timeout fires, while the statement still waits.
+    m_watch->arm(lock_timeout * 8 / 10);
+    try {
+      m_connection.execute(statement.sql);
+    } catch (...) {
+      m_blockers = m_watch->disarm();
+      throw;
+    }
+    (void)m_watch->disarm();
   }
-  // Looked at a little before the timeout fires, while the statement still waits.
-  m_watch->arm(lock_timeout * 8 / 10);
-  try {
-    m_connection.execute(statement.sql);
-  } catch (...) {
-    m_blockers = m_watch->disarm();
-    throw;
+  // The server's NOTICEs and WARNINGs ("table \"t\" does not exist, skipping", a deprecation),
+  // each on a line naming where the statement is, as psql would show them.
+  if (m_observer != nullptr) {
+    for (const std::string& notice : m_connection.take_notices()) {
+      m_observer->note(fmt::format("{} {}:{}: {}", prepared.step->revision,
+                                   prepared.migration->display_path, statement.line, notice));
+    }
   }
-  (void)m_watch->disarm();
 }
 
 void Runner::prepare_session() {
@@ -442,7 +454,7 @@ void Runner::run_alone(const PreparedStep& prepared, StepResult& result, Ledger&
         if (alone) {
           // It commits by itself: the lock is checked before it starts.
           check_lock(statement_what);
-          execute_statement(statement, pooled ? base::Millis{0} : lock_timeout);
+          execute_statement(prepared, statement, pooled ? base::Millis{0} : lock_timeout);
           ledger.progress(ledger_id, done + 1);
         } else {
           if (postgres) {
@@ -450,7 +462,7 @@ void Runner::run_alone(const PreparedStep& prepared, StepResult& result, Ledger&
           } else {
             m_connection.begin();
           }
-          execute_statement(statement, lock_timeout);
+          execute_statement(prepared, statement, lock_timeout);
           m_connection.execute(ledger.progress_sql(ledger_id, done + 1));
           check_lock(fmt::format("statement {} of revision {} ({}:{}) could commit", stmt_idx + 1,
                                  step.revision, migration.display_path, statement.line));

@@ -174,8 +174,10 @@ class Runner {
   // Throws the lock-lost Error, after marking the lock lost, when the run lock is no longer
   // this process's; `what` says what was about to happen ("revision b2 could commit").
   void check_lock(const std::string& what);
-  // Runs one migration statement, watched for blockers when a watch is on.
-  void execute_statement(const script::Statement& statement, base::Millis lock_timeout);
+  // Runs one statement of a step, watching for blockers under lock_timeout, and passes the
+  // server's notices about it to the observer.
+  void execute_statement(const PreparedStep& prepared, const script::Statement& statement,
+                         base::Millis lock_timeout);
   // "; waiting behind pid 42 (psql, ...): UPDATE ..." for the last statement that failed.
   [[nodiscard]] std::string blockers_text() const;
 

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 namespace retort::test {
@@ -507,6 +508,54 @@ TEST_P(CommandsTest, AVersionTableWriteThatTouchesNoRowRollsTheMigrationBack) {
   EXPECT_EQ(project.version_rows(), Strings{"a1"});
   EXPECT_EQ(project.tables(), Strings{"users"}) << "orders must have been rolled back";
 }
+
+#if RETORT_TEST_POSTGRES
+// The server's NOTICEs and WARNINGs about a migration's statements reach the user, with where
+// the statement is; those of retort's own bookkeeping do not.
+TEST(CommandsPostgresTest, TheServersNoticesAboutAStatementArePrintedWithItsFileAndLine) {
+  Project project(Backend::postgres, "notices");
+  const std::string file = project.add({"a1",
+                                        {},
+                                        "CREATE TABLE t (id INTEGER);\nDROP TABLE IF EXISTS nope;\n"
+                                        "DO $$ BEGIN RAISE WARNING 'mind the gap'; END $$;",
+                                        "DROP TABLE t;",
+                                        {},
+                                        "notices"});
+  project.add({"b2",
+               {"a1"},
+               "ALTER TABLE t ADD COLUMN IF NOT EXISTS id INTEGER;",
+               "",
+               {"transaction false"},
+               "again"});
+  write_config(project);
+  // The line of each statement in the file as written.
+  const auto line_of = [&](const std::string& text) {
+    std::ifstream in(project.dir() / file);
+    int number = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++number;
+      if (line.starts_with(text)) {
+        return number;
+      }
+    }
+    return 0;
+  };
+
+  const ProcessResult run = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(run.exit_code, 0) << shown(run);
+  EXPECT_TRUE(has(run.err, "a1 " + file + ":" + std::to_string(line_of("DROP TABLE IF EXISTS")) +
+                               ": NOTICE: table \"nope\" does not exist, skipping"));
+  EXPECT_TRUE(has(
+      run.err, "a1 " + file + ":" + std::to_string(line_of("DO $$")) + ": WARNING: mind the gap"));
+  EXPECT_TRUE(has(run.err, "b2 "));
+  EXPECT_TRUE(has(run.err, ": NOTICE: column \"id\" of relation \"t\" already exists, skipping"));
+  // The ledger and version table are created with IF NOT EXISTS on every run: their notices
+  // are retort's, not the migration's.
+  const ProcessResult again = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(again.exit_code, 0) << shown(again);
+  EXPECT_TRUE(lacks(again.err, "NOTICE")) << shown(again);
+}
+#endif
 
 std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
   return backend_name(info.param);

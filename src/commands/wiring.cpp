@@ -1,5 +1,5 @@
 // Shared wiring of the command layer.
-#include "commands/support.hpp"
+#include "commands/wiring.hpp"
 
 #include "base/duration.hpp"
 #include "base/text.hpp"
