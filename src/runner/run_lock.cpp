@@ -245,7 +245,21 @@ void RunLock::acquire_lease(const base::DatabaseUrl& url, const LockSettings& se
   m_key = m_lease->key();
   m_lease->create_if_missing();
   for (;;) {
-    const LeaseAttempt attempt = m_lease->try_take();
+    LeaseAttempt attempt;
+    try {
+      attempt = m_lease->try_take();
+    } catch (const driver::DatabaseError& error) {
+      if (error.kind() == driver::DatabaseError::Kind::statement) {
+        throw;
+      }
+      // The connection was ended while this runner waited between two looks at the lease
+      // (idle_session_timeout, a pooler's client_idle_timeout): look again on a new one. Had
+      // the lost statement taken the lease, the row names this runner and is live, so the new
+      // look does not take it again; it waits for it to expire like any other holder's.
+      m_connection = driver::connect(url, {std::chrono::seconds(10), "retort run lease"});
+      m_lease->use(*m_connection);
+      attempt = m_lease->try_take();
+    }
     if (attempt.taken) {
       m_held = true;
       // FOR SHARE: a runner taking the lease over (an UPDATE of the row) waits for the commit

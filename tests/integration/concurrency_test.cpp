@@ -815,18 +815,19 @@ TEST(ConcurrencyPostgresTest, ALockLostDuringAStepRollsItBackBeforeCommit) {
 }
 
 // A lease's renewals go on through idle_session_timeout, which ends its connection between
-// renewals: the renewer reconnects and renews at once.
+// renewals: the renewer reconnects and renews at once. A runner waiting for the lease does the
+// same between its looks.
 TEST(ConcurrencyPostgresTest, IdleSessionTimeoutDoesNotLoseTheLease) {
   Project project(Backend::postgres, "idle_session_lease");
   project.add({"a1", {}, "CREATE TABLE t (id INTEGER);", "DROP TABLE t;", {}, "t"});
   project.add({"b2",
                {"a1"},
-               "SELECT pg_sleep(5);\nCREATE TABLE u (id INTEGER);",
+               "SELECT pg_sleep(8);\nCREATE TABLE u (id INTEGER);",
                "DROP TABLE u;",
                {},
                "slow"});
   write_config(project,
-               "[retort.postgres]\nlock = \"lease\"\nlock_wait = \"1s\"\nlease_ttl = \"3s\"\n");
+               "[retort.postgres]\nlock = \"lease\"\nlock_wait = \"4s\"\nlease_ttl = \"3s\"\n");
   ASSERT_EQ(run_retort({"upgrade", "a1"}, in(project)).exit_code, 0);
   project.db().execute("ALTER DATABASE " + database_of(project) +
                        " SET idle_session_timeout = '500ms'");
@@ -834,12 +835,16 @@ TEST(ConcurrencyPostgresTest, IdleSessionTimeoutDoesNotLoseTheLease) {
   Process first({retort_binary().string(), "upgrade", "head"}, in(project));
   ASSERT_TRUE(wait_for([&] {
     return !project.db()
-                .query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%'")
+                .query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(8)%'")
                 .empty();
   })) << "the first runner never started its slow statement";
   std::this_thread::sleep_for(std::chrono::seconds(1));
+  // The waiting runner's polls back off past idle_session_timeout, which ends its connection
+  // between two of them: it looks again on a new one, and gives up only at lock_wait.
   const ProcessResult second = run_retort({"upgrade", "head"}, in(project));
   EXPECT_EQ(second.exit_code, 3) << second.err;
+  EXPECT_NE(second.err.find("did not release it within lock_wait (4s)"), std::string::npos)
+      << second.err;
 
   const ProcessResult done = first.wait();
   EXPECT_EQ(done.exit_code, 0) << done.err;
