@@ -804,6 +804,24 @@ void Runner::retry_or_fail(RunState& state, StepRun& run, Error& caught) {
   throw StepFailed(caught, std::move(failure));
 }
 
+namespace {
+
+// The version table's rows after a step failed. A cancel sent to stop the step (SIGTERM, a lost
+// lease) may land on this read instead, since PostgreSQL cancels whatever runs when the request
+// arrives: one late cancel is read past.
+std::vector<std::string> heads_after_failure(VersionTable& versions) {
+  try {
+    return versions.heads();
+  } catch (const driver::DatabaseError& error) {
+    if (error.kind() != driver::DatabaseError::Kind::cancelled) {
+      throw;
+    }
+    return versions.heads();
+  }
+}
+
+}  // namespace
+
 StepFailure Runner::failure_of(RunState& state, const StepRun& run) const {
   const graph::Step& step = *run.item.step;
   const script::Migration& migration = *run.item.migration;
@@ -816,7 +834,7 @@ StepFailure Runner::failure_of(RunState& state, const StepRun& run) const {
                       .file = migration.display_path,
                       .statements_done = done,
                       .statements_total = run.result.statements_total,
-                      .heads_now = state.versions.heads(),
+                      .heads_now = heads_after_failure(state.versions),
                       .whole_run = state.one_transaction};
   if (!migration.transactional) {
     // A resume (or the same command, for a step that stopped at its first statement) drops
