@@ -131,9 +131,31 @@ struct RunOptions {
 struct SchemaDumpOptions {
   // Also write one file per object under this directory, which must be empty or absent.
   std::optional<std::filesystem::path> split;
+  // What to dump instead of the configured database: a database URL, a directory of SQL
+  // (a declared schema) or a revision target of the history ("head", "abc123", "app@head"),
+  // the last two built on a throwaway database ([retort.schema] dev_url). Empty: the database.
+  std::string source;
 };
 
 // Reads the database's schema (read-only, one snapshot) and renders its canonical SQL.
 SchemaDumpResult schema_dump(const Config& config, const SchemaDumpOptions& options = {});
+
+struct DiffOptions {
+  // Each a database URL, a directory of SQL (a declared schema) or a revision target. Empty:
+  // `from` is the configured database, `to` the declared schema ([retort.schema] dir).
+  std::string from;
+  std::string to;
+};
+
+// What turns `from`'s schema into `to`'s. Databases are only read; a declared schema or a
+// revision is built on a throwaway database that is dropped again, also on failure and
+// cancellation. Thread-safe: one at a time in a process (cancel() stops it).
+[[nodiscard]] DiffResult diff(const Config& config, const DiffOptions& options);
+
+// The configured database against what the history builds up to the database's own current
+// revisions, on a throwaway database. ok = false names every drifted object, and every object
+// of a kind retort cannot compare that [retort.schema] ignore does not list. Reads the
+// database only. Thread-safe: as diff.
+[[nodiscard]] DriftResult check_drift(const Config& config);
 
 }  // namespace retort

@@ -86,6 +86,20 @@ struct BackupSettings {
   std::string pg_dump;
 };
 
+// [retort.schema]: the declared schema, and where throwaway databases are built from it or from
+// the history (autogenerate, `retort diff`, `retort check --drift`).
+struct SchemaSettings {
+  // The declared schema: SQL files that build the wanted schema from nothing, read in file-name
+  // order. Relative paths are relative to project_dir (after load_config the path is absolute).
+  std::filesystem::path dir = "schema";
+  // A PostgreSQL server where throwaway databases are created (CREATE DATABASE ... TEMPLATE
+  // template0) and dropped again. Empty: a private cluster retort starts itself, or a temporary
+  // file for SQLite. Contains a password when it has one: print it redacted.
+  std::string dev_url;
+  // Objects outside retort's care: "public.spatial_ref_sys", "event trigger on_ddl", "*.tmp_*".
+  std::vector<std::string> ignore;
+};
+
 struct Config {
   // The retort.toml that was read; empty when the configuration came from flags alone.
   std::filesystem::path config_file;
@@ -112,6 +126,7 @@ struct Config {
   ReplicaSettings replicas;
   BackupSettings backup;
   LintSettings lint;
+  SchemaSettings schema;
   // [retort.allowed_edits]: revision = "reason". Applied migration files whose statements the
   // team changed on purpose (a typo in a comment is never an edit); `check` and `doctor`
   // report them as accepted, with the reason, instead of failing.

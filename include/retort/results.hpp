@@ -430,6 +430,40 @@ struct SchemaDumpResult {
   int catalog_queries = 0;         // the same for any number of objects
   std::string split_directory;     // --split: absolute; otherwise empty
   std::vector<std::string> files;  // --split: the files written, relative to it
+  // Where the schema came from: "database postgresql://...", "revision abc123 (built on a
+  // throwaway database)", "declared schema schema/".
+  std::string source;
+};
+
+// One difference between two schemas, object by object.
+struct SchemaChange {
+  std::string change;        // "added", "removed" or "changed"
+  std::string object;        // "table", "column", "view", "function", "index", ...
+  std::string name;          // "public.users.email", "public.add(integer, integer)"
+  std::string attribute;     // for a change: "type", "default", "definition", ...; else empty
+  std::string before;        // the value, or the whole definition of a removed object
+  std::string after;         // the value, or the whole definition of an added object
+  std::string line;          // "~ column public.users.email: type text -> citext"
+  std::string unified_diff;  // multi-line values: before and after as a unified diff
+};
+
+struct DiffResult {
+  std::string from;  // described: "database postgresql://...", "revision abc123", ...
+  std::string to;
+  std::vector<SchemaChange> changes;
+  // Objects of kinds retort does not compare (event triggers, rules, ...), in either schema
+  // and not in [retort.schema] ignore: their equality is unknown.
+  std::vector<SchemaUnsupported> uncompared;
+  std::vector<std::string> notes;  // where the throwaway databases were, what was ignored
+  [[nodiscard]] bool equal() const { return changes.empty() && uncompared.empty(); }
+};
+
+// `retort check --drift`: the database against what its own current revisions build.
+struct DriftResult {
+  std::string database;                // redacted URL
+  std::vector<std::string> revisions;  // the version table's rows the history was built to
+  DiffResult diff;                     // from: the history; to: the database
+  bool ok = true;                      // no change and nothing uncompared
 };
 
 }  // namespace retort

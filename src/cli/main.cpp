@@ -501,8 +501,16 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
 
   CLI::App* check = app.add_subcommand(
       "check", "Exit 1 when revisions are pending, the files have several heads or are invalid");
-  check->callback([&ctx, &run] {
-    run = [&ctx] {
+  auto drift = std::make_shared<bool>(false);
+  check->add_flag("--drift", *drift,
+                  "Instead: exit 1 when the database's schema differs from what its own current "
+                  "revisions build (on a throwaway database), naming every drifted object");
+  check->callback([&ctx, &run, drift] {
+    run = [&ctx, drift] {
+      if (*drift) {
+        return retort::cli::check_drift_command(
+            {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet});
+      }
       const retort::CheckResult result = retort::check(ctx.config());
       emit(ctx, result, &check_text);
       return result.ok ? 0 : 1;
@@ -969,6 +977,8 @@ int main(int argc, char** argv) {
   setup_timings(app, ctx, run);
   setup_backup(app, ctx, run);
   retort::cli::setup_schema(
+      app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
+  retort::cli::setup_diff(
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
 
   std::vector<std::string> args(argv, argv + argc);

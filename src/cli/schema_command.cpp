@@ -1,5 +1,6 @@
-// `retort schema dump`: the canonical SQL of the database's schema on stdout, or one file per
-// object with --split; what the dump leaves out is named on stderr.
+// The schema commands' CLI: `retort schema dump` (the canonical SQL of a schema on stdout, or
+// one file per object with --split; what the dump leaves out is named on stderr), `retort
+// diff` and `retort check --drift`.
 #include "cli/schema_command.hpp"
 
 #include "cli/render.hpp"
@@ -33,7 +34,61 @@ nlohmann::json to_json(const SchemaDumpResult& result) {
           {"unsupported", unsupported},
           {"split_directory", result.split_directory},
           {"files", result.files},
-          {"sql", result.sql}};
+          {"sql", result.sql},
+          {"source", result.source}};
+}
+
+nlohmann::json to_json(const DiffResult& result) {
+  nlohmann::json changes = nlohmann::json::array();
+  for (const SchemaChange& change : result.changes) {
+    changes.push_back({{"change", change.change},
+                       {"object", change.object},
+                       {"name", change.name},
+                       {"attribute", change.attribute},
+                       {"before", change.before},
+                       {"after", change.after},
+                       {"line", change.line},
+                       {"unified_diff", change.unified_diff}});
+  }
+  nlohmann::json uncompared = nlohmann::json::array();
+  for (const SchemaUnsupported& object : result.uncompared) {
+    uncompared.push_back({{"kind", object.kind}, {"name", object.name}});
+  }
+  return {{"from", result.from}, {"to", result.to},          {"equal", result.equal()},
+          {"changes", changes},  {"uncompared", uncompared}, {"notes", result.notes}};
+}
+
+// The change lines, each multi-line value's unified diff indented under its line.
+std::string changes_text(const DiffResult& result, const std::string& indent) {
+  std::string out;
+  for (const SchemaChange& change : result.changes) {
+    out += indent + change.line + "\n";
+    std::size_t start = 0;
+    while (start < change.unified_diff.size()) {
+      std::size_t end = change.unified_diff.find('\n', start);
+      if (end == std::string::npos) {
+        end = change.unified_diff.size();
+      }
+      out += indent + "    " + change.unified_diff.substr(start, end - start) + "\n";
+      start = end + 1;
+    }
+  }
+  for (const SchemaUnsupported& object : result.uncompared) {
+    out += fmt::format(
+        "{}! {} {}: a kind retort does not compare, so its equality is unknown "
+        "(list it in [retort.schema] ignore to leave it out)\n",
+        indent, object.kind, object.name);
+  }
+  return out;
+}
+
+void print_notes(const std::vector<std::string>& notes, const SchemaCommandContext& context) {
+  if (*context.json || *context.quiet) {
+    return;
+  }
+  for (const std::string& note : notes) {
+    std::fprintf(stderr, "note: %s\n", note.c_str());
+  }
 }
 
 }  // namespace
@@ -42,24 +97,39 @@ void setup_schema(CLI::App& app, const SchemaCommandContext& context, std::funct
   CLI::App* schema = app.add_subcommand("schema", "The database's schema as retort reads it");
   schema->require_subcommand(1);
   auto split = std::make_shared<std::string>();
+  auto revision = std::make_shared<std::string>();
+  auto dir = std::make_shared<std::string>();
   CLI::App* dump =
       schema->add_subcommand("dump", "Print the canonical SQL of the database's schema");
   dump->add_option("--split", *split,
                    "Also write one file per object under DIR (empty or absent): "
                    "tables/SCHEMA.TABLE.sql, views/..., functions/SCHEMA.NAME(TYPES).sql");
+  CLI::Option* rev_option = dump->add_option(
+      "--rev", *revision,
+      "Dump what the history builds up to this revision (head, REV, LABEL@head), built on a "
+      "throwaway database");
+  dump->add_option("--dir", *dir,
+                   "Dump what a declared schema builds (a directory of SQL files), built on a "
+                   "throwaway database")
+      ->excludes(rev_option);
   dump->footer(
       "Reads only: one read-only transaction, every definition rendered by the server under "
       "an empty search_path. Objects an extension created are the extension's. Kinds retort "
       "does not model yet (event triggers, rules, aggregates, grants, ...) are not in the "
       "dump and are named on stderr.\nExamples: retort schema dump > schema.sql | retort "
       "--url $DATABASE_URL schema dump --split schema/");
-  dump->callback([context, split, &run] {
-    run = [context, split] {
+  dump->callback([context, split, revision, dir, &run] {
+    run = [context, split, revision, dir] {
       SchemaDumpOptions options;
       if (!split->empty()) {
         options.split = *split;
       }
+      options.source = !revision->empty() ? *revision : *dir;
       const SchemaDumpResult result = schema_dump(context.config(), options);
+      if (!*context.json && !*context.quiet && !options.source.empty()) {
+        std::fprintf(stderr, "note: %s was built on a throwaway database, dropped again\n",
+                     result.source.c_str());
+      }
       // On stderr, so that stdout stays the dump (or the one JSON document).
       for (const SchemaUnsupported& object : result.unsupported) {
         std::fprintf(stderr, "warning: not in the dump, a kind retort does not model yet: %s %s\n",
@@ -78,6 +148,69 @@ void setup_schema(CLI::App& app, const SchemaCommandContext& context, std::funct
       return 0;
     };
   });
+}
+
+void setup_diff(CLI::App& app, const SchemaCommandContext& context, std::function<int()>& run) {
+  auto from = std::make_shared<std::string>();
+  auto to = std::make_shared<std::string>();
+  CLI::App* command = app.add_subcommand("diff", "What turns one schema into another");
+  command->add_option("--from", *from,
+                      "A database URL, a directory of SQL (a declared schema) or a revision "
+                      "(head, REV, LABEL@head); default: the configured database");
+  command->add_option("--to", *to,
+                      "The same kinds; default: the declared schema ([retort.schema] dir)");
+  command->footer(
+      "One line per change: + added, - removed, ~ changed, a changed definition as a unified "
+      "diff below its line. Databases are only read; a declared schema or a revision is built on "
+      "a throwaway database ([retort.schema] dev_url, else a private server; SQLite: a "
+      "temporary file), dropped again however the command ends. Exit 0 whatever it finds.\n"
+      "Examples: retort diff | retort diff --from head --to schema/ | retort diff --from "
+      "$STAGING_URL --to $PRODUCTION_URL");
+  command->callback([context, from, to, &run] {
+    run = [context, from, to] {
+      const DiffResult result = retort::diff(context.config(), {*from, *to});
+      print_notes(result.notes, context);
+      if (*context.json) {
+        print_json(to_json(result));
+      } else if (result.equal()) {
+        if (!*context.quiet) {
+          fmt::print("No differences between {} and {}.\n", result.from, result.to);
+        }
+      } else {
+        fmt::print("From {} to {}:\n{}", result.from, result.to, changes_text(result, ""));
+        const std::size_t count = result.changes.size() + result.uncompared.size();
+        fmt::print("{} difference{}.\n", count, count == 1 ? "" : "s");
+      }
+      return 0;
+    };
+  });
+}
+
+int check_drift_command(const SchemaCommandContext& context) {
+  const DriftResult result = check_drift(context.config());
+  print_notes(result.diff.notes, context);
+  if (*context.json) {
+    nlohmann::json revisions = result.revisions;
+    print_json({{"database", result.database},
+                {"revisions", revisions},
+                {"ok", result.ok},
+                {"diff", to_json(result.diff)}});
+  } else if (result.ok) {
+    if (!*context.quiet) {
+      fmt::print("No drift: the database matches what {} builds.\n", result.diff.from);
+    }
+  } else {
+    const std::size_t count = result.diff.changes.size() + result.diff.uncompared.size();
+    fmt::print("Drift: {} object{} of the database differ{} from what {} builds:\n{}", count,
+               count == 1 ? "" : "s", count == 1 ? "s" : "", result.diff.from,
+               changes_text(result.diff, "  "));
+    fmt::print(
+        "A change made by hand outside the history. Either write a revision that makes it on "
+        "purpose (then it is no drift on the next check), or undo it; `retort diff --from {} "
+        "--to {}` prints the same with each definition.\n",
+        result.revisions.empty() ? std::string("base") : result.revisions.front(), result.database);
+  }
+  return result.ok ? 0 : 1;
 }
 
 }  // namespace retort::cli

@@ -1,4 +1,4 @@
-// `retort schema ...`: the CLI of the schema model (dump for now).
+// The CLI of the schema model: `retort schema dump`, `retort diff`, `retort check --drift`.
 #pragma once
 
 #include "retort/config.hpp"
@@ -18,5 +18,11 @@ struct SchemaCommandContext {
 
 // Registers `schema` and its subcommands; the chosen one sets `run`.
 void setup_schema(CLI::App& app, const SchemaCommandContext& context, std::function<int()>& run);
+
+// Registers `diff`; when chosen it sets `run`.
+void setup_diff(CLI::App& app, const SchemaCommandContext& context, std::function<int()>& run);
+
+// `retort check --drift`: prints the drift (or the JSON document) and returns the exit code.
+int check_drift_command(const SchemaCommandContext& context);
 
 }  // namespace retort::cli

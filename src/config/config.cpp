@@ -78,6 +78,10 @@ LintSettings& part<LintSettings>(Loaded& loaded) {
   return loaded.config.lint;
 }
 template <>
+SchemaSettings& part<SchemaSettings>(Loaded& loaded) {
+  return loaded.config.schema;
+}
+template <>
 FileValues& part<FileValues>(Loaded& loaded) {
   return loaded.file;
 }
@@ -423,6 +427,9 @@ const std::vector<KeySpec>& known_keys() {
                   {"error", LintOnUpgrade::error},
                   {"off", LintOnUpgrade::off},
               })},
+      {"retort.schema", "dir", text(&SchemaSettings::dir)},
+      {"retort.schema", "dev_url", text(&SchemaSettings::dev_url, Empty::allowed)},
+      {"retort.schema", "ignore", text_list(&SchemaSettings::ignore)},
   };
   return keys;
 }
@@ -774,6 +781,8 @@ Config load_config(const ConfigSources& sources) {
   loaded.config.script_location = (loaded.config.project_dir / script_location).lexically_normal();
   loaded.config.backup.directory =
       (loaded.config.project_dir / loaded.config.backup.directory).lexically_normal();
+  loaded.config.schema.dir =
+      (loaded.config.project_dir / loaded.config.schema.dir).lexically_normal();
   return std::move(loaded.config);
 }
 
@@ -860,6 +869,13 @@ std::string default_config_text(const std::string& script_location, const std::s
   out += line("# max_lag = " + toml_string(base::format_duration(defaults.replicas.max_lag)), "");
   out += line("# wait = " + toml_string(base::format_duration(defaults.replicas.wait)),
               "then the run stops between steps");
+  out += "\n";
+  out += line("[retort.schema]", "`retort diff`, `retort check --drift`");
+  out += line("# dir = " + toml_string(defaults.schema.dir.generic_string()),
+              "the declared schema, relative to this file");
+  out += line("# dev_url = \"postgresql://localhost/dev\"",
+              "throwaway databases; default: a private server");
+  out += line("# ignore = [\"public.spatial_ref_sys\"]", "objects outside retort's care");
   return out;
 }
 

@@ -103,6 +103,29 @@ TEST_F(ConfigTest, AppliesTheDefaultsOfEveryOptionalKey) {
   EXPECT_EQ(config.postgres.lease_ttl, std::chrono::seconds(30));
 }
 
+TEST_F(ConfigTest, ReadsTheSchemaTableWithTheDirRelativeToTheFile) {
+  write("retort.toml", R"([retort]
+url = "sqlite:///app.db"
+
+[retort.schema]
+dir = "db/schema"
+dev_url = "postgresql://dev@localhost/${DEV_DB}"
+ignore = ["public.spatial_ref_sys", "event trigger on_ddl"]
+)");
+  m_env["DEV_DB"] = "postgres";
+  const Config config = load_config(sources());
+  EXPECT_EQ(config.schema.dir, (config.project_dir / "db" / "schema").lexically_normal());
+  EXPECT_TRUE(config.schema.dir.is_absolute());
+  EXPECT_EQ(config.schema.dev_url, "postgresql://dev@localhost/postgres");
+  EXPECT_EQ(config.schema.ignore,
+            (std::vector<std::string>{"public.spatial_ref_sys", "event trigger on_ddl"}));
+
+  write("retort.toml", "[retort]\nurl = \"sqlite:///app.db\"\n");
+  const Config defaults = load_config(sources());
+  EXPECT_EQ(defaults.schema.dir, defaults.project_dir / "schema");
+  EXPECT_EQ(defaults.schema.dev_url, "");
+}
+
 TEST_F(ConfigTest, ReadsEveryKey) {
   write("retort.toml", R"([retort]
 script_location = "/srv/app/migrations"
@@ -572,7 +595,7 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"[alembic]\nscript_location = \"m\"\n",
        "retort.toml:1: error: unknown table [alembic]\n"
        "  known tables: [retort], [retort.postgres], [retort.preflight], [retort.replicas], "
-       "[retort.backup], [retort.lint], [retort.allowed_edits]\n"},
+       "[retort.backup], [retort.lint], [retort.schema], [retort.allowed_edits]\n"},
       {"[retort]\ncolour = \"blue\"\n",
        "retort.toml:2: error: unknown key 'colour' in [retort]\n"
        "  known keys in [retort]: script_location, url, version_table, version_table_schema, "
@@ -580,7 +603,8 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"colour = \"blue\"\n",
        "retort.toml:1: error: unknown key 'colour' at the top level\n"
        "  retort reads only the tables [retort], [retort.postgres], [retort.preflight], "
-       "[retort.replicas], [retort.backup], [retort.lint], [retort.allowed_edits]\n"},
+       "[retort.replicas], [retort.backup], [retort.lint], [retort.schema], "
+       "[retort.allowed_edits]\n"},
       {"retort = 1\n",
        "retort.toml:1: error: retort must be a table, written [retort], not a value\n"},
       {"[[retort]]\nurl = \"sqlite:///a.db\"\n",

@@ -5,6 +5,7 @@
 // input error in a migration file, a failed migration, a lock another runner holds.
 #include "base/url.hpp"
 #include "driver/driver.hpp"
+#include "harness/postgres_server.hpp"
 #include "harness/process.hpp"
 #include "integration/cli_support.hpp"
 #include "integration/project.hpp"
@@ -160,7 +161,12 @@ void add_history(Project& project) {
 TEST(RETORT_JSON_SUITE, EveryCommandPrintsOneDocumentThatPassesItsSchema) {
   Project project(k_backend, "json_schema");
   add_history(project);
-  write_config(project, "[retort.postgres]\nlock_wait = \"1s\"\n");
+  std::string settings = "[retort.postgres]\nlock_wait = \"1s\"\n";
+#if RETORT_TEST_POSTGRES
+  // Throwaway databases for diff and check --drift on the harness's server.
+  settings += "[retort.schema]\ndev_url = \"" + PostgresServer::instance().url("postgres") + "\"\n";
+#endif
+  write_config(project, settings);
   Outputs outputs(project);
 
   // ---- retort itself, and the project ----
@@ -230,6 +236,9 @@ TEST(RETORT_JSON_SUITE, EveryCommandPrintsOneDocumentThatPassesItsSchema) {
   const Json merged = outputs.json("merge", {"merge", "heads", "-m", "join", "--rev-id", "d4"}, 0);
   EXPECT_EQ(merged.at("down_revisions"), Json(Strings{"b2", "c3"}));
   outputs.json("upgrade", {"upgrade", "head"}, 0);
+  outputs.json("check-drift", {"check", "--drift"}, 0);
+  const Json changes = outputs.json("diff", {"diff", "--from", "head", "--to", "a1"}, 0);
+  EXPECT_FALSE(changes.at("equal").get<bool>()) << changes.dump(2);
   outputs.json("downgrade", {"downgrade", "c3"}, 0);
   outputs.json("stamp", {"stamp", "d4", "--reason", "joined by hand"}, 0);
   outputs.json("doctor", {"doctor"}, 0);

@@ -132,26 +132,36 @@ void keep(std::string& output, const char* data, std::size_t size) {
   }
 }
 
+pid_t spawn(std::vector<std::string>& args, std::vector<char*>& env_pointers, int output_fd) {
+  std::vector<char*> arg_pointers = pointers(args);
+  pid_t pid = 0;
+  const SpawnSetup setup(output_fd);
+  const int rc = posix_spawnp(&pid, args.front().c_str(), &setup.actions, &setup.attributes,
+                              arg_pointers.data(), env_pointers.data());
+  if (rc != 0) {
+    throw Error(ExitCode::failed,
+                fmt::format("cannot run {}: {}", args.front(), std::strerror(rc)));
+  }
+  return pid;
+}
+
 }  // namespace
+
+pid_t start_program(const std::vector<std::string>& argv, int output_fd) {
+  std::vector<std::string> args = argv;
+  std::vector<std::string> environment = child_environment({});
+  std::vector<char*> env_pointers = pointers(environment);
+  return spawn(args, env_pointers, output_fd);
+}
 
 ProgramResult run_program(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env) {
   std::vector<std::string> args = argv;
-  std::vector<char*> arg_pointers = pointers(args);
   std::vector<std::string> environment = child_environment(env);
   std::vector<char*> env_pointers = pointers(environment);
 
   Pipe pipe;
-  pid_t pid = 0;
-  {
-    const SpawnSetup setup(pipe.write_end());
-    const int rc = posix_spawnp(&pid, args.front().c_str(), &setup.actions, &setup.attributes,
-                                arg_pointers.data(), env_pointers.data());
-    if (rc != 0) {
-      throw Error(ExitCode::failed,
-                  fmt::format("cannot run {}: {}", args.front(), std::strerror(rc)));
-    }
-  }
+  const pid_t pid = spawn(args, env_pointers, pipe.write_end());
   pipe.close_write();
 
   ProgramResult result;

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace retort::ops::backup {
@@ -23,6 +24,12 @@ struct ProgramResult {
 // executable). Called on the run's thread, once per backup or restore.
 [[nodiscard]] ProgramResult run_program(const std::vector<std::string>& argv,
                                         const std::map<std::string, std::string>& env);
+
+// Starts argv[0] as run_program does (its own process group, stdin from /dev/null, default
+// signal dispositions and mask), its stdout and stderr going to output_fd, and returns its pid
+// without waiting: for a server that outlives the call. The caller reaps it. Throws as
+// run_program.
+[[nodiscard]] pid_t start_program(const std::vector<std::string>& argv, int output_fd);
 
 // "exited with 1", "was killed by signal 9": how the program ended, for messages.
 [[nodiscard]] std::string ending(const ProgramResult& result);
