@@ -51,7 +51,7 @@ load other "$tables"
 # A few changes on the other side, so that the diff has something to say.
 psql -q -X -v ON_ERROR_STOP=1 -d "$pg/other" >/dev/null <<'SQL'
 ALTER TABLE t1 ADD COLUMN note text;
-ALTER TABLE t2 ALTER COLUMN name TYPE varchar(200);
+ALTER TABLE t900 ALTER COLUMN name TYPE varchar(200);
 CREATE OR REPLACE VIEW v3 AS SELECT id, name, amount * 3 AS doubled FROM t3 WHERE amount > 3;
 DROP TRIGGER t4_touch ON t4;
 SQL

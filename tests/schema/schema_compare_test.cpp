@@ -204,6 +204,27 @@ TEST(SchemaComparePostgresTest, DevUrlThatIsTheTargetIsRefused) {
   EXPECT_TRUE(leftovers().empty());
 }
 
+// An event trigger is a kind retort cannot compare: the drift check cannot say the database is
+// as its history builds it, so it fails naming it, until [retort.schema] ignore lists it.
+TEST(SchemaComparePostgresTest, AKindRetortCannotCompareFailsTheDriftCheckUnlessIgnored) {
+  Project project(Backend::postgres, "drift_unsupported");
+  build(project);
+  project.db().execute(
+      "CREATE FUNCTION note_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$");
+  project.db().execute(
+      "CREATE EVENT TRIGGER on_ddl ON ddl_command_end EXECUTE FUNCTION note_ddl()");
+  const ProcessResult failed = retort(project, {"check", "--drift"});
+  EXPECT_EQ(failed.exit_code, 1) << shown(failed);
+  EXPECT_TRUE(has(failed.out, "! event trigger on_ddl: a kind retort does not compare"));
+  EXPECT_TRUE(has(failed.out, "+ function public.note_ddl()"));
+
+  write_config(project,
+               schema_config(project, "ignore = [\"event trigger on_ddl\", \"public.note_*\"]\n"));
+  const ProcessResult ignored = retort(project, {"check", "--drift"});
+  EXPECT_EQ(ignored.exit_code, 0) << shown(ignored);
+  EXPECT_TRUE(has(ignored.out, "No drift"));
+}
+
 // No dev_url: a private server of the target's major version, started for the command and
 // removed after it. PostgreSQL refuses to run as root, so as root retort says what to set, and
 // the rest of the test runs retort as the `postgres` OS user.
