@@ -115,6 +115,8 @@ std::vector<std::string> dependency_order(
   return order;
 }
 
+}  // namespace
+
 std::string column_sql(const Column& column) {
   std::string sql = column.ident + " " + column.type;
   if (!column.collation.empty()) {
@@ -125,6 +127,9 @@ std::string column_sql(const Column& column) {
   }
   if (!column.identity.empty()) {
     sql += " GENERATED " + column.identity + " AS IDENTITY";
+    if (!column.identity_options.empty()) {
+      sql += " (" + column.identity_options + ")";
+    }
   }
   if (!column.default_expr.empty() && !column.default_calls_function) {
     sql += " DEFAULT " + column.default_expr;
@@ -134,6 +139,8 @@ std::string column_sql(const Column& column) {
   }
   return sql;
 }
+
+namespace {
 
 // How deep a partition sits under its root: parents are created before their partitions.
 int partition_depth(const Schema& schema, const Table& table) {

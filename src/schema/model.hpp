@@ -21,6 +21,9 @@ struct Column {
   bool default_calls_function = false;
   std::string generated;  // the expression of a GENERATED ALWAYS AS (...) STORED column
   std::string identity;   // "ALWAYS", "BY DEFAULT" or empty
+  // The identity's sequence options, "START WITH 1 INCREMENT BY 1 ...": a definition, not the
+  // sequence's state.
+  std::string identity_options;
   std::string collation;  // COLLATE clause target, when it differs from the type's
 };
 

@@ -275,7 +275,14 @@ void read_tables(Reader& reader, Schema& schema) {
       "'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid AND d.refclassid = "
       "'pg_catalog.pg_proc'::pg_catalog.regclass AND " +
       user_namespace("n") +
-      ") "
+      "), "
+      "CASE WHEN a.attidentity <> '' THEN (SELECT pg_catalog.format('START WITH %s INCREMENT "
+      "BY %s MINVALUE %s MAXVALUE %s CACHE %s', s.seqstart, s.seqincrement, s.seqmin, "
+      "s.seqmax, s.seqcache) || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE ' NO CYCLE' END FROM "
+      "pg_catalog.pg_depend d JOIN pg_catalog.pg_sequence s ON s.seqrelid = d.objid WHERE "
+      "d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = "
+      "'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = a.attrelid AND "
+      "d.refobjsubid = a.attnum AND d.deptype = 'i') END "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
@@ -304,6 +311,7 @@ void read_tables(Reader& reader, Schema& schema) {
       column.default_calls_function = flag(row[9]);
     }
     column.identity = identity == "a" ? "ALWAYS" : (identity == "d" ? "BY DEFAULT" : "");
+    column.identity_options = text(row[10]);
     column.collation = text(row[8]);
     table->second.columns.push_back(std::move(column));
   }
