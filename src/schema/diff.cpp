@@ -671,8 +671,18 @@ class Differ {
 
   void comments() {
     const bool any_table_ignored = !m_options.ignore.empty();
+    // CREATE EXTENSION comments on the extension from its control file: that comment comes
+    // and goes with the extension.
+    std::set<std::string> extension_comments;
+    for (const auto& [a, b] : {std::pair{&m_from, &m_to}, std::pair{&m_to, &m_from}}) {
+      for (const auto& [key, extension] : a->extensions) {
+        if (!b->extensions.contains(key)) {
+          extension_comments.insert("EXTENSION " + extension.ident);
+        }
+      }
+    }
     auto skip = [&](const std::string& target) {
-      return any_table_ignored && comment_ignored(target);
+      return extension_comments.contains(target) || (any_table_ignored && comment_ignored(target));
     };
     for (const auto& [target, text] : m_from.comments) {
       if (skip(target)) {

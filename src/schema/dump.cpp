@@ -187,6 +187,28 @@ std::string table_create_sql(const Table& table) {
   return sql + ";\n";
 }
 
+// The functions that need a view to exist when they are created, directly or through another
+// such function.
+std::set<std::string> functions_after_views(const Schema& schema) {
+  std::set<std::string> late;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [key, function] : schema.functions) {
+      if (late.contains(key)) {
+        continue;
+      }
+      for (const std::string& dep : function.depends_on) {
+        if (schema.views.contains(dep) || late.contains(dep)) {
+          late.insert(key);
+          grew = true;
+          break;
+        }
+      }
+    }
+  }
+  return late;
+}
+
 void dump_postgres(const Schema& schema, Dumper& out) {
   for (const auto& [name, ident] : schema.schemas) {
     out.add("schema", ident, file("schemas", name), "CREATE SCHEMA IF NOT EXISTS " + ident + ";\n",
@@ -262,8 +284,11 @@ void dump_postgres(const Schema& schema, Dumper& out) {
     out.add("table", table.ident, file("tables", key), table_create_sql(table), targets);
   }
 
-  // check_function_bodies is off (the header), so a body may name what comes later.
-  for (const auto& [key, function] : schema.functions) {
+  // check_function_bodies is off (the header), so a body may name what comes later; but a
+  // signature naming a view's row type, or a BEGIN ATOMIC body, needs what it names to exist:
+  // such a function is created among the views, after them.
+  const std::set<std::string> late = functions_after_views(schema);
+  auto add_function = [&](const Function& function) {
     const std::string stem =
         function.schema + "." + function.name + "(" + function.argument_types + ")";
     out.add(function.procedure ? "procedure" : "function", function.ident,
@@ -272,6 +297,15 @@ void dump_postgres(const Schema& schema, Dumper& out) {
             {std::string(function.procedure ? "PROCEDURE " : "FUNCTION ") +
              function.ident.substr(0, function.ident.size() - function.arguments.size() - 2) + "(" +
              compact(function.argument_types) + ")"});
+  };
+  std::map<std::string, std::vector<std::string>> function_edges;
+  for (const auto& [key, function] : schema.functions) {
+    if (!late.contains(key)) {
+      function_edges[key] = function.depends_on;
+    }
+  }
+  for (const std::string& key : dependency_order(function_edges)) {
+    add_function(schema.functions.at(key));
   }
 
   for (const auto& [depth, key] : table_order) {
@@ -340,7 +374,14 @@ void dump_postgres(const Schema& schema, Dumper& out) {
   for (const auto& [key, view] : schema.views) {
     view_edges[key] = view.depends_on;
   }
+  for (const std::string& key : late) {
+    view_edges[key] = schema.functions.at(key).depends_on;
+  }
   for (const std::string& key : dependency_order(view_edges)) {
+    if (late.contains(key)) {
+      add_function(schema.functions.at(key));
+      continue;
+    }
     const View& view = schema.views.at(key);
     const std::string kind = view.materialized ? "MATERIALIZED VIEW" : "VIEW";
     std::string sql = "CREATE " + kind + " " + view.ident;

@@ -113,9 +113,10 @@ struct View {
   std::string name;
   std::string ident;
   bool materialized = false;
-  std::string options;                  // reloptions
-  std::string definition;               // pg_get_viewdef (not pretty), without the final semicolon
-  std::vector<std::string> depends_on;  // keys of other views it reads (pg_rewrite, pg_depend)
+  std::string options;     // reloptions
+  std::string definition;  // pg_get_viewdef (not pretty), without the final semicolon
+  // Keys of the other views it reads and of the functions it calls (pg_rewrite, pg_depend).
+  std::vector<std::string> depends_on;
 };
 
 struct Function {
@@ -126,6 +127,9 @@ struct Function {
   std::string ident;           // schema.name(arguments)
   bool procedure = false;
   std::string definition;  // pg_get_functiondef
+  // Keys of the views and functions it needs to exist when it is created: a view's row type in
+  // its signature, what a BEGIN ATOMIC body reads or calls (pg_depend).
+  std::vector<std::string> depends_on;
 };
 
 struct Trigger {
