@@ -163,6 +163,41 @@ int partition_depth(const Schema& schema, const Table& table) {
   return depth;
 }
 
+// What a partition sets on its columns apart from its parent: a default, NOT NULL. PARTITION
+// OF takes the parent's columns as they are, so these follow it.
+std::string partition_column_sql(const Schema& schema, const Table& table) {
+  const Table* parent = nullptr;
+  for (const auto& [key, candidate] : schema.tables) {
+    if (candidate.ident == table.partition_of) {
+      parent = &candidate;
+    }
+  }
+  if (parent == nullptr) {
+    return {};
+  }
+  std::string sql;
+  for (const Column& column : table.columns) {
+    const auto inherited =
+        std::find_if(parent->columns.begin(), parent->columns.end(),
+                     [&](const Column& candidate) { return candidate.name == column.name; });
+    if (inherited == parent->columns.end()) {
+      continue;
+    }
+    const std::string alter = "ALTER TABLE ONLY " + table.ident + " ALTER COLUMN " + column.ident;
+    if (column.default_expr != inherited->default_expr && !column.default_calls_function &&
+        column.generated.empty()) {
+      sql +=
+          alter +
+          (column.default_expr.empty() ? " DROP DEFAULT" : " SET DEFAULT " + column.default_expr) +
+          ";\n";
+    }
+    if (column.not_null && !inherited->not_null) {
+      sql += alter + " SET NOT NULL;\n";
+    }
+  }
+  return sql;
+}
+
 std::string table_create_sql(const Table& table) {
   std::string sql =
       std::string("CREATE ") + (table.unlogged ? "UNLOGGED " : "") + "TABLE " + table.ident;
@@ -281,7 +316,11 @@ void dump_postgres(const Schema& schema, Dumper& out) {
     for (const Column& column : table.columns) {
       targets.push_back("COLUMN " + table.ident + "." + column.ident);
     }
-    out.add("table", table.ident, file("tables", key), table_create_sql(table), targets);
+    std::string sql = table_create_sql(table);
+    if (!table.partition_of.empty()) {
+      sql += partition_column_sql(schema, table);
+    }
+    out.add("table", table.ident, file("tables", key), sql, targets);
   }
 
   // check_function_bodies is off (the header), so a body may name what comes later; but a
