@@ -653,24 +653,28 @@ class Differ {
     }
   }
 
-  // Whether a comment's target is, or belongs to, an ignored table (by its quoted ident).
-  bool comment_ignored(const std::string& target) const {
-    for (const Schema* side : {&m_from, &m_to}) {
-      for (const auto& [key, table] : side->tables) {
-        if (!table_ignored(key)) {
-          continue;
-        }
-        if (target == "TABLE " + table.ident || target.starts_with("COLUMN " + table.ident + ".") ||
-            target.ends_with(" ON " + table.ident)) {
-          return true;
-        }
+  // Whether a comment's target is, or belongs to, one of these tables (quoted idents).
+  static bool on_table(const std::string& target, const std::set<std::string>& tables) {
+    for (const std::string& ident : tables) {
+      if (target == "TABLE " + ident || target.starts_with("COLUMN " + ident + ".") ||
+          target.ends_with(" ON " + ident)) {
+        return true;
       }
     }
     return false;
   }
 
   void comments() {
-    const bool any_table_ignored = !m_options.ignore.empty();
+    std::set<std::string> ignored_tables;
+    if (!m_options.ignore.empty()) {
+      for (const Schema* side : {&m_from, &m_to}) {
+        for (const auto& [key, table] : side->tables) {
+          if (table_ignored(key)) {
+            ignored_tables.insert(table.ident);
+          }
+        }
+      }
+    }
     // CREATE EXTENSION comments on the extension from its control file: that comment comes
     // and goes with the extension.
     std::set<std::string> extension_comments;
@@ -682,7 +686,8 @@ class Differ {
       }
     }
     auto skip = [&](const std::string& target) {
-      return extension_comments.contains(target) || (any_table_ignored && comment_ignored(target));
+      return extension_comments.contains(target) ||
+             (!ignored_tables.empty() && on_table(target, ignored_tables));
     };
     for (const auto& [target, text] : m_from.comments) {
       if (skip(target)) {
