@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <unistd.h>
 #include <vector>
@@ -113,16 +115,39 @@ std::string fresh(const std::string& hint) {
   return test::PostgresServer::instance().create_database(hint);
 }
 
-// A database loaded with `sql`, and its model.
-Schema load(const std::string& sql, const std::string& hint, std::string* url_out = nullptr) {
-  const std::string url = fresh(hint);
-  const auto connection = open(url);
-  connection->execute(sql);
-  if (url_out != nullptr) {
-    *url_out = url;
+// The databases of one pair, dropped when it is done: a few hundred copies of template0 left
+// on disk would cost more than making them.
+class Databases {
+ public:
+  Databases() = default;
+  Databases(const Databases&) = delete;
+  Databases& operator=(const Databases&) = delete;
+  ~Databases() {
+    try {
+      const auto admin = open(test::PostgresServer::instance().admin_url());
+      for (const std::string& url : m_urls) {
+        admin->execute("DROP DATABASE IF EXISTS \"" + url.substr(url.rfind('/') + 1) +
+                       "\" WITH (FORCE)");
+      }
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "dropping a fixture's databases: " << error.what();
+    }
   }
-  return read_postgres(*connection);
-}
+
+  // A fresh database loaded with `sql`, and its model.
+  Schema load(const std::string& sql, const std::string& hint, std::string* url_out = nullptr) {
+    m_urls.push_back(fresh(hint));
+    const auto connection = open(m_urls.back());
+    connection->execute(sql);
+    if (url_out != nullptr) {
+      *url_out = m_urls.back();
+    }
+    return read_postgres(*connection);
+  }
+
+ private:
+  std::vector<std::string> m_urls;
+};
 
 // `pg_dump --schema-only`, without the \restrict lines newer releases add (psql commands).
 std::string pg_dump(const std::string& url) {
@@ -146,6 +171,10 @@ std::string pg_dump(const std::string& url) {
 // One pair: the diff both ways and against itself, dump and reload of either side, and the old
 // side read back from its own pg_dump.
 void check_pair(const fs::path& dir, const std::string& name) {
+  Databases databases;
+  auto load = [&](const std::string& sql, const std::string& hint, std::string* url_out = nullptr) {
+    return databases.load(sql, hint, url_out);
+  };
   std::string old_url;
   const Schema before = load(read_text(dir / "old.sql"), name + "_old", &old_url);
   const Schema after = load(read_text(dir / "new.sql"), name + "_new");
@@ -170,14 +199,27 @@ void check_pair(const fs::path& dir, const std::string& name) {
 TEST(PostgresSchemaFixturesTest, EveryPairDiffsAsExpectedBothWaysAndSurvivesDumpAndReload) {
   const std::vector<fs::path> pairs = fixtures("fixtures");
   EXPECT_GE(pairs.size(), std::getenv("RETORT_SCHEMA_FIXTURE") == nullptr ? 40U : 1U);
-  for (const fs::path& dir : pairs) {
-    const std::string name = dir.filename().string();
-    SCOPED_TRACE("fixture " + name);
-    try {
-      check_pair(dir, name);
-    } catch (const std::exception& error) {
-      ADD_FAILURE() << "fixture " << name << ": " << error.what();
+  // Pairs are independent, and most of the time goes to CREATE DATABASE and loading: a few at
+  // once on the one cluster.
+  (void)test::PostgresServer::instance();
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < pairs.size(); i = next++) {
+      const std::string name = pairs[i].filename().string();
+      SCOPED_TRACE("fixture " + name);
+      try {
+        check_pair(pairs[i], name);
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << "fixture " << name << ": " << error.what();
+      }
     }
+  };
+  std::vector<std::thread> workers;
+  for (int i = 0; i < 4; ++i) {
+    workers.emplace_back(work);
+  }
+  for (std::thread& worker : workers) {
+    worker.join();
   }
 }
 
