@@ -115,6 +115,8 @@ std::vector<std::string> dependency_order(
   return order;
 }
 
+}  // namespace
+
 std::string column_sql(const Column& column) {
   std::string sql = column.ident + " " + column.type;
   if (!column.collation.empty()) {
@@ -125,6 +127,9 @@ std::string column_sql(const Column& column) {
   }
   if (!column.identity.empty()) {
     sql += " GENERATED " + column.identity + " AS IDENTITY";
+    if (!column.identity_options.empty()) {
+      sql += " (" + column.identity_options + ")";
+    }
   }
   if (!column.default_expr.empty() && !column.default_calls_function) {
     sql += " DEFAULT " + column.default_expr;
@@ -134,6 +139,8 @@ std::string column_sql(const Column& column) {
   }
   return sql;
 }
+
+namespace {
 
 // How deep a partition sits under its root: parents are created before their partitions.
 int partition_depth(const Schema& schema, const Table& table) {
@@ -154,6 +161,41 @@ int partition_depth(const Schema& schema, const Table& table) {
     current = parent;
   }
   return depth;
+}
+
+// What a partition sets on its columns apart from its parent: a default, NOT NULL. PARTITION
+// OF takes the parent's columns as they are, so these follow it.
+std::string partition_column_sql(const Schema& schema, const Table& table) {
+  const Table* parent = nullptr;
+  for (const auto& [key, candidate] : schema.tables) {
+    if (candidate.ident == table.partition_of) {
+      parent = &candidate;
+    }
+  }
+  if (parent == nullptr) {
+    return {};
+  }
+  std::string sql;
+  for (const Column& column : table.columns) {
+    const auto inherited =
+        std::find_if(parent->columns.begin(), parent->columns.end(),
+                     [&](const Column& candidate) { return candidate.name == column.name; });
+    if (inherited == parent->columns.end()) {
+      continue;
+    }
+    const std::string alter = "ALTER TABLE ONLY " + table.ident + " ALTER COLUMN " + column.ident;
+    if (column.default_expr != inherited->default_expr && !column.default_calls_function &&
+        column.generated.empty()) {
+      sql +=
+          alter +
+          (column.default_expr.empty() ? " DROP DEFAULT" : " SET DEFAULT " + column.default_expr) +
+          ";\n";
+    }
+    if (column.not_null && !inherited->not_null) {
+      sql += alter + " SET NOT NULL;\n";
+    }
+  }
+  return sql;
 }
 
 std::string table_create_sql(const Table& table) {
@@ -178,6 +220,28 @@ std::string table_create_sql(const Table& table) {
     sql += "\nWITH (" + table.options + ")";
   }
   return sql + ";\n";
+}
+
+// The functions that need a view to exist when they are created, directly or through another
+// such function.
+std::set<std::string> functions_after_views(const Schema& schema) {
+  std::set<std::string> late;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [key, function] : schema.functions) {
+      if (late.contains(key)) {
+        continue;
+      }
+      for (const std::string& dep : function.depends_on) {
+        if (schema.views.contains(dep) || late.contains(dep)) {
+          late.insert(key);
+          grew = true;
+          break;
+        }
+      }
+    }
+  }
+  return late;
 }
 
 void dump_postgres(const Schema& schema, Dumper& out) {
@@ -252,11 +316,18 @@ void dump_postgres(const Schema& schema, Dumper& out) {
     for (const Column& column : table.columns) {
       targets.push_back("COLUMN " + table.ident + "." + column.ident);
     }
-    out.add("table", table.ident, file("tables", key), table_create_sql(table), targets);
+    std::string sql = table_create_sql(table);
+    if (!table.partition_of.empty()) {
+      sql += partition_column_sql(schema, table);
+    }
+    out.add("table", table.ident, file("tables", key), sql, targets);
   }
 
-  // check_function_bodies is off (the header), so a body may name what comes later.
-  for (const auto& [key, function] : schema.functions) {
+  // check_function_bodies is off (the header), so a body may name what comes later; but a
+  // signature naming a view's row type, or a BEGIN ATOMIC body, needs what it names to exist:
+  // such a function is created among the views, after them.
+  const std::set<std::string> late = functions_after_views(schema);
+  auto add_function = [&](const Function& function) {
     const std::string stem =
         function.schema + "." + function.name + "(" + function.argument_types + ")";
     out.add(function.procedure ? "procedure" : "function", function.ident,
@@ -265,6 +336,15 @@ void dump_postgres(const Schema& schema, Dumper& out) {
             {std::string(function.procedure ? "PROCEDURE " : "FUNCTION ") +
              function.ident.substr(0, function.ident.size() - function.arguments.size() - 2) + "(" +
              compact(function.argument_types) + ")"});
+  };
+  std::map<std::string, std::vector<std::string>> function_edges;
+  for (const auto& [key, function] : schema.functions) {
+    if (!late.contains(key)) {
+      function_edges[key] = function.depends_on;
+    }
+  }
+  for (const std::string& key : dependency_order(function_edges)) {
+    add_function(schema.functions.at(key));
   }
 
   for (const auto& [depth, key] : table_order) {
@@ -333,7 +413,14 @@ void dump_postgres(const Schema& schema, Dumper& out) {
   for (const auto& [key, view] : schema.views) {
     view_edges[key] = view.depends_on;
   }
+  for (const std::string& key : late) {
+    view_edges[key] = schema.functions.at(key).depends_on;
+  }
   for (const std::string& key : dependency_order(view_edges)) {
+    if (late.contains(key)) {
+      add_function(schema.functions.at(key));
+      continue;
+    }
     const View& view = schema.views.at(key);
     const std::string kind = view.materialized ? "MATERIALIZED VIEW" : "VIEW";
     std::string sql = "CREATE " + kind + " " + view.ident;

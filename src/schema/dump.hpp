@@ -26,6 +26,10 @@ struct Piece {
 // The whole dump: a header, then every piece, separated by blank lines.
 [[nodiscard]] std::string dump_sql(const Schema& schema);
 
+// One column as CREATE TABLE spells it: name, type, collation, generated or identity, default
+// (unless it calls a function of the user's, set later), NOT NULL.
+[[nodiscard]] std::string column_sql(const Column& column);
+
 // A file name for an object: its raw qualified name with the characters no file system takes
 // (and %) written %XX, spaces after commas dropped: "public.f(integer,text)".
 [[nodiscard]] std::string file_stem(const std::string& name);

@@ -21,6 +21,9 @@ struct Column {
   bool default_calls_function = false;
   std::string generated;  // the expression of a GENERATED ALWAYS AS (...) STORED column
   std::string identity;   // "ALWAYS", "BY DEFAULT" or empty
+  // The identity's sequence options, "START WITH 1 INCREMENT BY 1 ...": a definition, not the
+  // sequence's state.
+  std::string identity_options;
   std::string collation;  // COLLATE clause target, when it differs from the type's
 };
 
@@ -110,9 +113,10 @@ struct View {
   std::string name;
   std::string ident;
   bool materialized = false;
-  std::string options;                  // reloptions
-  std::string definition;               // pg_get_viewdef (not pretty), without the final semicolon
-  std::vector<std::string> depends_on;  // keys of other views it reads (pg_rewrite, pg_depend)
+  std::string options;     // reloptions
+  std::string definition;  // pg_get_viewdef (not pretty), without the final semicolon
+  // Keys of the other views it reads and of the functions it calls (pg_rewrite, pg_depend).
+  std::vector<std::string> depends_on;
 };
 
 struct Function {
@@ -123,6 +127,9 @@ struct Function {
   std::string ident;           // schema.name(arguments)
   bool procedure = false;
   std::string definition;  // pg_get_functiondef
+  // Keys of the views and functions it needs to exist when it is created: a view's row type in
+  // its signature, what a BEGIN ATOMIC body reads or calls (pg_depend).
+  std::vector<std::string> depends_on;
 };
 
 struct Trigger {

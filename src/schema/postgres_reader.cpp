@@ -275,7 +275,14 @@ void read_tables(Reader& reader, Schema& schema) {
       "'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid AND d.refclassid = "
       "'pg_catalog.pg_proc'::pg_catalog.regclass AND " +
       user_namespace("n") +
-      ") "
+      "), "
+      "CASE WHEN a.attidentity <> '' THEN (SELECT pg_catalog.format('START WITH %s INCREMENT "
+      "BY %s MINVALUE %s MAXVALUE %s CACHE %s', s.seqstart, s.seqincrement, s.seqmin, "
+      "s.seqmax, s.seqcache) || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE ' NO CYCLE' END FROM "
+      "pg_catalog.pg_depend d JOIN pg_catalog.pg_sequence s ON s.seqrelid = d.objid WHERE "
+      "d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = "
+      "'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = a.attrelid AND "
+      "d.refobjsubid = a.attnum AND d.deptype = 'i') END "
       "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
@@ -304,6 +311,7 @@ void read_tables(Reader& reader, Schema& schema) {
       column.default_calls_function = flag(row[9]);
     }
     column.identity = identity == "a" ? "ALWAYS" : (identity == "d" ? "BY DEFAULT" : "");
+    column.identity_options = text(row[10]);
     column.collation = text(row[8]);
     table->second.columns.push_back(std::move(column));
   }
@@ -428,6 +436,55 @@ void read_functions(Reader& reader, Schema& schema) {
     }
     schema.functions.emplace(function.schema + "." + function.name + "(" + function.arguments + ")",
                              std::move(function));
+  }
+}
+
+// What functions and views need of each other at creation: a function whose signature names a
+// view's row type or whose BEGIN ATOMIC body reads a view or calls a function, and a view that
+// calls a function. The dump creates such a function among the views, in dependency order.
+void read_function_dependencies(Reader& reader, Schema& schema) {
+  const std::string functions =
+      "SELECT p.oid, n.nspname || '.' || p.proname || '(' || "
+      "pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' AS key FROM "
+      "pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE "
+      "p.prokind IN ('f', 'p') AND " +
+      user_namespace("n");
+  const std::string views =
+      "SELECT c.oid, c.reltype, n.nspname || '.' || c.relname AS key FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') "
+      "AND " +
+      user_namespace("n");
+  const driver::Rows rows = reader.query(
+      "WITH fn AS (" + functions + "), rel AS (" + views +
+      ") "
+      "SELECT f.key, r.key FROM pg_catalog.pg_depend d JOIN fn f ON d.classid = "
+      "'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = f.oid JOIN rel r ON "
+      "(d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = r.oid) OR "
+      "(d.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.refobjid = r.reltype) "
+      "UNION SELECT f.key, g.key FROM pg_catalog.pg_depend d JOIN fn f ON d.classid = "
+      "'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = f.oid JOIN fn g ON d.refclassid "
+      "= 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.refobjid = g.oid AND g.oid <> f.oid "
+      "UNION SELECT v.key, f.key FROM pg_catalog.pg_rewrite rw JOIN rel v ON v.oid = "
+      "rw.ev_class JOIN pg_catalog.pg_depend d ON d.classid = "
+      "'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = rw.oid AND d.refclassid = "
+      "'pg_catalog.pg_proc'::pg_catalog.regclass JOIN fn f ON f.oid = d.refobjid");
+  for (const auto& row : rows.rows) {
+    const std::string from = text(row[0]);
+    const std::string to = text(row[1]);
+    if (!schema.views.contains(to) && !schema.functions.contains(to)) {
+      continue;
+    }
+    if (const auto function = schema.functions.find(from); function != schema.functions.end()) {
+      function->second.depends_on.push_back(to);
+    } else if (const auto view = schema.views.find(from); view != schema.views.end()) {
+      view->second.depends_on.push_back(to);
+    }
+  }
+  for (auto& [key, function] : schema.functions) {
+    std::sort(function.depends_on.begin(), function.depends_on.end());
+  }
+  for (auto& [key, view] : schema.views) {
+    std::sort(view.depends_on.begin(), view.depends_on.end());
   }
 }
 
@@ -655,6 +712,7 @@ Schema read_postgres(driver::Connection& connection, const ReadOptions& options)
     read_indexes(reader, schema);
     read_views(reader, schema);
     read_functions(reader, schema);
+    read_function_dependencies(reader, schema);
     read_triggers(reader, schema);
     read_policies(reader, schema);
     read_comments(reader, schema);

@@ -80,7 +80,8 @@ TEST(PostgresSchemaTest, DumpNamesEveryKindSchemaQualifiedAsTheServerRendersIt) 
   // Columns in order, the dropped one gone; identity, generated, collation, defaults.
   position(dump,
            "CREATE TABLE app.users (\n"
-           "    id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,\n"
+           "    id bigint GENERATED ALWAYS AS IDENTITY (START WITH 1 INCREMENT BY 1 MINVALUE 1 "
+           "MAXVALUE 9223372036854775807 CACHE 1 NO CYCLE) NOT NULL,\n"
            "    email public.citext NOT NULL,\n"
            "    name text COLLATE pg_catalog.\"C\" DEFAULT ''::text NOT NULL,\n"
            "    created_at timestamp with time zone DEFAULT now() NOT NULL,\n"
