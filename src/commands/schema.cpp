@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <string>
 #include <system_error>
@@ -321,8 +322,19 @@ DiffResult diff(const Config& config, const DiffOptions& options) {
       options.from.empty() ? configured_database(config) : parse_source(config, options.from);
   const Source to = options.to.empty() ? declared_schema(config) : parse_source(config, options.to);
   const std::unique_ptr<driver::Connection> target = open_target(config, {&from, &to});
-  const Read before = read_source(config, from, target.get());
-  const Read after = read_source(config, to, target.get());
+  Read before;
+  Read after;
+  if (from.kind == Source::Kind::database && to.kind == Source::Kind::database) {
+    // Two databases read at once, each on its own connection: the catalog queries are the
+    // servers' work, so the wall time is that of the slower read, not of both.
+    std::future<Read> later =
+        std::async(std::launch::async, [&] { return read_source(config, to, nullptr); });
+    before = read_source(config, from, target.get());
+    after = later.get();
+  } else {
+    before = read_source(config, from, target.get());
+    after = read_source(config, to, target.get());
+  }
   DiffResult result = compare(config, before.model, after.model);
   result.from = from.described;
   result.to = to.described;
