@@ -215,16 +215,18 @@ Read read_source(const Config& config, const Source& source, driver::Connection*
   const std::unique_ptr<ops::scratch::Scratch> scratch =
       ops::scratch::make_scratch(scratch_options);
   throw_if_cancelled();
+  const base::DatabaseUrl scratch_url =
+      ops::scratch::with_session_options(scratch->url(), scratch_options.target);
   if (source.kind == Source::Kind::declared) {
-    const std::unique_ptr<driver::Connection> connection = driver::connect(scratch->url());
+    const std::unique_ptr<driver::Connection> connection = driver::connect(scratch_url);
     const runner::CancelTarget cancellable(*connection);
     ops::scratch::load_declared(*connection, source.dir, [] { return runner::cancel_requested(); });
   } else {
-    build_history(config, scratch->url(), source.revisions);
+    build_history(config, scratch_url, source.revisions);
   }
   throw_if_cancelled();
   {
-    const std::unique_ptr<driver::Connection> connection = driver::connect(scratch->url());
+    const std::unique_ptr<driver::Connection> connection = driver::connect(scratch_url);
     read.model = schema::read(*connection, options);
   }
   read.notes.push_back(fmt::format("{} was built on a throwaway {}, dropped again",

@@ -204,6 +204,31 @@ TEST(SchemaComparePostgresTest, DevUrlThatIsTheTargetIsRefused) {
   EXPECT_TRUE(leftovers().empty());
 }
 
+// A search_path on the URL decides where unqualified names land, on the target as on the
+// throwaway database the history is rebuilt on: the same migrations build the same schema, and
+// the catalog is read under an empty search_path, so nothing looks drifted.
+TEST(SchemaComparePostgresTest, ASearchPathOnTheUrlIsNoDrift) {
+  Project project(Backend::postgres, "drift_search_path");
+  project.add({"a1",
+               {},
+               "CREATE SCHEMA app;\nCREATE TABLE things (id integer PRIMARY KEY);\n"
+               "CREATE VIEW some_things AS SELECT id FROM things WHERE id > 1;",
+               "DROP VIEW some_things; DROP TABLE things; DROP SCHEMA app;",
+               {},
+               "things"});
+  write_config(project, schema_config(project),
+               project.config().url + "?options=-csearch_path%3Dapp,public");
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_EQ(project.query_rows("SELECT count(*) FROM pg_tables WHERE schemaname = 'app' AND "
+                               "tablename = 'things'"),
+            std::vector<std::string>{"1"})
+      << "the test needs the table where the search_path put it";
+  const ProcessResult clean = retort(project, {"check", "--drift"});
+  EXPECT_EQ(clean.exit_code, 0) << shown(clean);
+  EXPECT_TRUE(has(clean.out, "No drift"));
+}
+
 // An event trigger is a kind retort cannot compare: the drift check cannot say the database is
 // as its history builds it, so it fails naming it, until [retort.schema] ignore lists it.
 TEST(SchemaComparePostgresTest, AKindRetortCannotCompareFailsTheDriftCheckUnlessIgnored) {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -405,6 +406,29 @@ base::DatabaseUrl with_database(const base::DatabaseUrl& url, const std::string&
   text += "dbname=" + database;
   base::DatabaseUrl out = base::parse_database_url(text).value();
   out.database = database;
+  return out;
+}
+
+base::DatabaseUrl with_session_options(const base::DatabaseUrl& url,
+                                       const base::DatabaseUrl& target) {
+  const auto options = target.params.find("options");
+  if (url.dialect != base::Dialect::postgres || options == target.params.end()) {
+    return url;
+  }
+  std::string encoded;
+  for (const char c : options->second) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) != 0 || c == '-' || c == '_' || c == '.') {
+      encoded += c;
+    } else {
+      encoded += fmt::format("%{:02X}", byte);
+    }
+  }
+  base::DatabaseUrl out =
+      base::parse_database_url(url.text + (url.text.find('?') == std::string::npos ? "?" : "&") +
+                               "options=" + encoded)
+          .value();
+  out.database = url.database;
   return out;
 }
 

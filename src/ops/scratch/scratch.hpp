@@ -57,6 +57,12 @@ class Scratch {
 [[nodiscard]] base::DatabaseUrl with_database(const base::DatabaseUrl& url,
                                               const std::string& database);
 
+// The scratch's URL with the target's session options (`options=-csearch_path=app`) added, so
+// that migrations and a declared schema resolve unqualified names on the scratch as on the
+// target. `url` unchanged when the target sets none.
+[[nodiscard]] base::DatabaseUrl with_session_options(const base::DatabaseUrl& url,
+                                                     const base::DatabaseUrl& target);
+
 // Loads a declared schema (SPEC §1: SQL files under `dir`, read in file-name order, at any
 // depth) into `connection`, one statement at a time outside any transaction, function bodies
 // unchecked (check_function_bodies = off, as pg_dump loads). A statement that fails because
