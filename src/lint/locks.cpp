@@ -29,9 +29,9 @@ constexpr auto k_alter_table = std::to_array<AlterTableLock>({
   {PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn, {"ALTER TABLE ... ADD COLUMN", access_exclusive, depends, depends,
     "rewrites with a volatile DEFAULT (random(), clock_timestamp(), nextval()), an identity or a stored "
     "generated column; scans for a CHECK or REFERENCES on the column; builds an index (a scan) for UNIQUE "
-    "or PRIMARY KEY; REFERENCES also takes SHARE ROW EXCLUSIVE on the referenced table", k_at_notes}},
+    "or PRIMARY KEY; REFERENCES also takes SHARE ROW EXCLUSIVE on the referenced table", k_at_notes, "PG103, PG104"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnRecurse, {"ADD COLUMN, to inheritance children", access_exclusive, depends, depends,
-    "as ADD COLUMN", k_internal}},
+    "as ADD COLUMN", k_internal, "PG103, PG104"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumnToView, {"CREATE OR REPLACE VIEW adding a column", access_exclusive, no, no,
     "", "sql-createview.html, Description"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault, {"ALTER COLUMN ... SET / DROP DEFAULT", access_exclusive, no, no,
@@ -42,7 +42,7 @@ constexpr auto k_alter_table = std::to_array<AlterTableLock>({
     "", "sql-altertable.html, Description: SET/DROP NOT NULL"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull, {"ALTER COLUMN ... SET NOT NULL", access_exclusive, no, yes,
     "the scan is skipped when a valid CHECK (column IS NOT NULL) constraint proves it",
-    "sql-altertable.html, Description: SET/DROP NOT NULL"}},
+    "sql-altertable.html, Description: SET/DROP NOT NULL", "PG105"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_DropExpression, {"ALTER COLUMN ... DROP EXPRESSION", access_exclusive, no, no,
     "", "sql-altertable.html, Description: DROP EXPRESSION"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_CheckNotNull, {"a check that a column is NOT NULL in every child", access_share, no, no,
@@ -58,19 +58,19 @@ constexpr auto k_alter_table = std::to_array<AlterTableLock>({
   {PG_QUERY__ALTER_TABLE_TYPE__AT_SetCompression, {"ALTER COLUMN ... SET COMPRESSION", access_exclusive, no, no,
     "", "sql-altertable.html, Description: SET COMPRESSION"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn, {"ALTER TABLE ... DROP COLUMN", access_exclusive, no, no,
-    "", "sql-altertable.html, Description: DROP COLUMN"}},
+    "", "sql-altertable.html, Description: DROP COLUMN", "PG204"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumnRecurse, {"DROP COLUMN, to inheritance children", access_exclusive, no, no,
-    "", k_internal}},
+    "", k_internal, "PG204"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_AddIndex, {"ADD PRIMARY KEY / UNIQUE, as an index", access_exclusive, no, yes,
-    "", k_internal}},
+    "", k_internal, "PG107"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddIndex, {"an index rebuilt by ALTER COLUMN ... TYPE", access_exclusive, no, yes,
     "", k_internal}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint, {"ALTER TABLE ... ADD CONSTRAINT", access_exclusive, no, depends,
     "FOREIGN KEY takes SHARE ROW EXCLUSIVE, on this table and on the referenced one; CHECK and FOREIGN KEY "
     "scan unless NOT VALID; PRIMARY KEY, UNIQUE and EXCLUDE build an index (a scan) unless USING INDEX",
-    "sql-altertable.html, Description: ADD table_constraint [ NOT VALID ]"}},
+    "sql-altertable.html, Description: ADD table_constraint [ NOT VALID ]", "PG106, PG107"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraintRecurse, {"ADD CONSTRAINT, to inheritance children", access_exclusive, no, depends,
-    "as ADD CONSTRAINT", k_internal}},
+    "as ADD CONSTRAINT", k_internal, "PG106, PG107"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddConstraint, {"a constraint re-added by ALTER COLUMN ... TYPE", access_exclusive, no, yes,
     "", k_internal}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_ReAddDomainConstraint, {"a domain constraint re-added by ALTER DOMAIN", access_exclusive, no, yes,
@@ -79,12 +79,12 @@ constexpr auto k_alter_table = std::to_array<AlterTableLock>({
     "", "sql-altertable.html, Description: ALTER CONSTRAINT"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint, {"ALTER TABLE ... VALIDATE CONSTRAINT", share_update_exclusive, no, yes,
     "a FOREIGN KEY also takes ROW SHARE on the referenced table",
-    "sql-altertable.html, Description: VALIDATE CONSTRAINT"}},
+    "sql-altertable.html, Description: VALIDATE CONSTRAINT", "PG106"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraintRecurse, {"VALIDATE CONSTRAINT, to inheritance children", share_update_exclusive, no, yes,
     "", k_internal}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_AddIndexConstraint, {"ALTER TABLE ... ADD CONSTRAINT ... USING INDEX", access_exclusive, no, no,
     "a PRIMARY KEY scans to set NOT NULL on columns that allow nulls",
-    "sql-altertable.html, Description: ADD table_constraint_using_index"}},
+    "sql-altertable.html, Description: ADD table_constraint_using_index", "PG107"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint, {"ALTER TABLE ... DROP CONSTRAINT", access_exclusive, no, no,
     "", "sql-altertable.html, Description: DROP CONSTRAINT"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraintRecurse, {"DROP CONSTRAINT, to inheritance children", access_exclusive, no, no,
@@ -94,7 +94,7 @@ constexpr auto k_alter_table = std::to_array<AlterTableLock>({
   {PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType, {"ALTER COLUMN ... TYPE", access_exclusive, depends, no,
     "no rewrite when the old type is binary coercible to the new (varchar(n) to a wider varchar or to "
     "text) and no USING changes the values: then only the indexes on the column may be rebuilt",
-    k_at_notes}},
+    k_at_notes, "PG108"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnGenericOptions, {"ALTER COLUMN ... OPTIONS, of a foreign table", access_exclusive, no, no,
     "", "sql-alterforeigntable.html, Description: OPTIONS"}},
   {PG_QUERY__ALTER_TABLE_TYPE__AT_ChangeOwner, {"ALTER TABLE ... OWNER TO", access_exclusive, no, no,
@@ -193,16 +193,18 @@ constexpr auto k_statements = std::to_array<StatementLock>({
     "plan of the table waits for), except SET ( storage_parameter ) and ATTACH PARTITION (SHARE UPDATE "
     "EXCLUSIVE); SET TABLESPACE of an index copies it", "sql-altertable.html, sql-alterindex.html, Description"}},
   {PG_QUERY__NODE__NODE_INDEX_STMT, {"CREATE INDEX", share, no, yes,
-    "reads the whole table to build the index", "explicit-locking.html#LOCKING-TABLES: SHARE"}},
+    "reads the whole table to build the index", "explicit-locking.html#LOCKING-TABLES: SHARE", "PG101"}},
   {PG_QUERY__NODE__NODE_INDEX_STMT, {"CREATE INDEX CONCURRENTLY", share_update_exclusive, no, yes,
     "two scans, waiting for the transactions that use the table in between",
-    "sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY"}},
-  {PG_QUERY__NODE__NODE_DROP_STMT, {"DROP TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE", access_exclusive, no, no,
-    "", "explicit-locking.html#LOCKING-TABLES: ACCESS EXCLUSIVE"}},
+    "sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY", "PG101, PG303"}},
+  {PG_QUERY__NODE__NODE_DROP_STMT, {"DROP TABLE", access_exclusive, no, no,
+    "", "explicit-locking.html#LOCKING-TABLES: ACCESS EXCLUSIVE", "PG203"}},
+  {PG_QUERY__NODE__NODE_DROP_STMT, {"DROP VIEW / MATERIALIZED VIEW / FOREIGN TABLE", access_exclusive, no, no,
+    "", "sql-dropview.html, sql-dropmaterializedview.html (the pages name no lock: as DROP TABLE)"}},
   {PG_QUERY__NODE__NODE_DROP_STMT, {"DROP INDEX", access_exclusive, no, no,
-    "the lock is on the index's table, which DROP INDEX does not name", "sql-dropindex.html, Parameters: CONCURRENTLY"}},
+    "the lock is on the index's table, which DROP INDEX does not name", "sql-dropindex.html, Parameters: CONCURRENTLY", "PG102"}},
   {PG_QUERY__NODE__NODE_DROP_STMT, {"DROP INDEX CONCURRENTLY", share_update_exclusive, no, no,
-    "", "sql-dropindex.html, Parameters: CONCURRENTLY"}},
+    "", "sql-dropindex.html, Parameters: CONCURRENTLY", "PG102, PG303"}},
   {PG_QUERY__NODE__NODE_DROP_STMT, {"DROP TRIGGER / RULE / POLICY", access_exclusive, no, no,
     "on the table the trigger, rule or policy belongs to",
     "sql-droptrigger.html, sql-droprule.html, sql-droppolicy.html (the pages name no lock: trigger.c, "
@@ -210,8 +212,12 @@ constexpr auto k_statements = std::to_array<StatementLock>({
   {PG_QUERY__NODE__NODE_DROP_STMT, {"DROP of another object (TYPE, FUNCTION, SCHEMA, SEQUENCE, ...)", none, no, no,
     "CASCADE drops dependent objects, tables and columns among them, under their own locks",
     "sql-droptype.html and the other DROP pages"}},
-  {PG_QUERY__NODE__NODE_RENAME_STMT, {"ALTER TABLE / VIEW / SEQUENCE ... RENAME (table, column, constraint, trigger)", access_exclusive, no, no,
-    "", "sql-altertable.html, Description: RENAME"}},
+  {PG_QUERY__NODE__NODE_RENAME_STMT, {"ALTER TABLE / VIEW / MATERIALIZED VIEW ... RENAME TO", access_exclusive, no, no,
+    "", "sql-altertable.html, Description: RENAME", "PG201"}},
+  {PG_QUERY__NODE__NODE_RENAME_STMT, {"ALTER TABLE ... RENAME COLUMN", access_exclusive, no, no,
+    "", "sql-altertable.html, Description: RENAME", "PG202"}},
+  {PG_QUERY__NODE__NODE_RENAME_STMT, {"ALTER TABLE ... RENAME CONSTRAINT, ALTER TRIGGER / POLICY / RULE / SEQUENCE ... RENAME", access_exclusive, no, no,
+    "", "sql-altertable.html, Description: RENAME; sql-altertrigger.html, Notes"}},
   {PG_QUERY__NODE__NODE_RENAME_STMT, {"ALTER INDEX ... RENAME", share_update_exclusive, no, no,
     "", "sql-alterindex.html, Description: RENAME"}},
   {PG_QUERY__NODE__NODE_RENAME_STMT, {"RENAME of another object (TYPE, FUNCTION, SCHEMA, ...)", none, no, no,
@@ -219,25 +225,25 @@ constexpr auto k_statements = std::to_array<StatementLock>({
   {PG_QUERY__NODE__NODE_ALTER_OBJECT_SCHEMA_STMT, {"ALTER TABLE / VIEW / SEQUENCE ... SET SCHEMA", access_exclusive, no, no,
     "other objects: no table lock", "sql-altertable.html, Description: SET SCHEMA"}},
   {PG_QUERY__NODE__NODE_TRUNCATE_STMT, {"TRUNCATE", access_exclusive, yes, no,
-    "a new, empty file replaces the table's", "sql-truncate.html#id-1.9.3.180.7 (Notes)"}},
+    "a new, empty file replaces the table's", "sql-truncate.html#id-1.9.3.180.7 (Notes)", "PG205"}},
   {PG_QUERY__NODE__NODE_LOCK_STMT, {"LOCK TABLE ... IN mode MODE", access_exclusive, no, no,
     "the mode named; ACCESS EXCLUSIVE when none is", "sql-lock.html, Description"}},
   {PG_QUERY__NODE__NODE_VACUUM_STMT, {"VACUUM FULL", access_exclusive, yes, no,
-    "", "sql-vacuum.html, Parameters: FULL"}},
+    "", "sql-vacuum.html, Parameters: FULL", "PG109"}},
   {PG_QUERY__NODE__NODE_VACUUM_STMT, {"VACUUM / ANALYZE", share_update_exclusive, no, yes,
     "", "explicit-locking.html#LOCKING-TABLES: SHARE UPDATE EXCLUSIVE"}},
   {PG_QUERY__NODE__NODE_CLUSTER_STMT, {"CLUSTER", access_exclusive, yes, no,
-    "", "sql-cluster.html, Notes"}},
+    "", "sql-cluster.html, Notes", "PG109"}},
   {PG_QUERY__NODE__NODE_REINDEX_STMT, {"REINDEX", share, no, yes,
     "SHARE on the table (writes wait) and ACCESS EXCLUSIVE on each index rebuilt, which every plan of "
-    "the table waits for", "sql-reindex.html, Notes"}},
+    "the table waits for", "sql-reindex.html, Notes", "PG111"}},
   {PG_QUERY__NODE__NODE_REINDEX_STMT, {"REINDEX CONCURRENTLY", share_update_exclusive, no, yes,
-    "", "sql-reindex.html#SQL-REINDEX-CONCURRENTLY"}},
+    "", "sql-reindex.html#SQL-REINDEX-CONCURRENTLY", "PG111, PG303"}},
   {PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT, {"REFRESH MATERIALIZED VIEW", access_exclusive, yes, no,
-    "", "explicit-locking.html#LOCKING-TABLES: ACCESS EXCLUSIVE"}},
+    "", "explicit-locking.html#LOCKING-TABLES: ACCESS EXCLUSIVE", "PG112"}},
   {PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT, {"REFRESH MATERIALIZED VIEW CONCURRENTLY", exclusive, no, yes,
     "reads still run; only other refreshes wait, a materialized view taking no other writes",
-    "explicit-locking.html#LOCKING-TABLES: EXCLUSIVE"}},
+    "explicit-locking.html#LOCKING-TABLES: EXCLUSIVE", "PG112"}},
   {PG_QUERY__NODE__NODE_CREATE_TRIG_STMT, {"CREATE TRIGGER", share_row_exclusive, no, no,
     "", "explicit-locking.html#LOCKING-TABLES: SHARE ROW EXCLUSIVE"}},
   {PG_QUERY__NODE__NODE_CREATE_STMT, {"CREATE TABLE", none, no, no,
@@ -281,7 +287,7 @@ constexpr auto k_statements = std::to_array<StatementLock>({
     "the new value cannot be used before the transaction commits", "sql-altertype.html, Notes"}},
   {PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT, {"ALTER DOMAIN", none, no, depends,
     "ADD CONSTRAINT (without NOT VALID), SET NOT NULL and VALIDATE CONSTRAINT scan every column of the "
-    "domain under SHARE on its table, tables lint cannot name", "sql-alterdomain.html, Notes"}},
+    "domain under SHARE on its table, tables lint cannot name", "sql-alterdomain.html, Notes", "PG106"}},
   {PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT, {"CREATE DOMAIN", none, no, no, "", "sql-createdomain.html"}},
   {PG_QUERY__NODE__NODE_CREATE_ENUM_STMT, {"CREATE TYPE ... AS ENUM", none, no, no, "", "sql-createtype.html"}},
   {PG_QUERY__NODE__NODE_CREATE_RANGE_STMT, {"CREATE TYPE ... AS RANGE", none, no, no, "", "sql-createtype.html"}},
@@ -387,40 +393,34 @@ const LockEntry& statement_entry(PgQuery__Node__NodeCase node, std::string_view 
 }
 
 TableLock lock_of(std::string table, int location, const LockEntry& entry) {
-  return TableLock{
-      std::move(table),   location,    std::string(entry.syntax), entry.lock, entry.rewrites == yes,
-      entry.scans == yes, entry.source};
+  TableLock lock;
+  lock.table = std::move(table);
+  lock.location = location;
+  lock.syntax = std::string(entry.syntax);
+  lock.lock = entry.lock;
+  lock.rewrites = entry.rewrites == yes;
+  lock.scans = entry.scans == yes;
+  lock.source = entry.source;
+  lock.rules = entry.rules;
+  return lock;
 }
-
-// Adds `lock`, or merges it into the entry of its table already there: the strongest lock
-// names the form, and a rewrite or scan of any form counts.
+// Adds `lock` when it names a table and locks it.
 void merge(std::vector<TableLock>& out, TableLock lock) {
-  if (lock.table.empty() || lock.lock == none) {
-    return;
+  if (!lock.table.empty() && lock.lock != none) {
+    out.push_back(std::move(lock));
   }
-  for (TableLock& known : out) {
-    if (known.table == lock.table) {
-      const bool rewrites = known.rewrites || lock.rewrites;
-      const bool scans = known.scans || lock.scans;
-      if (lock.lock > known.lock) {
-        known = std::move(lock);
-      }
-      known.rewrites = rewrites;
-      known.scans = scans;
-      return;
-    }
-  }
-  out.push_back(std::move(lock));
 }
 
-// A foreign key's lock on the table it references.
-TableLock referenced(const PgQuery__Constraint& constraint) {
+// A foreign key's lock on the table it references; `rules` judge it (PG106 for ALTER TABLE's
+// foreign keys, none for CREATE TABLE's).
+TableLock referenced(const PgQuery__Constraint& constraint, std::string_view rules) {
   TableLock lock;
   lock.table = relation_name(constraint.pktable);
   lock.location = constraint.pktable != nullptr ? constraint.pktable->location : -1;
   lock.syntax = "FOREIGN KEY ... REFERENCES";
   lock.lock = share_row_exclusive;
   lock.source = "sql-altertable.html, Description: ADD table_constraint [ NOT VALID ]";
+  lock.rules = rules;
   return lock;
 }
 
@@ -432,7 +432,7 @@ void add_constraint(const std::string& table, int location, const PgQuery__Const
       lock.syntax = "ALTER TABLE ... ADD FOREIGN KEY";
       lock.lock = share_row_exclusive;
       lock.scans = !constraint.skip_validation;
-      merge(out, referenced(constraint));
+      merge(out, referenced(constraint, entry.rules));
       break;
     case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
       lock.syntax = "ALTER TABLE ... ADD CHECK";
@@ -467,8 +467,8 @@ void add_column(const std::string& table, int location, const PgQuery__ColumnDef
         lock.scans = true;
         break;
       case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
-        lock.scans = true;
-        merge(out, referenced(*constraint));
+        // The new column is all NULL: the foreign key has no row to check (as PG106 says).
+        merge(out, referenced(*constraint, "PG106"));
         break;
       default:
         break;
@@ -558,12 +558,12 @@ void create_table(const PgQuery__CreateStmt& create, std::vector<TableLock>& out
     }
     if (const PgQuery__Constraint* constraint = constraint_of(element);
         constraint != nullptr && constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
-      merge(out, referenced(*constraint));
+      merge(out, referenced(*constraint, {}));
     }
     if (element->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && element->column_def != nullptr) {
       for (const PgQuery__Constraint* constraint : column_constraints(element->column_def)) {
         if (constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
-          merge(out, referenced(*constraint));
+          merge(out, referenced(*constraint, {}));
         }
       }
     }
@@ -600,10 +600,12 @@ void drop(const PgQuery__DropStmt& drop, std::vector<TableLock>& out) {
   bool owner = false;  // the object is named after its table: trigger, rule, policy
   switch (drop.remove_type) {
     case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+      form = &entry("DROP TABLE");
+      break;
     case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
     case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
     case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE:
-      form = &entry("DROP TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE");
+      form = &entry("DROP VIEW / MATERIALIZED VIEW / FOREIGN TABLE");
       break;
     case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
       form = &entry(drop.concurrent ? "DROP INDEX CONCURRENTLY" : "DROP INDEX");
@@ -641,16 +643,21 @@ void rename(const PgQuery__RenameStmt& rename, std::vector<TableLock>& out) {
     case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
     case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
     case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+      merge(out, lock_of(table, location,
+                         entry("ALTER TABLE / VIEW / MATERIALIZED VIEW ... RENAME TO")));
+      break;
+    case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
+      merge(out, lock_of(table, location, entry("ALTER TABLE ... RENAME COLUMN")));
+      break;
     case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
     case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE:
-    case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
     case PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT:
     case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER:
     case PG_QUERY__OBJECT_TYPE__OBJECT_POLICY:
     case PG_QUERY__OBJECT_TYPE__OBJECT_RULE:
       merge(out, lock_of(table, location,
-                         entry("ALTER TABLE / VIEW / SEQUENCE ... RENAME (table, column, "
-                               "constraint, trigger)")));
+                         entry("ALTER TABLE ... RENAME CONSTRAINT, ALTER TRIGGER / POLICY / RULE "
+                               "/ SEQUENCE ... RENAME")));
       break;
     default:
       break;
@@ -717,6 +724,26 @@ std::string_view blocks(LockMode mode) noexcept {
 }
 
 std::span<const AlterTableLock> alter_table_locks() { return k_alter_table; }
+
+std::vector<TableLock> per_table(std::vector<TableLock> locks) {
+  std::vector<TableLock> out;
+  for (TableLock& lock : locks) {
+    const auto known = std::find_if(
+        out.begin(), out.end(), [&](const TableLock& table) { return table.table == lock.table; });
+    if (known == out.end()) {
+      out.push_back(std::move(lock));
+      continue;
+    }
+    const bool rewrites = known->rewrites || lock.rewrites;
+    const bool scans = known->scans || lock.scans;
+    if (lock.lock > known->lock) {
+      *known = std::move(lock);
+    }
+    known->rewrites = rewrites;
+    known->scans = scans;
+  }
+  return out;
+}
 
 std::span<const StatementLock> statement_locks() { return k_statements; }
 

@@ -50,6 +50,9 @@ struct LockEntry {
   // Where PostgreSQL 15's documentation says so: "sql-altertable.html, Description: SET
   // STATISTICS"; when the page names no lock, the server's source file that takes it.
   std::string_view source;
+  // The lint rules that judge this form ("PG103, PG104"); empty when none does, and the lock
+  // rule (PG113) judges it by this row.
+  std::string_view rules = {};
 };
 
 struct AlterTableLock {
@@ -79,12 +82,17 @@ struct TableLock {
   bool rewrites = false;
   bool scans = false;
   std::string_view source;  // as the entry's
+  std::string_view rules;   // as the entry's: the rules that judge this form, if any
 };
 
-// The locks `statement` takes on the tables it names, strongest first for each table (an ALTER
-// TABLE of several subcommands takes the strongest of theirs, and rewrites or scans when one of
-// them does). Tables it creates are not listed; tables whose name lint cannot know (the tables
-// with a column of an altered domain) neither.
+// The locks `statement` takes on the tables it names, one per form: each subcommand of an ALTER
+// TABLE, and the referenced table of a foreign key, apart. Tables it creates are not listed;
+// tables whose name lint cannot know (those with a column of an altered domain) neither.
 [[nodiscard]] std::vector<TableLock> table_locks(const PgQuery__Node* statement);
+
+// `locks` merged per table, in the order the tables first appear: the strongest lock names the
+// form, and a rewrite or scan of any form counts (an ALTER TABLE of several subcommands holds
+// the strongest of their locks for all of them).
+[[nodiscard]] std::vector<TableLock> per_table(std::vector<TableLock> locks);
 
 }  // namespace retort::lint

@@ -187,7 +187,10 @@ TEST(Locks, TheStatementsWordsRefineTheRow) {
   EXPECT_EQ(created[0].lock, LockMode::share_row_exclusive);
 
   // Several subcommands: the strongest lock, and a scan if any of them scans.
-  const TableLock both = one("ALTER TABLE t ALTER a SET STATISTICS 100, ALTER b SET NOT NULL");
+  const std::vector<TableLock> merged =
+      per_table(locks_of("ALTER TABLE t ALTER a SET STATISTICS 100, ALTER b SET NOT NULL"));
+  ASSERT_EQ(merged.size(), 1U);
+  const TableLock& both = merged.front();
   EXPECT_EQ(both.lock, LockMode::access_exclusive);
   EXPECT_TRUE(both.scans);
   EXPECT_EQ(both.syntax, "ALTER COLUMN ... SET NOT NULL");
@@ -213,6 +216,25 @@ TEST(Locks, TheStatementsWordsRefineTheRow) {
 
   // DROP TRIGGER locks the table it is on.
   EXPECT_EQ(one("DROP TRIGGER audit ON ops.accounts").table, "ops.accounts");
+}
+
+TEST(Locks, EachFormNamesTheRulesThatJudgeIt) {
+  const auto rules = [](std::string_view sql) {
+    const std::vector<TableLock> locks = locks_of(sql);
+    return locks.empty() ? std::string("(no lock)") : std::string(locks.back().rules);
+  };
+  EXPECT_EQ(rules("CREATE INDEX i ON t (a)"), "PG101");
+  EXPECT_EQ(rules("ALTER TABLE t ADD COLUMN c text"), "PG103, PG104");
+  EXPECT_EQ(rules("ALTER TABLE t ALTER c TYPE bigint"), "PG108");
+  EXPECT_EQ(rules("DROP TABLE t"), "PG203");
+  EXPECT_EQ(rules("ALTER TABLE t RENAME COLUMN a TO b"), "PG202");
+  // Forms no rule judges: the lock rule does.
+  EXPECT_EQ(rules("DROP VIEW v"), "");
+  EXPECT_EQ(rules("ALTER TABLE t SET TABLESPACE cold"), "");
+  EXPECT_EQ(rules("ALTER TABLE t ALTER c SET DEFAULT 0"), "");
+  EXPECT_EQ(rules("CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()"), "");
+  EXPECT_EQ(rules("CREATE TABLE o (u bigint REFERENCES users)"), "");
+  EXPECT_EQ(rules("ALTER TABLE t ADD COLUMN u bigint REFERENCES users"), "PG103, PG104");
 }
 
 TEST(Locks, WhatEachModeBlocks) {
