@@ -100,6 +100,7 @@ K_SAME = {
     "require-lock-timeout": {"PG110"},
     "require-timeout-settings": {"PG110"},
     "require-concurrent-reindex": {"PG111"},
+    "require-concurrent-partition-detach": {"PG113"},
     "renaming-table": {"PG201"},
     "renaming-column": {"PG202"},
     "ban-drop-table": {"PG203"},

@@ -104,10 +104,19 @@ enum class DoctorLevel { error, warning, info };
   return "error";
 }
 
-// How much a lint finding matters: an error one that no lint-ignore accepts fails lint.
-enum class LintLevel { error, warning };
+// How much a lint finding matters: an error one that no lint-ignore accepts fails lint; a note
+// says what a statement does that is safe as retort runs it (a brief lock under lock_timeout).
+enum class LintLevel { error, warning, note };
 [[nodiscard]] constexpr std::string_view to_string(LintLevel level) noexcept {
-  return level == LintLevel::error ? "error" : "warning";
+  switch (level) {
+    case LintLevel::error:
+      return "error";
+    case LintLevel::warning:
+      return "warning";
+    case LintLevel::note:
+      return "note";
+  }
+  return "error";
 }
 
 // The outcome of one preflight check: a fail leaves result.ok false.
@@ -347,6 +356,7 @@ struct LintResult {
   std::string skipped;
   int errors = 0;    // error-level findings no lint-ignore accepts
   int warnings = 0;  // warning-level findings no lint-ignore accepts
+  int notes = 0;     // note-level findings no lint-ignore accepts
   bool ok = true;    // errors == 0
 };
 

@@ -116,7 +116,9 @@ std::string lint_text(const LintResult& result, const Style& style) {
     } else {
       const std::string level(to_string(finding.level));
       out += fmt::format("{}: {} {} {}\n", where,
-                         finding.level == LintLevel::error ? style.red(level) : style.yellow(level),
+                         finding.level == LintLevel::error     ? style.red(level)
+                         : finding.level == LintLevel::warning ? style.yellow(level)
+                                                               : style.dim(level),
                          style.bold(finding.code), finding.name);
     }
     out += statement_excerpt(finding.statement);
@@ -137,7 +139,7 @@ std::string lint_text(const LintResult& result, const Style& style) {
   }
   std::set<std::string> files;
   out += fmt::format(
-      "Linted {} in {} (PostgreSQL {}, {}): {}, {}{}\n",
+      "Linted {} in {} (PostgreSQL {}, {}): {}, {}{}{}\n",
       plural(static_cast<int>(result.statements), "statement"),
       plural(static_cast<int>(result.revisions.size()), "migration"), result.server_version,
       result.server_version_source == ServerVersionSource::database ? "the database's version"
@@ -145,6 +147,7 @@ std::string lint_text(const LintResult& result, const Style& style) {
           ? "from --pg-version"
           : "assumed; --pg-version N to change",
       plural(result.errors, "error"), plural(result.warnings, "warning"),
+      result.notes > 0 ? ", " + plural(result.notes, "note") : std::string(),
       accepted > 0 ? fmt::format(", {} accepted by lint-ignore", accepted) : std::string());
   return out;
 }
@@ -169,6 +172,7 @@ nlohmann::json to_json(const LintResult& result) {
   return {{"ok", result.ok},
           {"errors", result.errors},
           {"warnings", result.warnings},
+          {"notes", result.notes},
           {"statements", result.statements},
           {"revisions", result.revisions},
           {"server_version", result.server_version},
@@ -182,7 +186,10 @@ std::string lint_github(const LintResult& result) {
   std::string out;
   for (const LintFinding& finding : result.findings) {
     const std::string command =
-        !finding.ignored.empty() ? "notice" : std::string(to_string(finding.level));
+        // GitHub's commands are error, warning and notice: a note is a notice.
+        !finding.ignored.empty() || finding.level == LintLevel::note
+            ? "notice"
+            : std::string(to_string(finding.level));
     std::string body = finding.message + "\nwhy: " + finding.why + "\nfix: " + finding.fix;
     if (!finding.ignored.empty()) {
       body = "accepted by lint-ignore: " + finding.ignored + "\n" + body;

@@ -16,20 +16,23 @@ namespace retort {
 namespace commands {
 namespace {
 
+LintLevel level_of(lint::Level level) {
+  switch (level) {
+    case lint::Level::error:
+      return LintLevel::error;
+    case lint::Level::warning:
+      return LintLevel::warning;
+    case lint::Level::note:
+      return LintLevel::note;
+  }
+  return LintLevel::error;
+}
+
 LintFinding to_result(const lint::Finding& finding) {
-  return LintFinding{finding.code,
-                     finding.name,
-                     finding.level == lint::Level::error ? LintLevel::error : LintLevel::warning,
-                     finding.revision,
-                     finding.file,
-                     finding.path,
-                     finding.line,
-                     finding.column,
-                     finding.statement,
-                     finding.message,
-                     finding.why,
-                     finding.fix,
-                     finding.ignored};
+  return LintFinding{
+      finding.code, finding.name, level_of(finding.level), finding.revision,  finding.file,
+      finding.path, finding.line, finding.column,          finding.statement, finding.message,
+      finding.why,  finding.fix,  finding.ignored};
 }
 
 // Problems lint cannot get past: one input error listing them all, as loading the files does.
@@ -109,7 +112,9 @@ LintResult lint_revisions(const Config& config, const script::ScriptDirectory& s
   for (const lint::Finding& finding : outcome.findings) {
     result.findings.push_back(to_result(finding));
     if (finding.ignored.empty()) {
-      ++(finding.level == lint::Level::error ? result.errors : result.warnings);
+      ++(finding.level == lint::Level::error     ? result.errors
+         : finding.level == lint::Level::warning ? result.warnings
+                                                 : result.notes);
     }
   }
   result.ok = result.errors == 0;
@@ -169,10 +174,8 @@ LintResult lint_migrations(const Config& config, const LintOptions& options) {
 std::vector<LintRule> lint_rules() {
   std::vector<LintRule> out;
   for (const lint::Rule* rule : lint::all_rules()) {
-    out.push_back(
-        LintRule{std::string(rule->code), std::string(rule->name),
-                 rule->level == lint::Level::error ? LintLevel::error : LintLevel::warning,
-                 std::string(rule->summary)});
+    out.push_back(LintRule{std::string(rule->code), std::string(rule->name),
+                           commands::level_of(rule->level), std::string(rule->summary)});
   }
   return out;
 }

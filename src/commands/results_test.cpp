@@ -42,6 +42,7 @@ TEST(Vocabulary, Levels) {
   EXPECT_EQ(to_string(DoctorLevel::info), "info");
   EXPECT_EQ(to_string(LintLevel::error), "error");
   EXPECT_EQ(to_string(LintLevel::warning), "warning");
+  EXPECT_EQ(to_string(LintLevel::note), "note");
 }
 
 TEST(Vocabulary, CheckStatuses) {

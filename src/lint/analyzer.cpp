@@ -135,6 +135,11 @@ base::Millis Pass::lock_timeout_at(std::size_t index) const {
 
 void Report::add(const Stmt& stmt, int location, std::string message, std::string why,
                  std::string fix) {
+  add(stmt, location, m_rule->level, std::move(message), std::move(why), std::move(fix));
+}
+
+void Report::add(const Stmt& stmt, int location, Level level, std::string message, std::string why,
+                 std::string fix) {
   const script::Statement& source = *stmt.source;
   const script::Section& section = m_migration.upgrade;
   const std::size_t within = location < 0 || static_cast<std::size_t>(location) > source.sql.size()
@@ -144,7 +149,7 @@ void Report::add(const Stmt& stmt, int location, std::string message, std::strin
   Finding finding;
   finding.code = std::string(m_rule->code);
   finding.name = std::string(m_rule->name);
-  finding.level = m_rule->level;
+  finding.level = level;
   finding.revision = m_migration.revision;
   finding.file = m_migration.display_path;
   finding.path = m_migration.path;
@@ -213,9 +218,20 @@ Outcome Analyzer::run(std::span<const script::Migration* const> migrations) cons
       if (stmt.node == nullptr) {
         continue;
       }
+      const std::size_t before = found.size();
       for (const Rule* rule : all_rules()) {
-        report.m_rule = rule;
-        rule->check(pass, stmt, report);
+        if (rule->runs == Runs::always) {
+          report.m_rule = rule;
+          rule->check(pass, stmt, report);
+        }
+      }
+      // A statement one rule reported is said once; the rules that judge what is left see the
+      // rest.
+      for (const Rule* rule : all_rules()) {
+        if (rule->runs == Runs::when_unreported && found.size() == before) {
+          report.m_rule = rule;
+          rule->check(pass, stmt, report);
+        }
       }
     }
     std::stable_sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {

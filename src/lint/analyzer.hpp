@@ -19,7 +19,9 @@
 
 namespace retort::lint {
 
-enum class Level { warning, error };
+// A note says what a statement does that is safe as retort runs it (a brief lock under
+// lock_timeout); a warning needs a look; an error fails lint unless a lint-ignore accepts it.
+enum class Level { note, warning, error };
 
 // One dangerous operation found, with what a user needs to decide: where, why, and what to
 // write instead.
@@ -117,6 +119,9 @@ class Report {
   // `location` is a byte offset into the statement's text (a tree node's `location`; negative
   // for the statement's start). The finding's code, name and level are the rule's.
   void add(const Stmt& stmt, int location, std::string message, std::string why, std::string fix);
+  // The same at `level`, for a rule whose findings differ in weight (the lock rule's notes).
+  void add(const Stmt& stmt, int location, Level level, std::string message, std::string why,
+           std::string fix);
 
  private:
   friend class Analyzer;
@@ -127,6 +132,10 @@ class Report {
   const struct Rule* m_rule = nullptr;
 };
 
+// Which statements a rule checks: all, or only those no other rule reported (the lock rule,
+// which judges what the specific rules leave, and must not say twice what they say).
+enum class Runs { always, when_unreported };
+
 // A rule: a stable code, a name, a level, one line for listings, and the check of one
 // statement. Rules are plain constants, one per file under rules/, listed in rules.cpp.
 struct Rule {
@@ -135,6 +144,7 @@ struct Rule {
   Level level = Level::error;
   std::string_view summary;
   void (*check)(const Pass& pass, const Stmt& stmt, Report& report) = nullptr;
+  Runs runs = Runs::always;
 };
 
 // Every rule, in code order.

@@ -100,6 +100,39 @@ TEST(LintCli, JsonGithubAndSarifCarryTheSameFinding) {
       file);
 }
 
+TEST(LintCli, ABriefLockIsANoteThatFailsNothing) {
+  // PG113: SET DEFAULT takes ACCESS EXCLUSIVE on a live table for a catalog change only, under
+  // retort's lock_timeout: a note in every output, and exit 0.
+  Project project(Backend::postgres, "lint_note");
+  project.add(k_accounts);
+  const std::string file = project.add({"c3",
+                                        {"a1"},
+                                        "ALTER TABLE accounts ALTER COLUMN email SET DEFAULT '';",
+                                        "ALTER TABLE accounts ALTER COLUMN email DROP DEFAULT;",
+                                        {},
+                                        "email default"});
+  write_config(project);
+
+  const ProcessResult json = retort(project, {"lint", "--json"});
+  EXPECT_EQ(json.exit_code, 0) << shown(json);
+  const Json doc = json_of(json);
+  ASSERT_EQ(doc.value("findings", Json::array()).size(), 1U) << json.out;
+  EXPECT_EQ(doc["findings"][0].value("code", ""), "PG113");
+  EXPECT_EQ(doc["findings"][0].value("level", ""), "note");
+  EXPECT_EQ(doc.value("notes", 0), 1);
+  EXPECT_EQ(doc.value("warnings", -1), 0);
+  EXPECT_EQ(doc.value("ok", false), true);
+
+  const ProcessResult text = retort(project, {"lint"});
+  EXPECT_EQ(text.exit_code, 0) << shown(text);
+  EXPECT_TRUE(has(text.out, "note PG113 strong-lock")) << text.out;
+  EXPECT_TRUE(has(text.out, "0 errors, 0 warnings, 1 note")) << text.out;
+
+  const ProcessResult github = retort(project, {"lint", "--format", "github"});
+  EXPECT_EQ(github.exit_code, 0) << shown(github);
+  EXPECT_TRUE(has(github.out, "::notice file=" + file + ",")) << github.out;
+}
+
 TEST(LintCli, AnnotationsNameTheFileFromTheWorkingDirectory) {
   // CI runs at the repository's root; retort.toml may sit in a subdirectory.
   Project project(Backend::postgres, "lint_paths");

@@ -20,6 +20,7 @@
   X(k_lock_without_timeout)            /* PG110 */ \
   X(k_reindex_blocks)                  /* PG111 */ \
   X(k_refresh_blocks_reads)            /* PG112 */ \
+  X(k_strong_lock)                     /* PG113 */ \
   X(k_rename_table)                    /* PG201 */ \
   X(k_rename_column)                   /* PG202 */ \
   X(k_drop_table)                      /* PG203 */ \
