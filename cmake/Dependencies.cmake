@@ -24,9 +24,11 @@ function(retort_module name)
   target_link_libraries(${name} PUBLIC retort_settings ${ARG_DEPS} PRIVATE retort_warnings)
 endfunction()
 
-# retort_test(NAME SOURCES... DEPS ... [LABELS ...]): a GoogleTest executable under CTest.
+# retort_test(NAME SOURCES... DEPS ... [LABELS ...] [COST seconds]): a GoogleTest executable
+# under CTest. COST, a test's usual seconds, lets a long test start first on a build that has
+# no timings yet (a clean checkout, CI), so that it does not run alone at the end.
 function(retort_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "COST" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT RETORT_BUILD_TESTS)
     return()
   endif()
@@ -41,5 +43,10 @@ function(retort_test name)
   if(label_count GREATER 1)
     message(FATAL_ERROR "retort_test(${name}): give one label, not ${ARG_LABELS}")
   endif()
-  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+  set(cost_property)
+  if(ARG_COST)
+    set(cost_property COST ${ARG_COST})
+  endif()
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS "${ARG_LABELS}" ${cost_property} DISCOVERY_TIMEOUT 60)
 endfunction()
