@@ -24,6 +24,24 @@ function(retort_module name)
   target_link_libraries(${name} PUBLIC retort_settings ${ARG_DEPS} PRIVATE retort_warnings)
 endfunction()
 
+# Precompiled headers for the tests: GoogleTest's header and the standard headers the tests
+# use most take most of a test file's compile time. One stand-in executable precompiles them
+# and every test reuses its header (REUSE_FROM), so it links what retort_test() links: the
+# compile flags must match. A developer using ccache needs CCACHE_SLOPPINESS to include
+# pch_defines,time_macros (CONTRIBUTING.md), or it does not cache these compiles.
+option(RETORT_PCH "Precompile the headers the test files share" ON)
+if(RETORT_BUILD_TESTS AND RETORT_PCH)
+  set(pch_main "${PROJECT_BINARY_DIR}/retort_test_pch.cpp")
+  file(CONFIGURE OUTPUT "${pch_main}"
+    CONTENT "// The stand-in that precompiles the tests' shared headers (cmake/Dependencies.cmake).\n")
+  add_executable(retort_test_pch "${pch_main}")
+  target_link_libraries(retort_test_pch PRIVATE GTest::gtest_main GTest::gmock retort_settings
+    retort_warnings)
+  target_precompile_headers(retort_test_pch PRIVATE
+    <gtest/gtest.h> <algorithm> <chrono> <filesystem> <fstream> <map> <memory> <sstream>
+    <string> <thread> <vector>)
+endif()
+
 # retort_test(NAME SOURCES... DEPS ... [LABELS ...] [COST seconds]): a GoogleTest executable
 # under CTest. COST, a test's usual seconds, lets a long test start first on a build that has
 # no timings yet (a clean checkout, CI), so that it does not run alone at the end.
@@ -35,6 +53,16 @@ function(retort_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock retort_settings
     retort_warnings)
+  if(TARGET retort_test_pch)
+    target_precompile_headers(${name} REUSE_FROM retort_test_pch)
+    # Helpers beside the tests (lint_test_support.cpp) are clang-tidy's too, which reads the
+    # compile commands of a GCC build and cannot load GCC's precompiled header.
+    foreach(source IN LISTS ARG_SOURCES)
+      if(NOT source MATCHES "_test\\.cpp$")
+        set_source_files_properties(${source} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+      endif()
+    endforeach()
+  endif()
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
