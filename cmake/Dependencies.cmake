@@ -24,15 +24,45 @@ function(retort_module name)
   target_link_libraries(${name} PUBLIC retort_settings ${ARG_DEPS} PRIVATE retort_warnings)
 endfunction()
 
-# retort_test(NAME SOURCES... DEPS ... [LABELS ...]): a GoogleTest executable under CTest.
+# Precompiled headers for the tests: GoogleTest's header and the standard headers the tests
+# use most take most of a test file's compile time. One stand-in executable precompiles them
+# and every test reuses its header (REUSE_FROM), so it links what retort_test() links: the
+# compile flags must match. A developer using ccache needs CCACHE_SLOPPINESS to include
+# pch_defines,time_macros (CONTRIBUTING.md), or it does not cache these compiles.
+option(RETORT_PCH "Precompile the headers the test files share" ON)
+if(RETORT_BUILD_TESTS AND RETORT_PCH)
+  set(pch_main "${PROJECT_BINARY_DIR}/retort_test_pch.cpp")
+  file(CONFIGURE OUTPUT "${pch_main}"
+    CONTENT "// The stand-in that precompiles the tests' shared headers (cmake/Dependencies.cmake).\n")
+  add_executable(retort_test_pch "${pch_main}")
+  target_link_libraries(retort_test_pch PRIVATE GTest::gtest_main GTest::gmock retort_settings
+    retort_warnings)
+  target_precompile_headers(retort_test_pch PRIVATE
+    <gtest/gtest.h> <algorithm> <chrono> <filesystem> <fstream> <map> <memory> <sstream>
+    <string> <thread> <vector>)
+endif()
+
+# retort_test(NAME SOURCES... DEPS ... [LABELS ...] [COST seconds]): a GoogleTest executable
+# under CTest. COST, a test's usual seconds, lets a long test start first on a build that has
+# no timings yet (a clean checkout, CI), so that it does not run alone at the end.
 function(retort_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "COST" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT RETORT_BUILD_TESTS)
     return()
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock retort_settings
     retort_warnings)
+  if(TARGET retort_test_pch)
+    target_precompile_headers(${name} REUSE_FROM retort_test_pch)
+    # Helpers beside the tests (lint_test_support.cpp) are clang-tidy's too, which reads the
+    # compile commands of a GCC build and cannot load GCC's precompiled header.
+    foreach(source IN LISTS ARG_SOURCES)
+      if(NOT source MATCHES "_test\\.cpp$")
+        set_source_files_properties(${source} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+      endif()
+    endforeach()
+  endif()
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -41,5 +71,10 @@ function(retort_test name)
   if(label_count GREATER 1)
     message(FATAL_ERROR "retort_test(${name}): give one label, not ${ARG_LABELS}")
   endif()
-  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+  set(cost_property)
+  if(ARG_COST)
+    set(cost_property COST ${ARG_COST})
+  endif()
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS "${ARG_LABELS}" ${cost_property} DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -22,8 +22,28 @@ if(RETORT_BUILD_FUZZERS)
   if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
     message(FATAL_ERROR "RETORT_BUILD_FUZZERS needs clang: CXX=clang++ cmake ...")
   endif()
-  # Coverage for libFuzzer and the sanitizers in every object the fuzzers link.
+  # Coverage for libFuzzer and the sanitizers in every object the fuzzers link. With
+  # RETORT_SANITIZE too, one build serves the sanitized tests and the fuzzers (CI does so): the
+  # coverage hooks are the sanitizer runtime's no-ops in every executable but the fuzzers.
   target_compile_options(retort_settings INTERFACE
     -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
   target_link_options(retort_settings INTERFACE -fsanitize=address,undefined)
+endif()
+
+# The linker: mold, else lld, when the compiler can use it (scripts/install-deps.sh installs
+# mold). Every test executable links libretort, and GNU ld takes several times as long for each.
+set(RETORT_LINKER "auto" CACHE STRING
+  "Linker: auto (mold, else lld, else the compiler's default), mold, lld or default")
+set_property(CACHE RETORT_LINKER PROPERTY STRINGS auto mold lld default)
+if(RETORT_LINKER STREQUAL "auto")
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX "-fuse-ld=mold" RETORT_HAVE_MOLD)
+  check_linker_flag(CXX "-fuse-ld=lld" RETORT_HAVE_LLD)
+  if(RETORT_HAVE_MOLD)
+    add_link_options(-fuse-ld=mold)
+  elseif(RETORT_HAVE_LLD)
+    add_link_options(-fuse-ld=lld)
+  endif()
+elseif(NOT RETORT_LINKER STREQUAL "default")
+  add_link_options(-fuse-ld=${RETORT_LINKER})
 endif()

@@ -2,12 +2,21 @@
 # Builds the libFuzzer targets with clang and runs each for SECONDS (default 60), seeded with
 # the golden inputs in tests/testdata. Exits non-zero on any crash, leak or sanitizer report.
 # Usage: scripts/fuzz.sh [SECONDS] [BUILD_DIR]
+# BUILD_DIR (default build-fuzz) is configured here with clang unless it already is a build
+# with RETORT_BUILD_FUZZERS=ON, such as CI's sanitizer build, whose library is then reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 build="${2:-build-fuzz}"
-CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DRETORT_BUILD_FUZZERS=ON -DRETORT_BUILD_TESTS=OFF >/dev/null
+if [[ -f $build/CMakeCache.txt ]] && grep -q '^RETORT_BUILD_FUZZERS:BOOL=ON$' "$build/CMakeCache.txt"; then
+  echo "fuzz: reusing the fuzzer build in $build"
+elif [[ -f $build/CMakeCache.txt ]]; then
+  echo "fuzz: $build is a build without RETORT_BUILD_FUZZERS=ON; give another directory" >&2
+  exit 2
+else
+  CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DRETORT_BUILD_FUZZERS=ON -DRETORT_BUILD_TESTS=OFF >/dev/null
+fi
 cmake --build "$build" --target script_fuzz target_fuzz -j "$(nproc)"
 
 work="$(mktemp -d)"
