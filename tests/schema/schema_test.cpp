@@ -27,7 +27,7 @@ std::unique_ptr<driver::Connection> open(const std::string& url) {
 }
 
 std::string fixture() {
-  std::ifstream in(std::string(RETORT_SCHEMA_TESTDATA) + "/fixture_postgres.sql");
+  std::ifstream in(std::filesystem::path(RETORT_SCHEMA_TESTDATA) / "fixture_postgres.sql");
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
