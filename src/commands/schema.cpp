@@ -86,8 +86,8 @@ struct Source {
 // A URL, a directory, else a revision target; an input error when it is none of them.
 Source parse_source(const Config& config, const std::string& value) {
   Source source;
-  if (value.find("://") != std::string::npos || value.starts_with("sqlite:") ||
-      value.starts_with("postgres")) {
+  // Only a scheme makes a URL: a branch label may well start with "postgres".
+  if (value.find("://") != std::string::npos || value.starts_with("sqlite:")) {
     auto parsed = base::parse_database_url(value);
     if (!parsed) {
       throw Error(ExitCode::input, parsed.error());
