@@ -15,29 +15,8 @@ trap 'rm -rf "$work"' EXIT
 python3 "$here/make_history.py" "$work" "$count" --shape linear
 python3 "$here/make_history.py" "$work/branchy" "$count" --shape branchy
 
-# median_ms CMD...: runs the command RUNS times and prints the median wall time in ms.
-median_ms() {
-  local times=()
-  for _ in $(seq "$runs"); do
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    times+=($(((end - start) / 1000000)))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
-}
-
-# peak_kb CMD...: the maximum resident set size of one run, in KiB.
-peak_kb() {
-  /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1
-}
-
-report() {
-  local label=$1
-  shift
-  printf '%-44s %6s ms  %7s KiB\n' "$label" "$(median_ms "$@")" "$(peak_kb "$@")"
-}
+# shellcheck source=bench/timing.sh
+. "$here/timing.sh"
 
 echo "retort at $count revisions (median of $runs runs; peak RSS of one)"
 # The least any tool that reads every file can do: open, read and close each one.

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -80,6 +81,8 @@ struct Source {
   fs::path dir;                        // declared
   std::string target;                  // revision: as given
   std::vector<std::string> revisions;  // revision: the heads it builds (empty: base)
+  // revision: the files, read once for resolving the target and building it.
+  std::shared_ptr<const script::ScriptDirectory> scripts;
   std::string described;
 };
 
@@ -105,8 +108,8 @@ Source parse_source(const Config& config, const std::string& value) {
       return source;
     }
   }
-  const script::ScriptDirectory scripts = commands::load_scripts(config);
-  auto plan = scripts.map().plan_upgrade({}, value);
+  auto scripts = std::make_shared<const script::ScriptDirectory>(commands::load_scripts(config));
+  auto plan = scripts->map().plan_upgrade({}, value);
   if (!plan) {
     Error error = commands::target_error(plan.error(), value);
     error.explain(
@@ -116,6 +119,7 @@ Source parse_source(const Config& config, const std::string& value) {
     throw error;
   }
   source.kind = Source::Kind::revision;
+  source.scripts = std::move(scripts);
   source.target = value;
   source.revisions = plan->heads_after;
   std::string heads;
@@ -156,9 +160,8 @@ void throw_if_cancelled() {
 
 // Applies the history up to `revisions` on the throwaway database: the runner alone, with no
 // lock, gate, backup or lint, since nobody else knows the database exists.
-void build_history(const Config& config, const base::DatabaseUrl& url,
-                   const std::vector<std::string>& revisions) {
-  const script::ScriptDirectory scripts = commands::load_scripts(config);
+void build_history(const Config& config, const script::ScriptDirectory& scripts,
+                   const base::DatabaseUrl& url, const std::vector<std::string>& revisions) {
   const std::unique_ptr<driver::Connection> connection = driver::connect(url);
   runner::Settings settings = commands::runner_settings(config);
   settings.reason = "built on a throwaway database to be compared";
@@ -222,7 +225,7 @@ Read read_source(const Config& config, const Source& source, driver::Connection*
     const runner::CancelTarget cancellable(*connection);
     ops::scratch::load_declared(*connection, source.dir, [] { return runner::cancel_requested(); });
   } else {
-    build_history(config, scratch_url, source.revisions);
+    build_history(config, *source.scripts, scratch_url, source.revisions);
   }
   throw_if_cancelled();
   {
@@ -347,20 +350,21 @@ DiffResult diff(const Config& config, const DiffOptions& options) {
 
 DriftResult check_drift(const Config& config) {
   const runner::CancelScope cancellable;
-  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  auto scripts = std::make_shared<const script::ScriptDirectory>(commands::load_scripts(config));
   const std::unique_ptr<driver::Connection> target =
       commands::open_connection(config, driver::MissingDatabase::read_as_empty);
   std::vector<std::string> rows;
   {
-    runner::Runner runner(*target, scripts, commands::runner_settings(config), nullptr);
+    runner::Runner runner(*target, *scripts, commands::runner_settings(config), nullptr);
     rows = runner.current_heads();
   }
-  if (std::optional<Error> ahead = commands::ahead_of_code(*target, config, scripts, rows)) {
+  if (std::optional<Error> ahead = commands::ahead_of_code(*target, config, *scripts, rows)) {
     throw *ahead;
   }
   Source history;
   history.kind = Source::Kind::revision;
   history.revisions = rows;
+  history.scripts = scripts;
   std::string heads;
   for (const std::string& row : rows) {
     heads += (heads.empty() ? "" : ", ") + row;
