@@ -42,6 +42,14 @@ struct RevisionOptions {
   std::vector<std::string> branch_labels;
   std::vector<std::string> depends_on;
   std::string rev_id;  // default: 12 random hex digits
+  // autogenerate only (revision --autogenerate):
+  // --rename OLD=NEW: a table ("public.users=public.members") or a column
+  // ("public.users.email=public.users.mail") renamed, never guessed from a drop and an add.
+  std::vector<std::string> renames;
+  // --allow-hazards: the lint codes of the destructive changes to write anyway (PG203 drop
+  // table, PG204 drop column, PG206 drop schema, PG108 narrowing type change or enum label
+  // removed, PG105 NOT NULL on an existing column).
+  std::vector<std::string> allow_hazards;
 };
 // Writes a new revision file. Refuses what Alembic refuses: several heads without --head, a
 // --head that is not a head without --splice, a duplicate id or label.
@@ -122,11 +130,23 @@ struct RunOptions {
 // Pending revisions without taking any lock: a readiness probe.
 // Thread-safe: yes; its own connection, reads only.
 [[nodiscard]] PendingResult pending(const Config& config);
-// Fails (result.ok = false) on pending revisions, several heads, or a file the graph rejects.
-// Thread-safe: yes; its own connection, reads only.
+// Fails (result.ok = false) on pending revisions, several heads, or a file the graph rejects;
+// and, when the declared schema ([retort.schema] dir) exists, on each object where it and the
+// history's heads differ (built on throwaway databases): a forgotten autogenerate.
+// Thread-safe: yes; its own connection, reads only (the throwaway databases aside).
 [[nodiscard]] CheckResult check(const Config& config);
 
 // ---- Schema ----
+
+// `retort revision --autogenerate`: builds the history at its heads (or --head) and the
+// declared schema ([retort.schema] dir) on throwaway databases, plans the change between them,
+// proves the plan there (upgrade reaches the declared schema, downgrade the history's heads,
+// lint clean) and only then writes the revision: one file, and a second `transaction false`
+// one after it when the change has an online part (CREATE INDEX CONCURRENTLY, VALIDATE
+// CONSTRAINT). Nothing to do: writes nothing, result.written empty. A refused hazard, or a plan
+// that does not converge, throws retort::Error and writes nothing.
+// Thread-safe: as revision(); one at a time in a process (cancel() stops it).
+[[nodiscard]] AutogenerateResult autogenerate(const Config& config, const RevisionOptions& options);
 
 struct SchemaDumpOptions {
   // Also write one file per object under this directory, which must be empty or absent.

@@ -156,6 +156,9 @@ struct RevisionArgs {
   std::vector<std::string> depends_on;
   std::string rev_id;
   std::vector<std::string> revisions;  // merge
+  bool autogenerate = false;
+  std::vector<std::string> renames;
+  std::vector<std::string> allow_hazards;
 };
 
 void print_written(const Context& ctx, const retort::RevisionInfo& info) {
@@ -176,13 +179,36 @@ void setup_revision(CLI::App& app, Context& ctx, std::function<int()>& run) {
   cmd->add_option("--branch-label", args->branch_labels, "A branch label for the new revision");
   cmd->add_option("--depends-on", args->depends_on, "A revision or label this one depends on");
   cmd->add_option("--rev-id", args->rev_id, "The revision id (default: 12 random hex digits)");
+  cmd->add_flag("--autogenerate", args->autogenerate,
+                "Write the revision that turns the history's schema into the declared schema "
+                "([retort.schema] dir), proved on throwaway databases first");
+  cmd->add_option("--rename", args->renames,
+                  "With --autogenerate: OLD=NEW, a table or column renamed rather than dropped "
+                  "and added (public.users.email=public.users.mail)");
+  cmd->add_option("--allow-hazards", args->allow_hazards,
+                  "With --autogenerate: lint codes of destructive changes to write anyway "
+                  "(PG203 drop table, PG204 drop column, PG206 drop schema, PG108 narrowing "
+                  "type, PG105 NOT NULL on an existing column)")
+      ->delimiter(',');
   cmd->footer(
       "Refuses several heads without --head, and a --head that is not a head without "
-      "--splice.\nExample: retort revision -m \"add users table\"");
+      "--splice.\nExamples: retort revision -m \"add users table\" | retort revision "
+      "--autogenerate -m \"add orders.status\"");
   cmd->callback([&ctx, &run, args] {
     run = [&ctx, args] {
-      retort::RevisionOptions options{args->message,       args->head,       args->splice,
-                                      args->branch_labels, args->depends_on, args->rev_id};
+      retort::RevisionOptions options{args->message,       args->head,         args->splice,
+                                      args->branch_labels, args->depends_on,   args->rev_id,
+                                      args->renames,       args->allow_hazards};
+      if (args->autogenerate) {
+        return retort::cli::autogenerate_command(
+            {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, options);
+      }
+      if (!args->renames.empty() || !args->allow_hazards.empty()) {
+        throw retort::Error(retort::ExitCode::input,
+                            "--rename and --allow-hazards go with --autogenerate")
+            .next("retort revision --autogenerate -m \"...\" " +
+                  std::string(args->renames.empty() ? "--allow-hazards ..." : "--rename ..."));
+      }
       print_written(ctx, retort::revision(ctx.config(), options));
       return 0;
     };
@@ -432,6 +458,9 @@ std::string check_text(const retort::CheckResult& result, const Style& /*style*/
   std::string out;
   for (const std::string& finding : result.findings) {
     out += finding + "\n";
+  }
+  if (result.schema && !result.schema->equal()) {
+    out += retort::cli::changes_text(*result.schema, "  ");
   }
   if (result.ok) {
     out += "No problems: the database is up to date with the migration files.\n";

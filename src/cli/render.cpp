@@ -487,8 +487,32 @@ nlohmann::json to_json(const RestoreResult& result) {
           {"duration_ms", result.duration_ms}};
 }
 
+nlohmann::json to_json(const DiffResult& result) {
+  nlohmann::json changes = nlohmann::json::array();
+  for (const SchemaChange& change : result.changes) {
+    changes.push_back({{"change", change.change},
+                       {"object", change.object},
+                       {"name", change.name},
+                       {"attribute", change.attribute},
+                       {"before", change.before},
+                       {"after", change.after},
+                       {"line", change.line},
+                       {"unified_diff", change.unified_diff}});
+  }
+  nlohmann::json uncompared = nlohmann::json::array();
+  for (const SchemaUnsupported& object : result.uncompared) {
+    uncompared.push_back({{"kind", object.kind}, {"name", object.name}});
+  }
+  return {{"from", result.from}, {"to", result.to},          {"equal", result.equal()},
+          {"changes", changes},  {"uncompared", uncompared}, {"notes", result.notes}};
+}
+
 nlohmann::json to_json(const CheckResult& result) {
-  return {{"ok", result.ok}, {"findings", result.findings}};
+  nlohmann::json doc = {{"ok", result.ok}, {"findings", result.findings}};
+  if (result.schema) {
+    doc["schema"] = to_json(*result.schema);
+  }
+  return doc;
 }
 
 nlohmann::json to_json(const InitResult& result) {

@@ -63,6 +63,7 @@ struct Style {
 [[nodiscard]] nlohmann::json offline_json(const RunResult& result, const std::string& script);
 [[nodiscard]] nlohmann::json to_json(const CurrentResult& result);
 [[nodiscard]] nlohmann::json to_json(const CheckResult& result);
+[[nodiscard]] nlohmann::json to_json(const DiffResult& result);
 [[nodiscard]] nlohmann::json to_json(const DoctorResult& result);
 [[nodiscard]] nlohmann::json to_json(const BackupResult& result);
 [[nodiscard]] nlohmann::json to_json(const RestoreResult& result);

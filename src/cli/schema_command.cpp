@@ -38,27 +38,8 @@ nlohmann::json to_json(const SchemaDumpResult& result) {
           {"source", result.source}};
 }
 
-nlohmann::json to_json(const DiffResult& result) {
-  nlohmann::json changes = nlohmann::json::array();
-  for (const SchemaChange& change : result.changes) {
-    changes.push_back({{"change", change.change},
-                       {"object", change.object},
-                       {"name", change.name},
-                       {"attribute", change.attribute},
-                       {"before", change.before},
-                       {"after", change.after},
-                       {"line", change.line},
-                       {"unified_diff", change.unified_diff}});
-  }
-  nlohmann::json uncompared = nlohmann::json::array();
-  for (const SchemaUnsupported& object : result.uncompared) {
-    uncompared.push_back({{"kind", object.kind}, {"name", object.name}});
-  }
-  return {{"from", result.from}, {"to", result.to},          {"equal", result.equal()},
-          {"changes", changes},  {"uncompared", uncompared}, {"notes", result.notes}};
-}
+}  // namespace
 
-// The change lines, each multi-line value's unified diff indented under its line.
 std::string changes_text(const DiffResult& result, const std::string& indent) {
   std::string out;
   for (const SchemaChange& change : result.changes) {
@@ -81,6 +62,8 @@ std::string changes_text(const DiffResult& result, const std::string& indent) {
   }
   return out;
 }
+
+namespace {
 
 void print_notes(const std::vector<std::string>& notes, const SchemaCommandContext& context) {
   if (*context.json || *context.quiet) {
@@ -211,6 +194,69 @@ int check_drift_command(const SchemaCommandContext& context) {
         result.revisions.empty() ? std::string("base") : result.revisions.front(), result.database);
   }
   return result.ok ? 0 : 1;
+}
+
+int autogenerate_command(const SchemaCommandContext& context, const RevisionOptions& options) {
+  const AutogenerateResult result = autogenerate(context.config(), options);
+  print_notes(result.notes, context);
+  if (*context.json) {
+    nlohmann::json written = nlohmann::json::array();
+    for (const RevisionInfo& info : result.written) {
+      written.push_back(to_json(info));
+    }
+    nlohmann::json steps = nlohmann::json::array();
+    for (const AutogenerateStep& step : result.steps) {
+      steps.push_back(
+          {{"revision", step.revision}, {"summary", step.summary}, {"online", step.online}});
+    }
+    nlohmann::json hazards = nlohmann::json::array();
+    for (const AutogenerateHazard& hazard : result.hazards) {
+      hazards.push_back({{"code", hazard.code},
+                         {"object", hazard.object},
+                         {"why", hazard.why},
+                         {"allowed", hazard.allowed}});
+    }
+    nlohmann::json uncompared = nlohmann::json::array();
+    for (const SchemaUnsupported& object : result.uncompared) {
+      uncompared.push_back({{"kind", object.kind}, {"name", object.name}});
+    }
+    print_json({{"from", result.from},
+                {"to", result.to},
+                {"written", written},
+                {"steps", steps},
+                {"hazards", hazards},
+                {"uncompared", uncompared},
+                {"notes", result.notes}});
+    return 0;
+  }
+  if (*context.quiet) {
+    return 0;
+  }
+  if (result.written.empty()) {
+    fmt::print("No changes: {} and {} are equal; no revision was written.\n", result.to,
+               result.from);
+  }
+  for (const RevisionInfo& info : result.written) {
+    fmt::print("Generating {} ... done{}\n", info.path,
+               info.transactional ? ""
+                                  : "  (transaction false: each statement alone, after the "
+                                    "revision before it)");
+    for (const AutogenerateStep& step : result.steps) {
+      if (step.revision == info.revision) {
+        fmt::print("  {}\n", step.summary);
+      }
+    }
+  }
+  for (const AutogenerateHazard& hazard : result.hazards) {
+    fmt::print("allowed hazard {} {}: {}\n", hazard.code, hazard.object, hazard.why);
+  }
+  for (const SchemaUnsupported& object : result.uncompared) {
+    fmt::print(
+        "! {} {}: a kind retort does not compare or plan; no revision carries it (list it in "
+        "[retort.schema] ignore to leave it out)\n",
+        object.kind, object.name);
+  }
+  return 0;
 }
 
 }  // namespace retort::cli

@@ -8,6 +8,7 @@
 #include "base/url.hpp"
 #include "commands/gates.hpp"
 #include "commands/run_advice.hpp"
+#include "commands/schema_sources.hpp"
 #include "commands/wiring.hpp"
 #include "lint/analyzer.hpp"
 #include "ops/backup/backup_gate.hpp"
@@ -218,6 +219,14 @@ std::string new_id(const script::ScriptDirectory& scripts, const Config& config,
   return requested;
 }
 
+std::vector<std::string> resolve_all(const graph::RevisionMap& map, const std::string& target) {
+  return unwrap(map.resolve(target), target);
+}
+
+}  // namespace
+
+namespace commands {
+
 RevisionInfo written_info(const fs::path& path, const Config& config,
                           const script::NewRevision& revision) {
   RevisionInfo info;
@@ -233,14 +242,8 @@ RevisionInfo written_info(const fs::path& path, const Config& config,
   return info;
 }
 
-std::vector<std::string> resolve_all(const graph::RevisionMap& map, const std::string& target) {
-  return unwrap(map.resolve(target), target);
-}
-
-}  // namespace
-
-RevisionInfo revision(const Config& config, const RevisionOptions& options) {
-  const script::ScriptDirectory scripts = commands::load_scripts(config);
+script::NewRevision new_revision(const script::ScriptDirectory& scripts, const Config& config,
+                                 const RevisionOptions& options) {
   const graph::RevisionMap& map = scripts.map();
   script::NewRevision revision;
   revision.message = options.message;
@@ -291,8 +294,16 @@ RevisionInfo revision(const Config& config, const RevisionOptions& options) {
     }
   }
   revision.revision = new_id(scripts, config, options.rev_id);
+  return revision;
+}
+
+}  // namespace commands
+
+RevisionInfo revision(const Config& config, const RevisionOptions& options) {
+  const script::ScriptDirectory scripts = commands::load_scripts(config);
+  const script::NewRevision revision = commands::new_revision(scripts, config, options);
   const fs::path path = script::write_revision(config.script_location, revision);
-  return written_info(path, config, revision);
+  return commands::written_info(path, config, revision);
 }
 
 RevisionInfo merge(const Config& config, const std::vector<std::string>& revisions,
@@ -320,7 +331,7 @@ RevisionInfo merge(const Config& config, const std::vector<std::string>& revisio
   revision.branch_labels = options.branch_labels;
   revision.revision = new_id(scripts, config, options.rev_id);
   const fs::path path = script::write_revision(config.script_location, revision);
-  return written_info(path, config, revision);
+  return commands::written_info(path, config, revision);
 }
 
 // ---- Reading the script directory ----
@@ -991,6 +1002,19 @@ CheckResult check(const Config& config) {
                       "heads",
                       todo.size(), todo.size() == 1 ? " is" : "s are", base::join(todo, ", ")));
     }
+  }
+  // The declared schema against the history, as `alembic check` catches a forgotten
+  // autogenerate: what a revision should carry and does not.
+  result.schema = commands::declared_against_history(
+      config, std::make_shared<const script::ScriptDirectory>(std::move(*scripts)),
+      connection.get());
+  if (result.schema && !result.schema->equal()) {
+    result.ok = false;
+    const std::size_t count = result.schema->changes.size() + result.schema->uncompared.size();
+    result.findings.push_back(fmt::format(
+        "{} differs from {} in {} object{}; write the revision that carries it: retort revision "
+        "--autogenerate -m \"...\"",
+        result.schema->to, result.schema->from, count, count == 1 ? "" : "s"));
   }
   return result;
 }

@@ -1,7 +1,9 @@
 // The schema commands: `retort schema dump` (a database, a revision or the declared schema as
 // canonical SQL), `retort diff` and `retort check --drift`. A revision or a declared schema is
 // built on a throwaway database (ops/scratch) that is dropped again however the command ends.
+#include "base/text.hpp"
 #include "commands/run_advice.hpp"
+#include "commands/schema_sources.hpp"
 #include "commands/wiring.hpp"
 #include "ops/scratch/scratch.hpp"
 #include "retort/commands.hpp"
@@ -17,6 +19,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -72,19 +75,21 @@ std::vector<std::string> write_split(const fs::path& directory,
   return order;
 }
 
-// ---- Where a schema comes from ----
+// The configured database, open when a source needs it; nullptr when none does.
+std::unique_ptr<driver::Connection> open_target(
+    const Config& config, const std::vector<const commands::Source*>& sources) {
+  const std::string configured = commands::database_url(config).text;
+  for (const commands::Source* source : sources) {
+    if (source->kind == commands::Source::Kind::database && source->url.text == configured) {
+      return commands::open_connection(config, driver::MissingDatabase::read_as_empty);
+    }
+  }
+  return nullptr;
+}
 
-struct Source {
-  enum class Kind { database, declared, revision };
-  Kind kind = Kind::database;
-  base::DatabaseUrl url;               // database
-  fs::path dir;                        // declared
-  std::string target;                  // revision: as given
-  std::vector<std::string> revisions;  // revision: the heads it builds (empty: base)
-  // revision: the files, read once for resolving the target and building it.
-  std::shared_ptr<const script::ScriptDirectory> scripts;
-  std::string described;
-};
+}  // namespace
+
+namespace commands {
 
 // A URL, a directory, else a revision target; an input error when it is none of them.
 Source parse_source(const Config& config, const std::string& value) {
@@ -158,8 +163,6 @@ void throw_if_cancelled() {
   }
 }
 
-// Applies the history up to `revisions` on the throwaway database: the runner alone, with no
-// lock, gate, backup or lint, since nobody else knows the database exists.
 void build_history(const Config& config, const script::ScriptDirectory& scripts,
                    const base::DatabaseUrl& url, const std::vector<std::string>& revisions) {
   const std::unique_ptr<driver::Connection> connection = driver::connect(url);
@@ -189,16 +192,47 @@ void build_history(const Config& config, const script::ScriptDirectory& scripts,
   }
 }
 
-struct Read {
-  schema::Schema model;
-  std::vector<std::string> notes;
-};
+Source history_at(std::shared_ptr<const script::ScriptDirectory> scripts,
+                  const std::vector<std::string>& revisions) {
+  Source history;
+  history.kind = Source::Kind::revision;
+  history.revisions = revisions;
+  history.scripts = std::move(scripts);
+  history.described = revisions.empty() ? "revision base (an empty database)"
+                                        : "the history at revision " + base::join(revisions, ", ");
+  return history;
+}
 
-// The schema of `source`: a database read in place, anything else built on a throwaway database
-// first. `target` is the configured database when open (the dev server is checked against it).
-Read read_source(const Config& config, const Source& source, driver::Connection* target) {
+schema::ReadOptions read_options(const Config& config) {
   schema::ReadOptions options;
   options.exclude_tables = own_tables(config);
+  return options;
+}
+
+Built build_source(const Config& config, const Source& source, driver::Connection* target) {
+  ops::scratch::ScratchOptions scratch_options;
+  scratch_options.dev_url = config.schema.dev_url;
+  scratch_options.target = commands::database_url(config);
+  scratch_options.target_connection = target;
+  Built built;
+  built.scratch = ops::scratch::make_scratch(scratch_options);
+  throw_if_cancelled();
+  built.url = ops::scratch::with_session_options(built.scratch->url(), scratch_options.target);
+  if (source.kind == Source::Kind::declared) {
+    const std::unique_ptr<driver::Connection> connection = driver::connect(built.url);
+    const runner::CancelTarget cancellable(*connection);
+    ops::scratch::load_declared(*connection, source.dir, [] { return runner::cancel_requested(); });
+  } else {
+    build_history(config, *source.scripts, built.url, source.revisions);
+  }
+  throw_if_cancelled();
+  built.note = fmt::format("{} was built on a throwaway {}, dropped again", source.described,
+                           built.scratch->describe());
+  return built;
+}
+
+Read read_source(const Config& config, const Source& source, driver::Connection* target) {
+  const schema::ReadOptions options = read_options(config);
   Read read;
   if (source.kind == Source::Kind::database) {
     if (target != nullptr && source.url.text == commands::database_url(config).text) {
@@ -211,32 +245,17 @@ Read read_source(const Config& config, const Source& source, driver::Connection*
     }
     return read;
   }
-  ops::scratch::ScratchOptions scratch_options;
-  scratch_options.dev_url = config.schema.dev_url;
-  scratch_options.target = commands::database_url(config);
-  scratch_options.target_connection = target;
-  const std::unique_ptr<ops::scratch::Scratch> scratch =
-      ops::scratch::make_scratch(scratch_options);
-  throw_if_cancelled();
-  const base::DatabaseUrl scratch_url =
-      ops::scratch::with_session_options(scratch->url(), scratch_options.target);
-  if (source.kind == Source::Kind::declared) {
-    const std::unique_ptr<driver::Connection> connection = driver::connect(scratch_url);
-    const runner::CancelTarget cancellable(*connection);
-    ops::scratch::load_declared(*connection, source.dir, [] { return runner::cancel_requested(); });
-  } else {
-    build_history(config, *source.scripts, scratch_url, source.revisions);
-  }
-  throw_if_cancelled();
+  const Built built = build_source(config, source, target);
   {
-    const std::unique_ptr<driver::Connection> connection = driver::connect(scratch_url);
+    const std::unique_ptr<driver::Connection> connection = driver::connect(built.url);
     read.model = schema::read(*connection, options);
   }
-  read.notes.push_back(fmt::format("{} was built on a throwaway {}, dropped again",
-                                   source.described, scratch->describe()));
-  scratch->close();
+  read.notes.push_back(built.note);
+  built.scratch->close();
   return read;
 }
+
+namespace {
 
 SchemaChange to_result(const schema::Change& change) {
   SchemaChange out;
@@ -263,6 +282,8 @@ SchemaChange to_result(const schema::Change& change) {
   return out;
 }
 
+}  // namespace
+
 DiffResult compare(const Config& config, const schema::Schema& from, const schema::Schema& to) {
   schema::DiffOptions options;
   options.ignore = config.schema.ignore;
@@ -277,19 +298,47 @@ DiffResult compare(const Config& config, const schema::Schema& from, const schem
   return result;
 }
 
-// The configured database, open when a source needs it; nullptr when none does.
-std::unique_ptr<driver::Connection> open_target(const Config& config,
-                                                const std::vector<const Source*>& sources) {
-  const std::string configured = commands::database_url(config).text;
-  for (const Source* source : sources) {
-    if (source->kind == Source::Kind::database && source->url.text == configured) {
-      return commands::open_connection(config, driver::MissingDatabase::read_as_empty);
-    }
+std::optional<DiffResult> declared_against_history(
+    const Config& config, std::shared_ptr<const script::ScriptDirectory> scripts,
+    driver::Connection* target) {
+  const Source declared = declared_schema(config);
+  std::error_code ec;
+  if (!fs::is_directory(declared.dir, ec)) {
+    return std::nullopt;
   }
-  return nullptr;
+  const std::vector<std::string> heads = scripts->map().heads();
+  const Source history = history_at(std::move(scripts), heads);
+  std::future<Read> wanted =
+      std::async(std::launch::async, [&] { return read_source(config, declared, nullptr); });
+  Read built;
+  try {
+    built = read_source(config, history, target);
+  } catch (...) {
+    runner::request_cancel();
+    try {
+      (void)wanted.get();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the first failure is the one to report
+    }
+    throw;
+  }
+  const Read to = wanted.get();
+  DiffResult result = compare(config, built.model, to.model);
+  result.from = history.described;
+  result.to = declared.described;
+  result.notes = built.notes;
+  result.notes.insert(result.notes.end(), to.notes.begin(), to.notes.end());
+  return result;
 }
 
-}  // namespace
+}  // namespace commands
+
+using commands::compare;
+using commands::configured_database;
+using commands::declared_schema;
+using commands::parse_source;
+using commands::Read;
+using commands::read_source;
+using commands::Source;
 
 SchemaDumpResult schema_dump(const Config& config, const SchemaDumpOptions& options) {
   const runner::CancelScope cancellable;
@@ -361,16 +410,7 @@ DriftResult check_drift(const Config& config) {
   if (std::optional<Error> ahead = commands::ahead_of_code(*target, config, *scripts, rows)) {
     throw *ahead;
   }
-  Source history;
-  history.kind = Source::Kind::revision;
-  history.revisions = rows;
-  history.scripts = scripts;
-  std::string heads;
-  for (const std::string& row : rows) {
-    heads += (heads.empty() ? "" : ", ") + row;
-  }
-  history.described =
-      rows.empty() ? "revision base (an empty database)" : "the history at revision " + heads;
+  const Source history = commands::history_at(scripts, rows);
   const Source database = configured_database(config);
   const Read built = read_source(config, history, target.get());
   const Read live = read_source(config, database, target.get());

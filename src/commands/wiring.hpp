@@ -4,6 +4,7 @@
 
 #include "driver/driver.hpp"
 #include "graph/revision_map.hpp"
+#include "retort/commands.hpp"
 #include "retort/config.hpp"
 #include "retort/error.hpp"
 #include "retort/results.hpp"
@@ -11,6 +12,7 @@
 #include "runner/runner.hpp"
 #include "script/script_directory.hpp"
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +76,16 @@ T unwrap(base::Result<T, graph::TargetError> result, const std::string& target) 
 // The upgrade steps of `plan`, as one run.
 [[nodiscard]] LintResult lint_plan(const Config& config, const script::ScriptDirectory& scripts,
                                    const graph::Plan& plan, int server_version);
+
+// The new revision `revision` and `revision --autogenerate` write: its parents (the single head,
+// or --head), labels and depends_on checked and resolved, its id (--rev-id or random). Throws
+// what `revision` refuses.
+[[nodiscard]] script::NewRevision new_revision(const script::ScriptDirectory& scripts,
+                                               const Config& config,
+                                               const RevisionOptions& options);
+// What `revision` reports of a file it wrote.
+[[nodiscard]] RevisionInfo written_info(const std::filesystem::path& path, const Config& config,
+                                        const script::NewRevision& revision);
 
 // Builds RevisionInfo for many revisions; heads and bases are computed once.
 class InfoBuilder {

@@ -127,6 +127,20 @@ std::string_view default_template() {
          "-- downgrade past this revision.\n";
 }
 
+std::string generated_revision_text(const NewRevision& revision) {
+  std::string text = header_of(revision, one_line(revision.message));
+  for (const std::string& line : revision.header_lines) {
+    text += "\n" + line;
+  }
+  text += "\n\n" + revision.body.value_or("");
+  return text;
+}
+
+std::string revision_file_name(const NewRevision& revision) {
+  const std::string slug = slugify(revision.message);
+  return revision.revision + (slug.empty() ? "" : "_" + slug) + ".sql";
+}
+
 std::string new_revision_id() {
   std::random_device device;
   const std::uint64_t high = device();
@@ -162,13 +176,17 @@ fs::path write_revision(const fs::path& script_location, const NewRevision& revi
     }
   }
 
-  const fs::path template_path = script_location / "script.sql.tmpl";
-  const std::string tmpl = fs::is_regular_file(template_path, ec) ? read_template(template_path)
-                                                                  : std::string(default_template());
-  const std::string content = render(tmpl, revision, template_path);
-
-  const std::string slug = slugify(revision.message);
-  const fs::path path = versions / (revision.revision + (slug.empty() ? "" : "_" + slug) + ".sql");
+  std::string content;
+  if (revision.body) {
+    content = generated_revision_text(revision);
+  } else {
+    const fs::path template_path = script_location / "script.sql.tmpl";
+    const std::string tmpl = fs::is_regular_file(template_path, ec)
+                                 ? read_template(template_path)
+                                 : std::string(default_template());
+    content = render(tmpl, revision, template_path);
+  }
+  const fs::path path = versions / revision_file_name(revision);
   // "x": fail rather than overwrite a file that appeared since the check above.
   std::FILE* file = std::fopen(path.c_str(), "wbx");
   if (file == nullptr) {

@@ -141,10 +141,23 @@ struct NewRevision {
   std::vector<std::string> revises;
   std::vector<std::string> branch_labels;
   std::vector<std::string> depends_on;
+  // A generated revision (autogenerate, squash): more header lines after the directives above
+  // (`-- retort:transaction false`, lint-ignores, a comment), and the file's sections as they
+  // are to be written, from `-- retort:upgrade` on. Set, the template is not used.
+  std::vector<std::string> header_lines;
+  std::optional<std::string> body;
 };
 
+// The text of a generated revision (`body` set): the header, the extra lines, a blank line,
+// the body.
+[[nodiscard]] std::string generated_revision_text(const NewRevision& revision);
+
+// The file name a revision gets: <revision>_<slug of the message>.sql.
+[[nodiscard]] std::string revision_file_name(const NewRevision& revision);
+
 // Writes versions/<revision>_<slug>.sql from script.sql.tmpl (or the built-in template when
-// the directory has none) and returns its path. Throws retort::Error (input) if it exists.
+// the directory has none), or the generated text when `body` is set, and returns its path.
+// Throws retort::Error (input) if it exists.
 std::filesystem::path write_revision(const std::filesystem::path& script_location,
                                      const NewRevision& revision);
 

@@ -1,0 +1,408 @@
+// `retort revision --autogenerate`: the history at its heads and the declared schema, each built
+// on a throwaway database, planned into a revision (schema/plan.hpp) that is proved on the
+// history's throwaway database before a file is written: its upgrade must reach the declared
+// schema, its downgrade the history again, and lint must find no error the plan did not accept.
+#include "base/text.hpp"
+#include "commands/schema_sources.hpp"
+#include "commands/wiring.hpp"
+#include "lint/analyzer.hpp"
+#include "retort/commands.hpp"
+#include "runner/cancel.hpp"
+#include "schema/diff.hpp"
+#include "schema/plan.hpp"
+#include "schema/reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+namespace retort {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// "old=new" pairs; an input error for anything else.
+std::vector<std::pair<std::string, std::string>> parse_renames(
+    const std::vector<std::string>& values) {
+  std::vector<std::pair<std::string, std::string>> renames;
+  for (const std::string& value : values) {
+    const std::size_t equals = value.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == value.size()) {
+      throw Error(ExitCode::input, fmt::format("--rename '{}' is not OLD=NEW", value))
+          .explain(
+              "name a table (public.users=public.members) or a column "
+              "(public.users.email=public.users.mail) by its schema-qualified name")
+          .state("no file was written");
+    }
+    renames.emplace_back(value.substr(0, equals), value.substr(equals + 1));
+  }
+  return renames;
+}
+
+// --allow-hazards PG203,PG204 or repeated: the codes, upper-cased.
+std::set<std::string> parse_codes(const std::vector<std::string>& values) {
+  std::set<std::string> codes;
+  for (const std::string& value : values) {
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      std::size_t comma = value.find(',', start);
+      if (comma == std::string::npos) {
+        comma = value.size();
+      }
+      std::string code(base::trim(std::string_view(value).substr(start, comma - start)));
+      start = comma + 1;
+      std::transform(code.begin(), code.end(), code.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+      if (!code.empty()) {
+        codes.insert(code);
+      }
+    }
+  }
+  return codes;
+}
+
+// The lint-ignore lines of a revision: each code once, with every reason the plan gave for it.
+std::vector<std::string> lint_ignores(const std::vector<const schema::Step*>& steps) {
+  std::map<std::string, std::vector<std::string>> reasons;
+  for (const schema::Step* step : steps) {
+    for (const schema::Accepted& accepted : step->accepted) {
+      std::vector<std::string>& list = reasons[accepted.code];
+      if (std::find(list.begin(), list.end(), accepted.reason) == list.end()) {
+        list.push_back(accepted.reason);
+      }
+    }
+  }
+  std::vector<std::string> lines;
+  for (const auto& [code, list] : reasons) {
+    lines.push_back(fmt::format("-- retort:lint-ignore {} -- {}", code, base::join(list, "; ")));
+  }
+  return lines;
+}
+
+// The sections of one generated revision: each step's statements under its summary, and the
+// downgrade undoing them in reverse order.
+std::string sections(const std::vector<const schema::Step*>& steps, bool& empty_downgrade) {
+  std::string upgrade = "-- retort:upgrade\n";
+  for (const schema::Step* step : steps) {
+    upgrade += "\n-- " + step->summary + "\n";
+    for (const std::string& statement : step->up) {
+      upgrade += statement + "\n";
+    }
+  }
+  std::string downgrade;
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
+    if ((*it)->down.empty()) {
+      continue;
+    }
+    downgrade += "\n-- undo: " + (*it)->summary + "\n";
+    for (const std::string& statement : (*it)->down) {
+      downgrade += statement + "\n";
+    }
+  }
+  empty_downgrade = downgrade.empty();
+  return upgrade + "\n-- retort:downgrade\n" + downgrade;
+}
+
+// The files of a plan: the transactional steps, then the online ones in a `transaction false`
+// revision after it; one file when the plan has only one kind.
+std::vector<script::NewRevision> render(const schema::Plan& plan, const script::NewRevision& first,
+                                        const std::string& rev_id, const std::string& from,
+                                        const std::string& to) {
+  std::vector<const schema::Step*> transactional;
+  std::vector<const schema::Step*> online;
+  for (const schema::Step& step : plan.steps) {
+    (step.phase == schema::Phase::online ? online : transactional).push_back(&step);
+  }
+  const std::string generated = fmt::format(
+      "-- Generated by retort revision --autogenerate: {} against {}. Review it.", to, from);
+  std::vector<script::NewRevision> files;
+  const auto add = [&](const std::vector<const schema::Step*>& steps, bool is_online) {
+    script::NewRevision revision = files.empty() ? first : script::NewRevision{};
+    if (!files.empty()) {
+      revision.revision = rev_id.empty() ? script::new_revision_id() : rev_id + "_online";
+      revision.message = first.message + " (online)";
+      revision.revises = {files.back().revision};
+    }
+    bool empty_downgrade = false;
+    revision.body = sections(steps, empty_downgrade);
+    if (is_online) {
+      revision.header_lines.emplace_back("-- retort:transaction false");
+    }
+    if (empty_downgrade) {
+      revision.header_lines.emplace_back("-- retort:empty downgrade");
+    }
+    for (std::string& line : lint_ignores(steps)) {
+      revision.header_lines.push_back(std::move(line));
+    }
+    revision.header_lines.push_back(generated);
+    if (is_online && !transactional.empty()) {
+      revision.header_lines.emplace_back(
+          "-- Each statement runs alone, outside a transaction, after the revision before it.");
+    }
+    files.push_back(std::move(revision));
+  };
+  if (!transactional.empty()) {
+    add(transactional, false);
+  }
+  if (!online.empty()) {
+    add(online, true);
+  }
+  return files;
+}
+
+// A scratch script directory: every file of the history (linked, not copied) and the generated
+// ones, so that the runner and lint read the new revisions exactly as `retort upgrade` will.
+class ProofDirectory {
+ public:
+  ProofDirectory(const script::ScriptDirectory& scripts,
+                 const std::vector<script::NewRevision>& files) {
+    std::error_code ec;
+    m_root = fs::temp_directory_path(ec) /
+             fmt::format("retort_autogenerate_{}_{}", ::getpid(), script::new_revision_id());
+    const fs::path versions = m_root / "versions";
+    fs::create_directories(versions, ec);
+    if (ec) {
+      throw Error(ExitCode::failed,
+                  fmt::format("cannot create a temporary directory: {}", ec.message()))
+          .at({m_root.string(), 0, 0})
+          .state("no file was written");
+    }
+    for (const script::Migration& migration : scripts.migrations()) {
+      const fs::path source(migration.path);
+      fs::create_symlink(source, versions / source.filename(), ec);
+      if (ec) {
+        throw Error(ExitCode::failed,
+                    fmt::format("cannot link {}: {}", source.string(), ec.message()))
+            .state("no file was written");
+      }
+    }
+    for (const script::NewRevision& file : files) {
+      (void)script::write_revision(m_root, file);
+    }
+  }
+  ~ProofDirectory() {
+    std::error_code ec;
+    fs::remove_all(m_root, ec);
+  }
+  ProofDirectory(const ProofDirectory&) = delete;
+  ProofDirectory& operator=(const ProofDirectory&) = delete;
+
+  [[nodiscard]] const fs::path& root() const { return m_root; }
+
+ private:
+  fs::path m_root;
+};
+
+Error planner_bug(const std::string& what) {
+  Error error(ExitCode::failed, what);
+  error.state("no file was written; the throwaway databases are dropped");
+  error.explain(
+      "this is a flaw in retort's planner, not in your schema: please report it with the "
+      "declared schema and the history");
+  error.next("write this revision by hand: retort revision -m \"...\"");
+  return error;
+}
+
+std::string change_lines(const DiffResult& diff) {
+  std::string lines;
+  for (const SchemaChange& change : diff.changes) {
+    lines += "\n  " + change.line;
+  }
+  return lines;
+}
+
+// Applies the generated revisions on the throwaway database the history was built on, then
+// undoes them: each direction must reach its model exactly.
+void prove(const Config& config, const script::ScriptDirectory& history,
+           const std::vector<script::NewRevision>& files, const base::DatabaseUrl& url,
+           const schema::Schema& from, const schema::Schema& to, std::vector<std::string>& notes) {
+  const ProofDirectory directory(history, files);
+  auto loaded = script::ScriptDirectory::load(directory.root(), config.project_dir);
+  if (!loaded) {
+    const script::Problem& problem = loaded.error().front();
+    throw planner_bug(fmt::format("the generated revision does not load: {}", problem.message));
+  }
+  const script::ScriptDirectory& scripts = loaded.value();
+  const std::unique_ptr<driver::Connection> connection = driver::connect(url);
+  const runner::CancelTarget cancellable(*connection);
+
+  std::vector<std::string> ids;
+  for (const script::NewRevision& file : files) {
+    ids.push_back(file.revision);
+  }
+  if (connection->dialect() == base::Dialect::postgres) {
+    const LintResult lint = commands::lint_revisions(
+        config, scripts, ids, true, lint::server_major(connection->server_version()));
+    if (lint.errors > 0) {
+      std::string findings;
+      for (const LintFinding& finding : lint.findings) {
+        if (finding.level == LintLevel::error && finding.ignored.empty()) {
+          findings += fmt::format("\n  {} {}: {}", finding.code, finding.revision, finding.message);
+        }
+      }
+      throw planner_bug("the generated revision has lint errors it does not accept:" + findings);
+    }
+  }
+
+  runner::Settings settings = commands::runner_settings(config);
+  settings.reason = "autogenerate: proving the plan on a throwaway database";
+  runner::Runner runner(*connection, scripts, settings, nullptr);
+  const auto run = [&](const graph::Plan& plan, const char* direction) {
+    try {
+      (void)runner.run(plan);
+    } catch (const runner::StepFailed& failed) {
+      if (failed.failure.cancelled) {
+        throw Error(ExitCode::failed, "cancelled").state("no file was written");
+      }
+      throw planner_bug(fmt::format("the generated {} fails on the history's schema: {}", direction,
+                                    failed.what()));
+    }
+  };
+  const schema::ReadOptions read_options = commands::read_options(config);
+  const std::vector<std::string> parents = files.front().revises;
+  run(commands::unwrap(scripts.map().plan_upgrade(parents, ids.back()), ids.back()), "upgrade");
+  commands::throw_if_cancelled();
+  const DiffResult up = commands::compare(config, schema::read(*connection, read_options), to);
+  if (!up.changes.empty()) {
+    throw planner_bug("the generated upgrade does not reach the declared schema; left over:" +
+                      change_lines(up));
+  }
+  const std::string back = parents.empty() ? "base" : parents.front();
+  const std::vector<std::string> generated_head{ids.back()};
+  run(commands::unwrap(scripts.map().plan_downgrade(generated_head, back), back), "downgrade");
+  commands::throw_if_cancelled();
+  const DiffResult down = commands::compare(config, schema::read(*connection, read_options), from);
+  if (!down.changes.empty()) {
+    throw planner_bug(
+        "the generated downgrade does not return to the history's schema; left "
+        "over:" +
+        change_lines(down));
+  }
+  notes.push_back(fmt::format(
+      "proved on the throwaway database: the upgrade reaches the declared schema, the downgrade "
+      "returns to the history{}",
+      connection->dialect() == base::Dialect::postgres ? ", and lint finds no error" : ""));
+}
+
+}  // namespace
+
+AutogenerateResult autogenerate(const Config& config, const RevisionOptions& options) {
+  const runner::CancelScope cancellable;
+  auto scripts = std::make_shared<const script::ScriptDirectory>(commands::load_scripts(config));
+  const script::NewRevision first = commands::new_revision(*scripts, config, options);
+  schema::PlanOptions plan_options;
+  plan_options.renames = parse_renames(options.renames);
+  plan_options.allow_hazards = parse_codes(options.allow_hazards);
+  plan_options.ignore = config.schema.ignore;
+
+  const commands::Source declared = commands::declared_schema(config);
+  std::error_code ec;
+  if (!fs::is_directory(declared.dir, ec)) {
+    throw Error(ExitCode::input,
+                fmt::format("there is no declared schema at {}", declared.dir.string()))
+        .explain(
+            "autogenerate writes the revision that turns the history's schema into the one "
+            "the SQL files of [retort.schema] dir declare")
+        .state("no file was written")
+        .next(fmt::format("retort schema dump --split {}   (the database's schema as a start), "
+                          "then edit it",
+                          config.schema.dir.lexically_proximate(config.project_dir).string()));
+  }
+  const commands::Source history = commands::history_at(scripts, first.revises);
+
+  AutogenerateResult result;
+  result.from = history.described;
+  result.to = declared.described;
+  // The two builds are the servers' work: done at once, the wall time is the slower one's.
+  std::future<commands::Read> wanted = std::async(
+      std::launch::async, [&] { return commands::read_source(config, declared, nullptr); });
+  commands::Built built;
+  schema::Schema from;
+  try {
+    built = commands::build_source(config, history, nullptr);
+    const std::unique_ptr<driver::Connection> connection = driver::connect(built.url);
+    from = schema::read(*connection, commands::read_options(config));
+  } catch (...) {
+    runner::request_cancel();
+    try {
+      (void)wanted.get();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the first failure is the one to report
+    }
+    throw;
+  }
+  commands::Read to = wanted.get();
+  result.notes = to.notes;
+  result.notes.push_back(built.note);
+
+  const schema::Plan plan = schema::plan(from, to.model, plan_options);
+  for (const schema::Hazard& hazard : plan.hazards) {
+    const bool refused =
+        std::find(plan.refused.begin(), plan.refused.end(), hazard) != plan.refused.end();
+    result.hazards.push_back({hazard.code, hazard.object, hazard.why, !refused});
+  }
+  const DiffResult differences = commands::compare(config, from, to.model);
+  result.uncompared = differences.uncompared;
+  result.notes.insert(result.notes.end(), plan.notes.begin(), plan.notes.end());
+  if (!plan.refused.empty()) {
+    std::string listed;
+    std::set<std::string> codes;
+    for (const schema::Hazard& hazard : plan.refused) {
+      listed += fmt::format("\n  {} {}: {}", hazard.code, hazard.object, hazard.why);
+      codes.insert(hazard.code);
+    }
+    throw Error(ExitCode::input,
+                fmt::format("the change is destructive: {} hazard{} refused{}", plan.refused.size(),
+                            plan.refused.size() == 1 ? "" : "s", listed))
+        .state("no file was written; the throwaway databases are dropped")
+        .next(fmt::format("retort revision --autogenerate -m \"{}\" --allow-hazards {}   (once "
+                          "each loss is what you want)",
+                          first.message,
+                          base::join(std::vector<std::string>(codes.begin(), codes.end()), ",")));
+  }
+  if (plan.empty() && !differences.changes.empty()) {
+    throw planner_bug("the planner found nothing to do, yet the schemas differ:" +
+                      change_lines(differences));
+  }
+  if (plan.empty()) {
+    result.notes.push_back(
+        fmt::format("{} and {} are equal: no revision was written", result.to, result.from));
+    built.scratch->close();
+    return result;
+  }
+
+  const std::vector<script::NewRevision> files =
+      render(plan, first, options.rev_id, result.from, result.to);
+  prove(config, *scripts, files, built.url, from, to.model, result.notes);
+  commands::throw_if_cancelled();
+  built.scratch->close();
+
+  for (const script::NewRevision& file : files) {
+    const fs::path path = script::write_revision(config.script_location, file);
+    RevisionInfo info = commands::written_info(path, config, file);
+    info.transactional = std::find(file.header_lines.begin(), file.header_lines.end(),
+                                   "-- retort:transaction false") == file.header_lines.end();
+    result.written.push_back(std::move(info));
+  }
+  for (const schema::Step& step : plan.steps) {
+    const bool online = step.phase == schema::Phase::online;
+    const std::string& revision =
+        online ? result.written.back().revision : result.written.front().revision;
+    result.steps.push_back({revision, step.summary, online});
+  }
+  return result;
+}
+
+}  // namespace retort
