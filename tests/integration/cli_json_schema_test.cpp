@@ -308,6 +308,19 @@ TEST(RETORT_JSON_SUITE, EveryCommandPrintsOneDocumentThatPassesItsSchema) {
     ::close(lock_fd);
   }
 
+  // ---- the declared schema: check and autogenerate, in a project of their own ----
+  Project declared(k_backend, "json_declared");
+  declared.add({"a1", {}, "CREATE TABLE a (id integer PRIMARY KEY);", "DROP TABLE a;", {}, "a"});
+  write_config(declared, settings);
+  fs::create_directories(declared.dir() / "schema");
+  std::ofstream(declared.dir() / "schema" / "tables.sql")
+      << "CREATE TABLE a (id integer PRIMARY KEY);\nCREATE TABLE b (id integer PRIMARY KEY);\n";
+  const Json forgotten = outputs.json("check", {"check"}, 1, declared.dir());
+  EXPECT_FALSE(forgotten.at("schema").at("equal").get<bool>()) << forgotten.dump(2);
+  const Json generated = outputs.json(
+      "revision-autogenerate", {"revision", "--autogenerate", "-m", "b"}, 0, declared.dir());
+  EXPECT_EQ(generated.at("written").size(), 1U) << generated.dump(2);
+
   outputs.validate_all();
 
   // Every schema file is some output's contract in this test.
