@@ -503,6 +503,13 @@ struct AutogenerateResult {
   std::vector<AutogenerateHazard> hazards;
   std::vector<SchemaUnsupported> uncompared;  // objects no revision can carry
   std::vector<std::string> notes;             // the planner's and the proof's
+  // Where the time went: building and reading both schemas on throwaway databases (at once),
+  // planning, proving the plan (upgrade, read, downgrade, read, lint) and dropping them.
+  struct Timings {
+    std::int64_t build = 0;
+    std::int64_t plan = 0;
+    std::int64_t prove = 0;
+  } timings_ms;
 };
 
 }  // namespace retort

@@ -226,7 +226,11 @@ int autogenerate_command(const SchemaCommandContext& context, const RevisionOpti
                 {"steps", steps},
                 {"hazards", hazards},
                 {"uncompared", uncompared},
-                {"notes", result.notes}});
+                {"notes", result.notes},
+                {"timings_ms",
+                 {{"build", result.timings_ms.build},
+                  {"plan", result.timings_ms.plan},
+                  {"prove", result.timings_ms.prove}}}});
     return 0;
   }
   if (*context.quiet) {

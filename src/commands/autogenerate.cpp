@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -323,6 +324,11 @@ AutogenerateResult autogenerate(const Config& config, const RevisionOptions& opt
   }
   const commands::Source history = commands::history_at(scripts, first.revises);
 
+  using Clock = std::chrono::steady_clock;
+  const auto since = [](Clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  };
+  Clock::time_point start = Clock::now();
   AutogenerateResult result;
   result.from = history.described;
   result.to = declared.described;
@@ -347,7 +353,10 @@ AutogenerateResult autogenerate(const Config& config, const RevisionOptions& opt
   result.notes = to.notes;
   result.notes.push_back(built.note);
 
+  result.timings_ms.build = since(start);
+  start = Clock::now();
   const schema::Plan plan = schema::plan(from, to.model, plan_options);
+  result.timings_ms.plan = since(start);
   for (const schema::Hazard& hazard : plan.hazards) {
     const bool refused =
         std::find(plan.refused.begin(), plan.refused.end(), hazard) != plan.refused.end();
@@ -385,9 +394,11 @@ AutogenerateResult autogenerate(const Config& config, const RevisionOptions& opt
 
   const std::vector<script::NewRevision> files =
       render(plan, first, options.rev_id, result.from, result.to);
+  start = Clock::now();
   prove(config, *scripts, files, built.url, from, to.model, result.notes);
   commands::throw_if_cancelled();
   built.scratch->close();
+  result.timings_ms.prove = since(start);
 
   for (const script::NewRevision& file : files) {
     const fs::path path = script::write_revision(config.script_location, file);
