@@ -285,6 +285,9 @@ TEST(SqlitePlanTest, ParentRebuildKeepsChildRowsAndTheirReferences) {
       prove_fixture(files, "parent_rebuilt_with_child_rows", [](driver::Connection& database) {
         EXPECT_EQ(column(database, "SELECT id, p_id FROM c ORDER BY id"),
                   (std::vector<std::string>{"10|1", "11|2", "12|2"}));
+        // A row that references a row copied after it.
+        EXPECT_EQ(column(database, "SELECT id, parent_id FROM p ORDER BY id"),
+                  (std::vector<std::string>{"1|2", "2|NULL"}));
         EXPECT_EQ(column(database, "SELECT sql FROM sqlite_schema WHERE name = 'c'"),
                   std::vector<std::string>{
                       "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER NOT NULL "
