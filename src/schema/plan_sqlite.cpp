@@ -713,6 +713,7 @@ class Planner {
            {with_semicolon(table.sql)},
            {"DROP TABLE " + quote(key) + ";"},
            {}});
+      m_cur.tables[key] = table;
     }
   }
 
@@ -736,6 +737,7 @@ class Planner {
       if (!add_columns(key, before, after)) {
         rebuild({{key, before, key, after, {}, {}, {}}});
       }
+      m_cur.tables[key] = after;
     }
   }
 
@@ -880,8 +882,10 @@ class Planner {
                       literal(parts[i].before_key) + ";");
       }
     }
-    for (const Part& part : parts) {
-      sql.push_back("DROP TABLE " + quote(part.before_key) + ";");
+    // A table whose foreign key acts on deletes goes before the table it references, so that
+    // the drop of that one finds no rows to act on (its rows wait in their temporary table).
+    for (auto part = parts.rbegin(); part != parts.rend(); ++part) {
+      sql.push_back("DROP TABLE " + quote(part->before_key) + ";");
     }
     for (const Part& part : parts) {
       sql.push_back(with_semicolon(part.after.sql));
@@ -934,13 +938,59 @@ class Planner {
     }
   }
 
+  // The ON DELETE action of `constraint` when it is a foreign key to `table` whose action
+  // changes the rows holding it (CASCADE, SET NULL, SET DEFAULT); empty otherwise.
+  static std::string delete_action(const Constraint& constraint, const std::string& table) {
+    if (constraint.type != 'f') {
+      return {};
+    }
+    const auto [target, on_delete] = reference(constraint.definition);
+    if (!same_name(target, table) || on_delete == "NO ACTION" || on_delete == "RESTRICT") {
+      return {};
+    }
+    return on_delete;
+  }
+
   void rebuild(std::vector<Part> parts) {
+    // Dropping a table deletes its rows first when foreign keys are on, and an ON DELETE
+    // action of another table's foreign key then changes that table's rows: such a table is
+    // rebuilt along, as it is, its rows kept aside before anything is dropped.
+    std::set<std::string> group;
+    for (const Part& part : parts) {
+      group.insert(part.before_key);
+    }
+    std::map<std::string, std::string> along;  // table -> the reason it comes along
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const std::string target = parts[i].before_key;
+      for (const auto& [key, table] : m_cur.tables) {
+        if (group.contains(key) || table_ignored(key)) {
+          continue;
+        }
+        for (const auto& [name, constraint] : table.constraints) {
+          const std::string action = delete_action(constraint, target);
+          if (!action.empty()) {
+            group.insert(key);
+            along[key] = "its foreign key to main." + target + " is ON DELETE " + action;
+            parts.push_back({key, table, key, table, {}, {}, {}});
+            break;
+          }
+        }
+      }
+    }
+    for (const Part& part : parts) {
+      foreign_key_actions(part.before_key, group);
+    }
     std::string summary;
     std::vector<Accepted> accepted{
         {"PG203", "the table rebuild: its rows are copied into the new table first"}};
     for (Part& part : parts) {
       keep_dependents(part);
-      summary += (summary.empty() ? "" : "; ") + analyse(part, accepted);
+      const std::string what = analyse(part, accepted);
+      const auto reason = along.find(part.key);
+      summary += (summary.empty() ? "" : "; ") +
+                 (reason == along.end()
+                      ? what
+                      : "rebuild table main." + part.key + " as it is (" + reason->second + ")");
       const Accepted counter{"PG301",
                              "the rebuild carries AUTOINCREMENT's counter over in sqlite_sequence: "
                              "one row"};
@@ -1027,7 +1077,6 @@ class Planner {
         }
       }
     }
-    foreign_key_actions(before_key);
     std::string summary =
         before_key == key ? "rebuild table main." + key
                           : "rename table main." + before_key + " to main." + key + " by a rebuild";
@@ -1044,33 +1093,26 @@ class Planner {
     return summary;
   }
 
-  // Dropping a table deletes its rows first when foreign keys are on: an ON DELETE action of
-  // another table's foreign key to it then runs on that table's rows, which no copy brings
-  // back.
-  void foreign_key_actions(const std::string& key) {
-    for (const Schema* side : std::array<const Schema*, 2>{&m_cur, &m_to}) {
-      for (const auto& [name, table] : side->tables) {
-        if (name == key) {
-          continue;  // its own rows are all copied back
+  // An ON DELETE action on a table outside the rebuild (one the plan ignores) would change
+  // its rows when the rebuild drops `key`, and no copy brings them back.
+  void foreign_key_actions(const std::string& key, const std::set<std::string>& group) {
+    for (const auto& [name, table] : m_cur.tables) {
+      if (group.contains(name)) {
+        continue;  // its rows are all copied back
+      }
+      for (const auto& [constraint_name, constraint] : table.constraints) {
+        const std::string on_delete = delete_action(constraint, key);
+        if (on_delete.empty()) {
+          continue;
         }
-        for (const auto& [constraint_name, constraint] : table.constraints) {
-          if (constraint.type != 'f') {
-            continue;
-          }
-          const auto [target, on_delete] = reference(constraint.definition);
-          if (!same_name(target, key) || on_delete.empty() || on_delete == "NO ACTION" ||
-              on_delete == "RESTRICT") {
-            continue;
-          }
-          hazard("PG203", "table main." + key,
-                 "the rebuild drops main." + key +
-                     ", and with foreign keys on SQLite first "
-                     "deletes its rows: ON DELETE " +
-                     on_delete + " of main." + name +
-                     "'s foreign key then changes or deletes main." + name +
-                     "'s rows that reference it; make this change by hand with PRAGMA "
-                     "foreign_keys = OFF outside a transaction (lang_altertable.html#otheralter)");
-        }
+        hazard("PG203", "table main." + key,
+               "the rebuild drops main." + key +
+                   ", and with foreign keys on SQLite first "
+                   "deletes its rows: ON DELETE " +
+                   on_delete + " of main." + name + "'s foreign key then changes or deletes main." +
+                   name +
+                   "'s rows that reference it; make this change by hand with PRAGMA "
+                   "foreign_keys = OFF outside a transaction (lang_altertable.html#otheralter)");
       }
     }
   }

@@ -305,23 +305,50 @@ TEST(SqlitePlanTest, ParentRebuildKeepsChildRowsAndTheirReferences) {
   EXPECT_EQ(proof.plan.hazards[0].object, "column main.p.name");
 }
 
-TEST(SqlitePlanTest, ParentWithCascadingChildrenIsAHazard) {
+TEST(SqlitePlanTest, TablesWhoseForeignKeysActOnDeletesComeAlongUntouched) {
+  Files files;
+  const Proof proof = prove_fixture(
+      files, "parent_rebuilt_with_cascading_children", [](driver::Connection& database) {
+        EXPECT_EQ(column(database, "SELECT id, p_id FROM c ORDER BY id"),
+                  (std::vector<std::string>{"10|1", "11|2"}));
+        EXPECT_EQ(column(database, "SELECT id, c_id FROM g ORDER BY id"),
+                  (std::vector<std::string>{"100|10", "101|11"}));
+        // No cascade ran: the trigger on c saw no delete.
+        EXPECT_EQ(column(database, "SELECT count(*) FROM log"), std::vector<std::string>{"0"});
+        // The trigger is back.
+        database.execute("DELETE FROM p WHERE id = 2");
+        EXPECT_EQ(column(database, "SELECT what FROM log"), std::vector<std::string>{"deleted 11"});
+        database.execute(
+            "INSERT INTO p (id, name) VALUES (2, 'two'); INSERT INTO c VALUES (11, 2);"
+            "UPDATE g SET c_id = 11 WHERE id = 101; DELETE FROM log;");
+      });
+  ASSERT_EQ(proof.plan.steps.size(), 1U);
+  EXPECT_EQ(proof.plan.steps[0].summary,
+            "rebuild table main.p (its definition changes); rebuild table main.c as it is (its "
+            "foreign key to "
+            "main.p is ON DELETE CASCADE); rebuild table main.g as it is (its foreign key to "
+            "main.c is ON DELETE SET NULL)");
+  EXPECT_TRUE(proof.plan.hazards.empty());
+}
+
+TEST(SqlitePlanTest, ActionOnAnIgnoredTableIsAHazard) {
   Files files;
   const Schema from = read_sqlite(*files.open(
       "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);"
       "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id) ON DELETE "
       "CASCADE);"));
   const Schema to = read_sqlite(*files.open(
-      "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');"
+      "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT CHECK (length(name) < 100));"
       "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id) ON DELETE "
       "CASCADE);"));
   PlanOptions options;
-  options.allow_hazards = {"PG105"};
+  options.ignore = {"c"};
   const Plan plan = plan_sqlite(from, to, options);
   ASSERT_EQ(plan.refused.size(), 1U);
   EXPECT_EQ(plan.refused[0].code, "PG203");
   EXPECT_EQ(plan.refused[0].object, "table main.p");
   EXPECT_NE(plan.refused[0].why.find("ON DELETE CASCADE of main.c"), std::string::npos);
+  EXPECT_TRUE(plan_sqlite(from, to, {}).refused.empty());
 }
 
 TEST(SqlitePlanTest, RebuildPutsBackTheTablesIndexesAndTriggers) {
