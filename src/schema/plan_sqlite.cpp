@@ -13,7 +13,9 @@
 // referenced it. So the rows wait in a temporary table while the old table is dropped and the
 // new one created under its own name; copying them back into it takes those violations off
 // the count again (PRAGMA defer_foreign_keys keeps them from failing before), and no RENAME
-// rewrites other tables, views or triggers on the way.
+// rewrites other tables, views or triggers on the way. A table whose foreign key acts on
+// deletes (CASCADE, SET NULL, SET DEFAULT) is rebuilt along, as it is, and dropped first, so
+// that no action changes its rows.
 #include "base/identifier.hpp"
 #include "retort/error.hpp"
 #include "schema/diff.hpp"
@@ -151,12 +153,11 @@ std::vector<Token> tokens(std::string_view sql) {
   return out;
 }
 
-// The parts of a CREATE TABLE text: where its name is, its top-level items (column
-// definitions and table constraints, each a [begin, end) span) and where SQLite's ALTER TABLE
-// ADD COLUMN splices a new column in (the comma before the first table constraint, else the
-// closing parenthesis: Table.addColOffset in SQLite's build.c).
+// The parts of a CREATE TABLE text: its top-level items (column definitions and table
+// constraints, each a [begin, end) span) and where SQLite's ALTER TABLE ADD COLUMN splices a
+// new column in (the comma before the first table constraint, else the closing parenthesis:
+// Table.addColOffset in SQLite's build.c).
 struct TableText {
-  std::optional<Token> name;
   std::vector<std::pair<std::size_t, std::size_t>> items;
   std::vector<std::string> item_names;  // the first word of each item
   std::size_t add_offset = std::string::npos;
@@ -174,10 +175,7 @@ TableText table_text(std::string_view sql) {
   const std::vector<Token> all = tokens(sql);
   std::size_t k = 0;
   // CREATE [TEMP] TABLE [IF NOT EXISTS] [schema.]name (
-  while (k < all.size() && all[k].name != "(") {
-    if (all[k].ident && !(k + 1 < all.size() && all[k + 1].name == ".")) {
-      out.name = all[k];
-    }
+  while (k < all.size() && (all[k].quoted || all[k].name != "(")) {
     ++k;
   }
   int depth = 0;
@@ -409,27 +407,35 @@ class Planner {
     return name.starts_with("main.") ? name.substr(5) : name;
   }
 
+  // Table renames first, so that a column's rename may name its table by either name.
   void renames() {
+    std::vector<std::pair<std::string, std::string>> columns;
     for (const auto& [old_name, new_name] : m_options.renames) {
       const std::string a = bare(old_name);
       const std::string b = bare(new_name);
-      if (m_cur.tables.contains(a) && m_to.tables.contains(b) && !m_to.tables.contains(a)) {
+      if (m_cur.tables.contains(a) && !m_cur.tables.contains(b) && m_to.tables.contains(b) &&
+          !m_to.tables.contains(a)) {
         m_table_renames.emplace_back(a, b);
-        continue;
+      } else {
+        columns.emplace_back(old_name, new_name);
       }
+    }
+    const auto has_column = [](const Schema& schema, const std::string& table,
+                               const std::string& column) {
+      const auto found = schema.tables.find(table);
+      return found != schema.tables.end() &&
+             std::any_of(found->second.columns.begin(), found->second.columns.end(),
+                         [&](const Column& c) { return c.name == column; });
+    };
+    for (const auto& [old_name, new_name] : columns) {
+      const std::string a = bare(old_name);
+      const std::string b = bare(new_name);
       const std::size_t dot_a = a.rfind('.');
       const std::size_t dot_b = b.rfind('.');
       if (dot_a != std::string::npos && dot_b != std::string::npos) {
         const std::string table_a = a.substr(0, dot_a);
         const std::string table_b = b.substr(0, dot_b);
-        const auto has_column = [](const Schema& schema, const std::string& table,
-                                   const std::string& column) {
-          const auto found = schema.tables.find(table);
-          return found != schema.tables.end() &&
-                 std::any_of(found->second.columns.begin(), found->second.columns.end(),
-                             [&](const Column& c) { return c.name == column; });
-        };
-        // The column's table under its name after the table renames, if it is renamed too.
+        // The column's table under its name after the table renames.
         std::string table_now = table_a;
         for (const auto& [x, y] : m_table_renames) {
           if (x == table_a) {

@@ -490,7 +490,8 @@ TEST(SqlitePlanTest, RenamesOnlyWhenAsked) {
             "rename table main.users to main.members by a rebuild (email to mail); rebuild table "
             "main.posts (its definition changes)");
   PlanOptions back;
-  back.renames = {{"members", "users"}, {"members.mail", "users.email"}};
+  // Bare names, the column's first: the same renames.
+  back.renames = {{"members.mail", "users.email"}, {"members", "users"}};
   prove(files, new_sql, old_sql,
         "INSERT INTO members (id, mail) VALUES (1, 'a@b'); INSERT INTO posts VALUES (1, 1);", back);
 
