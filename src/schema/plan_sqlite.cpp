@@ -772,7 +772,13 @@ class Planner {
       added.emplace_back(&column, definition);
     }
     if (added.empty() || text != after.sql) {
-      if (!added.empty() && added.size() + before.columns.size() == after.columns.size()) {
+      // Said only when added columns are all that differs.
+      Table without = after;
+      std::erase_if(without.columns,
+                    [&](const Column& column) { return !had.contains(column.name); });
+      without.sql = before.sql;
+      if (!added.empty() && added.size() + before.columns.size() == after.columns.size() &&
+          diff(only(before, key), only(without, key)).empty()) {
         m_plan.notes.push_back("main." + key +
                                ": the declared CREATE TABLE text is not the one ALTER TABLE ADD "
                                "COLUMN leaves, so the table is rebuilt (its rows copied); "
