@@ -53,6 +53,13 @@ struct LintOptions {
   // The PostgreSQL major version the rules assume (some dangers depend on it); the
   // database's with `pending`, else 14, the oldest supported release.
   std::optional<int> server_version;
+  // The schema each statement is judged on (a column's old type, a validated CHECK, a
+  // partitioned table): "history" builds the revisions before the first one linted on a
+  // throwaway database ([retort.schema] dev_url, else a private server; none needed when the
+  // first one linted is a base); "database" reads the configured database, the schema
+  // `pending` lints against; "none" judges without. Empty: "history" when it can be built,
+  // else none, said in result.schema_notes.
+  std::string schema;
 };
 
 // The dangerous operations of the upgrade sections of PostgreSQL migrations: each with its

@@ -349,6 +349,9 @@ struct LintResult {
   ServerVersionSource server_version_source = ServerVersionSource::none;
   // Empty, or why nothing was linted ("the database is SQLite: ...").
   std::string skipped;
+  // Where the schema the statements were judged on came from, or why there was none: one line
+  // each ("the schema before 3f2a9c1b7d4e was built on a throwaway ...").
+  std::vector<std::string> schema_notes;
   int errors = 0;    // error-level findings no lint-ignore accepts
   int warnings = 0;  // warning-level findings no lint-ignore accepts
   int notes = 0;     // note-level findings no lint-ignore accepts

@@ -137,6 +137,9 @@ std::string lint_text(const LintResult& result, const Style& style) {
         "finding of its code\n",
         unused);
   }
+  for (const std::string& note : result.schema_notes) {
+    out += style.dim("note: " + note) + "\n";
+  }
   std::set<std::string> files;
   out += fmt::format(
       "Linted {} in {} (PostgreSQL {}, {}): {}, {}{}{}\n",

@@ -609,6 +609,7 @@ struct LintArgs {
   std::string target = "heads";
   std::string format = "text";
   int pg_version = 0;
+  std::string schema;
   bool rules = false;
 };
 
@@ -629,6 +630,11 @@ void setup_lint(CLI::App& app, Context& ctx, std::function<int()>& run) {
                    "The PostgreSQL major version to assume (default: the database's with "
                    "--pending, else 14)")
       ->check(CLI::Range(9, 99));
+  lint->add_option("--schema", args->schema,
+                   "The schema the statements are judged on: history (the revisions before "
+                   "the first one linted, built on a throwaway database), database (with "
+                   "--pending) or none (default: history when it can be built)")
+      ->check(CLI::IsMember({"history", "database", "none"}));
   lint->add_flag("--rules", args->rules, "List the rules and exit");
   lint->footer(
       "Each finding: file:line:column, its stable code, the statement, the lock it takes and "
@@ -646,6 +652,7 @@ void setup_lint(CLI::App& app, Context& ctx, std::function<int()>& run) {
       options.revisions = args->revisions;
       options.pending = args->pending;
       options.target = args->target;
+      options.schema = args->schema;
       if (args->pg_version != 0) {
         options.server_version = args->pg_version;
       }

@@ -1,11 +1,14 @@
 // retort lint: picks the migrations (all, REVS, or the pending ones of the database), gives lint
-// their context (run order, server version, the lock_timeout retort will set), and turns its
-// findings into the public result. Also the lint that check and upgrade run on pending steps.
+// their context (run order, server version, the lock_timeout retort will set, the schema they
+// run on), and turns its findings into the public result. Also the lint that check and upgrade
+// run on pending steps.
 #include "base/text.hpp"
 #include "commands/wiring.hpp"
 #include "lint/analyzer.hpp"
+#include "ops/scratch/scratch.hpp"
 #include "retort/production.hpp"
 #include "runner/version_table.hpp"
+#include "schema/reader.hpp"
 
 #include <fmt/format.h>
 
@@ -84,12 +87,117 @@ std::vector<std::string> selected(const graph::RevisionMap& map,
   return out;
 }
 
+// retort's own bookkeeping tables are not the user's schema.
+schema::ReadOptions read_options(const Config& config) {
+  schema::ReadOptions options;
+  for (const std::string& name : {config.version_table, std::string("retort_log"),
+                                  std::string("retort_lease"), std::string("retort_timings")}) {
+    options.exclude_tables.push_back(
+        config.version_table_schema.empty() ? name : config.version_table_schema + "." + name);
+  }
+  return options;
+}
+
+// The schema after `heads`, built on a throwaway database: the runner alone, with no lock, gate,
+// backup or lint, since nobody else knows the database exists. No heads: the empty schema a
+// base revision runs on, with nothing to build. Throws Error when no throwaway database can be
+// made or a revision does not build.
+schema::Schema history_schema(const Config& config, const script::ScriptDirectory& scripts,
+                              const std::vector<std::string>& heads, driver::Connection* target,
+                              std::vector<std::string>& notes) {
+  schema::Schema model;
+  if (heads.empty()) {
+    return model;
+  }
+  ops::scratch::ScratchOptions scratch_options;
+  scratch_options.dev_url = config.schema.dev_url;
+  if (config.url.empty()) {
+    scratch_options.target.dialect = base::Dialect::postgres;  // lint's rules are PostgreSQL's
+  } else {
+    scratch_options.target = database_url(config);
+  }
+  scratch_options.target_connection = target;
+  const std::unique_ptr<ops::scratch::Scratch> scratch =
+      ops::scratch::make_scratch(scratch_options);
+  const base::DatabaseUrl url =
+      ops::scratch::with_session_options(scratch->url(), scratch_options.target);
+  {
+    const std::unique_ptr<driver::Connection> connection = driver::connect(url);
+    runner::Settings settings = runner_settings(config);
+    settings.reason = "built on a throwaway database for lint";
+    runner::Runner runner(*connection, scripts, settings, nullptr);
+    std::vector<std::string> current;
+    for (const std::string& head : heads) {
+      graph::Plan plan = unwrap(scripts.map().plan_upgrade(current, head), head);
+      runner::validate_plan(scripts, plan, connection->dialect());
+      (void)runner.run(plan);
+      current = plan.heads_after;
+    }
+    model = schema::read(*connection, read_options(config));
+  }
+  std::string shown;
+  for (const std::string& head : heads) {
+    shown += (shown.empty() ? "" : ", ") + head;
+  }
+  notes.push_back(
+      fmt::format("the schema of revision {} was built on a throwaway {}, dropped "
+                  "again, to judge the statements on",
+                  shown, scratch->describe()));
+  scratch->close();
+  return model;
+}
+
+// The schema the first of `revisions` runs on, as `mode` asks ("history", "database", "none",
+// or empty: history when it can be built). `current`: the database's heads with --pending.
+std::optional<schema::Schema> known_schema(
+    const Config& config, const script::ScriptDirectory& scripts, const std::string& mode,
+    const std::vector<std::string>& revisions, const std::vector<std::string>* current,
+    driver::Connection* connection, std::vector<std::string>& notes) {
+  if (mode == "none" || revisions.empty()) {
+    return std::nullopt;
+  }
+  if (mode == "database") {
+    if (connection == nullptr) {
+      throw Error(ExitCode::input, "--schema database goes with --pending")
+          .explain(
+              "the database's schema is what its pending revisions run on; other "
+              "revisions run on the schema of the revisions before them")
+          .next("retort lint --pending --schema database, or --schema history");
+    }
+    notes.emplace_back("the statements were judged on the database's schema, read only");
+    return schema::read(*connection, read_options(config));
+  }
+  if (!mode.empty() && mode != "history") {
+    throw Error(ExitCode::input, "--schema must be history, database or none, not " + mode);
+  }
+  std::vector<std::string> heads;
+  if (current != nullptr) {
+    heads = *current;
+  } else if (const graph::Revision* first = scripts.map().find(revisions.front())) {
+    heads = first->down_revisions;
+  }
+  try {
+    return history_schema(config, scripts, heads, connection, notes);
+  } catch (const Error& error) {
+    if (mode == "history") {
+      throw;
+    }
+    // Lint without the schema is what lint was before it: still useful, so not an error.
+    notes.push_back(fmt::format(
+        "the statements were judged without the schema the revisions before them build ({}); "
+        "set [retort.schema] dev_url, or --schema none to say so",
+        error.what()));
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 LintResult lint_revisions(const Config& config, const script::ScriptDirectory& scripts,
                           const std::vector<std::string>& revisions, bool one_run,
-                          int server_version) {
+                          int server_version, const schema::Schema* schema) {
   lint::Context context;
+  context.schema = schema;
   context.server_version = server_version;
   context.lock_timeout = config.postgres.lock_timeout;
   context.statement_timeout = config.postgres.statement_timeout;
@@ -145,6 +253,7 @@ LintResult lint_migrations(const Config& config, const LintOptions& options) {
     return result;
   }
   LintResult result;
+  std::vector<std::string> notes;
   if (options.pending) {
     const std::unique_ptr<driver::Connection> connection =
         commands::open_connection(config, driver::MissingDatabase::read_as_empty);
@@ -155,19 +264,31 @@ LintResult lint_migrations(const Config& config, const LintOptions& options) {
         commands::unwrap(map.plan_upgrade(current, options.target), options.target);
     const int version =
         options.server_version.value_or(lint::server_major(connection->server_version()));
-    result = commands::lint_plan(config, scripts, plan, version);
+    std::vector<std::string> revisions;
+    for (const graph::Step& step : plan.steps) {
+      if (step.direction == graph::Direction::upgrade) {
+        revisions.push_back(step.revision);
+      }
+    }
+    const std::optional<schema::Schema> known = commands::known_schema(
+        config, scripts, options.schema, revisions, &current, connection.get(), notes);
+    result = commands::lint_revisions(config, scripts, revisions, true, version,
+                                      known ? &*known : nullptr);
     result.server_version_source =
         options.server_version ? ServerVersionSource::option : ServerVersionSource::database;
   } else {
     const std::vector<std::string> revisions = options.revisions.empty()
                                                    ? commands::run_order(map)
                                                    : commands::selected(map, options.revisions);
-    result =
-        commands::lint_revisions(config, scripts, revisions, false,
-                                 options.server_version.value_or(lint::k_default_server_version));
+    const std::optional<schema::Schema> known =
+        commands::known_schema(config, scripts, options.schema, revisions, nullptr, nullptr, notes);
+    result = commands::lint_revisions(
+        config, scripts, revisions, false,
+        options.server_version.value_or(lint::k_default_server_version), known ? &*known : nullptr);
     result.server_version_source =
         options.server_version ? ServerVersionSource::option : ServerVersionSource::default_version;
   }
+  result.schema_notes = std::move(notes);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include "retort/results.hpp"
 #include "runner/run_lock.hpp"
 #include "runner/runner.hpp"
+#include "schema/model.hpp"
 #include "script/script_directory.hpp"
 
 #include <filesystem>
@@ -67,12 +68,13 @@ T unwrap(base::Result<T, graph::TargetError> result, const std::string& target) 
 }
 
 // Lints the upgrade sections of `revisions` (in run order). one_run: they run one after the
-// other, so a table an earlier one creates is new for the later ones. Throws an input error
-// for what lint cannot read (a syntax error, an unknown lint-ignore code).
+// other, so a table an earlier one creates is new for the later ones. `schema`: the schema the
+// first runs on, when known. Throws an input error for what lint cannot read (a syntax error,
+// an unknown lint-ignore code).
 [[nodiscard]] LintResult lint_revisions(const Config& config,
                                         const script::ScriptDirectory& scripts,
                                         const std::vector<std::string>& revisions, bool one_run,
-                                        int server_version);
+                                        int server_version, const schema::Schema* schema = nullptr);
 // The upgrade steps of `plan`, as one run.
 [[nodiscard]] LintResult lint_plan(const Config& config, const script::ScriptDirectory& scripts,
                                    const graph::Plan& plan, int server_version);

@@ -4,12 +4,14 @@
 #include "lint/analyzer.hpp"
 
 #include "base/text.hpp"
+#include "lint/schema_facts.hpp"
 #include "lint/suppress.hpp"
 #include "lint/tree_reading.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -97,11 +99,13 @@ std::optional<base::Millis> lock_timeout_set(const PgQuery__Node* node) {
 }  // namespace
 
 Pass::Pass(const script::Migration& migration, std::span<const Stmt> statements,
-           const Context& context, std::vector<std::string> new_tables)
+           const Context& context, std::vector<std::string> new_tables,
+           const schema::Schema* schema)
     : m_migration(migration),
       m_statements(statements),
       m_context(context),
-      m_new_before(std::move(new_tables)) {
+      m_new_before(std::move(new_tables)),
+      m_schema(schema) {
   for (const Stmt& stmt : m_statements) {
     if (std::string created = created_table(stmt.node); !created.empty()) {
       m_created.emplace_back(stmt.index, std::move(created));
@@ -189,6 +193,11 @@ std::size_t Outcome::errors() const {
 Outcome Analyzer::run(std::span<const script::Migration* const> migrations) const {
   Outcome outcome;
   std::vector<std::string> new_tables = m_context.new_tables;
+  // The schema each statement runs on: the one given, as the statements before it leave it.
+  std::optional<schema::Schema> schema;
+  if (m_context.schema != nullptr) {
+    schema = *m_context.schema;
+  }
   for (const script::Migration* migration : migrations) {
     auto split = script::statements(*migration, script::Which::upgrade, base::Dialect::postgres,
                                     script::Placement::ignore);
@@ -213,7 +222,7 @@ Outcome Analyzer::run(std::span<const script::Migration* const> migrations) cons
 
     std::vector<Finding> found;
     Report report(*migration, found);
-    const Pass pass(*migration, stmts, m_context, new_tables);
+    const Pass pass(*migration, stmts, m_context, new_tables, schema ? &*schema : nullptr);
     for (const Stmt& stmt : stmts) {
       if (stmt.node == nullptr) {
         continue;
@@ -232,6 +241,9 @@ Outcome Analyzer::run(std::span<const script::Migration* const> migrations) cons
           report.m_rule = rule;
           rule->check(pass, stmt, report);
         }
+      }
+      if (schema) {
+        advance(*schema, stmt.node);
       }
     }
     std::stable_sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {

@@ -2,11 +2,13 @@
 // at one statement of a migration's upgrade section at a time, through a Pass that knows the
 // migration's context: whether it runs in one transaction, the tables created before the
 // statement (earlier in the migration, or by an earlier step of the same run), the lock_timeout
-// in force, the server's major version. Rules are one file each under rules/, with a stable
-// code; suppress.cpp applies `-- retort:lint-ignore`.
+// in force, the server's major version, and when known the schema the statement runs on (the
+// schema before the first migration linted, advanced by every statement before it). Rules are one
+// file each under rules/, with a stable code; suppress.cpp applies `-- retort:lint-ignore`.
 #pragma once
 
 #include "base/duration.hpp"
+#include "schema/model.hpp"
 #include "script/script_directory.hpp"
 #include "sql/tree.hpp"
 
@@ -67,6 +69,11 @@ struct Context {
   // The migrations linted run one after the other in one run (`lint --pending`, preflight,
   // upgrade): a table created by an earlier one is new, hence empty, for the later ones.
   bool one_run = false;
+  // The schema the first migration linted runs on (built from the revisions before it, or read
+  // from the database); null when it is not known, and the rules say what they cannot see.
+  // The migrations linted must follow each other in the history: each statement is judged on
+  // this schema as the statements before it leave it. Not owned; read during run() only.
+  const schema::Schema* schema = nullptr;
 };
 
 // One statement of the section linted, with its parse tree.
@@ -83,7 +90,7 @@ class Report;
 class Pass {
  public:
   Pass(const script::Migration& migration, std::span<const Stmt> statements, const Context& context,
-       std::vector<std::string> new_tables);
+       std::vector<std::string> new_tables, const schema::Schema* schema = nullptr);
 
   [[nodiscard]] const script::Migration& migration() const noexcept { return m_migration; }
   [[nodiscard]] bool transactional() const noexcept { return m_migration.transactional; }
@@ -103,6 +110,10 @@ class Pass {
   // statement its own where SET LOCAL lasts no further).
   [[nodiscard]] base::Millis lock_timeout_at(std::size_t index) const;
 
+  // The schema the statement being checked runs on: the known schema as the statements before
+  // it leave it (the analyzer advances it between statements); null when it is not known.
+  [[nodiscard]] const schema::Schema* schema() const noexcept { return m_schema; }
+
  private:
   const script::Migration& m_migration;
   std::span<const Stmt> m_statements;
@@ -111,6 +122,7 @@ class Pass {
   // What the statements create and set, read once: rules ask for every statement.
   std::vector<std::pair<std::size_t, std::string>> m_created;         // statement index, table
   std::vector<std::pair<std::size_t, base::Millis>> m_lock_timeouts;  // index, value after it
+  const schema::Schema* m_schema = nullptr;
 };
 
 // What a rule writes its findings to.

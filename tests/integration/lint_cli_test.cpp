@@ -2,7 +2,9 @@
 // the outputs (text, --json, github, sarif), lint-ignore with its reason in the output and the
 // ledger, --pending with the context of the run (a table an earlier pending step creates is
 // new), the server version read from the database, and lint before `upgrade` and in `check`:
-// a refused run changes nothing. A SQLite project lints nothing and says so.
+// a refused run changes nothing. A SQLite project lints nothing and says so. A revision's
+// statements are judged on the schema the revisions before it build on a throwaway database.
+#include "harness/postgres_server.hpp"
 #include "integration/cli_support.hpp"
 #include "integration/project.hpp"
 
@@ -286,6 +288,60 @@ TEST(LintCli, RulesListsEveryCode) {
   for (const char* code : {"PG101", "PG203", "PG304", "PG406"}) {
     EXPECT_TRUE(has(result.out, code));
   }
+}
+
+// The second revision's type changes, judged by the types the first one gave: a widening that
+// PostgreSQL does without a rewrite is no finding, a rewrite names the old type. The history is
+// built on a throwaway database on dev_url; the target is not touched.
+TEST(LintCli, JudgesATypeChangeByTheTypeAnEarlierRevisionGave) {
+  Project project(Backend::postgres, "lint_schema");
+  project.add({"a1",
+               {},
+               "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(100), code integer);",
+               "DROP TABLE accounts;",
+               {},
+               "accounts"});
+  const std::string file =
+      project.add({"b2",
+                   {"a1"},
+                   "ALTER TABLE accounts ALTER COLUMN email TYPE varchar(320);\n"
+                   "ALTER TABLE accounts ALTER COLUMN code TYPE bigint;",
+                   "ALTER TABLE accounts ALTER COLUMN code TYPE integer;",
+                   {},
+                   "wider"});
+  write_config(project, "[retort.schema]\ndev_url = \"" +
+                            PostgresServer::instance().url("postgres") + "\"\n");
+
+  const ProcessResult result = retort(project, {"lint", "b2"});
+  EXPECT_EQ(result.exit_code, 1) << shown(result);
+  EXPECT_TRUE(has(result.out,
+                  "ALTER COLUMN accounts.code TYPE bigint rewrites accounts and its indexes: the "
+                  "column is integer now"));
+  EXPECT_FALSE(has(result.out, "ALTER COLUMN accounts.email TYPE"));  // PG402 still asks for text
+  EXPECT_TRUE(has(result.out, "note: the schema of revision a1 was built on a throwaway"));
+  EXPECT_TRUE(has(result.out, "1 error, 1 warning"));
+  EXPECT_TRUE(project.tables().empty());
+
+  // Without the schema the widening is hedged, as lint cannot see the old type.
+  const ProcessResult blind = retort(project, {"lint", "b2", "--schema", "none"});
+  EXPECT_TRUE(has(blind.out,
+                  "ALTER COLUMN accounts.email TYPE varchar(320) rewrites accounts and its "
+                  "indexes unless the column is a varchar of the same or a shorter length now"))
+      << shown(blind);
+  EXPECT_TRUE(has(blind.out, "2 errors"));
+
+  // Linting every revision needs no throwaway database: the first runs on an empty schema.
+  const ProcessResult all = retort(project, {"lint"});
+  EXPECT_TRUE(has(all.out, "the column is integer now")) << shown(all);
+  EXPECT_FALSE(has(all.out, "note: the schema"));
+  EXPECT_TRUE(has(all.out, "1 error, 2 warnings"));  // PG402 on each varchar
+
+  // --pending on the database's own schema, read only.
+  EXPECT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  const ProcessResult pending = retort(project, {"lint", "--pending", "--schema", "database"});
+  EXPECT_TRUE(has(pending.out, "the column is integer now")) << shown(pending);
+  EXPECT_TRUE(has(pending.out, "note: the statements were judged on the database's schema"));
+  EXPECT_TRUE(has(pending.out, "1 error, 1 warning"));
 }
 
 }  // namespace

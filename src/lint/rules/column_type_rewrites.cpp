@@ -1,12 +1,14 @@
 // PG108 column-type-rewrites: ALTER COLUMN ... TYPE rewrites the table and rebuilds its indexes
 // under an ACCESS EXCLUSIVE lock, unless the old and new types are binary-compatible:
 // varchar(n) to a longer varchar, varchar or text; text to varchar; numeric(p,s) to a larger
-// precision with the same scale, or numeric; varbit(n) to a longer varbit; cidr to inet. Lint
-// sees the old type only when an earlier statement of the migration gave it (ADD COLUMN, or an
-// earlier ALTER TYPE); else, for a target that can be such a change, the finding says which
-// old types would make it safe. A USING clause always rewrites. A table created earlier in the
-// migration is not reported.
+// precision with the same scale, or numeric; varbit(n) to a longer varbit; cidr to inet; a
+// type to itself. The old type is the one an earlier statement of the migration gave (ADD
+// COLUMN, or an earlier ALTER TYPE), else the schema's when lint has it, and a rewrite then
+// names it; when neither knows the column, for a target that can be such a change, the finding
+// says which old types would make it safe. A USING clause always rewrites. A table created
+// earlier in the migration is not reported.
 #include "lint/rules/rules.hpp"
+#include "lint/schema_facts.hpp"
 #include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
@@ -20,11 +22,16 @@ namespace {
 struct Type {
   std::string name;       // type_name(): "varchar", "numeric", "int4"
   std::vector<int> mods;  // varchar(255) → {255}
+  bool array = false;
+  std::string shown;  // for messages: "varchar(100)", "character varying(100)"
 };
 
-Type type_of(const PgQuery__TypeName* type) { return {type_name(type), type_modifiers(type)}; }
+Type type_of(const PgQuery__TypeName* type) {
+  return {type_name(type), type_modifiers(type), is_array(type), type_display(type)};
+}
 
-// The column's type as an earlier statement of the migration left it.
+// The column's type as an earlier statement of the migration left it, else as the schema the
+// statement runs on has it.
 std::optional<Type> earlier_type(const Pass& pass, const Stmt& stmt, const std::string& table,
                                  const std::string& column) {
   std::optional<Type> found;
@@ -38,6 +45,14 @@ std::optional<Type> earlier_type(const Pass& pass, const Stmt& stmt, const std::
       }
     }
   }
+  if (!found && pass.schema() != nullptr) {
+    if (const schema::Table* known = find_table(*pass.schema(), table)) {
+      if (const schema::Column* typed = find_column(*known, column)) {
+        TypeFacts facts = catalog_type_facts(typed->type);
+        found = Type{std::move(facts.name), std::move(facts.mods), facts.array, typed->type};
+      }
+    }
+  }
   return found;
 }
 
@@ -47,6 +62,15 @@ bool longer_or_unlimited(const Type& from, const Type& to) {
 
 // Whether changing `from` to `to` keeps every stored value as it is (no rewrite).
 bool binary_compatible(const Type& from, const Type& to) {
+  if (from.array != to.array) {
+    return false;
+  }
+  if (from.name == to.name && from.mods == to.mods) {
+    return true;
+  }
+  if (from.array) {
+    return false;
+  }
   if (from.name == "varchar" && to.name == "varchar") {
     return longer_or_unlimited(from, to);
   }
@@ -105,14 +129,14 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
     const bool using_clause = definition.raw_default != nullptr;
     const std::optional<Type> from = earlier_type(pass, stmt, table, column);
     std::string unless;
-    if (!using_clause) {
-      if (from && binary_compatible(*from, to)) {
-        continue;
-      }
-      if (!from) {
-        if (const std::string safe = safe_sources(to); !safe.empty()) {
-          unless = fmt::format(" unless the column is {} now", safe);
-        }
+    if (!using_clause && from && binary_compatible(*from, to)) {
+      continue;
+    }
+    if (from) {
+      unless = fmt::format(": the column is {} now", from->shown);
+    } else if (!using_clause) {
+      if (const std::string safe = safe_sources(to); !safe.empty()) {
+        unless = fmt::format(" unless the column is {} now", safe);
       }
     }
     const std::string qualified = quote_qualified(table);

@@ -5,8 +5,11 @@
 // ones under SHARE UPDATE EXCLUSIVE, which lets reads and writes go on. ALTER DOMAIN ... ADD
 // CONSTRAINT checks every column of the domain the same way. ADD COLUMN ... REFERENCES is not
 // reported: the new column is all NULL, so there is nothing to check. A table created earlier
-// in the migration is not reported.
+// in the migration is not reported. On a table the schema says is partitioned, PostgreSQL
+// before 18 refuses a NOT VALID foreign key: NOT VALID there is an error of its own, and the
+// fix goes through the partitions.
 #include "lint/rules/rules.hpp"
+#include "lint/schema_facts.hpp"
 #include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
@@ -27,19 +30,60 @@ std::string constraint_name(const PgQuery__Constraint& constraint, const std::st
   return name + (foreign ? "_fkey" : "_check");
 }
 
+// The partitions of a partitioned table, as the schema knows them (quoted, qualified).
+std::vector<std::string> partitions_of(const schema::Schema& schema, const schema::Table& table) {
+  std::vector<std::string> out;
+  for (const auto& [key, each] : schema.tables) {
+    if (!each.partition_of.empty() && each.partition_of == table.ident) {
+      out.push_back(each.ident);
+    }
+  }
+  return out;
+}
+
+// The fix for a foreign key on a partitioned table before PostgreSQL 18: NOT VALID and
+// VALIDATE on each partition, where both work, then the parent's constraint, which takes the
+// partitions' validated ones as its own instead of checking their rows again.
+std::string partitioned_foreign_key_fix(const Pass& pass, const schema::Table& known,
+                                        const std::string& table, const std::string& name,
+                                        const std::string& definition) {
+  std::vector<std::string> partitions = partitions_of(*pass.schema(), known);
+  std::string steps;
+  if (partitions.empty()) {
+    partitions.emplace_back("<each partition>");
+  }
+  for (const std::string& partition : partitions) {
+    steps += fmt::format(
+        "\n    ALTER TABLE {0} ADD CONSTRAINT {1} {2} NOT VALID;"
+        "\n    ALTER TABLE {0} VALIDATE CONSTRAINT {1};",
+        partition, quote_identifier(name), definition);
+  }
+  return fmt::format(
+      "PostgreSQL {} cannot add a NOT VALID foreign key to a partitioned table: add it NOT "
+      "VALID to each partition and validate it there (one migration each keeps the locks "
+      "short), then add it to {} itself, which attaches the partitions' validated constraints "
+      "without checking their rows again:{}\n    ALTER TABLE {} ADD CONSTRAINT {} {};",
+      pass.server_version(), table, steps, quote_qualified(table), quote_identifier(name),
+      definition);
+}
+
 void check_table(const Pass& pass, const Stmt& stmt, Report& report) {
   const std::string table = relation_name(stmt.node->alter_table_stmt->relation);
   if (table.empty() || pass.is_new(table, stmt.index)) {
     return;
   }
+  const schema::Table* known =
+      pass.schema() != nullptr ? find_table(*pass.schema(), table) : nullptr;
+  // PostgreSQL 18 added NOT VALID foreign keys on partitioned tables.
+  const bool partitioned = known != nullptr && known->partitioned && pass.server_version() < 18;
   for (const PgQuery__AlterTableCmd* command : alter_commands(stmt.node->alter_table_stmt)) {
     const PgQuery__Constraint* constraint = constraint_of(command->def);
-    if (command->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint || constraint == nullptr ||
-        constraint->skip_validation) {
+    if (command->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint || constraint == nullptr) {
       continue;
     }
     const bool foreign = constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN;
-    if (!foreign && constraint->contype != PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) {
+    if ((!foreign && constraint->contype != PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) ||
+        (constraint->skip_validation && !(foreign && partitioned))) {
       continue;
     }
     const std::string referenced = foreign ? relation_name(constraint->pktable) : "";
@@ -55,6 +99,31 @@ void check_table(const Pass& pass, const Stmt& stmt, Report& report) {
                           : " (" + quoted_list(constraint->pk_attrs, constraint->n_pk_attrs) + ")")
                 : "CHECK (...)";
     const bool unnamed = constraint->conname == nullptr || constraint->conname[0] == '\0';
+    if (foreign && partitioned) {
+      const std::string fix = partitioned_foreign_key_fix(pass, *known, table, name, definition);
+      if (constraint->skip_validation) {
+        report.add(stmt, constraint->location,
+                   fmt::format("ADD FOREIGN KEY ... NOT VALID on {}, a partitioned table, fails "
+                               "on PostgreSQL {}",
+                               table, pass.server_version()),
+                   "PostgreSQL before 18 refuses NOT VALID for a foreign key of a partitioned "
+                   "table (\"cannot add NOT VALID foreign key on partitioned table\"): the "
+                   "migration stops there",
+                   fix);
+      } else {
+        report.add(stmt, constraint->location,
+                   fmt::format("ADD FOREIGN KEY on {}, a partitioned table, checks every row of "
+                               "every partition while writes to {} and {} wait",
+                               table, table, referenced),
+                   fmt::format("the foreign key is validated at once, under a SHARE ROW "
+                               "EXCLUSIVE lock on every partition of {} and on {}; NOT VALID, "
+                               "the usual way out, is refused on a partitioned table before "
+                               "PostgreSQL 18",
+                               table, referenced),
+                   fix);
+      }
+      continue;
+    }
     report.add(
         stmt, constraint->location,
         foreign

@@ -74,3 +74,82 @@ TEST(ConstraintValidatesUnderLock, NotReportedNotValidOnNewTablesOrForNewColumns
 
 }  // namespace
 }  // namespace retort::lint
+
+namespace retort::lint {
+namespace {
+
+// events, partitioned, with two partitions; users, plain.
+schema::Schema partitioned_events() {
+  schema::Schema known;
+  schema::Table events;
+  events.schema = "public";
+  events.name = "events";
+  events.ident = "events";
+  events.partitioned = true;
+  known.tables["public.events"] = events;
+  for (const char* name : {"events_2024", "events_2025"}) {
+    schema::Table partition;
+    partition.schema = "public";
+    partition.name = name;
+    partition.ident = name;
+    partition.partition_of = "events";
+    known.tables[std::string("public.") + name] = partition;
+  }
+  schema::Table users;
+  users.schema = "public";
+  users.name = "users";
+  users.ident = "users";
+  known.tables["public.users"] = users;
+  return known;
+}
+
+TEST(ConstraintValidatesUnderLock, ANotValidForeignKeyOnAPartitionedTableFails) {
+  const schema::Schema known = partitioned_events();
+  test::Options options;
+  options.context.schema = &known;
+  const std::string sql =
+      "ALTER TABLE events ADD CONSTRAINT events_user_fk FOREIGN KEY (user_id) REFERENCES users "
+      "(id) NOT VALID;";
+  const auto found = findings("PG106", sql, options);
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0].message,
+            "ADD FOREIGN KEY ... NOT VALID on events, a partitioned table, fails on PostgreSQL 15");
+  EXPECT_NE(found[0].fix.find("ALTER TABLE events_2024 ADD CONSTRAINT events_user_fk FOREIGN KEY "
+                              "(user_id) REFERENCES users (id) NOT VALID;\n"
+                              "    ALTER TABLE events_2024 VALIDATE CONSTRAINT events_user_fk;"),
+            std::string::npos)
+      << found[0].fix;
+  EXPECT_NE(found[0].fix.find("ALTER TABLE events_2025 VALIDATE CONSTRAINT events_user_fk;"),
+            std::string::npos);
+  EXPECT_NE(found[0].fix.find("ALTER TABLE events ADD CONSTRAINT events_user_fk FOREIGN KEY "
+                              "(user_id) REFERENCES users (id);"),
+            std::string::npos);
+
+  // Without NOT VALID it validates every partition at once, and the fix is the same.
+  const auto validating = findings(
+      "PG106",
+      "ALTER TABLE events ADD CONSTRAINT events_user_fk FOREIGN KEY (user_id) REFERENCES users "
+      "(id);",
+      options);
+  ASSERT_EQ(validating.size(), 1U);
+  EXPECT_NE(validating[0].message.find("a partitioned table, checks every row of every partition"),
+            std::string::npos);
+  EXPECT_EQ(validating[0].fix, found[0].fix);
+
+  // PostgreSQL 18 takes NOT VALID on a partitioned table; a plain table is as before.
+  options.context.server_version = 18;
+  EXPECT_TRUE(findings("PG106", sql, options).empty());
+  options.context.server_version = 15;
+  EXPECT_TRUE(findings("PG106",
+                       "ALTER TABLE users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) "
+                       "REFERENCES orgs (id) NOT VALID;",
+                       options)
+                  .empty());
+  // A CHECK NOT VALID is taken on a partitioned table.
+  EXPECT_TRUE(
+      findings("PG106", "ALTER TABLE events ADD CONSTRAINT c CHECK (n > 0) NOT VALID;", options)
+          .empty());
+}
+
+}  // namespace
+}  // namespace retort::lint

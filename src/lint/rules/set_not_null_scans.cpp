@@ -2,10 +2,13 @@
 // ACCESS EXCLUSIVE lock to prove no row is NULL: every read and write waits. Since PostgreSQL
 // 12 the scan is skipped when a validated CHECK (col IS NOT NULL) already proves it; lint sees
 // such a CHECK when an earlier statement of the same migration adds it validated (without NOT
-// VALID) or VALIDATEs it. One added in an earlier file is not visible to lint: accept the
-// finding with a lint-ignore that names it. A table created earlier in the migration is not
-// reported.
+// VALID) or VALIDATEs it, or when the schema the statement runs on has it (built from the
+// earlier revisions, or read from the database). A column that is NOT NULL already is not
+// scanned either. Without the schema, a CHECK added in an earlier file is not visible to lint:
+// accept the finding with a lint-ignore that names it. A table created earlier in the migration
+// is not reported.
 #include "lint/rules/rules.hpp"
+#include "lint/schema_facts.hpp"
 #include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
@@ -15,21 +18,6 @@
 
 namespace retort::lint {
 namespace {
-
-// `col IS NOT NULL`, the whole expression of a CHECK.
-std::string not_null_column(const PgQuery__Node* expr) {
-  if (expr == nullptr || expr->node_case != PG_QUERY__NODE__NODE_NULL_TEST ||
-      expr->null_test == nullptr ||
-      expr->null_test->nulltesttype != PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL) {
-    return {};
-  }
-  const PgQuery__Node* arg = expr->null_test->arg;
-  if (arg == nullptr || arg->node_case != PG_QUERY__NODE__NODE_COLUMN_REF ||
-      arg->column_ref == nullptr || arg->column_ref->n_fields == 0) {
-    return {};
-  }
-  return std::string(string_of(arg->column_ref->fields[arg->column_ref->n_fields - 1]));
-}
 
 // Whether earlier statements leave a validated CHECK (column IS NOT NULL) on the table.
 bool proven(const Pass& pass, const Stmt& stmt, const std::string& table,
@@ -65,6 +53,19 @@ bool proven(const Pass& pass, const Stmt& stmt, const std::string& table,
   return false;
 }
 
+// Whether the schema the statement runs on proves the column has no NULL: NOT NULL already
+// (the command changes nothing), or a validated CHECK (col IS NOT NULL) on PostgreSQL 12+.
+bool known_not_null(const Pass& pass, const std::string& table, const std::string& column) {
+  const schema::Table* known =
+      pass.schema() != nullptr ? find_table(*pass.schema(), table) : nullptr;
+  if (known == nullptr) {
+    return false;
+  }
+  const schema::Column* described = find_column(*known, column);
+  return (described != nullptr && described->not_null) ||
+         (pass.server_version() >= 12 && validated_not_null_check(*known, column));
+}
+
 void check(const Pass& pass, const Stmt& stmt, Report& report) {
   std::string table;
   const PgQuery__AlterTableStmt* alter = live_alter(pass, stmt, table);
@@ -76,7 +77,8 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
       continue;
     }
     const std::string column = command->name;
-    if (pass.server_version() >= 12 && proven(pass, stmt, table, column)) {
+    if ((pass.server_version() >= 12 && proven(pass, stmt, table, column)) ||
+        known_not_null(pass, table, column)) {
       continue;
     }
     const std::string qualified = quote_qualified(table);
