@@ -21,6 +21,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -227,26 +228,40 @@ std::string change_lines(const DiffResult& diff) {
 
 // Applies the generated revisions on the throwaway database the history was built on, then
 // undoes them: each direction must reach its model exactly.
-void prove(const Config& config, const script::ScriptDirectory& history,
-           const std::vector<script::NewRevision>& files, const base::DatabaseUrl& url,
-           const schema::Schema& from, const schema::Schema& to, std::vector<std::string>& notes) {
-  const ProofDirectory directory(history, files);
-  auto loaded = script::ScriptDirectory::load(directory.root(), config.project_dir);
-  if (!loaded) {
-    const script::Problem& problem = loaded.error().front();
-    throw planner_bug(fmt::format("the generated revision does not load: {}", problem.message));
-  }
-  const script::ScriptDirectory& scripts = loaded.value();
-  const std::unique_ptr<driver::Connection> connection = driver::connect(url);
-  const runner::CancelTarget cancellable(*connection);
+// A lint-ignore line of a generated revision for `code`.
+bool ignores(const std::string& line, const std::string& code) {
+  return line.starts_with("-- retort:lint-ignore " + code + " ");
+}
 
+void prove(const Config& config, const script::ScriptDirectory& history,
+           std::vector<script::NewRevision>& files, const base::DatabaseUrl& url,
+           const schema::Schema& from, const schema::Schema& to, std::vector<std::string>& notes) {
   std::vector<std::string> ids;
   for (const script::NewRevision& file : files) {
     ids.push_back(file.revision);
   }
-  if (connection->dialect() == base::Dialect::postgres) {
+  const std::unique_ptr<driver::Connection> connection = driver::connect(url);
+  const runner::CancelTarget cancellable(*connection);
+  const bool postgres = connection->dialect() == base::Dialect::postgres;
+  // Lint judges the files on the history's schema, as `retort lint` will. A lint-ignore the
+  // plan offered that accepts nothing there is taken out (lint would call it stale), and the
+  // files are linted again.
+  std::unique_ptr<ProofDirectory> directory;
+  std::optional<script::ScriptDirectory> loaded;
+  for (int round = 0; round < 2; ++round) {
+    directory.reset();
+    directory = std::make_unique<ProofDirectory>(history, files);
+    auto load = script::ScriptDirectory::load(directory->root(), config.project_dir);
+    if (!load) {
+      throw planner_bug(
+          fmt::format("the generated revision does not load: {}", load.error().front().message));
+    }
+    loaded.emplace(std::move(load).value());
+    if (!postgres) {
+      break;
+    }
     const LintResult lint = commands::lint_revisions(
-        config, scripts, ids, true, lint::server_major(connection->server_version()));
+        config, *loaded, ids, true, lint::server_major(connection->server_version()), &from);
     if (lint.errors > 0) {
       std::string findings;
       for (const LintFinding& finding : lint.findings) {
@@ -256,7 +271,21 @@ void prove(const Config& config, const script::ScriptDirectory& history,
       }
       throw planner_bug("the generated revision has lint errors it does not accept:" + findings);
     }
+    if (lint.unused_ignores.empty()) {
+      break;
+    }
+    // "path:line: CODE": the code of each stale ignore, in the file it is in.
+    for (const std::string& unused : lint.unused_ignores) {
+      const std::string code = unused.substr(unused.rfind(' ') + 1);
+      for (script::NewRevision& file : files) {
+        if (unused.find(script::revision_file_name(file)) != std::string::npos) {
+          std::erase_if(file.header_lines,
+                        [&](const std::string& line) { return ignores(line, code); });
+        }
+      }
+    }
   }
+  const script::ScriptDirectory& scripts = *loaded;
 
   runner::Settings settings = commands::runner_settings(config);
   settings.reason = "autogenerate: proving the plan on a throwaway database";
@@ -295,7 +324,7 @@ void prove(const Config& config, const script::ScriptDirectory& history,
   notes.push_back(fmt::format(
       "proved on the throwaway database: the upgrade reaches the declared schema, the downgrade "
       "returns to the history{}",
-      connection->dialect() == base::Dialect::postgres ? ", and lint finds no error" : ""));
+      postgres ? ", and lint finds no error" : ""));
 }
 
 }  // namespace
@@ -392,7 +421,7 @@ AutogenerateResult autogenerate(const Config& config, const RevisionOptions& opt
     return result;
   }
 
-  const std::vector<script::NewRevision> files =
+  std::vector<script::NewRevision> files =
       render(plan, first, options.rev_id, result.from, result.to);
   start = Clock::now();
   prove(config, *scripts, files, built.url, from, to.model, result.notes);

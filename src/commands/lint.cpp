@@ -3,6 +3,7 @@
 // run on), and turns its findings into the public result. Also the lint that check and upgrade
 // run on pending steps.
 #include "base/text.hpp"
+#include "commands/schema_sources.hpp"
 #include "commands/wiring.hpp"
 #include "lint/analyzer.hpp"
 #include "ops/scratch/scratch.hpp"
@@ -87,21 +88,9 @@ std::vector<std::string> selected(const graph::RevisionMap& map,
   return out;
 }
 
-// retort's own bookkeeping tables are not the user's schema.
-schema::ReadOptions read_options(const Config& config) {
-  schema::ReadOptions options;
-  for (const std::string& name : {config.version_table, std::string("retort_log"),
-                                  std::string("retort_lease"), std::string("retort_timings")}) {
-    options.exclude_tables.push_back(
-        config.version_table_schema.empty() ? name : config.version_table_schema + "." + name);
-  }
-  return options;
-}
-
-// The schema after `heads`, built on a throwaway database: the runner alone, with no lock, gate,
-// backup or lint, since nobody else knows the database exists. No heads: the empty schema a
-// base revision runs on, with nothing to build. Throws Error when no throwaway database can be
-// made or a revision does not build.
+// The schema after `heads`, built on a throwaway database (build_history). No heads: the empty
+// schema a base revision runs on, with nothing to build. Throws Error when no throwaway database
+// can be made or a revision does not build.
 schema::Schema history_schema(const Config& config, const script::ScriptDirectory& scripts,
                               const std::vector<std::string>& heads, driver::Connection* target,
                               std::vector<std::string>& notes) {
@@ -121,18 +110,9 @@ schema::Schema history_schema(const Config& config, const script::ScriptDirector
       ops::scratch::make_scratch(scratch_options);
   const base::DatabaseUrl url =
       ops::scratch::with_session_options(scratch->url(), scratch_options.target);
+  build_history(config, scripts, url, heads);
   {
     const std::unique_ptr<driver::Connection> connection = driver::connect(url);
-    runner::Settings settings = runner_settings(config);
-    settings.reason = "built on a throwaway database for lint";
-    runner::Runner runner(*connection, scripts, settings, nullptr);
-    std::vector<std::string> current;
-    for (const std::string& head : heads) {
-      graph::Plan plan = unwrap(scripts.map().plan_upgrade(current, head), head);
-      runner::validate_plan(scripts, plan, connection->dialect());
-      (void)runner.run(plan);
-      current = plan.heads_after;
-    }
     model = schema::read(*connection, read_options(config));
   }
   std::string shown;

@@ -582,14 +582,14 @@ class Planner {
 
   Step drop_view(const View& view) {
     return {Phase::transactional,
-            "drop view main." + view.name,
+            "drop view " + view.name,
             {"DROP VIEW " + quote(view.name) + ";"},
             {with_semicolon(view.definition)},
             {}};
   }
   Step create_view(const View& view) {
     return {Phase::transactional,
-            "create view main." + view.name,
+            "create view " + view.name,
             {with_semicolon(view.definition)},
             {"DROP VIEW " + quote(view.name) + ";"},
             {}};
@@ -606,7 +606,7 @@ class Planner {
         continue;  // goes with its table
       }
       add({Phase::transactional,
-           "drop trigger main." + trigger.name + " on main." + trigger.table_key,
+           "drop trigger " + trigger.name + " on " + trigger.table_key,
            {"DROP TRIGGER " + quote(trigger.name) + ";"},
            {with_semicolon(trigger.definition)},
            {}});
@@ -620,7 +620,7 @@ class Planner {
         continue;
       }
       add({Phase::transactional,
-           "drop index main." + index.name,
+           "drop index " + index.name,
            {"DROP INDEX " + quote(index.name) + ";"},
            {with_semicolon(index.definition)},
            {}});
@@ -692,7 +692,7 @@ class Planner {
       Table& table = m_cur.tables.at(rename.table);
       const std::string key = rename.table;
       add({Phase::transactional,
-           "rename column main." + key + "." + rename.from + " to " + rename.to,
+           "rename column " + key + "." + rename.from + " to " + rename.to,
            {"ALTER TABLE " + quote(key) + " RENAME COLUMN " + quote(rename.from) + " TO " +
             quote(rename.to) + ";"},
            {"ALTER TABLE " + quote(key) + " RENAME COLUMN " + quote(rename.to) + " TO " +
@@ -715,7 +715,7 @@ class Planner {
         continue;
       }
       add({Phase::transactional,
-           "create table main." + key,
+           "create table " + key,
            {with_semicolon(table.sql)},
            {"DROP TABLE " + quote(key) + ";"},
            {}});
@@ -779,7 +779,7 @@ class Planner {
       without.sql = before.sql;
       if (!added.empty() && added.size() + before.columns.size() == after.columns.size() &&
           diff(only(before, key), only(without, key)).empty()) {
-        m_plan.notes.push_back("main." + key +
+        m_plan.notes.push_back(key +
                                ": the declared CREATE TABLE text is not the one ALTER TABLE ADD "
                                "COLUMN leaves, so the table is rebuilt (its rows copied); "
                                "declare the new columns last, each after \", \" before the "
@@ -789,7 +789,7 @@ class Planner {
     }
     for (const auto& [column, definition] : added) {
       add({Phase::transactional,
-           "add column main." + key + "." + column->name,
+           "add column " + key + "." + column->name,
            {"ALTER TABLE " + quote(key) + " ADD COLUMN " + definition + ";"},
            {"ALTER TABLE " + quote(key) + " DROP COLUMN " + quote(column->name) + ";"},
            {}});
@@ -982,7 +982,7 @@ class Planner {
           const std::string action = delete_action(constraint, target);
           if (!action.empty()) {
             group.insert(key);
-            along[key] = "its foreign key to main." + target + " is ON DELETE " + action;
+            along[key] = "its foreign key to " + target + " is ON DELETE " + action;
             parts.push_back({key, table, key, table, {}, {}, {}});
             break;
           }
@@ -1002,7 +1002,7 @@ class Planner {
       summary += (summary.empty() ? "" : "; ") +
                  (reason == along.end()
                       ? what
-                      : "rebuild table main." + part.key + " as it is (" + reason->second + ")");
+                      : "rebuild table " + part.key + " as it is (" + reason->second + ")");
       const Accepted counter{"PG301",
                              "the rebuild carries AUTOINCREMENT's counter over in sqlite_sequence: "
                              "one row"};
@@ -1038,7 +1038,7 @@ class Planner {
       const std::string old_name = source == renamed.end() ? column.name : source->second;
       new_names.insert(old_name);
       const auto old = old_columns.find(old_name);
-      const std::string qualified = "main." + key + "." + column.name;
+      const std::string qualified = key + "." + column.name;
       if (old_name != column.name) {
         what.push_back(old_name + " to " + column.name);
       }
@@ -1075,23 +1075,23 @@ class Planner {
       if (!new_names.contains(column.name)) {
         dropped.push_back(column.name);
         what.push_back("drop " + column.name);
-        hazard("PG204", "column main." + before_key + "." + column.name,
+        hazard("PG204", "column " + before_key + "." + column.name,
                "the rebuild leaves the column out and its values are lost; stop using it in "
                "one revision and drop it in a later one, or keep it");
         for (const Column* added : new_columns) {
           if (added->type == column.type) {
-            m_plan.notes.push_back("main." + key + "." + column.name + ": dropped, and main." +
-                                   key + "." + added->name +
+            m_plan.notes.push_back(key + "." + column.name + ": dropped, and " + key + "." +
+                                   added->name +
                                    " added with the same type; if it is a rename, say "
-                                   "--rename main." +
-                                   key + "." + column.name + "=main." + key + "." + added->name);
+                                   "--rename " +
+                                   key + "." + column.name + "=" + key + "." + added->name);
           }
         }
       }
     }
-    std::string summary =
-        before_key == key ? "rebuild table main." + key
-                          : "rename table main." + before_key + " to main." + key + " by a rebuild";
+    std::string summary = before_key == key
+                              ? "rebuild table " + key
+                              : "rename table " + before_key + " to " + key + " by a rebuild";
     std::string detail;
     for (const std::string& part_of : what) {
       detail += (detail.empty() ? "" : ", ") + part_of;
@@ -1117,12 +1117,11 @@ class Planner {
         if (on_delete.empty()) {
           continue;
         }
-        hazard("PG203", "table main." + key,
-               "the rebuild drops main." + key +
+        hazard("PG203", "table " + key,
+               "the rebuild drops " + key +
                    ", and with foreign keys on SQLite first "
                    "deletes its rows: ON DELETE " +
-                   on_delete + " of main." + name + "'s foreign key then changes or deletes main." +
-                   name +
+                   on_delete + " of " + name + "'s foreign key then changes or deletes " + name +
                    "'s rows that reference it; make this change by hand with PRAGMA "
                    "foreign_keys = OFF outside a transaction (lang_altertable.html#otheralter)");
       }
@@ -1143,11 +1142,11 @@ class Planner {
           down.push_back(with_semicolon(trigger.definition));
         }
       }
-      hazard("PG203", "table main." + key,
+      hazard("PG203", "table " + key,
              "the table and every row in it are dropped; rename it and drop it in a later "
              "revision once nothing reads it, or keep it");
       add({Phase::transactional,
-           "drop table main." + key,
+           "drop table " + key,
            {"DROP TABLE " + quote(key) + ";"},
            down,
            {{"PG203", "the table is not in the declared schema (an allowed hazard)"}}});
@@ -1164,7 +1163,7 @@ class Planner {
     for (const std::string& key : m_indexes_in) {
       const Index& index = m_to.indexes.at(key);
       add({Phase::transactional,
-           "create index main." + index.name + " on main." + index.table_key,
+           "create index " + index.name + " on " + index.table_key,
            {with_semicolon(index.definition)},
            {"DROP INDEX " + quote(index.name) + ";"},
            {}});
@@ -1175,7 +1174,7 @@ class Planner {
     for (const std::string& key : m_triggers_in) {
       const Trigger& trigger = m_to.triggers.at(key);
       add({Phase::transactional,
-           "create trigger main." + trigger.name + " on main." + trigger.table_key,
+           "create trigger " + trigger.name + " on " + trigger.table_key,
            {with_semicolon(trigger.definition)},
            {"DROP TRIGGER " + quote(trigger.name) + ";"},
            {}});

@@ -195,7 +195,7 @@ TEST(ScriptDirectory, ReportsEveryProblemOfTheDirectoryAtOnce) {
 
 TEST(WriteRevision, WritesTheDefaultTemplateAndLoadsBack) {
   Project project;
-  const NewRevision first{"aaa111", "Create users table", {}, {}, {}};
+  const NewRevision first{"aaa111", "Create users table", {}, {}, {}, {}, {}};
   const fs::path first_path = write_revision(project.location(), first);
   EXPECT_EQ(first_path, project.location() / "versions" / "aaa111_create_users_table.sql");
   EXPECT_EQ(read(first_path),
@@ -211,7 +211,7 @@ TEST(WriteRevision, WritesTheDefaultTemplateAndLoadsBack) {
             "-- header; if it cannot be reverted, remove this section: retort then refuses to\n"
             "-- downgrade past this revision.\n");
 
-  const NewRevision second{"bbb222", "add\nemail", {"aaa111"}, {"auth"}, {"aaa111"}};
+  const NewRevision second{"bbb222", "add\nemail", {"aaa111"}, {"auth"}, {"aaa111"}, {}, {}};
   const fs::path second_path = write_revision(project.location(), second);
 
   // As written, the upgrade sections hold no statement yet: the directory still loads, so
@@ -249,8 +249,8 @@ TEST(WriteRevision, UsesTheDirectoryTemplate) {
   project.write("migrations/script.sql.tmpl",
                 "-- ${message} (parents: ${revises})\n${header}\n-- retort:upgrade\n"
                 "DO $$ BEGIN PERFORM 1; END $$;\n");
-  const fs::path path =
-      write_revision(project.location(), NewRevision{"c0ffee", "seed", {"p1", "p2"}, {}, {}});
+  const fs::path path = write_revision(project.location(),
+                                       NewRevision{"c0ffee", "seed", {"p1", "p2"}, {}, {}, {}, {}});
   EXPECT_EQ(read(path),
             "-- seed (parents: p1 p2)\n-- retort:revision c0ffee\n-- retort:revises p1 p2\n"
             "-- retort:message seed\n-- retort:upgrade\nDO $$ BEGIN PERFORM 1; END $$;\n");
@@ -260,7 +260,7 @@ TEST(WriteRevision, RefusesUnknownTemplateVariablesAndExistingRevisions) {
   Project project;
   project.write("migrations/script.sql.tmpl", "${header}\n-- ${create_date}\n");
   try {
-    (void)write_revision(project.location(), NewRevision{"r1", "m", {}, {}, {}});
+    (void)write_revision(project.location(), NewRevision{"r1", "m", {}, {}, {}, {}, {}});
     FAIL() << "expected an error";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), ExitCode::input);
@@ -272,25 +272,48 @@ TEST(WriteRevision, RefusesUnknownTemplateVariablesAndExistingRevisions) {
   EXPECT_FALSE(fs::exists(project.location() / "versions" / "r1_m.sql"));
 
   fs::remove(project.location() / "script.sql.tmpl");
-  (void)write_revision(project.location(), NewRevision{"r1", "first", {}, {}, {}});
+  (void)write_revision(project.location(), NewRevision{"r1", "first", {}, {}, {}, {}, {}});
   try {
-    (void)write_revision(project.location(), NewRevision{"r1", "other slug", {}, {}, {}});
+    (void)write_revision(project.location(), NewRevision{"r1", "other slug", {}, {}, {}, {}, {}});
     FAIL() << "expected an error";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), ExitCode::input);
     EXPECT_STREQ(error.what(), "revision r1 already exists");
   }
-  EXPECT_THROW((void)write_revision(project.location(), NewRevision{"bad id", "m", {}, {}, {}}),
-               Error);
+  EXPECT_THROW(
+      (void)write_revision(project.location(), NewRevision{"bad id", "m", {}, {}, {}, {}, {}}),
+      Error);
 
   try {
-    (void)write_revision(project.location(), NewRevision{"r2", "caf\xE9", {}, {}, {}});
+    (void)write_revision(project.location(), NewRevision{"r2", "caf\xE9", {}, {}, {}, {}, {}});
     FAIL() << "a message that is not UTF-8 would write a file that does not load";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), ExitCode::input);
     EXPECT_STREQ(error.what(), "the message `caf\\xE9` is not UTF-8");
   }
   EXPECT_FALSE(fs::exists(project.location() / "versions" / "r2_caf.sql"));
+}
+
+TEST(WriteRevision, AGeneratedBodyBypassesTheTemplateAndLoadsBack) {
+  const Project project;
+  project.write("migrations/script.sql.tmpl", "${header}\n-- template text\n");
+  NewRevision revision{"g1", "generated", {}, {}, {}, {}, {}};
+  revision.header_lines = {"-- retort:transaction false", "-- a comment of the generator"};
+  revision.body =
+      "-- retort:upgrade\nCREATE INDEX CONCURRENTLY i ON t (c);\n\n"
+      "-- retort:downgrade\nDROP INDEX CONCURRENTLY IF EXISTS i;\n";
+  EXPECT_EQ(generated_revision_text(revision),
+            "-- retort:revision g1\n-- retort:message generated\n-- retort:transaction false\n"
+            "-- a comment of the generator\n\n" +
+                *revision.body);
+  const fs::path path = write_revision(project.location(), revision);
+  EXPECT_EQ(path.filename(), revision_file_name(revision));
+  auto loaded = ScriptDirectory::load(project.location(), project.root());
+  ASSERT_TRUE(loaded) << loaded.error().front().message;
+  const Migration* migration = loaded.value().find("g1");
+  ASSERT_NE(migration, nullptr);
+  EXPECT_FALSE(migration->transactional);
+  EXPECT_EQ(migration->upgrade.text.find("template text"), std::string::npos);
 }
 
 TEST(NewRevisionId, TwelveLowercaseHexDigitsAndDistinct) {

@@ -270,11 +270,10 @@ TEST(SqlitePlanTest, TypeChangeRebuildKeepsEveryValue) {
               (std::vector<std::string>{"1|10|integer|a", "2|ten|text|b", "3|NULL|null|c"}));
   });
   ASSERT_EQ(proof.plan.steps.size(), 1U);
-  EXPECT_EQ(proof.plan.steps[0].summary, "rebuild table main.t (amount type)");
+  EXPECT_EQ(proof.plan.steps[0].summary, "rebuild table t (amount type)");
   EXPECT_TRUE(proof.plan.hazards.empty());
   ASSERT_EQ(proof.plan.notes.size(), 1U);
-  EXPECT_NE(proof.plan.notes[0].find("main.t.amount: declared TEXT, now INTEGER"),
-            std::string::npos);
+  EXPECT_NE(proof.plan.notes[0].find("t.amount: declared TEXT, now INTEGER"), std::string::npos);
   EXPECT_EQ(column(*proof.database, "SELECT id, amount, typeof(amount) FROM t ORDER BY id"),
             (std::vector<std::string>{"1|10|text", "2|ten|text", "3|NULL|null"}));
 }
@@ -299,10 +298,10 @@ TEST(SqlitePlanTest, ParentRebuildKeepsChildRowsAndTheirReferences) {
   ASSERT_EQ(proof.plan.steps.size(), 1U);
   EXPECT_EQ(proof.plan.steps[0].up.front(), "PRAGMA defer_foreign_keys = ON;");
   EXPECT_EQ(proof.plan.steps[0].up.back(), "PRAGMA foreign_key_check(p);");
-  // Only the NOT NULL the rows must satisfy; no rows of main.c are at stake.
+  // Only the NOT NULL the rows must satisfy; no rows of c are at stake.
   ASSERT_EQ(proof.plan.hazards.size(), 1U);
   EXPECT_EQ(proof.plan.hazards[0].code, "PG105");
-  EXPECT_EQ(proof.plan.hazards[0].object, "column main.p.name");
+  EXPECT_EQ(proof.plan.hazards[0].object, "column p.name");
 }
 
 TEST(SqlitePlanTest, TablesWhoseForeignKeysActOnDeletesComeAlongUntouched) {
@@ -324,10 +323,10 @@ TEST(SqlitePlanTest, TablesWhoseForeignKeysActOnDeletesComeAlongUntouched) {
       });
   ASSERT_EQ(proof.plan.steps.size(), 1U);
   EXPECT_EQ(proof.plan.steps[0].summary,
-            "rebuild table main.p (its definition changes); rebuild table main.c as it is (its "
+            "rebuild table p (its definition changes); rebuild table c as it is (its "
             "foreign key to "
-            "main.p is ON DELETE CASCADE); rebuild table main.g as it is (its foreign key to "
-            "main.c is ON DELETE SET NULL)");
+            "p is ON DELETE CASCADE); rebuild table g as it is (its foreign key to "
+            "c is ON DELETE SET NULL)");
   EXPECT_TRUE(proof.plan.hazards.empty());
 }
 
@@ -346,8 +345,8 @@ TEST(SqlitePlanTest, ActionOnAnIgnoredTableIsAHazard) {
   const Plan plan = plan_sqlite(from, to, options);
   ASSERT_EQ(plan.refused.size(), 1U);
   EXPECT_EQ(plan.refused[0].code, "PG203");
-  EXPECT_EQ(plan.refused[0].object, "table main.p");
-  EXPECT_NE(plan.refused[0].why.find("ON DELETE CASCADE of main.c"), std::string::npos);
+  EXPECT_EQ(plan.refused[0].object, "table p");
+  EXPECT_NE(plan.refused[0].why.find("ON DELETE CASCADE of c"), std::string::npos);
   EXPECT_TRUE(plan_sqlite(from, to, {}).refused.empty());
 }
 
@@ -387,7 +386,7 @@ TEST(SqlitePlanTest, DroppedColumnIsRefusedUntilAllowed) {
   const Plan refused = plan_sqlite(from, to, {});
   ASSERT_EQ(refused.refused.size(), 1U);
   EXPECT_EQ(refused.refused[0].code, "PG204");
-  EXPECT_EQ(refused.refused[0].object, "column main.t.legacy");
+  EXPECT_EQ(refused.refused[0].object, "column t.legacy");
   EXPECT_EQ(refused.hazards, refused.refused);
   PlanOptions allowed;
   allowed.allow_hazards = {"PG204"};
@@ -396,7 +395,7 @@ TEST(SqlitePlanTest, DroppedColumnIsRefusedUntilAllowed) {
   EXPECT_EQ(plan.hazards, refused.refused);
   EXPECT_EQ(plan.steps, refused.steps);
   ASSERT_EQ(plan.steps.size(), 1U);
-  EXPECT_EQ(plan.steps[0].summary, "rebuild table main.t (drop legacy)");
+  EXPECT_EQ(plan.steps[0].summary, "rebuild table t (drop legacy)");
   EXPECT_NE(std::find(plan.steps[0].accepted.begin(), plan.steps[0].accepted.end(),
                       Accepted{"PG204", "the table rebuild drops the column (an allowed hazard)"}),
             plan.steps[0].accepted.end());
@@ -411,7 +410,7 @@ TEST(SqlitePlanTest, DroppedTableIsRefusedUntilAllowedAndItsUndoRecreatesIndexes
   const Plan plan = plan_sqlite(from, to, {});
   ASSERT_EQ(plan.refused.size(), 1U);
   EXPECT_EQ(plan.refused[0].code, "PG203");
-  EXPECT_EQ(plan.refused[0].object, "table main.old");
+  EXPECT_EQ(plan.refused[0].object, "table old");
   ASSERT_EQ(plan.steps.size(), 1U);
   EXPECT_EQ(plan.steps[0].up, std::vector<std::string>{"DROP TABLE old;"});
   EXPECT_EQ(plan.steps[0].down,
@@ -434,7 +433,7 @@ TEST(SqlitePlanTest, ColumnAddedWithOtherTextIsARebuildWithANote) {
   Files files;
   const Proof proof = prove_fixture(files, "column_added_where_text_differs");
   ASSERT_EQ(proof.plan.steps.size(), 1U);
-  EXPECT_EQ(proof.plan.steps[0].summary, "rebuild table main.t (add b)");
+  EXPECT_EQ(proof.plan.steps[0].summary, "rebuild table t (add b)");
   ASSERT_EQ(proof.plan.notes.size(), 1U);
   EXPECT_NE(proof.plan.notes[0].find("not the one ALTER TABLE ADD COLUMN leaves"),
             std::string::npos);
@@ -463,8 +462,8 @@ TEST(SqlitePlanTest, NotNullWithoutDefaultOnRowsIsAHazard) {
   const Plan plan = plan_sqlite(from, to, {});
   ASSERT_EQ(plan.refused.size(), 2U);
   EXPECT_EQ(plan.refused[0].code, "PG105");
-  EXPECT_EQ(plan.refused[0].object, "column main.t.a");
-  EXPECT_EQ(plan.refused[1].object, "column main.t.b");
+  EXPECT_EQ(plan.refused[0].object, "column t.a");
+  EXPECT_EQ(plan.refused[1].object, "column t.b");
 }
 
 TEST(SqlitePlanTest, RenamesOnlyWhenAsked) {
@@ -483,18 +482,18 @@ TEST(SqlitePlanTest, RenamesOnlyWhenAsked) {
     const Schema to = read_sqlite(*files.open(new_sql));
     const Plan plan = plan_sqlite(from, to, {});
     ASSERT_EQ(plan.refused.size(), 1U);
-    EXPECT_EQ(plan.refused[0].object, "table main.users");
+    EXPECT_EQ(plan.refused[0].object, "table users");
   }
   PlanOptions options;
-  options.renames = {{"main.users", "main.members"}, {"main.users.email", "main.members.mail"}};
+  options.renames = {{"users", "members"}, {"users.email", "members.mail"}};
   const Proof proof = prove(files, old_sql, new_sql, rows, options, [](auto& database) {
     EXPECT_EQ(column(database, "SELECT id, mail FROM members"), std::vector<std::string>{"1|a@b"});
   });
   EXPECT_TRUE(proof.plan.hazards.empty());
   ASSERT_EQ(proof.plan.steps.size(), 1U);
   EXPECT_EQ(proof.plan.steps[0].summary,
-            "rename table main.users to main.members by a rebuild (email to mail); rebuild table "
-            "main.posts (its definition changes)");
+            "rename table users to members by a rebuild (email to mail); rebuild table "
+            "posts (its definition changes)");
   PlanOptions back;
   // Bare names, the column's first: the same renames.
   back.renames = {{"members.mail", "users.email"}, {"members", "users"}};
@@ -502,7 +501,7 @@ TEST(SqlitePlanTest, RenamesOnlyWhenAsked) {
         "INSERT INTO members (id, mail) VALUES (1, 'a@b'); INSERT INTO posts VALUES (1, 1);", back);
 
   PlanOptions wrong;
-  wrong.renames = {{"main.nobody", "main.members"}};
+  wrong.renames = {{"nobody", "members"}};
   EXPECT_THROW(static_cast<void>(plan_sqlite(proof.from, proof.to, wrong)), Error);
 }
 
@@ -515,7 +514,7 @@ TEST(SqlitePlanTest, ColumnRenameIsAlterTableRenameColumn) {
       "CREATE TABLE t (id INTEGER PRIMARY KEY, mail TEXT CHECK (mail LIKE '%@%'));"
       "CREATE INDEX t_email ON t (mail);";
   PlanOptions options;
-  options.renames = {{"main.t.email", "main.t.mail"}};
+  options.renames = {{"t.email", "t.mail"}};
   const Proof proof = prove(
       files, old_sql, new_sql, "INSERT INTO t VALUES (1, 'a@b');", options, [](auto& database) {
         EXPECT_EQ(column(database, "SELECT mail FROM t"), std::vector<std::string>{"a@b"});
