@@ -870,7 +870,7 @@ std::string default_config_text(const std::string& script_location, const std::s
   out += line("# wait = " + toml_string(base::format_duration(defaults.replicas.wait)),
               "then the run stops between steps");
   out += "\n";
-  out += line("[retort.schema]", "`retort diff`, `retort check --drift`");
+  out += line("[retort.schema]", "autogenerate, `retort check`, `diff`, `check --drift`");
   out += line("# dir = " + toml_string(defaults.schema.dir.generic_string()),
               "the declared schema, relative to this file");
   out += line("# dev_url = \"postgresql://localhost/dev\"",
