@@ -468,7 +468,15 @@ class Planner {
     m_renamed.comments = std::move(comments);
   }
 
-  void rename_column(const std::string& old_name, const std::string& new_name) {
+  void rename_column(const std::string& asked_old, const std::string& new_name) {
+    // A column of a renamed table may be named by the table's old name.
+    std::string old_name = asked_old;
+    for (const auto& [old_table, new_table] : m_options.renames) {
+      if (old_name.starts_with(old_table + ".") && m_to.tables.contains(new_table) &&
+          !m_renamed.tables.contains(old_table)) {
+        old_name = new_table + old_name.substr(old_table.size());
+      }
+    }
     // "schema.table.column": the table is the longest key that prefixes it.
     Table* table = nullptr;
     std::string table_key;
@@ -484,13 +492,13 @@ class Planner {
                             : std::find_if(table->columns.begin(), table->columns.end(),
                                            [&](const Column& c) { return c.name == old_column; });
     if (table == nullptr || column == table->columns.end()) {
-      throw Error(ExitCode::input, "--rename " + old_name + "=" + new_name +
-                                       ": no table or column " + old_name +
+      throw Error(ExitCode::input, "--rename " + asked_old + "=" + new_name +
+                                       ": no table or column " + asked_old +
                                        " in the schema the revisions build");
     }
     const auto to_table = m_to.tables.find(table_key);
     if (!new_name.starts_with(table_key + ".") || to_table == m_to.tables.end()) {
-      throw Error(ExitCode::input, "--rename " + old_name + "=" + new_name + ": no column " +
+      throw Error(ExitCode::input, "--rename " + asked_old + "=" + new_name + ": no column " +
                                        new_name + " in the declared table " + table_key);
     }
     const std::string new_column = new_name.substr(table_key.size() + 1);
@@ -498,15 +506,15 @@ class Planner {
         std::find_if(to_table->second.columns.begin(), to_table->second.columns.end(),
                      [&](const Column& c) { return c.name == new_column; });
     if (target == to_table->second.columns.end()) {
-      throw Error(ExitCode::input, "--rename " + old_name + "=" + new_name + ": no column " +
+      throw Error(ExitCode::input, "--rename " + asked_old + "=" + new_name + ": no column " +
                                        new_name + " in the declared table " + table_key);
     }
-    tx("rename column " + old_name + " to " + new_name,
+    tx("rename column " + asked_old + " to " + new_name,
        {"ALTER TABLE " + table->ident + " RENAME COLUMN " + column->ident + " TO " + target->ident +
         ";"},
        {"ALTER TABLE " + table->ident + " RENAME COLUMN " + target->ident + " TO " + column->ident +
         ";"},
-       {{"PG202", "renamed as --rename " + old_name + "=" + new_name + " asks"}});
+       {{"PG202", "renamed as --rename " + asked_old + "=" + new_name + " asks"}});
     const std::string old_target = "COLUMN " + table->ident + "." + column->ident;
     const auto comment = m_renamed.comments.find(old_target);
     if (comment != m_renamed.comments.end()) {
@@ -514,8 +522,33 @@ class Planner {
       m_renamed.comments.erase(comment);
       m_renamed.comments["COLUMN " + table->ident + "." + target->ident] = text;
     }
+    // The server renames the column in what refers to it on the table.
+    for (auto& [name, constraint] : table->constraints) {
+      replace_word(constraint.definition, column->ident, target->ident);
+    }
+    for (auto& [key, index] : m_renamed.indexes) {
+      if (index.table_key == table_key) {
+        replace_word(index.definition, column->ident, target->ident);
+      }
+    }
     column->name = target->name;
     column->ident = target->ident;
+  }
+
+  // Replaces `word` where it stands as a whole identifier.
+  static void replace_word(std::string& text, const std::string& word, const std::string& with) {
+    auto is_word = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '"';
+    };
+    for (std::size_t at = text.find(word); at != std::string::npos;) {
+      const std::size_t end = at + word.size();
+      if ((at == 0 || !is_word(text[at - 1])) && (end >= text.size() || !is_word(text[end]))) {
+        text.replace(at, word.size(), with);
+        at = text.find(word, at + with.size());
+      } else {
+        at = text.find(word, at + 1);
+      }
+    }
   }
 
   // ---- what goes and what comes ------------------------------------------------------------
@@ -867,10 +900,20 @@ class Planner {
           }
         }
       }
-      // Foreign keys to a table that is rebuilt go before it and come back after it.
+      // Foreign keys to a table that is rebuilt, or whose key is, go before it and come back
+      // after it.
       for (const auto& [name, constraint] : table.constraints) {
         const Table* target = table_by_ident(from, referenced(constraint));
-        if (target != nullptr && m_gone_tables.contains(target->schema + "." + target->name)) {
+        if (target == nullptr) {
+          continue;
+        }
+        const std::string target_key = target->schema + "." + target->name;
+        bool key_gone = false;
+        for (const auto& [other_name, other] : target->constraints) {
+          key_gone = key_gone || ((other.type == 'p' || other.type == 'u') &&
+                                  m_gone_constraints.contains(target_key + "." + other_name));
+        }
+        if (m_gone_tables.contains(target_key) || key_gone) {
           m_gone_constraints.insert(key + "." + name);
           const auto to_table = m_to.tables.find(key);
           if (to_table != m_to.tables.end() && to_table->second.constraints.contains(name)) {
@@ -1826,13 +1869,14 @@ class Planner {
         if (constraint->type == 'p' || constraint->type == 'u') {
           if (add_key_online(*table, *constraint)) {
             online_keys.insert(table_key);
+            m_online_targets.insert("CONSTRAINT " + constraint->ident + " ON " + table->ident);
             continue;
           }
           tx(summary, {add + constraint->definition + ";"}, down,
              {{"PG107", "the declared key cannot be built from an index made concurrently"}});
           continue;
         }
-        if ((constraint->type == 'f' || constraint->type == 'c') &&
+        if ((constraint->type == 'f' || constraint->type == 'c') && constraint->validated &&
             constraint->definition.find("NOT VALID") == std::string::npos) {
           const bool waits = foreign && online_keys.contains(referenced_key(*constraint));
           step(waits ? Phase::online : Phase::transactional, summary + " without validating it",
@@ -1909,6 +1953,7 @@ class Planner {
           replace_all(statement, "CREATE INDEX ", "CREATE INDEX CONCURRENTLY ");
           replace_all(statement, "CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX CONCURRENTLY ");
         }
+        m_online_targets.insert("INDEX " + index.ident);
         step(Phase::online, "create index " + key + " concurrently", up,
              {"DROP INDEX CONCURRENTLY IF EXISTS " + index.ident + ";"});
         continue;
@@ -2165,8 +2210,10 @@ class Planner {
         continue;
       }
       if (on_new_object(target)) {
+        // An object made online takes its comment after it, online too.
         if (after != m_to.comments.end()) {
-          tx("comment on " + target, {"COMMENT ON " + target + " IS " + wanted + ";"}, {});
+          step(m_online_targets.contains(target) ? Phase::online : Phase::transactional,
+               "comment on " + target, {"COMMENT ON " + target + " IS " + wanted + ";"}, {});
         }
         continue;
       }
@@ -2208,6 +2255,7 @@ class Planner {
   Strings m_new_labels;  // "'label'::type" as defaults and views spell a use
   Strings m_function_drop_order;
   bool m_all_online = false;
+  std::set<std::string> m_online_targets;  // comment targets of objects made online
 
   std::vector<Step> m_tx;
   std::vector<Step> m_online;

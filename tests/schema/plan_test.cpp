@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -198,16 +199,20 @@ std::vector<std::string> unaccepted_findings(const Plan& plan) {
 
 // One direction: plan, apply, compare with the target; undo, compare with the start.
 void check_direction(const std::string& from_sql, const std::string& to_sql,
-                     const std::string& name) {
+                     const std::string& name, PlanOptions options = every_hazard_allowed()) {
   Databases databases;
   const std::string url = databases.load(from_sql, name + "_a");
   const std::string target_url = databases.load(to_sql, name + "_b");
   const auto connection = open(url);
   const Schema from = read_postgres(*connection);
   const Schema to = read_postgres(*open(target_url));
-  const Plan plan = schema::plan(from, to, every_hazard_allowed());
+  const Plan plan = schema::plan(from, to, options);
   SCOPED_TRACE("plan:\n" + plan_text(plan));
-  EXPECT_EQ(plan_text(schema::plan(from, to, every_hazard_allowed())), plan_text(plan));
+  // RETORT_PLAN_SHOW=1 prints every plan, to read what the planner writes.
+  if (std::getenv("RETORT_PLAN_SHOW") != nullptr) {
+    std::printf("==== %s\n%s", name.c_str(), plan_text(plan).c_str());
+  }
+  EXPECT_EQ(plan_text(schema::plan(from, to, options)), plan_text(plan));
   EXPECT_TRUE(plan.refused.empty());
   EXPECT_EQ(unaccepted_findings(plan), std::vector<std::string>{});
 
@@ -345,6 +350,27 @@ TEST(PostgresPlanTest, AViewOverAColumnWhoseTypeChangesIsDroppedAndCreatedAgain)
   ASSERT_NE(retype, summaries.end());
   EXPECT_LT(drop, retype);
   EXPECT_LT(retype, create);
+}
+
+TEST(PostgresPlanTest, RenamesAskedForRenameRatherThanDropAndConverge) {
+  const fs::path dir =
+      fs::path(RETORT_SCHEMA_TESTDATA) / "fixtures_plan" / "rename_table_and_column";
+  PlanOptions options;
+  options.renames = {{"public.users", "public.members"},
+                     {"public.users.email", "public.members.mail"}};
+  check_direction(read_text(dir / "old.sql"), read_text(dir / "new.sql"), "rename", options);
+  Databases databases;
+  const auto [from, to] = models(databases, "rename_table_and_column");
+  const Plan plan = schema::plan(from, to, options);
+  EXPECT_TRUE(plan.hazards.empty()) << plan_text(plan);
+  ASSERT_GE(plan.steps.size(), 2U);
+  EXPECT_EQ(plan.steps[0].up,
+            std::vector<std::string>{"ALTER TABLE public.users RENAME TO members;"});
+  EXPECT_EQ(plan.steps[1].up,
+            std::vector<std::string>{"ALTER TABLE public.members RENAME COLUMN email TO mail;"});
+  // Without --rename: a drop and an add, with a note suggesting the rename.
+  const Plan guessed = schema::plan(from, to, every_hazard_allowed());
+  EXPECT_FALSE(guessed.hazards.empty());
 }
 
 TEST(PostgresPlanTest, AnUnknownRenameIsAnInputError) {
