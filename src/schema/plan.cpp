@@ -664,6 +664,9 @@ class Planner {
         for (const Column& column : table.columns) {
           if (column.type == type.ident || column.type == type.ident + "[]") {
             m_enum_recast_columns.insert(table_key + "." + column.name);
+            if (loses) {
+              m_rebuilt_columns.insert(table_key + "." + column.name);
+            }
           }
         }
       }
@@ -1153,7 +1156,9 @@ class Planner {
                              : "drop table " + key),
          up, down, {{"PG203", reason}});
     }
-    for (const auto& [key, table] : from.tables) {
+    for (const auto& entry : from.tables) {
+      const std::string& key = entry.first;
+      const Table& table = entry.second;
       if (!existing(key)) {
         continue;
       }
@@ -1246,7 +1251,7 @@ class Planner {
         }
         continue;
       }
-      if (before->second.labels == type.labels) {
+      if (!changed("type", key) || before->second.labels == type.labels) {
         continue;
       }
       if (m_rebuilt_enums.contains(key)) {
@@ -1271,7 +1276,7 @@ class Planner {
         m_new_labels.push_back(label + "::" + type.ident);
       }
       // No label comes off an enum in place: undoing rebuilds it.
-      tx("add labels to type " + key, up, rebuild_enum_sql(type, before->second));
+      tx("add labels to type " + key, up, rebuild_enum_sql(type, before->second, m_from_ref()));
     }
     for (const auto& [key, domain] : m_to.domains) {
       const auto before = from.domains.find(key);
@@ -1282,7 +1287,9 @@ class Planner {
         }
         continue;
       }
-      alter_domain(key, before->second, domain);
+      if (changed("domain", key)) {
+        alter_domain(key, before->second, domain);
+      }
     }
     for (const auto& [key, type] : m_to.composites) {
       const auto before = from.composites.find(key);
@@ -1293,11 +1300,16 @@ class Planner {
         }
         continue;
       }
-      alter_composite(key, before->second, type);
+      if (changed("type", key)) {
+        alter_composite(key, before->second, type);
+      }
     }
     for (const auto& [key, sequence] : m_to.sequences) {
       const auto before = from.sequences.find(key);
       if (before == from.sequences.end()) {
+        if (!added("sequence", key)) {
+          continue;
+        }
         tx("create sequence " + key, piece(m_to_sql, "sequence", sequence.ident),
            {"DROP SEQUENCE " + sequence.ident + ";"});
         continue;
@@ -1309,7 +1321,7 @@ class Planner {
                " MAXVALUE " + s.max + " START WITH " + s.start + " CACHE " + s.cache +
                (s.cycle ? " CYCLE" : " NO CYCLE");
       };
-      if (options(a) != options(b)) {
+      if (changed("sequence", key) && options(a) != options(b)) {
         tx("alter sequence " + key, {"ALTER SEQUENCE " + b.ident + options(b) + ";"},
            {"ALTER SEQUENCE " + a.ident + options(a) + ";"});
       }
@@ -1318,7 +1330,9 @@ class Planner {
 
   // The statements that turn enum `from` into `to` by rebuilding it: the old type renamed,
   // the new one created, each column using it cast through text, the old one dropped.
-  Strings rebuild_enum_sql(const EnumType& before, const EnumType& after) const {
+  // Each column's default is dropped for the cast and set again as `target` has it.
+  Strings rebuild_enum_sql(const EnumType& before, const EnumType& after,
+                           const Schema& target) const {
     const std::string schema_ident =
         after.ident.substr(0, after.ident.size() - quoted_name(after).size() - 1);
     const std::string old_name = "\"" + after.name + "__retort_old\"";
@@ -1338,14 +1352,18 @@ class Planner {
         }
         const std::string alter = "ALTER TABLE " + table.ident + " ALTER COLUMN " + column.ident;
         const std::string type = column.type == before.ident ? after.ident : after.ident + "[]";
-        if (!column.default_expr.empty()) {
-          sql.push_back(alter + " DROP DEFAULT;");
-        }
+        sql.push_back(alter + " DROP DEFAULT;");
         sql.push_back(alter + " TYPE " + type + " USING " + column.ident + "::text" +
                       (type == after.ident ? "" : "[]") + "::" + type + ";");
-        if (!column.default_expr.empty()) {
-          std::string value = column.default_expr;
-          replace_all(value, "::" + before.ident, "::" + after.ident);
+        std::string value;
+        if (const auto other = target.tables.find(table_key); other != target.tables.end()) {
+          for (const Column& wanted : other->second.columns) {
+            if (wanted.name == column.name && !wanted.default_calls_function) {
+              value = wanted.default_expr;
+            }
+          }
+        }
+        if (!value.empty()) {
           sql.push_back(alter + " SET DEFAULT " + value + ";");
         }
       }
@@ -1379,7 +1397,8 @@ class Planner {
                    " are removed: the type is rebuilt and each column using it cast through "
                    "text, which fails on rows holding them; update those rows first");
     tx("rebuild type " + before.schema + "." + before.name + " without " + lost,
-       rebuild_enum_sql(before, after), rebuild_enum_sql(after, before), {{"PG108", reason}});
+       rebuild_enum_sql(before, after, m_to), rebuild_enum_sql(after, before, m_from_ref()),
+       {{"PG108", reason}});
   }
 
   void alter_domain(const std::string& key, const Domain& a, const Domain& b) {
@@ -1495,7 +1514,10 @@ class Planner {
 
   void alter_table(const std::string& key, const Table& a, const Table& b) {
     const std::string alter = "ALTER TABLE " + b.ident;
-    if (a.partition_of != b.partition_of || a.partition_bound != b.partition_bound) {
+    const std::set<std::string> none;
+    const std::set<std::string>& changes =
+        attrs("table", key) == nullptr ? none : *attrs("table", key);
+    if (changes.contains("partition of") || changes.contains("partition bound")) {
       Strings up;
       Strings down;
       if (!a.partition_of.empty()) {
@@ -1511,14 +1533,14 @@ class Planner {
       }
       tx("move partition " + key, up, down);
     }
-    if (a.unlogged != b.unlogged) {
+    if (changes.contains("unlogged")) {
       auto set = [&](const Table& t) {
         return alter + (t.unlogged ? " SET UNLOGGED;" : " SET LOGGED;");
       };
       tx("make table " + key + (b.unlogged ? " unlogged" : " logged"), {set(b)}, {set(a)},
          {{"PG109", "the declared schema asks for it; the table is rewritten"}});
     }
-    if (a.options != b.options) {
+    if (changes.contains("options")) {
       auto set = [&](const Table& from_side, const Table& to_side) {
         Strings sql;
         Strings gone;
@@ -1542,13 +1564,13 @@ class Planner {
       };
       tx("alter options of table " + key, set(a, b), set(b, a));
     }
-    if (a.row_security != b.row_security) {
+    if (changes.contains("row security")) {
       auto set = [&](const Table& t) {
         return alter + (t.row_security ? " ENABLE" : " DISABLE") + " ROW LEVEL SECURITY;";
       };
       tx("row level security of table " + key, {set(b)}, {set(a)});
     }
-    if (a.force_row_security != b.force_row_security) {
+    if (changes.contains("force row security")) {
       auto set = [&](const Table& t) {
         return alter + (t.force_row_security ? " FORCE" : " NO FORCE") + " ROW LEVEL SECURITY;";
       };
@@ -1558,12 +1580,15 @@ class Planner {
       const std::string name = key + "." + after.name;
       const auto before = std::find_if(a.columns.begin(), a.columns.end(),
                                        [&](const Column& c) { return c.name == after.name; });
-      const auto* changes = attrs("column", name);
-      if (before == a.columns.end() || (changes != nullptr && changes->contains("generated"))) {
-        add_column(key, b, after);
+      const auto* column_changes = attrs("column", name);
+      if (before == a.columns.end() ||
+          (column_changes != nullptr && column_changes->contains("generated"))) {
+        if (before != a.columns.end() || added("column", name)) {
+          add_column(key, b, after);
+        }
         continue;
       }
-      if (changes != nullptr || m_enum_recast_columns.contains(name)) {
+      if (column_changes != nullptr || m_enum_recast_columns.contains(name)) {
         alter_column(key, b, *before, after);
       }
     }
@@ -1626,7 +1651,8 @@ class Planner {
          {{"PG108", reason}});
     }
     const std::string before_default = default_dropped ? std::string() : a.default_expr;
-    if (before_default != b.default_expr && !b.default_calls_function &&
+    if (!m_rebuilt_columns.contains(name) && before_default != b.default_expr &&
+        !b.default_calls_function &&
         !(a.default_calls_function && b.default_expr.empty() && !default_dropped)) {
       auto set = [&](const std::string& value) {
         return alter + (value.empty() ? " DROP DEFAULT;" : " SET DEFAULT " + value + ";");
@@ -1720,7 +1746,7 @@ class Planner {
   void drop_types() {
     const Schema& from = m_from_ref();
     for (const auto& [key, sequence] : from.sequences) {
-      if (!m_to.sequences.contains(key)) {
+      if (removed("sequence", key)) {
         Strings down = piece(m_from_sql, "sequence", sequence.ident);
         append(down, comments_on({"SEQUENCE " + sequence.ident}));
         tx("drop sequence " + key, {"DROP SEQUENCE " + sequence.ident + ";"}, down);
@@ -1825,10 +1851,12 @@ class Planner {
          {alter + " SET DEFAULT " + column->default_expr + ";"}, {alter + " DROP DEFAULT;"});
     }
     const Schema& from = m_from_ref();
-    for (const auto& [key, sequence] : m_to.sequences) {
+    for (const auto& entry : m_to.sequences) {
+      const std::string& key = entry.first;
+      const Sequence& sequence = entry.second;
       const auto before = from.sequences.find(key);
       const std::string was = before == from.sequences.end() ? "" : before->second.owned_by;
-      if (sequence.owned_by == was) {
+      if (sequence.owned_by == was || (!added("sequence", key) && !changed("sequence", key))) {
         continue;
       }
       auto set = [&](const std::string& owner) {
@@ -2012,7 +2040,9 @@ class Planner {
       const std::string name = trigger.ident + " ON " + trigger.table;
       tx("create trigger " + key, piece(m_to_sql, "trigger", name), {"DROP TRIGGER " + name + ";"});
     }
-    for (const auto& [key, trigger] : m_to.triggers) {
+    for (const auto& entry : m_to.triggers) {
+      const std::string& key = entry.first;
+      const Trigger& trigger = entry.second;
       const auto* changes = attrs("trigger", key);
       if (m_new_triggers.contains(key) || changes == nullptr || !changes->contains("enabled")) {
         continue;
@@ -2220,7 +2250,9 @@ class Planner {
       if (after == m_to.comments.end() && on_gone_object(target)) {
         continue;
       }
-      if (was != wanted) {
+      const bool differs =
+          changed("comment", target) || added("comment", target) || removed("comment", target);
+      if (differs && was != wanted) {
         tx("comment on " + target, {"COMMENT ON " + target + " IS " + wanted + ";"},
            {"COMMENT ON " + target + " IS " + was + ";"});
       }
@@ -2252,7 +2284,8 @@ class Planner {
   std::set<std::string> m_gone_defaults, m_new_defaults;
   std::set<std::string> m_rebuilt_enums;
   std::set<std::string> m_enum_recast_columns;
-  Strings m_new_labels;  // "'label'::type" as defaults and views spell a use
+  std::set<std::string> m_rebuilt_columns;  // their defaults set by the type's rebuild
+  Strings m_new_labels;                     // "'label'::type" as defaults and views spell a use
   Strings m_function_drop_order;
   bool m_all_online = false;
   std::set<std::string> m_online_targets;  // comment targets of objects made online

@@ -310,6 +310,20 @@ TEST(SchemaPlanTest, ABodyChangeReplacesTheFunctionInPlaceAndASignatureChangeReb
                                 "create function public.f(a integer)", "create view public.v"}));
 }
 
+TEST(SchemaPlanTest, IgnoredObjectsAreLeftAsTheyAre) {
+  Schema from = base();
+  table(from, "spatial_ref_sys", {column("srid", "integer")});
+  from.comments["TABLE public.spatial_ref_sys"] = "'theirs'";
+  Schema to = base();
+  table(to, "spatial_ref_sys", {column("srid", "integer"), column("extra", "text")});
+  Sequence& sequence = to.sequences["public.their_seq"];
+  sequence.ident = "public.their_seq";
+  PlanOptions options;
+  options.ignore = {"public.spatial_ref_sys", "sequence public.their_*"};
+  EXPECT_TRUE(plan(from, to, options).empty()) << summaries(plan(from, to, options)).size();
+  EXPECT_FALSE(plan(from, to).empty());
+}
+
 TEST(SchemaPlanTest, TheSameModelsGiveTheSameSteps) {
   Schema from = base();
   table(from, "gone", {column("id", "integer")});
