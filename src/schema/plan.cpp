@@ -709,13 +709,15 @@ class Planner {
     }
     for (const auto& [key, view] : from.views) {
       const std::string object = view.materialized ? "materialized view" : "view";
-      if (removed(object, key) || changed(object, key)) {
+      if (changed(object, key) && appends_columns(view, m_to.views.at(key))) {
+        m_replaced_views.insert(key);
+      } else if (removed(object, key) || changed(object, key)) {
         m_gone_views.insert(key);
       }
     }
     for (const auto& [key, view] : m_to.views) {
       const std::string object = view.materialized ? "materialized view" : "view";
-      if (added(object, key) || changed(object, key)) {
+      if (added(object, key) || (changed(object, key) && !m_replaced_views.contains(key))) {
         m_new_views.insert(key);
       }
     }
@@ -825,6 +827,7 @@ class Planner {
                   (table != from.tables.end() && mentions(view.definition, table->second.name));
         }
         if (needs) {
+          m_replaced_views.erase(key);
           grew = mark(m_gone_views, m_new_views, key, m_to.views.contains(key)) || grew;
         }
       }
@@ -969,7 +972,13 @@ class Planner {
     }
     Strings order = dependency_order(edges);
     std::reverse(order.begin(), order.end());
+    // A function that reads a view goes among the views; the others after them all.
+    const std::set<std::string> late = functions_after_views(from);
     for (const std::string& key : order) {
+      if (late.contains(key)) {
+        drop_function(key);
+        continue;
+      }
       if (const auto view = from.views.find(key); view != from.views.end()) {
         const std::string kind = view->second.materialized ? "MATERIALIZED VIEW" : "VIEW";
         Strings down = piece(m_from_sql, view->second.materialized ? "materialized view" : "view",
@@ -1010,13 +1019,17 @@ class Planner {
     }
     // Functions not reading views, after those that do (already ordered above).
     for (const std::string& key : m_function_drop_order) {
-      const Function& function = from.functions.at(key);
-      const std::string kind = function.procedure ? "PROCEDURE" : "FUNCTION";
-      Strings down = {function.definition + ";"};
-      append(down, comments_on({function_comment_target(function)}));
-      tx("drop " + std::string(function.procedure ? "procedure " : "function ") + key,
-         {"DROP " + kind + " " + function.ident + ";"}, down);
+      drop_function(key);
     }
+  }
+
+  void drop_function(const std::string& key) {
+    const Function& function = m_from_ref().functions.at(key);
+    const std::string kind = function.procedure ? "PROCEDURE" : "FUNCTION";
+    Strings down = {function.definition + ";"};
+    append(down, comments_on({function_comment_target(function)}));
+    tx("drop " + std::string(function.procedure ? "procedure " : "function ") + key,
+       {"DROP " + kind + " " + function.ident + ";"}, down);
   }
 
   static std::pair<const Table*, const Constraint*> constraint_at(const Schema& schema,
@@ -1793,16 +1806,16 @@ class Planner {
   // ---- tier 6: functions, defaults, sequence ownership -------------------------------------
 
   // The functions that need a view to exist when they are created, as the dump places them.
-  std::set<std::string> functions_after_views() const {
+  static std::set<std::string> functions_after_views(const Schema& schema) {
     std::set<std::string> late;
     for (bool grew = true; grew;) {
       grew = false;
-      for (const auto& [key, function] : m_to.functions) {
+      for (const auto& [key, function] : schema.functions) {
         if (late.contains(key)) {
           continue;
         }
         for (const std::string& dep : function.depends_on) {
-          if (m_to.views.contains(dep) || late.contains(dep)) {
+          if (schema.views.contains(dep) || late.contains(dep)) {
             late.insert(key);
             grew = true;
             break;
@@ -1821,7 +1834,7 @@ class Planner {
   }
 
   void create_functions() {
-    const std::set<std::string> late = functions_after_views();
+    const std::set<std::string> late = functions_after_views(m_to);
     for (const std::string& key : m_replaced_functions) {
       const Function& function = m_to.functions.at(key);
       tx("replace the body of " + std::string(function.procedure ? "procedure " : "function ") +
@@ -1999,9 +2012,12 @@ class Planner {
   // ---- tier 10: views and the functions that read them -------------------------------------
 
   void create_views() {
-    const std::set<std::string> late = functions_after_views();
+    const std::set<std::string> late = functions_after_views(m_to);
     std::map<std::string, Strings> edges;
     for (const std::string& key : m_new_views) {
+      edges[key] = m_to.views.at(key).depends_on;
+    }
+    for (const std::string& key : m_replaced_views) {
       edges[key] = m_to.views.at(key).depends_on;
     }
     for (const std::string& key : late) {
@@ -2019,10 +2035,127 @@ class Planner {
       if (uses_new_label(view.definition)) {
         m_all_online = true;
       }
+      if (m_replaced_views.contains(key)) {
+        replace_view(key, up);
+        continue;
+      }
       tx("create " + std::string(view.materialized ? "materialized view " : "view ") + key, up,
          {"DROP " + std::string(view.materialized ? "MATERIALIZED VIEW " : "VIEW ") + view.ident +
           ";"});
     }
+  }
+
+  // Whether a view's new definition only appends columns to its old one, the rest the same:
+  // what CREATE OR REPLACE VIEW can do, keeping the views over it.
+  static bool appends_columns(const View& a, const View& b) {
+    if (a.materialized || b.materialized || a.options != b.options) {
+      return false;
+    }
+    const std::string& old = a.definition;
+    const std::string& now = b.definition;
+    const std::size_t from = old.find("\n   FROM ");
+    const std::string head = old.substr(0, from);
+    const std::string rest = from == std::string::npos ? std::string() : old.substr(from);
+    const std::string joint = ",\n    ";
+    if (!now.starts_with(head + joint) || !now.ends_with(rest) ||
+        now.size() <= head.size() + joint.size() + rest.size()) {
+      return false;
+    }
+    const std::string added_part = now.substr(
+        head.size() + joint.size(), now.size() - head.size() - joint.size() - rest.size());
+    return added_part.find("\n   FROM ") == std::string::npos &&
+           added_part.find("\nUNION") == std::string::npos;
+  }
+
+  // The views (and functions reading views) that depend on `key` in `from`, transitively, in
+  // the order they are created, without those the plan drops anyway.
+  Strings dependants_in_from(const std::string& key) const {
+    const Schema& from = m_from_ref();
+    std::set<std::string> found = {key};
+    for (bool grew = true; grew;) {
+      grew = false;
+      auto visit = [&](const std::string& candidate, const Strings& depends_on) {
+        if (found.contains(candidate) || m_gone_views.contains(candidate) ||
+            m_gone_functions.contains(candidate)) {
+          return;
+        }
+        for (const std::string& dep : depends_on) {
+          if (found.contains(dep)) {
+            found.insert(candidate);
+            grew = true;
+            return;
+          }
+        }
+      };
+      for (const auto& [candidate, view] : from.views) {
+        visit(candidate, view.depends_on);
+      }
+      for (const auto& [candidate, function] : from.functions) {
+        visit(candidate, function.depends_on);
+      }
+    }
+    found.erase(key);
+    std::map<std::string, Strings> edges;
+    for (const std::string& candidate : found) {
+      const auto view = from.views.find(candidate);
+      edges[candidate] = view != from.views.end() ? view->second.depends_on
+                                                  : from.functions.at(candidate).depends_on;
+    }
+    return dependency_order(edges);
+  }
+
+  // CREATE OR REPLACE VIEW for a view that gains columns at its end. No column comes off a
+  // view in place: the undo drops it with what reads it and creates them again as they were.
+  void replace_view(const std::string& key, Strings up) {
+    const Schema& from = m_from_ref();
+    for (std::string& statement : up) {
+      if (statement.starts_with("CREATE VIEW ")) {
+        statement.replace(0, 11, "CREATE OR REPLACE VIEW");
+      }
+    }
+    const View& before = from.views.at(key);
+    const Strings readers = dependants_in_from(key);
+    Strings down;
+    for (auto it = readers.rbegin(); it != readers.rend(); ++it) {
+      if (const auto view = from.views.find(*it); view != from.views.end()) {
+        down.push_back(std::string("DROP ") +
+                       (view->second.materialized ? "MATERIALIZED VIEW " : "VIEW ") +
+                       view->second.ident + ";");
+      } else {
+        const Function& function = from.functions.at(*it);
+        down.push_back(std::string("DROP ") + (function.procedure ? "PROCEDURE " : "FUNCTION ") +
+                       function.ident + ";");
+      }
+    }
+    down.push_back("DROP VIEW " + before.ident + ";");
+    Strings recreate = {key};
+    recreate.insert(recreate.end(), readers.begin(), readers.end());
+    for (const std::string& name : recreate) {
+      if (const auto view = from.views.find(name); view != from.views.end()) {
+        const View& v = view->second;
+        const std::string kind = v.materialized ? "MATERIALIZED VIEW" : "VIEW";
+        append(down, piece(m_from_sql, v.materialized ? "materialized view" : "view", v.ident));
+        append(down, comments_on({kind + " " + v.ident}, "COLUMN " + v.ident + "."));
+        for (const auto& [index_key, index] : from.indexes) {
+          if (index.table_key == name && !m_gone_indexes.contains(index_key)) {
+            append(down, piece(m_from_sql, "index", index.ident));
+            append(down, comments_on({"INDEX " + index.ident}));
+          }
+        }
+        for (const auto& [trigger_key, trigger] : from.triggers) {
+          if (trigger.table_key == name && !m_gone_triggers.contains(trigger_key)) {
+            const std::string trigger_name = trigger.ident + " ON " + trigger.table;
+            append(down, piece(m_from_sql, "trigger", trigger_name));
+            append(down, comments_on({"TRIGGER " + trigger_name}));
+          }
+        }
+      } else {
+        const Function& function = from.functions.at(name);
+        down.push_back(function.definition + ";");
+        append(down, comments_on({function_comment_target(function)}));
+      }
+    }
+    tx("add columns to view " + key, up, down);
   }
 
   // ---- tier 12, 13: triggers, policies -----------------------------------------------------
@@ -2278,6 +2411,7 @@ class Planner {
   std::set<std::string> m_gone_constraints, m_new_constraints;
   std::set<std::string> m_gone_indexes, m_new_indexes;
   std::set<std::string> m_gone_views, m_new_views;
+  std::set<std::string> m_replaced_views;  // CREATE OR REPLACE: columns appended
   std::set<std::string> m_gone_functions, m_new_functions, m_replaced_functions;
   std::set<std::string> m_gone_triggers, m_new_triggers;
   std::set<std::string> m_gone_policies, m_new_policies;

@@ -310,6 +310,28 @@ TEST(SchemaPlanTest, ABodyChangeReplacesTheFunctionInPlaceAndASignatureChangeReb
                                 "create function public.f(a integer)", "create view public.v"}));
 }
 
+TEST(SchemaPlanTest, AViewGainingColumnsAtItsEndIsReplacedInPlaceKeepingItsReaders) {
+  Schema from = base();
+  view(from, "v", " SELECT users.id\n   FROM public.users");
+  view(from, "reader", " SELECT v.id\n   FROM public.v", {"public.v"});
+  Schema to = base();
+  view(to, "v", " SELECT users.id,\n    users.email\n   FROM public.users");
+  view(to, "reader", " SELECT v.id\n   FROM public.v", {"public.v"});
+  const Plan p = plan(from, to);
+  EXPECT_EQ(summaries(p), std::vector<std::string>{"add columns to view public.v"});
+  EXPECT_EQ(ups(p), std::vector<std::string>{"CREATE OR REPLACE VIEW public.v AS\n SELECT "
+                                             "users.id,\n    users.email\n   FROM public.users;"});
+  // Its undo takes the reader off and puts it back around the narrower view.
+  EXPECT_EQ(p.steps[0].down, (std::vector<std::string>{
+                                 "DROP VIEW public.reader;", "DROP VIEW public.v;",
+                                 "CREATE VIEW public.v AS\n SELECT users.id\n   FROM public.users;",
+                                 "CREATE VIEW public.reader AS\n SELECT v.id\n   FROM public.v;"}));
+  // A column taken off is a drop and a create, the reader's too.
+  EXPECT_EQ(summaries(plan(to, from)),
+            (std::vector<std::string>{"drop view public.reader", "drop view public.v",
+                                      "create view public.v", "create view public.reader"}));
+}
+
 TEST(SchemaPlanTest, IgnoredObjectsAreLeftAsTheyAre) {
   Schema from = base();
   table(from, "spatial_ref_sys", {column("srid", "integer")});
