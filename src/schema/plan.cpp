@@ -906,6 +906,32 @@ class Planner {
           }
         }
       }
+      // Checks and indexes that call a function rebuilt go before it and come back after it.
+      for (const auto& [name, constraint] : table.constraints) {
+        for (const std::string& function_key : m_gone_functions) {
+          if (mentions(constraint.definition, from.functions.at(function_key).name)) {
+            m_gone_constraints.insert(key + "." + name);
+            const auto to_table = m_to.tables.find(key);
+            if (to_table != m_to.tables.end() && to_table->second.constraints.contains(name)) {
+              m_new_constraints.insert(key + "." + name);
+            }
+          }
+        }
+      }
+      for (const auto& [index_key, index] : from.indexes) {
+        if (index.table_key != key) {
+          continue;
+        }
+        for (const std::string& function_key : m_gone_functions) {
+          if (mentions(index.definition, from.functions.at(function_key).name)) {
+            m_gone_indexes.insert(index_key);
+            m_indexes_in_transaction.insert(index_key);
+            if (m_to.indexes.contains(index_key)) {
+              m_new_indexes.insert(index_key);
+            }
+          }
+        }
+      }
       // Foreign keys to a table that is rebuilt, or whose key is, go before it and come back
       // after it.
       for (const auto& [name, constraint] : table.constraints) {
@@ -1070,7 +1096,8 @@ class Planner {
                          reshaped(index.table_key, column.name);
         }
       }
-      if (!of_views && existing(index.table_key) && !table->second.partitioned && !loses_column) {
+      if (!of_views && existing(index.table_key) && !table->second.partitioned && !loses_column &&
+          !m_indexes_in_transaction.contains(key)) {
         Strings online_down = down;
         for (std::string& statement : online_down) {
           replace_all(statement, "CREATE INDEX ", "CREATE INDEX CONCURRENTLY ");
@@ -1180,7 +1207,7 @@ class Planner {
         const std::string name = key + "." + column.name;
         const auto* changes = attrs("column", name);
         const bool regenerated = changes != nullptr && changes->contains("generated");
-        if (!removed("column", name) && !regenerated) {
+        if ((!removed("column", name) && !regenerated) || inherited(key, column.name)) {
           continue;
         }
         Strings up;
@@ -1194,6 +1221,27 @@ class Planner {
         }
         up.push_back("ALTER TABLE " + table.ident + " DROP COLUMN " + column.ident + ";");
         append(down, comments_on({"COLUMN " + table.ident + "." + column.ident}));
+        // The partitions' own defaults and NOT NULL on the column come back with it.
+        for (const auto& [partition_key, partition] : from.tables) {
+          if (partition.partition_of != table.ident || m_gone_tables.contains(partition_key)) {
+            continue;
+          }
+          for (const Column& own : partition.columns) {
+            if (own.name != column.name) {
+              continue;
+            }
+            const std::string alter =
+                "ALTER TABLE ONLY " + partition.ident + " ALTER COLUMN " + own.ident;
+            if (own.default_expr != column.default_expr && !own.default_expr.empty() &&
+                !own.default_calls_function) {
+              down.push_back(alter + " SET DEFAULT " + own.default_expr + ";");
+            }
+            if (own.not_null && !column.not_null) {
+              down.push_back(alter + " SET NOT NULL;");
+            }
+            append(down, comments_on({"COLUMN " + partition.ident + "." + own.ident}));
+          }
+        }
         std::string reason;
         if (regenerated) {
           reason = "a generated column is dropped and added again: its values are computed anew";
@@ -1213,6 +1261,39 @@ class Planner {
            {{"PG204", reason}});
       }
     }
+  }
+
+  // Whether a column of a partition is its parent's: what happens to the parent's column
+  // happens to it, only its default and NOT NULL may be its own.
+  bool inherited(const std::string& key, const std::string& column) const {
+    const Schema& from = m_from_ref();
+    const auto a = from.tables.find(key);
+    const auto b = m_to.tables.find(key);
+    if (a == from.tables.end() || a->second.partition_of.empty()) {
+      return false;
+    }
+    if (b != m_to.tables.end() && b->second.partition_of != a->second.partition_of) {
+      return false;
+    }
+    const Table* parent = table_by_ident(from, a->second.partition_of);
+    const Table* next = table_by_ident(m_to, a->second.partition_of);
+    return (parent != nullptr && table_has(*parent, column)) ||
+           (next != nullptr && table_has(*next, column));
+  }
+
+  // The parent's column of an inherited column on one side.
+  static const Column* parent_column(const Schema& schema, const Table& partition,
+                                     const std::string& column) {
+    const Table* parent = table_by_ident(schema, partition.partition_of);
+    if (parent == nullptr) {
+      return nullptr;
+    }
+    for (const Column& c : parent->columns) {
+      if (c.name == column) {
+        return &c;
+      }
+    }
+    return nullptr;
   }
 
   static bool table_has(const Table& table, const std::string& column) {
@@ -1360,7 +1441,8 @@ class Planner {
         continue;
       }
       for (const Column& column : table.columns) {
-        if (column.type != before.ident && column.type != before.ident + "[]") {
+        if ((column.type != before.ident && column.type != before.ident + "[]") ||
+            inherited(table_key, column.name)) {
           continue;
         }
         const std::string alter = "ALTER TABLE " + table.ident + " ALTER COLUMN " + column.ident;
@@ -1596,14 +1678,38 @@ class Planner {
       const auto* column_changes = attrs("column", name);
       if (before == a.columns.end() ||
           (column_changes != nullptr && column_changes->contains("generated"))) {
-        if (before != a.columns.end() || added("column", name)) {
+        if ((before != a.columns.end() || added("column", name)) && !inherited(key, after.name)) {
           add_column(key, b, after);
+        } else if (before == a.columns.end() && added("column", name)) {
+          own_attributes(key, b, after);
         }
         continue;
       }
       if (column_changes != nullptr || m_enum_recast_columns.contains(name)) {
         alter_column(key, b, *before, after);
       }
+    }
+  }
+
+  // What a partition sets on a column its parent just gained: a default, NOT NULL.
+  void own_attributes(const std::string& key, const Table& table, const Column& column) {
+    const Column* parent = parent_column(m_to, table, column.name);
+    if (parent == nullptr) {
+      return;
+    }
+    const std::string alter = "ALTER TABLE ONLY " + table.ident + " ALTER COLUMN " + column.ident;
+    if (column.default_expr != parent->default_expr && !column.default_calls_function &&
+        column.generated.empty()) {
+      tx("set default of " + key + "." + column.name,
+         {alter + (column.default_expr.empty() ? " DROP DEFAULT;"
+                                               : " SET DEFAULT " + column.default_expr + ";")},
+         {alter + (parent->default_expr.empty() ? " DROP DEFAULT;"
+                                                : " SET DEFAULT " + parent->default_expr + ";")});
+    }
+    if (column.not_null && !parent->not_null) {
+      tx("set not null on column " + key + "." + column.name, {alter + " SET NOT NULL;"},
+         {alter + " DROP NOT NULL;"},
+         {{"PG105", "the column is new: its rows hold what its default gives"}});
     }
   }
 
@@ -1638,8 +1744,9 @@ class Planner {
   void alter_column(const std::string& key, const Table& table, const Column& a, const Column& b) {
     const std::string name = key + "." + a.name;
     const std::string alter = "ALTER TABLE " + table.ident + " ALTER COLUMN " + b.ident;
-    const bool retype =
-        (a.type != b.type || a.collation != b.collation) && !m_enum_recast_columns.contains(name);
+    const bool own = !inherited(key, a.name);
+    const bool retype = (a.type != b.type || a.collation != b.collation) &&
+                        !m_enum_recast_columns.contains(name) && own;
     bool default_dropped = false;
     if (retype && !a.default_expr.empty() && !a.default_calls_function) {
       tx("drop default of " + name + " before its type changes", {alter + " DROP DEFAULT;"},
@@ -1677,7 +1784,7 @@ class Planner {
       tx("set default of " + name, {sql}, {set(before_default)});
     }
     bool not_null_done = false;
-    if (a.identity.empty() && !b.identity.empty() && !a.not_null) {
+    if (own && a.identity.empty() && !b.identity.empty() && !a.not_null) {
       // An identity needs NOT NULL first: there is no online form before it.
       const std::string reason =
           hazard("PG105", "column " + name,
@@ -1686,7 +1793,7 @@ class Planner {
          {alter + " DROP NOT NULL;"}, {{"PG105", reason}});
       not_null_done = true;
     }
-    if (a.identity != b.identity) {
+    if (own && a.identity != b.identity) {
       Strings up;
       Strings down;
       if (a.identity.empty()) {
@@ -1703,13 +1810,23 @@ class Planner {
       }
       tx("identity of column " + name, up, down);
     }
-    if (!a.identity.empty() && !b.identity.empty() && a.identity_options != b.identity_options) {
+    if (own && !a.identity.empty() && !b.identity.empty() &&
+        a.identity_options != b.identity_options) {
       tx("identity options of column " + name,
          {alter + " " + identity_set(b.identity_options) + ";"},
          {alter + " " + identity_set(a.identity_options) + ";"});
     }
     if (not_null_done) {
       return;
+    }
+    if (!own) {
+      // The parent's NOT NULL reaches its partitions: only a partition's own one is set here.
+      const Column* before = parent_column(m_from_ref(), m_from_ref().tables.at(key), a.name);
+      const Column* after = parent_column(m_to, m_to.tables.at(key), a.name);
+      if (before != nullptr && after != nullptr && before->not_null == a.not_null &&
+          after->not_null == b.not_null) {
+        return;
+      }
     }
     if (a.not_null && !b.not_null) {
       tx("drop not null of column " + name, {alter + " DROP NOT NULL;"}, {alter + " SET NOT NULL;"},
@@ -2410,6 +2527,8 @@ class Planner {
   std::set<std::string> m_gone_tables, m_new_tables;
   std::set<std::string> m_gone_constraints, m_new_constraints;
   std::set<std::string> m_gone_indexes, m_new_indexes;
+  // Indexes that must go before a function they call does, in the transaction.
+  std::set<std::string> m_indexes_in_transaction;
   std::set<std::string> m_gone_views, m_new_views;
   std::set<std::string> m_replaced_views;  // CREATE OR REPLACE: columns appended
   std::set<std::string> m_gone_functions, m_new_functions, m_replaced_functions;
