@@ -1369,8 +1369,10 @@ class Planner {
         up.push_back("ALTER TYPE " + type.ident + " ADD VALUE " + label + where + ";");
         m_new_labels.push_back(label + "::" + type.ident);
       }
-      // No label comes off an enum in place: undoing rebuilds it.
-      tx("add labels to type " + key, up, rebuild_enum_sql(type, before->second, m_from_ref()));
+      // No label comes off an enum in place: undoing rebuilds it. Before PostgreSQL 12 ADD
+      // VALUE cannot run in a transaction block at all.
+      step(server_major() < 12 ? Phase::online : Phase::transactional, "add labels to type " + key,
+           up, rebuild_enum_sql(type, before->second, m_from_ref()));
     }
     for (const auto& [key, domain] : m_to.domains) {
       const auto before = from.domains.find(key);
@@ -1420,6 +1422,22 @@ class Planner {
            {"ALTER SEQUENCE " + a.ident + options(a) + ";"});
       }
     }
+  }
+
+  // The major version of the server the models were read from ("PostgreSQL 15.4" -> 15);
+  // a recent one when it does not say.
+  int server_major() const {
+    const std::string& version = m_to.server_version;
+    const std::size_t digit = version.find_first_of("0123456789");
+    if (digit == std::string::npos) {
+      return 99;
+    }
+    int major = 0;
+    for (std::size_t i = digit;
+         i < version.size() && std::isdigit(static_cast<unsigned char>(version[i])) != 0; ++i) {
+      major = major * 10 + (version[i] - '0');
+    }
+    return major;
   }
 
   // The statements that turn enum `from` into `to` by rebuilding it: the old type renamed,

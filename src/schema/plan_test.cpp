@@ -332,6 +332,31 @@ TEST(SchemaPlanTest, AViewGainingColumnsAtItsEndIsReplacedInPlaceKeepingItsReade
                                       "create view public.v", "create view public.reader"}));
 }
 
+TEST(SchemaPlanTest, ALabelAddedToAnEnumIsUsedOnlyAfterItsTransaction) {
+  Schema from = base();
+  EnumType& mood = from.enums["public.mood"];
+  mood.schema = "public";
+  mood.name = "mood";
+  mood.ident = "public.mood";
+  mood.labels = {"'sad'", "'happy'"};
+  from.tables.at("public.users").columns.push_back(column("mood", "public.mood"));
+  Schema to = from;
+  to.enums.at("public.mood").labels = {"'sad'", "'meh'", "'happy'"};
+  to.tables.at("public.users").columns.back().default_expr = "'meh'::public.mood";
+  const Plan p = plan(from, to);
+  const Step& add = step_of(p, "add labels to type public.mood");
+  EXPECT_EQ(add.up,
+            std::vector<std::string>{"ALTER TYPE public.mood ADD VALUE 'meh' AFTER 'sad';"});
+  EXPECT_EQ(add.phase, Phase::transactional);
+  EXPECT_EQ(step_of(p, "set default of public.users.mood").phase, Phase::online);
+  // No label comes off in place: the undo rebuilds the type.
+  EXPECT_EQ(add.down.front(), "ALTER TYPE public.mood RENAME TO \"mood__retort_old\";");
+  // Before PostgreSQL 12 ADD VALUE runs outside any transaction.
+  from.server_version = "PostgreSQL 11.22";
+  to.server_version = "PostgreSQL 11.22";
+  EXPECT_EQ(step_of(plan(from, to), "add labels to type public.mood").phase, Phase::online);
+}
+
 TEST(SchemaPlanTest, IgnoredObjectsAreLeftAsTheyAre) {
   Schema from = base();
   table(from, "spatial_ref_sys", {column("srid", "integer")});
