@@ -1308,7 +1308,7 @@ class Planner {
     for (const auto& [name, ident] : m_to.schemas) {
       if (added("schema", name)) {
         tx("create schema " + name, {"CREATE SCHEMA " + ident + ";"},
-           {"DROP SCHEMA " + ident + ";"}, {{"PG206", "the schema was created by this step"}});
+           {"DROP SCHEMA " + ident + ";"});
       }
     }
     for (const auto& [key, extension] : m_to.extensions) {
@@ -1509,9 +1509,16 @@ class Planner {
                "labels " + lost +
                    " are removed: the type is rebuilt and each column using it cast through "
                    "text, which fails on rows holding them; update those rows first");
-    tx("rebuild type " + before.schema + "." + before.name + " without " + lost,
-       rebuild_enum_sql(before, after, m_to), rebuild_enum_sql(after, before, m_from_ref()),
-       {{"PG108", reason}});
+    const Strings up = rebuild_enum_sql(before, after, m_to);
+    std::vector<Accepted> accepted;
+    if (std::any_of(up.begin(), up.end(), [](const std::string& statement) {
+          return statement.starts_with("ALTER TABLE ") &&
+                 statement.find(" TYPE ") != std::string::npos;
+        })) {
+      accepted.push_back({"PG108", reason});
+    }
+    tx("rebuild type " + before.schema + "." + before.name + " without " + lost, up,
+       rebuild_enum_sql(after, before, m_from_ref()), accepted);
   }
 
   void alter_domain(const std::string& key, const Domain& a, const Domain& b) {
@@ -1615,8 +1622,7 @@ class Planner {
         if (table.force_row_security) {
           up.push_back("ALTER TABLE " + table.ident + " FORCE ROW LEVEL SECURITY;");
         }
-        tx("create table " + key, up, {"DROP TABLE " + table.ident + ";"},
-           {{"PG203", "the table was created by this step"}});
+        tx("create table " + key, up, {"DROP TABLE " + table.ident + ";"});
         continue;
       }
       if (existing(key)) {
@@ -1650,8 +1656,7 @@ class Planner {
       auto set = [&](const Table& t) {
         return alter + (t.unlogged ? " SET UNLOGGED;" : " SET LOGGED;");
       };
-      tx("make table " + key + (b.unlogged ? " unlogged" : " logged"), {set(b)}, {set(a)},
-         {{"PG109", "the declared schema asks for it; the table is rewritten"}});
+      tx("make table " + key + (b.unlogged ? " unlogged" : " logged"), {set(b)}, {set(a)});
     }
     if (changes.contains("options")) {
       auto set = [&](const Table& from_side, const Table& to_side) {
@@ -1731,6 +1736,71 @@ class Planner {
     }
   }
 
+  // Whether a default may give each row its own value, as lint judges it: a call of a function
+  // other than the stable ones it knows.
+  static bool volatile_default(const std::string& expression) {
+    static const std::set<std::string> k_stable = {"now",
+                                                   "statement_timestamp",
+                                                   "transaction_timestamp",
+                                                   "current_date",
+                                                   "localtimestamp",
+                                                   "lower",
+                                                   "upper",
+                                                   "length",
+                                                   "concat",
+                                                   "concat_ws",
+                                                   "coalesce",
+                                                   "nullif",
+                                                   "abs",
+                                                   "round",
+                                                   "floor",
+                                                   "ceil",
+                                                   "date_trunc",
+                                                   "make_interval",
+                                                   "make_date",
+                                                   "make_timestamp",
+                                                   "make_timestamptz",
+                                                   "to_timestamp",
+                                                   "to_date",
+                                                   "to_char",
+                                                   "jsonb_build_object",
+                                                   "json_build_object",
+                                                   "jsonb_build_array",
+                                                   "json_build_array",
+                                                   "array_fill",
+                                                   "trim",
+                                                   "btrim",
+                                                   "substring",
+                                                   "replace",
+                                                   "md5",
+                                                   "int4",
+                                                   "int8",
+                                                   "text",
+                                                   "timezone",
+                                                   "current_setting",
+                                                   "format"};
+    bool quoted = false;
+    for (std::size_t i = 0; i < expression.size(); ++i) {
+      const char c = expression[i];
+      if (c == '\'') {
+        quoted = !quoted;
+      }
+      if (quoted || c != '(' || i == 0) {
+        continue;
+      }
+      std::size_t start = i;
+      while (start > 0 && (std::isalnum(static_cast<unsigned char>(expression[start - 1])) != 0 ||
+                           expression[start - 1] == '_')) {
+        --start;
+      }
+      const std::string name = expression.substr(start, i - start);
+      if (!name.empty() && !k_stable.contains(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // Whether SQL uses a label this plan adds to an enum: the label cannot be used in the
   // transaction that adds it.
   bool uses_new_label(const std::string& sql) const {
@@ -1752,7 +1822,8 @@ class Planner {
                           "the declared schema has the column NOT NULL without a "
                           "default: rows the table holds make it fail"});
     }
-    if (!column.generated.empty() || !column.identity.empty() || !column.default_expr.empty()) {
+    if (!column.generated.empty() || !column.identity.empty() ||
+        volatile_default(column.default_expr)) {
       accepted.push_back({"PG103", "the declared column computes its value for every row"});
     }
     tx("add column " + key + "." + column.name, {sql},
@@ -1847,8 +1918,8 @@ class Planner {
       }
     }
     if (a.not_null && !b.not_null) {
-      tx("drop not null of column " + name, {alter + " DROP NOT NULL;"}, {alter + " SET NOT NULL;"},
-         {{"PG105", "the column was NOT NULL before this step"}});
+      tx("drop not null of column " + name, {alter + " DROP NOT NULL;"},
+         {alter + " SET NOT NULL;"});
     } else if (!a.not_null && b.not_null) {
       set_not_null(key, table, b);
     }
@@ -1929,11 +2000,11 @@ class Planner {
     }
     for (const auto& [name, ident] : from.schemas) {
       if (removed("schema", name)) {
-        const std::string reason =
-            hazard("PG206", "schema " + name, "the schema is dropped; what it holds must be gone");
+        (void)hazard("PG206", "schema " + name,
+                     "the schema is dropped; what it holds must be gone, or be dropped with it");
         Strings down = {"CREATE SCHEMA " + ident + ";"};
         append(down, comments_on({"SCHEMA " + ident}));
-        tx("drop schema " + name, {"DROP SCHEMA " + ident + ";"}, down, {{"PG206", reason}});
+        tx("drop schema " + name, {"DROP SCHEMA " + ident + ";"}, down);
       }
     }
   }
@@ -2034,8 +2105,11 @@ class Planner {
         if (!existing(table_key) || table->partitioned) {
           std::vector<Accepted> accepted;
           if (existing(table_key)) {
-            accepted = {{"PG106", "a partitioned table takes no NOT VALID constraint"},
-                        {"PG107", "a partitioned table's key cannot be built concurrently"}};
+            if (constraint->type == 'f') {
+              accepted = {{"PG106", "a partitioned table takes no NOT VALID foreign key"}};
+            } else if (constraint->type != 'c') {
+              accepted = {{"PG107", "a partitioned table's key cannot be built concurrently"}};
+            }
           }
           const bool waits = foreign && online_keys.contains(referenced_key(*constraint));
           step(waits ? Phase::online : Phase::transactional, summary,
@@ -2062,9 +2136,12 @@ class Planner {
                {});
           continue;
         }
-        tx(summary, {add + constraint->definition + ";"}, down,
-           {{"PG106", "the declared constraint is checked as it is added"},
-            {"PG107", "an exclusion constraint cannot be made from an index built concurrently"}});
+        std::vector<Accepted> accepted;
+        if (constraint->type == 'x') {
+          accepted.push_back(
+              {"PG107", "an exclusion constraint cannot be made from an index built concurrently"});
+        }
+        tx(summary, {add + constraint->definition + ";"}, down, accepted);
       }
     }
   }
@@ -2135,10 +2212,8 @@ class Planner {
         continue;
       }
       std::vector<Accepted> accepted;
-      if (of_views || existing(index.table_key)) {
-        accepted.push_back({"PG101", of_views ? "a materialized view's index is built with it"
-                                              : "a partitioned table's index cannot be built "
-                                                "concurrently"});
+      if (!of_views && existing(index.table_key)) {
+        accepted.push_back({"PG101", "a partitioned table's index cannot be built concurrently"});
       }
       tx("create index " + key, up, {"DROP INDEX " + index.ident + ";"}, accepted);
     }
@@ -2448,9 +2523,7 @@ class Planner {
         }
       }
     }
-    return target.starts_with("SCHEMA ") && !m_to.schemas.contains(target.substr(7))
-               ? false
-               : removed_target(target);
+    return removed_target(target);
   }
 
   bool removed_target(const std::string& target) const {

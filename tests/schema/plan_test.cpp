@@ -194,6 +194,24 @@ std::vector<std::string> unaccepted_findings(const Plan& plan) {
       out.push_back(finding.code + " " + finding.message + ": " + finding.statement);
     }
   }
+  // A step accepts only what its statements raise: a lint-ignore that accepts nothing hides
+  // the next finding of its code.
+  for (const Step& step : plan.steps) {
+    for (const Accepted& accepted : step.accepted) {
+      const bool raised = std::any_of(
+          outcome.findings.begin(), outcome.findings.end(), [&](const lint::Finding& finding) {
+            return finding.code == accepted.code &&
+                   std::any_of(step.up.begin(), step.up.end(), [&](const std::string& statement) {
+                     return statement.find(finding.statement) != std::string::npos ||
+                            finding.statement.find(statement.substr(0, statement.size() - 1)) !=
+                                std::string::npos;
+                   });
+          });
+      if (!raised) {
+        out.push_back("unused " + accepted.code + " in step " + step.summary);
+      }
+    }
+  }
   return out;
 }
 
