@@ -2032,11 +2032,24 @@ class Planner {
     return late;
   }
 
-  void create_function(const std::string& key) {
+  void create_function(const std::string& key, Phase phase = Phase::transactional) {
     const Function& function = m_to.functions.at(key);
     const std::string kind = function.procedure ? "PROCEDURE" : "FUNCTION";
-    tx("create " + std::string(function.procedure ? "procedure " : "function ") + key,
-       {function.definition + ";"}, {"DROP " + kind + " " + function.ident + ";"});
+    // A body is checked as the function is created: one using a label added in the same
+    // transaction fails, and what follows may call it.
+    if (uses_new_label(function.definition)) {
+      m_all_online = true;
+    }
+    step(phase, "create " + std::string(function.procedure ? "procedure " : "function ") + key,
+         {function.definition + ";"}, {"DROP " + kind + " " + function.ident + ";"});
+  }
+
+  // Whether what `depends_on` names is created in the online revision, or `sql` uses a label
+  // added to an enum in the transactional one: then it waits for them, online too.
+  bool waits_online(const Strings& depends_on, const std::string& sql) const {
+    return uses_new_label(sql) ||
+           std::any_of(depends_on.begin(), depends_on.end(),
+                       [&](const std::string& dep) { return m_online_objects.contains(dep); });
   }
 
   void create_functions() {
@@ -2102,6 +2115,11 @@ class Planner {
         const Strings down = {"ALTER TABLE " + table->ident + " DROP CONSTRAINT " +
                               constraint->ident + ";"};
         const std::string summary = "add constraint " + qualified;
+        // A check naming a label added in the transaction waits for it to commit.
+        const bool label = uses_new_label(constraint->definition);
+        if (label) {
+          m_online_targets.insert("CONSTRAINT " + constraint->ident + " ON " + table->ident);
+        }
         if (!existing(table_key) || table->partitioned) {
           std::vector<Accepted> accepted;
           if (existing(table_key)) {
@@ -2111,7 +2129,8 @@ class Planner {
               accepted = {{"PG107", "a partitioned table's key cannot be built concurrently"}};
             }
           }
-          const bool waits = foreign && online_keys.contains(referenced_key(*constraint));
+          const bool waits =
+              label || (foreign && online_keys.contains(referenced_key(*constraint)));
           step(waits ? Phase::online : Phase::transactional, summary,
                {add + constraint->definition + ";"}, down, accepted);
           continue;
@@ -2128,7 +2147,8 @@ class Planner {
         }
         if ((constraint->type == 'f' || constraint->type == 'c') && constraint->validated &&
             constraint->definition.find("NOT VALID") == std::string::npos) {
-          const bool waits = foreign && online_keys.contains(referenced_key(*constraint));
+          const bool waits =
+              label || (foreign && online_keys.contains(referenced_key(*constraint)));
           step(waits ? Phase::online : Phase::transactional, summary + " without validating it",
                {add + constraint->definition + " NOT VALID;"}, down);
           step(Phase::online, "validate constraint " + qualified,
@@ -2141,7 +2161,8 @@ class Planner {
           accepted.push_back(
               {"PG107", "an exclusion constraint cannot be made from an index built concurrently"});
         }
-        tx(summary, {add + constraint->definition + ";"}, down, accepted);
+        step(label ? Phase::online : Phase::transactional, summary,
+             {add + constraint->definition + ";"}, down, accepted);
       }
     }
   }
@@ -2215,7 +2236,12 @@ class Planner {
       if (!of_views && existing(index.table_key)) {
         accepted.push_back({"PG101", "a partitioned table's index cannot be built concurrently"});
       }
-      tx("create index " + key, up, {"DROP INDEX " + index.ident + ";"}, accepted);
+      const bool online = m_online_objects.contains(index.table_key);
+      if (online) {
+        m_online_targets.insert("INDEX " + index.ident);
+      }
+      step(online ? Phase::online : Phase::transactional, "create index " + key, up,
+           {"DROP INDEX " + index.ident + ";"}, accepted);
     }
   }
 
@@ -2237,21 +2263,32 @@ class Planner {
     }
     for (const std::string& key : dependency_order(edges)) {
       if (!m_to.views.contains(key)) {
-        create_function(key);
+        const Function& function = m_to.functions.at(key);
+        const bool online = waits_online(function.depends_on, function.definition);
+        if (online) {
+          m_online_objects.insert(key);
+          m_online_targets.insert(function_comment_target(function));
+        }
+        create_function(key, online ? Phase::online : Phase::transactional);
         continue;
       }
       const View& view = m_to.views.at(key);
       Strings up = piece(m_to_sql, view.materialized ? "materialized view" : "view", view.ident);
-      if (uses_new_label(view.definition)) {
-        m_all_online = true;
+      const bool online = waits_online(view.depends_on, view.definition);
+      if (online) {
+        m_online_objects.insert(key);
+        m_online_targets.insert((view.materialized ? "MATERIALIZED VIEW " : "VIEW ") + view.ident);
+        m_online_prefixes.push_back("COLUMN " + view.ident + ".");
       }
+      const Phase phase = online ? Phase::online : Phase::transactional;
       if (m_replaced_views.contains(key)) {
-        replace_view(key, up);
+        replace_view(key, up, phase);
         continue;
       }
-      tx("create " + std::string(view.materialized ? "materialized view " : "view ") + key, up,
-         {"DROP " + std::string(view.materialized ? "MATERIALIZED VIEW " : "VIEW ") + view.ident +
-          ";"});
+      step(phase, "create " + std::string(view.materialized ? "materialized view " : "view ") + key,
+           up,
+           {"DROP " + std::string(view.materialized ? "MATERIALIZED VIEW " : "VIEW ") + view.ident +
+            ";"});
     }
   }
 
@@ -2316,7 +2353,7 @@ class Planner {
 
   // CREATE OR REPLACE VIEW for a view that gains columns at its end. No column comes off a
   // view in place: the undo drops it with what reads it and creates them again as they were.
-  void replace_view(const std::string& key, Strings up) {
+  void replace_view(const std::string& key, Strings up, Phase phase) {
     const Schema& from = m_from_ref();
     for (std::string& statement : up) {
       if (statement.starts_with("CREATE VIEW ")) {
@@ -2365,7 +2402,7 @@ class Planner {
         append(down, comments_on({function_comment_target(function)}));
       }
     }
-    tx("add columns to view " + key, up, down);
+    step(phase, "add columns to view " + key, up, down);
   }
 
   // ---- tier 12, 13: triggers, policies -----------------------------------------------------
@@ -2381,7 +2418,12 @@ class Planner {
     for (const std::string& key : m_new_triggers) {
       const Trigger& trigger = m_to.triggers.at(key);
       const std::string name = trigger.ident + " ON " + trigger.table;
-      tx("create trigger " + key, piece(m_to_sql, "trigger", name), {"DROP TRIGGER " + name + ";"});
+      const bool online = waits_online({trigger.table_key}, trigger.definition);
+      if (online) {
+        m_online_targets.insert("TRIGGER " + name);
+      }
+      step(online ? Phase::online : Phase::transactional, "create trigger " + key,
+           piece(m_to_sql, "trigger", name), {"DROP TRIGGER " + name + ";"});
     }
     for (const auto& entry : m_to.triggers) {
       const std::string& key = entry.first;
@@ -2404,7 +2446,12 @@ class Planner {
     for (const std::string& key : m_new_policies) {
       const Policy& policy = m_to.policies.at(key);
       const std::string name = policy.ident + " ON " + policy.table;
-      tx("create policy " + key, piece(m_to_sql, "policy", name), {"DROP POLICY " + name + ";"});
+      const bool online = waits_online({}, policy.using_expr + " " + policy.check_expr);
+      if (online) {
+        m_online_targets.insert("POLICY " + name);
+      }
+      step(online ? Phase::online : Phase::transactional, "create policy " + key,
+           piece(m_to_sql, "policy", name), {"DROP POLICY " + name + ";"});
     }
   }
 
@@ -2583,8 +2630,12 @@ class Planner {
       if (on_new_object(target)) {
         // An object made online takes its comment after it, online too.
         if (after != m_to.comments.end()) {
-          step(m_online_targets.contains(target) ? Phase::online : Phase::transactional,
-               "comment on " + target, {"COMMENT ON " + target + " IS " + wanted + ";"}, {});
+          const bool online =
+              m_online_targets.contains(target) ||
+              std::any_of(m_online_prefixes.begin(), m_online_prefixes.end(),
+                          [&](const std::string& prefix) { return target.starts_with(prefix); });
+          step(online ? Phase::online : Phase::transactional, "comment on " + target,
+               {"COMMENT ON " + target + " IS " + wanted + ";"}, {});
         }
         continue;
       }
@@ -2633,6 +2684,8 @@ class Planner {
   Strings m_function_drop_order;
   bool m_all_online = false;
   std::set<std::string> m_online_targets;  // comment targets of objects made online
+  Strings m_online_prefixes;               // "COLUMN view." of views made online
+  std::set<std::string> m_online_objects;  // views and functions made online
 
   std::vector<Step> m_tx;
   std::vector<Step> m_online;
