@@ -1459,8 +1459,11 @@ class Planner {
         continue;
       }
       for (const Column& column : table.columns) {
+        // Columns dropped earlier in the plan are gone by then; a partition's follow its parent.
+        const auto* changes = attrs("column", table_key + "." + column.name);
         if ((column.type != before.ident && column.type != before.ident + "[]") ||
-            inherited(table_key, column.name)) {
+            inherited(table_key, column.name) || removed("column", table_key + "." + column.name) ||
+            (changes != nullptr && changes->contains("generated"))) {
           continue;
         }
         const std::string alter = "ALTER TABLE " + table.ident + " ALTER COLUMN " + column.ident;
