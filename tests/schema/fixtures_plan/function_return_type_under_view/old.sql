@@ -1,0 +1,3 @@
+CREATE FUNCTION public.half(a integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT a / 2 $$;
+CREATE VIEW public.halves AS SELECT public.half(10) AS h;
+CREATE VIEW public.more_halves AS SELECT h + 1 AS h1 FROM public.halves;

@@ -1,0 +1,1 @@
+CREATE TABLE public.accounts (id integer PRIMARY KEY, email text);
