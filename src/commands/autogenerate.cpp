@@ -47,7 +47,7 @@ std::vector<std::pair<std::string, std::string>> parse_renames(
           .explain(
               "name a table (public.users=public.members) or a column "
               "(public.users.email=public.users.mail) by its schema-qualified name")
-          .state("no file was written");
+          .state("untouched; no file was written");
     }
     renames.emplace_back(value.substr(0, equals), value.substr(equals + 1));
   }
@@ -180,7 +180,7 @@ class ProofDirectory {
       throw Error(ExitCode::failed,
                   fmt::format("cannot create a temporary directory: {}", ec.message()))
           .at({m_root.string(), 0, 0})
-          .state("no file was written");
+          .state("untouched; no file was written");
     }
     for (const script::Migration& migration : scripts.migrations()) {
       const fs::path source(migration.path);
@@ -188,7 +188,7 @@ class ProofDirectory {
       if (ec) {
         throw Error(ExitCode::failed,
                     fmt::format("cannot link {}: {}", source.string(), ec.message()))
-            .state("no file was written");
+            .state("untouched; no file was written");
       }
     }
     for (const script::NewRevision& file : files) {
@@ -210,7 +210,8 @@ class ProofDirectory {
 
 Error planner_bug(const std::string& what) {
   Error error(ExitCode::failed, what);
-  error.state("no file was written; the throwaway databases are dropped");
+  error.state(
+      "untouched (only throwaway databases were used, and they are dropped); no file was written");
   error.explain(
       "this is a flaw in retort's planner, not in your schema: please report it with the "
       "declared schema and the history");
@@ -295,7 +296,7 @@ void prove(const Config& config, const script::ScriptDirectory& history,
       (void)runner.run(plan);
     } catch (const runner::StepFailed& failed) {
       if (failed.failure.cancelled) {
-        throw Error(ExitCode::failed, "cancelled").state("no file was written");
+        throw Error(ExitCode::failed, "cancelled").state("untouched; no file was written");
       }
       throw planner_bug(fmt::format("the generated {} fails on the history's schema: {}", direction,
                                     failed.what()));
@@ -346,7 +347,7 @@ AutogenerateResult autogenerate(const Config& config, const RevisionOptions& opt
         .explain(
             "autogenerate writes the revision that turns the history's schema into the one "
             "the SQL files of [retort.schema] dir declare")
-        .state("no file was written")
+        .state("untouched; no file was written")
         .next(fmt::format("retort schema dump --split {}   (the database's schema as a start), "
                           "then edit it",
                           config.schema.dir.lexically_proximate(config.project_dir).string()));
@@ -404,7 +405,9 @@ AutogenerateResult autogenerate(const Config& config, const RevisionOptions& opt
     throw Error(ExitCode::input,
                 fmt::format("the change is destructive: {} hazard{} refused{}", plan.refused.size(),
                             plan.refused.size() == 1 ? "" : "s", listed))
-        .state("no file was written; the throwaway databases are dropped")
+        .state(
+            "untouched (only throwaway databases were used, and they are dropped); no file was "
+            "written")
         .next(fmt::format("retort revision --autogenerate -m \"{}\" --allow-hazards {}   (once "
                           "each loss is what you want)",
                           first.message,

@@ -317,8 +317,8 @@ TEST(RETORT_JSON_SUITE, EveryCommandPrintsOneDocumentThatPassesItsSchema) {
       << "CREATE TABLE a (id integer PRIMARY KEY);\nCREATE TABLE b (id integer PRIMARY KEY);\n";
   const Json forgotten = outputs.json("check", {"check"}, 1, declared.dir());
   EXPECT_FALSE(forgotten.at("schema").at("equal").get<bool>()) << forgotten.dump(2);
-  const Json generated = outputs.json(
-      "revision-autogenerate", {"revision", "--autogenerate", "-m", "b"}, 0, declared.dir());
+  const Json generated = outputs.json("revision-autogenerate",
+                                      {"revision", "--autogenerate", "-m", "b"}, 0, declared.dir());
   EXPECT_EQ(generated.at("written").size(), 1U) << generated.dump(2);
 
   outputs.validate_all();
