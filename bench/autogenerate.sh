@@ -71,7 +71,21 @@ generate() {
   rm -f migrations/versions/zz_*.sql
 }
 
+# The floor: psql applying the history's upgrade sections in one session, autocommit, into a
+# fresh database: the server's own DDL time, which each build pays at least once.
+python3 - migrations/versions >"$work/upgrades.sql" <<'PY'
+import glob, sys
+for name in sorted(glob.glob(sys.argv[1] + "/*.sql")):
+    text = open(name).read()
+    print(text.split("-- retort:upgrade")[1].split("-- retort:downgrade")[0])
+PY
+floor() {
+  recreate_db floor
+  psql -q -X -v ON_ERROR_STOP=1 -d "$pg/floor" -f "$work/upgrades.sql" >/dev/null
+}
+
 echo "history: $tables tables, $((tables / 2)) views, $((tables / 2)) functions in $(ls migrations/versions | wc -l) revisions; median of $runs"
+printf "%-${REPORT_WIDTH}s %6s ms\n" "psql -f of the history's DDL (the floor)" "$(median_ms floor)"
 report "retort schema dump --rev head (history built, read)" "$retort" schema dump --rev head
 # The file is removed after each run: the next run plans the same change again.
 median=$(median_ms generate)
@@ -82,5 +96,5 @@ printf "%-${REPORT_WIDTH}s %6s ms  %7s KiB\n" "retort revision --autogenerate (o
 import json, sys
 doc = json.load(sys.stdin)
 t = doc["timings_ms"]
-print(f"one run: build both {t[\"build\"]} ms (at once), plan {t[\"plan\"]} ms, prove {t[\"prove\"]} ms;"
-      f" steps: {len(doc[\"steps\"])}, files: {len(doc[\"written\"])}")'
+print("one run: build and read both %d ms (at once), plan %d ms, prove %d ms; steps: %d, files: %d"
+      % (t["build"], t["plan"], t["prove"], len(doc["steps"]), len(doc["written"])))'
