@@ -227,12 +227,13 @@ std::string change_lines(const DiffResult& diff) {
   return lines;
 }
 
-// Applies the generated revisions on the throwaway database the history was built on, then
-// undoes them: each direction must reach its model exactly.
 // A lint-ignore line of a generated revision for `code`.
 bool ignores(const std::string& line, const std::string& code) {
   return line.starts_with("-- retort:lint-ignore " + code + " ");
 }
+
+// Lints the generated revisions, then applies them on the throwaway database the history was
+// built on and undoes them: each direction must reach its model exactly.
 
 void prove(const Config& config, const script::ScriptDirectory& history,
            std::vector<script::NewRevision>& files, const base::DatabaseUrl& url,
