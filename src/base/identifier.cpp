@@ -378,6 +378,17 @@ std::string quote_qualified(std::string_view schema, std::string_view name, Dial
   return quote_identifier(schema, dialect) + "." + quote_identifier(name, dialect);
 }
 
+std::string quote_literal(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    out += c;
+    if (c == '\'') {
+      out += '\'';
+    }
+  }
+  return out + "'";
+}
+
 std::span<const std::string_view> quoted_keywords(Dialect dialect) noexcept {
   if (dialect == Dialect::postgres) {
     return k_postgres_keywords;

@@ -31,6 +31,10 @@ namespace retort::base {
 [[nodiscard]] std::string quote_qualified(std::string_view schema, std::string_view name,
                                           Dialect dialect);
 
+// text as a standard SQL string literal, in single quotes with each single quote doubled
+// ('it''s'): the same in every dialect where standard_conforming_strings is on.
+[[nodiscard]] std::string quote_literal(std::string_view text);
+
 // The keywords quote_identifier() quotes, lower case and sorted: PostgreSQL's reserved,
 // column-name and type-or-function-name keywords; all of SQLite's keywords. Tests hold them
 // against each database's own list (pg_get_keywords(), sqlite3_keyword_name()).

@@ -18,7 +18,6 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
-#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -363,24 +362,14 @@ AutogenerateResult autogenerate(const Config& config, const RevisionOptions& opt
   AutogenerateResult result;
   result.from = history.described;
   result.to = declared.described;
-  // The two builds are the servers' work: done at once, the wall time is the slower one's.
-  std::future<commands::Read> wanted = std::async(
-      std::launch::async, [&] { return commands::read_source(config, declared, nullptr); });
+  // The history's throwaway database stays for the proof; the declared one is built beside it.
   commands::Built built;
   schema::Schema from;
-  try {
+  const commands::Read to = commands::read_source_while(config, declared, [&] {
     built = commands::build_source(config, history, nullptr);
     const std::unique_ptr<driver::Connection> connection = driver::connect(built.url);
     from = schema::read(*connection, commands::read_options(config));
-  } catch (...) {
-    runner::request_cancel();
-    try {
-      (void)wanted.get();
-    } catch (...) {  // NOLINT(bugprone-empty-catch): the first failure is the one to report
-    }
-    throw;
-  }
-  commands::Read to = wanted.get();
+  });
   result.notes = to.notes;
   result.notes.push_back(built.note);
 

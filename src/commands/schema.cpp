@@ -298,6 +298,23 @@ DiffResult compare(const Config& config, const schema::Schema& from, const schem
   return result;
 }
 
+Read read_source_while(const Config& config, const Source& source,
+                       const std::function<void()>& meanwhile) {
+  std::future<Read> other =
+      std::async(std::launch::async, [&] { return read_source(config, source, nullptr); });
+  try {
+    meanwhile();
+  } catch (...) {
+    runner::request_cancel();
+    try {
+      (void)other.get();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the first failure is the one to report
+    }
+    throw;
+  }
+  return other.get();
+}
+
 std::optional<DiffResult> declared_against_history(
     const Config& config, std::shared_ptr<const script::ScriptDirectory> scripts,
     driver::Connection* target) {
@@ -308,20 +325,9 @@ std::optional<DiffResult> declared_against_history(
   }
   const std::vector<std::string> heads = scripts->map().heads();
   const Source history = history_at(std::move(scripts), heads);
-  std::future<Read> wanted =
-      std::async(std::launch::async, [&] { return read_source(config, declared, nullptr); });
   Read built;
-  try {
-    built = read_source(config, history, target);
-  } catch (...) {
-    runner::request_cancel();
-    try {
-      (void)wanted.get();
-    } catch (...) {  // NOLINT(bugprone-empty-catch): the first failure is the one to report
-    }
-    throw;
-  }
-  const Read to = wanted.get();
+  const Read to =
+      read_source_while(config, declared, [&] { built = read_source(config, history, target); });
   DiffResult result = compare(config, built.model, to.model);
   result.from = history.described;
   result.to = declared.described;
@@ -381,10 +387,8 @@ DiffResult diff(const Config& config, const DiffOptions& options) {
   if (from.kind == Source::Kind::database && to.kind == Source::Kind::database) {
     // Two databases read at once, each on its own connection: the catalog queries are the
     // servers' work, so the wall time is that of the slower read, not of both.
-    std::future<Read> later =
-        std::async(std::launch::async, [&] { return read_source(config, to, nullptr); });
-    before = read_source(config, from, target.get());
-    after = later.get();
+    after =
+        read_source_while(config, to, [&] { before = read_source(config, from, target.get()); });
   } else {
     before = read_source(config, from, target.get());
     after = read_source(config, to, target.get());

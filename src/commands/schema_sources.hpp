@@ -13,6 +13,7 @@
 #include "script/script_directory.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +72,12 @@ struct Read {
 // The schema of `source`: a database read in place, anything else built, read and dropped.
 [[nodiscard]] Read read_source(const Config& config, const Source& source,
                                driver::Connection* target);
+
+// Reads `source` on a thread of its own while `meanwhile` runs on this one: two builds are the
+// servers' work, so done at once the wall time is the slower one's. If either fails, the other
+// is cancelled and waited for, and the first failure is thrown.
+[[nodiscard]] Read read_source_while(const Config& config, const Source& source,
+                                     const std::function<void()>& meanwhile);
 
 // The diff of two models with [retort.schema] ignore, as the commands report it.
 [[nodiscard]] DiffResult compare(const Config& config, const schema::Schema& from,

@@ -3,6 +3,7 @@
 
 #include "base/identifier.hpp"
 #include "sql/lexer.hpp"
+#include "sql/volatility.hpp"
 
 #include <algorithm>
 #include <array>
@@ -15,51 +16,6 @@ namespace {
 std::span<PgQuery__Node* const> nodes(PgQuery__Node* const* items, std::size_t count) {
   return items == nullptr ? std::span<PgQuery__Node* const>() : std::span(items, count);
 }
-
-// Functions whose value does not change within a statement (immutable or stable), so a
-// default calling them is evaluated once when a column is added, not per row.
-constexpr std::array<std::string_view, 40> k_not_volatile = {
-    "now",
-    "statement_timestamp",
-    "transaction_timestamp",
-    "current_date",
-    "localtimestamp",
-    "lower",
-    "upper",
-    "length",
-    "concat",
-    "concat_ws",
-    "coalesce",
-    "nullif",
-    "abs",
-    "round",
-    "floor",
-    "ceil",
-    "date_trunc",
-    "make_interval",
-    "make_date",
-    "make_timestamp",
-    "make_timestamptz",
-    "to_timestamp",
-    "to_date",
-    "to_char",
-    "jsonb_build_object",
-    "json_build_object",
-    "jsonb_build_array",
-    "json_build_array",
-    "array_fill",
-    "trim",
-    "btrim",
-    "substring",
-    "replace",
-    "md5",
-    "int4",
-    "int8",
-    "text",
-    "timezone",
-    "current_setting",
-    "format",
-};
 
 }  // namespace
 
@@ -271,9 +227,7 @@ bool is_volatile(const PgQuery__Node* expr) {
         return true;
       }
       const std::string_view name = string_of(call->funcname[call->n_funcname - 1]);
-      const bool known =
-          std::find(k_not_volatile.begin(), k_not_volatile.end(), name) != k_not_volatile.end();
-      return !known || any_of(call->args, call->n_args);
+      return !sql::not_volatile(name) || any_of(call->args, call->n_args);
     }
     default:
       // A subquery, or anything this list does not know: it may run per row.

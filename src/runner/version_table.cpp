@@ -14,17 +14,7 @@
 
 namespace retort::runner {
 
-std::string sql_literal(const std::string& value) {
-  std::string out = "'";
-  for (const char ch : value) {
-    out += ch;
-    if (ch == '\'') {
-      out += '\'';
-    }
-  }
-  out += "'";
-  return out;
-}
+std::string sql_literal(const std::string& value) { return base::quote_literal(value); }
 
 std::string sql_literal(const std::string& value, base::Dialect dialect) {
   if (dialect != base::Dialect::postgres || value.find('\\') == std::string::npos) {

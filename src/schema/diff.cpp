@@ -200,10 +200,7 @@ class Differ {
 
  private:
   bool ignored(const std::string& object, const std::string& name) const {
-    return std::any_of(m_options.ignore.begin(), m_options.ignore.end(),
-                       [&](const std::string& pattern) {
-                         return glob(pattern, name) || glob(pattern, object + " " + name);
-                       });
+    return schema::ignored(m_options.ignore, object, name);
   }
   bool table_ignored(const std::string& table_key) const { return ignored("table", table_key); }
 
@@ -746,6 +743,13 @@ std::string hunk_range(std::size_t start, std::size_t count) {
 }
 
 }  // namespace
+
+bool ignored(const std::vector<std::string>& ignore, std::string_view kind, std::string_view name) {
+  const std::string qualified = std::string(kind) + " " + std::string(name);
+  return std::any_of(ignore.begin(), ignore.end(), [&](const std::string& pattern) {
+    return glob(pattern, name) || glob(pattern, qualified);
+  });
+}
 
 Diff diff(const Schema& from, const Schema& to, const DiffOptions& options) {
   return Differ(from, to, options).run();

@@ -5,6 +5,7 @@
 #include "schema/model.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace retort::schema {
@@ -36,6 +37,10 @@ struct DiffOptions {
   // table takes its columns, constraints, indexes, triggers, policies and comments with it.
   std::vector<std::string> ignore;
 };
+
+// Whether an [retort.schema] ignore entry matches the object `kind` `name` (see DiffOptions).
+[[nodiscard]] bool ignored(const std::vector<std::string>& ignore, std::string_view kind,
+                           std::string_view name);
 
 struct Diff {
   // In a stable order: by the order of kinds above, then by name, then by attribute.

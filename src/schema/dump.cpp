@@ -1,6 +1,8 @@
 // The canonical SQL of a schema model, in an order that loads, one piece per object.
 #include "schema/dump.hpp"
 
+#include "base/identifier.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -62,20 +64,10 @@ std::string compact(const std::string& types) {
   return out;
 }
 
-std::string literal(const std::string& value) {
-  std::string quoted = "'";
-  for (const char c : value) {
-    quoted += c;
-    if (c == '\'') {
-      quoted += '\'';
-    }
-  }
-  return quoted + "'";
-}
+std::string literal(std::string_view text) { return base::quote_literal(text); }
 
-// Kahn's algorithm over keys, smallest key first among the ready ones: the order is the
-// same whatever order the catalog gave. A cycle (impossible for views) falls back to key
-// order for what is left.
+}  // namespace
+
 std::vector<std::string> dependency_order(
     const std::map<std::string, std::vector<std::string>>& depends_on) {
   std::map<std::string, int> waiting;
@@ -114,8 +106,6 @@ std::vector<std::string> dependency_order(
   }
   return order;
 }
-
-}  // namespace
 
 std::string column_sql(const Column& column) {
   std::string sql = column.ident + " " + column.type;

@@ -4,6 +4,7 @@
 
 #include "schema/model.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,13 @@ struct Piece {
 // One column as CREATE TABLE spells it: name, type, collation, generated or identity, default
 // (unless it calls a function of the user's, set later), NOT NULL.
 [[nodiscard]] std::string column_sql(const Column& column);
+
+// Keys in an order where each comes after the keys it depends on (Kahn's algorithm, the
+// smallest ready key first, so the order is the same whatever order the catalog gave); a
+// dependency on a key not in the map is ignored, and a cycle falls back to key order for what
+// is left.
+[[nodiscard]] std::vector<std::string> dependency_order(
+    const std::map<std::string, std::vector<std::string>>& depends_on);
 
 // A file name for an object: its raw qualified name with the characters no file system takes
 // (and %) written %XX, spaces after commas dropped: "public.f(integer,text)".

@@ -9,9 +9,11 @@
 // created, what they need first. Undoing the steps in reverse order walks the same tiers back.
 #include "schema/plan.hpp"
 
+#include "base/identifier.hpp"
 #include "retort/error.hpp"
 #include "schema/diff.hpp"
 #include "schema/dump.hpp"
+#include "sql/volatility.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -29,16 +31,7 @@ namespace {
 
 using Strings = std::vector<std::string>;
 
-std::string literal(const std::string& value) {
-  std::string quoted = "'";
-  for (const char c : value) {
-    quoted += c;
-    if (c == '\'') {
-      quoted += '\'';
-    }
-  }
-  return quoted + "'";
-}
+std::string literal(std::string_view text) { return base::quote_literal(text); }
 
 // Whether `word` appears in `text` as a whole identifier: a view names the tables it reads
 // only in its text, a trigger its function.
@@ -89,45 +82,6 @@ Strings statements(const std::string& sql) {
 }
 
 void append(Strings& to, const Strings& more) { to.insert(to.end(), more.begin(), more.end()); }
-
-// Kahn's algorithm over keys, smallest ready key first, as the dump orders views.
-Strings dependency_order(const std::map<std::string, Strings>& depends_on) {
-  std::map<std::string, int> waiting;
-  std::map<std::string, Strings> dependants;
-  for (const auto& [key, deps] : depends_on) {
-    waiting[key];
-    for (const std::string& dep : deps) {
-      if (depends_on.contains(dep) && dep != key) {
-        ++waiting[key];
-        dependants[dep].push_back(key);
-      }
-    }
-  }
-  std::set<std::string> ready;
-  for (const auto& [key, count] : waiting) {
-    if (count == 0) {
-      ready.insert(key);
-    }
-  }
-  Strings order;
-  while (!ready.empty()) {
-    const std::string key = *ready.begin();
-    ready.erase(ready.begin());
-    order.push_back(key);
-    for (const std::string& dependant : dependants[key]) {
-      if (--waiting[dependant] == 0) {
-        ready.insert(dependant);
-      }
-    }
-    waiting.erase(key);
-  }
-  for (const auto& [key, count] : waiting) {
-    if (count > 0) {
-      order.push_back(key);
-    }
-  }
-  return order;
-}
 
 // The number in "name(12)" or "name(12,3)": what a type allows.
 std::optional<std::pair<long, long>> modifiers(const std::string& type, const std::string& base) {
@@ -1742,46 +1696,6 @@ class Planner {
   // Whether a default may give each row its own value, as lint judges it: a call of a function
   // other than the stable ones it knows.
   static bool volatile_default(const std::string& expression) {
-    static const std::set<std::string> k_stable = {"now",
-                                                   "statement_timestamp",
-                                                   "transaction_timestamp",
-                                                   "current_date",
-                                                   "localtimestamp",
-                                                   "lower",
-                                                   "upper",
-                                                   "length",
-                                                   "concat",
-                                                   "concat_ws",
-                                                   "coalesce",
-                                                   "nullif",
-                                                   "abs",
-                                                   "round",
-                                                   "floor",
-                                                   "ceil",
-                                                   "date_trunc",
-                                                   "make_interval",
-                                                   "make_date",
-                                                   "make_timestamp",
-                                                   "make_timestamptz",
-                                                   "to_timestamp",
-                                                   "to_date",
-                                                   "to_char",
-                                                   "jsonb_build_object",
-                                                   "json_build_object",
-                                                   "jsonb_build_array",
-                                                   "json_build_array",
-                                                   "array_fill",
-                                                   "trim",
-                                                   "btrim",
-                                                   "substring",
-                                                   "replace",
-                                                   "md5",
-                                                   "int4",
-                                                   "int8",
-                                                   "text",
-                                                   "timezone",
-                                                   "current_setting",
-                                                   "format"};
     bool quoted = false;
     for (std::size_t i = 0; i < expression.size(); ++i) {
       const char c = expression[i];
@@ -1797,7 +1711,7 @@ class Planner {
         --start;
       }
       const std::string name = expression.substr(start, i - start);
-      if (!name.empty() && !k_stable.contains(name)) {
+      if (!name.empty() && !sql::not_volatile(name)) {
         return true;
       }
     }

@@ -42,17 +42,7 @@ std::string quote(std::string_view name) {
   return base::quote_identifier(name, base::Dialect::sqlite);
 }
 
-// A string as an SQL literal.
-std::string literal(std::string_view text) {
-  std::string out = "'";
-  for (const char c : text) {
-    out += c;
-    if (c == '\'') {
-      out += '\'';
-    }
-  }
-  return out + "'";
-}
+std::string literal(std::string_view text) { return base::quote_literal(text); }
 
 std::string upper(std::string_view text) {
   std::string out(text);
@@ -62,32 +52,6 @@ std::string upper(std::string_view text) {
 }
 
 bool same_name(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
-
-// `*` matches any run of characters, everything else itself: diff()'s ignore patterns.
-bool glob(std::string_view pattern, std::string_view text) {
-  std::size_t p = 0;
-  std::size_t t = 0;
-  std::optional<std::size_t> star;
-  std::size_t resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star) {
-      p = *star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') {
-    ++p;
-  }
-  return p == pattern.size();
-}
 
 // One token of SQLite text: a word or quoted name (`ident`, unquoted in `name`), or any other
 // character; whitespace and comments are skipped.
@@ -392,11 +356,9 @@ class Planner {
   // --- ignore -------------------------------------------------------------------------------
 
   bool ignored(const std::string& object, const std::string& key) const {
-    return std::any_of(
-        m_options.ignore.begin(), m_options.ignore.end(), [&](const std::string& pattern) {
-          return glob(pattern, key) || glob(pattern, object + " " + key) ||
-                 glob(pattern, "main." + key) || glob(pattern, object + " main." + key);
-        });
+    // As diff() names SQLite objects, or with the "main." a user may write.
+    return schema::ignored(m_options.ignore, object, key) ||
+           schema::ignored(m_options.ignore, object, "main." + key);
   }
   bool table_ignored(const std::string& key) const { return ignored("table", key); }
 

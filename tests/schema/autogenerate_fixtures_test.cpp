@@ -7,6 +7,7 @@
 // through the files, the runner and its transactions.
 // RETORT_AUTOGENERATE_FIXTURE_STRIDE=N takes every Nth pair (CI's sanitizer build), and
 // RETORT_SCHEMA_FIXTURE=PART those whose name holds PART.
+#include "fixture_pairs.hpp"
 #include "harness/postgres_server.hpp"
 #include "integration/project.hpp"
 #include "retort/commands.hpp"
@@ -26,27 +27,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::vector<fs::path> pairs() {
-  const char* only = std::getenv("RETORT_SCHEMA_FIXTURE");
   const char* stride_text = std::getenv("RETORT_AUTOGENERATE_FIXTURE_STRIDE");
   const int stride = stride_text != nullptr ? std::max(1, std::atoi(stride_text)) : 1;
-  std::vector<fs::path> found;
-  for (const char* folder : {"fixtures", "fixtures_plan"}) {
-    for (const auto& entry : fs::directory_iterator(fs::path(RETORT_SCHEMA_TESTDATA) / folder)) {
-      if (entry.is_directory() &&
-          (only == nullptr || entry.path().filename().string().find(only) != std::string::npos)) {
-        found.push_back(entry.path());
-      }
-    }
+  std::vector<fs::path> found = fixture_pairs(RETORT_SCHEMA_TESTDATA, "fixtures");
+  for (const fs::path& own : fixture_pairs(RETORT_SCHEMA_TESTDATA, "fixtures_plan")) {
+    found.push_back(own);
   }
-  std::sort(found.begin(), found.end());
   std::vector<fs::path> taken;
   for (std::size_t i = 0; i < found.size(); i += static_cast<std::size_t>(stride)) {
     taken.push_back(found[i]);

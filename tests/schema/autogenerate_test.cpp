@@ -224,6 +224,34 @@ TEST_P(AutogenerateTest, WithoutADeclaredSchemaItSaysHowToStartOne) {
   EXPECT_TRUE(has(bad.err, "go with --autogenerate"));
 }
 
+// A change the planner does not know how to make (a domain's base type, while a column uses
+// it) fails the proof on the throwaway database: nothing is written, and the error says the
+// flaw is retort's.
+TEST(AutogeneratePostgresTest, APlanThatFailsItsProofWritesNothing) {
+  Project project(Backend::postgres, "autogen_proof");
+  project.add({"a1",
+               {},
+               "CREATE DOMAIN public.amount AS integer;\n"
+               "CREATE TABLE public.items (id bigint PRIMARY KEY, price public.amount);",
+               "DROP TABLE public.items; DROP DOMAIN public.amount;",
+               {},
+               "items"});
+  write_config(project, "\n[retort.schema]\ndev_url = \"" +
+                            PostgresServer::instance().url("postgres") + "\"\n");
+  fs::create_directories(project.dir() / "schema");
+  std::ofstream(project.dir() / "schema" / "items.sql")
+      << "CREATE DOMAIN public.amount AS bigint;\n"
+         "CREATE TABLE public.items (id bigint PRIMARY KEY, price public.amount);\n";
+  const std::vector<std::string> before = version_files(project);
+  const ProcessResult failed =
+      retort(project, {"revision", "--autogenerate", "-m", "wider", "--allow-hazards", "PG108"});
+  EXPECT_EQ(failed.exit_code, 1) << shown(failed);
+  EXPECT_TRUE(has(failed.err, "this is a flaw in retort's planner")) << shown(failed);
+  EXPECT_TRUE(has(failed.err, "no file was written")) << shown(failed);
+  EXPECT_EQ(version_files(project), before);
+  EXPECT_TRUE(scratch_leftovers().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AutogenerateTest,
                          ::testing::Values(Backend::sqlite, Backend::postgres),
                          [](const auto& param) { return std::string(backend_name(param.param)); });

@@ -4,6 +4,7 @@
 // one cluster serves them all.
 #include "base/url.hpp"
 #include "driver/driver.hpp"
+#include "fixture_pairs.hpp"
 #include "harness/postgres_server.hpp"
 #include "harness/process.hpp"
 #include "schema/diff.hpp"
@@ -29,15 +30,10 @@
 namespace retort::schema {
 namespace {
 
-namespace fs = std::filesystem;
+using test::fixture_pairs;
+using test::read_text;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+namespace fs = std::filesystem;
 
 std::vector<std::string> read_lines(const fs::path& path) {
   std::istringstream in(read_text(path));
@@ -59,21 +55,6 @@ std::vector<std::string> change_lines(const Diff& diff) {
     lines.push_back("? " + item.kind + " " + item.name);
   }
   return lines;
-}
-
-// The fixture directories under `folder`, by name; RETORT_SCHEMA_FIXTURE=PART keeps those whose
-// name holds PART, to work on one.
-std::vector<fs::path> fixtures(const std::string& folder) {
-  const char* only = std::getenv("RETORT_SCHEMA_FIXTURE");
-  std::vector<fs::path> found;
-  for (const auto& entry : fs::directory_iterator(fs::path(RETORT_SCHEMA_TESTDATA) / folder)) {
-    if (entry.is_directory() &&
-        (only == nullptr || entry.path().filename().string().find(only) != std::string::npos)) {
-      found.push_back(entry.path());
-    }
-  }
-  std::sort(found.begin(), found.end());
-  return found;
 }
 
 // What diff(new, old) must be: each change of diff(old, new) the other way round.
@@ -197,7 +178,7 @@ void check_pair(const fs::path& dir, const std::string& name) {
 }
 
 TEST(PostgresSchemaFixturesTest, EveryPairDiffsAsExpectedBothWaysAndSurvivesDumpAndReload) {
-  const std::vector<fs::path> pairs = fixtures("fixtures");
+  const std::vector<fs::path> pairs = fixture_pairs(RETORT_SCHEMA_TESTDATA, "fixtures");
   EXPECT_GE(pairs.size(), std::getenv("RETORT_SCHEMA_FIXTURE") == nullptr ? 40U : 1U);
   // Pairs are independent, and most of the time goes to CREATE DATABASE and loading: a few at
   // once on the one cluster.
@@ -237,7 +218,7 @@ TEST(SqliteSchemaFixturesTest, EveryPairDiffsAsExpectedBothWaysAndSurvivesDumpAn
     connection->execute(sql);
     return read_sqlite(*connection);
   };
-  const std::vector<fs::path> pairs = fixtures("fixtures_sqlite");
+  const std::vector<fs::path> pairs = fixture_pairs(RETORT_SCHEMA_TESTDATA, "fixtures_sqlite");
   EXPECT_GE(pairs.size(), std::getenv("RETORT_SCHEMA_FIXTURE") == nullptr ? 10U : 1U);
   for (const fs::path& dir : pairs) {
     SCOPED_TRACE("fixture " + dir.filename().string());

@@ -3,6 +3,7 @@
 // and its undo the schema it started from.
 #include "base/url.hpp"
 #include "driver/driver.hpp"
+#include "fixture_pairs.hpp"
 #include "retort/error.hpp"
 #include "schema/diff.hpp"
 #include "schema/plan.hpp"
@@ -27,17 +28,12 @@
 namespace retort::schema {
 namespace {
 
+using test::fixture_pairs;
+using test::read_text;
+
 namespace fs = std::filesystem;
 
 const std::set<std::string> k_every_hazard = {"PG105", "PG108", "PG203", "PG204", "PG206"};
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string lines(const Diff& diff) {
   std::string out;
@@ -200,19 +196,6 @@ Proof prove(Files& files, const std::string& old_sql, const std::string& new_sql
   return proof;
 }
 
-std::vector<fs::path> fixtures(const std::string& folder) {
-  const char* only = std::getenv("RETORT_SCHEMA_FIXTURE");
-  std::vector<fs::path> found;
-  for (const auto& entry : fs::directory_iterator(fs::path(RETORT_SCHEMA_TESTDATA) / folder)) {
-    if (entry.is_directory() &&
-        (only == nullptr || entry.path().filename().string().find(only) != std::string::npos)) {
-      found.push_back(entry.path());
-    }
-  }
-  std::sort(found.begin(), found.end());
-  return found;
-}
-
 std::string rows_of(const fs::path& dir) {
   return fs::exists(dir / "rows.sql") ? read_text(dir / "rows.sql") : std::string();
 }
@@ -221,7 +204,7 @@ TEST(SqlitePlanTest, EveryFixturePairConvergesBothWaysAndUndoes) {
   Files files;
   std::size_t pairs = 0;
   for (const std::string folder : {"fixtures_sqlite", "fixtures_sqlite_plan"}) {
-    for (const fs::path& dir : fixtures(folder)) {
+    for (const fs::path& dir : fixture_pairs(RETORT_SCHEMA_TESTDATA, folder)) {
       ++pairs;
       const std::string old_sql = read_text(dir / "old.sql");
       const std::string new_sql = read_text(dir / "new.sql");

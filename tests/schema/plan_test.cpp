@@ -6,6 +6,7 @@
 
 #include "base/url.hpp"
 #include "driver/driver.hpp"
+#include "fixture_pairs.hpp"
 #include "harness/postgres_server.hpp"
 #include "lint/analyzer.hpp"
 #include "retort/error.hpp"
@@ -31,15 +32,10 @@
 namespace retort::schema {
 namespace {
 
-namespace fs = std::filesystem;
+using test::fixture_pairs;
+using test::read_text;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+namespace fs = std::filesystem;
 
 std::unique_ptr<driver::Connection> open(const std::string& url) {
   return driver::connect(base::parse_database_url(url).value());
@@ -259,22 +255,9 @@ void check_direction(const std::string& from_sql, const std::string& to_sql,
   EXPECT_EQ(lines_of(diff(read_postgres(*connection), from)), "") << "after down";
 }
 
-std::vector<fs::path> pairs(const std::string& folder) {
-  const char* only = std::getenv("RETORT_SCHEMA_FIXTURE");
-  std::vector<fs::path> found;
-  for (const auto& entry : fs::directory_iterator(fs::path(RETORT_SCHEMA_TESTDATA) / folder)) {
-    if (entry.is_directory() &&
-        (only == nullptr || entry.path().filename().string().find(only) != std::string::npos)) {
-      found.push_back(entry.path());
-    }
-  }
-  std::sort(found.begin(), found.end());
-  return found;
-}
-
 TEST(PostgresPlanTest, EveryFixturePairConvergesBothWaysAndUndoes) {
-  std::vector<fs::path> all = pairs("fixtures");
-  const std::vector<fs::path> own = pairs("fixtures_plan");
+  std::vector<fs::path> all = fixture_pairs(RETORT_SCHEMA_TESTDATA, "fixtures");
+  const std::vector<fs::path> own = fixture_pairs(RETORT_SCHEMA_TESTDATA, "fixtures_plan");
   all.insert(all.end(), own.begin(), own.end());
   EXPECT_GE(all.size(), std::getenv("RETORT_SCHEMA_FIXTURE") == nullptr ? 50U : 1U);
   (void)test::PostgresServer::instance();

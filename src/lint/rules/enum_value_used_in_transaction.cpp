@@ -3,6 +3,7 @@
 // ("unsafe use of new value"). In a transactional migration, a later statement that writes the
 // value as a literal fails the whole migration. Before 12, ADD VALUE itself is refused in a
 // transaction block: PG303 says so.
+#include "base/identifier.hpp"
 #include "lint/rules/rules.hpp"
 #include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
@@ -13,16 +14,7 @@ namespace retort::lint {
 namespace {
 
 // The value as an SQL string literal: 'it''s'.
-std::string literal(std::string_view value) {
-  std::string out = "'";
-  for (const char c : value) {
-    out += c;
-    if (c == '\'') {
-      out += '\'';
-    }
-  }
-  return out + "'";
-}
+std::string literal(std::string_view value) { return base::quote_literal(value); }
 
 void check(const Pass& pass, const Stmt& stmt, Report& report) {
   if (!pass.transactional() || pass.server_version() < 12 ||
