@@ -198,13 +198,27 @@ void adopt_applied(driver::Connection& connection, const script::ScriptDirectory
   }
 }
 
+// The settings with the version table's schema made explicit. A migration may change the
+// session's search_path (`SET search_path = app`), after which an unqualified retort_version
+// or retort_log would name another table, or none: the schema the connection started in is
+// read once, before anything runs, and every table of retort's is qualified with it.
+Settings with_schema_resolved(driver::Connection& connection, Settings settings) {
+  if (settings.version_table_schema.empty() && connection.dialect() == base::Dialect::postgres) {
+    const driver::Rows rows = connection.query("SELECT current_schema()");
+    if (!rows.empty() && rows.rows.front()[0]) {
+      settings.version_table_schema = *rows.rows.front()[0];
+    }
+  }
+  return settings;
+}
+
 }  // namespace
 
 Runner::Runner(driver::Connection& connection, const script::ScriptDirectory& scripts,
                Settings settings, RunObserver* observer)
     : m_connection(connection),
       m_scripts(scripts),
-      m_settings(std::move(settings)),
+      m_settings(with_schema_resolved(connection, std::move(settings))),
       m_observer(observer),
       m_recovery(m_connection, m_scripts, m_settings, m_observer) {}
 

@@ -555,6 +555,56 @@ TEST(CommandsPostgresTest, TheServersNoticesAboutAStatementArePrintedWithItsFile
   EXPECT_EQ(again.exit_code, 0) << shown(again);
   EXPECT_TRUE(lacks(again.err, "NOTICE")) << shown(again);
 }
+
+// A migration that moves the session to another schema (`SET search_path`, which outlives its
+// transaction) does not move retort's own tables: the version table and the ledger stay where
+// the run started, for every later step, downgrade and command.
+TEST(CommandsPostgresTest, AMigrationThatSetsTheSearchPathDoesNotMoveRetortsTables) {
+  Project project(Backend::postgres, "search_path");
+  project.add({"a1",
+               {},
+               "CREATE SCHEMA app;\nSET search_path = app;\nCREATE TABLE items (id int);",
+               "SET search_path = public;\nDROP TABLE app.items;\nDROP SCHEMA app;",
+               {},
+               "app schema"});
+  project.add({"b2",
+               {"a1"},
+               "SET search_path = app, public;\nCREATE TABLE tags (id int);",
+               "DROP TABLE app.tags;",
+               {},
+               "tags"});
+  project.add({"c3",
+               {"b2"},
+               "SET search_path = app;\nCREATE INDEX CONCURRENTLY tags_id ON tags (id);",
+               "DROP INDEX CONCURRENTLY app.tags_id;",
+               {"transaction false"},
+               "online index"});
+  write_config(project);
+
+  const ProcessResult up = retort(project, {"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << shown(up);
+  EXPECT_EQ(project.version_rows(), Strings{"c3"});
+  const driver::Rows placed = project.db().query(
+      "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+      "WHERE table_name IN ('items', 'tags', 'retort_version', 'retort_log') ORDER BY 1");
+  Strings names;
+  for (const auto& row : placed.rows) {
+    names.push_back(row[0].value_or(""));
+  }
+  EXPECT_EQ(names,
+            (Strings{"app.items", "app.tags", "public.retort_log", "public.retort_version"}));
+  for (const Project::LedgerRow& row : project.ledger()) {
+    EXPECT_EQ(row.status, "ok") << row.revision << ": " << row.error;
+  }
+  EXPECT_EQ(project.ledger().size(), 3U);
+
+  const ProcessResult down = retort(project, {"downgrade", "base"});
+  ASSERT_EQ(down.exit_code, 0) << shown(down);
+  EXPECT_TRUE(project.version_rows().empty());
+  EXPECT_EQ(project.ledger().size(), 6U);
+  const ProcessResult current = retort(project, {"current"});
+  EXPECT_EQ(current.exit_code, 0) << shown(current);
+}
 #endif
 
 std::string name_of(const ::testing::TestParamInfo<Backend>& info) {
