@@ -3,6 +3,7 @@
 // history's throwaway database before a file is written: its upgrade must reach the declared
 // schema, its downgrade the history again, and lint must find no error the plan did not accept.
 #include "base/text.hpp"
+#include "commands/generated.hpp"
 #include "commands/schema_sources.hpp"
 #include "commands/wiring.hpp"
 #include "lint/analyzer.hpp"
@@ -34,6 +35,15 @@ namespace retort {
 namespace {
 
 namespace fs = std::filesystem;
+using commands::change_lines;
+using commands::lint_ignores;
+using commands::ProofDirectory;
+using commands::sections;
+
+// A plan that failed its proof.
+Error planner_bug(const std::string& what) {
+  return commands::planner_bug(what, "write this revision by hand: retort revision -m \"...\"");
+}
 
 // "old=new" pairs; an input error for anything else.
 std::vector<std::pair<std::string, std::string>> parse_renames(
@@ -73,48 +83,6 @@ std::set<std::string> parse_codes(const std::vector<std::string>& values) {
     }
   }
   return codes;
-}
-
-// The lint-ignore lines of a revision: each code once, with every reason the plan gave for it.
-std::vector<std::string> lint_ignores(const std::vector<const schema::Step*>& steps) {
-  std::map<std::string, std::vector<std::string>> reasons;
-  for (const schema::Step* step : steps) {
-    for (const schema::Accepted& accepted : step->accepted) {
-      std::vector<std::string>& list = reasons[accepted.code];
-      if (std::find(list.begin(), list.end(), accepted.reason) == list.end()) {
-        list.push_back(accepted.reason);
-      }
-    }
-  }
-  std::vector<std::string> lines;
-  for (const auto& [code, list] : reasons) {
-    lines.push_back(fmt::format("-- retort:lint-ignore {} -- {}", code, base::join(list, "; ")));
-  }
-  return lines;
-}
-
-// The sections of one generated revision: each step's statements under its summary, and the
-// downgrade undoing them in reverse order.
-std::string sections(const std::vector<const schema::Step*>& steps, bool& empty_downgrade) {
-  std::string upgrade = "-- retort:upgrade\n";
-  for (const schema::Step* step : steps) {
-    upgrade += "\n-- " + step->summary + "\n";
-    for (const std::string& statement : step->up) {
-      upgrade += statement + "\n";
-    }
-  }
-  std::string downgrade;
-  for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
-    if ((*it)->down.empty()) {
-      continue;
-    }
-    downgrade += "\n-- undo: " + (*it)->summary + "\n";
-    for (const std::string& statement : (*it)->down) {
-      downgrade += statement + "\n";
-    }
-  }
-  empty_downgrade = downgrade.empty();
-  return upgrade + "\n-- retort:downgrade\n" + downgrade;
 }
 
 // The files of a plan: the transactional steps, then the online ones in a `transaction false`
@@ -162,68 +130,6 @@ std::vector<script::NewRevision> render(const schema::Plan& plan, const script::
     add(online, true);
   }
   return files;
-}
-
-// A scratch script directory: every file of the history (linked, not copied) and the generated
-// ones, so that the runner and lint read the new revisions exactly as `retort upgrade` will.
-class ProofDirectory {
- public:
-  ProofDirectory(const script::ScriptDirectory& scripts,
-                 const std::vector<script::NewRevision>& files) {
-    std::error_code ec;
-    m_root = fs::temp_directory_path(ec) /
-             fmt::format("retort_autogenerate_{}_{}", ::getpid(), script::new_revision_id());
-    const fs::path versions = m_root / "versions";
-    fs::create_directories(versions, ec);
-    if (ec) {
-      throw Error(ExitCode::failed,
-                  fmt::format("cannot create a temporary directory: {}", ec.message()))
-          .at({m_root.string(), 0, 0})
-          .state("untouched; no file was written");
-    }
-    for (const script::Migration& migration : scripts.migrations()) {
-      const fs::path source(migration.path);
-      fs::create_symlink(source, versions / source.filename(), ec);
-      if (ec) {
-        throw Error(ExitCode::failed,
-                    fmt::format("cannot link {}: {}", source.string(), ec.message()))
-            .state("untouched; no file was written");
-      }
-    }
-    for (const script::NewRevision& file : files) {
-      (void)script::write_revision(m_root, file);
-    }
-  }
-  ~ProofDirectory() {
-    std::error_code ec;
-    fs::remove_all(m_root, ec);
-  }
-  ProofDirectory(const ProofDirectory&) = delete;
-  ProofDirectory& operator=(const ProofDirectory&) = delete;
-
-  [[nodiscard]] const fs::path& root() const { return m_root; }
-
- private:
-  fs::path m_root;
-};
-
-Error planner_bug(const std::string& what) {
-  Error error(ExitCode::failed, what);
-  error.state(
-      "untouched (only throwaway databases were used, and they are dropped); no file was written");
-  error.explain(
-      "this is a flaw in retort's planner, not in your schema: please report it with the "
-      "declared schema and the history");
-  error.next("write this revision by hand: retort revision -m \"...\"");
-  return error;
-}
-
-std::string change_lines(const DiffResult& diff) {
-  std::string lines;
-  for (const SchemaChange& change : diff.changes) {
-    lines += "\n  " + change.line;
-  }
-  return lines;
 }
 
 // A lint-ignore line of a generated revision for `code`.

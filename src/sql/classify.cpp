@@ -150,4 +150,42 @@ StatementTraits classify(std::string_view statement, base::Dialect dialect) {
                                             : classify_sqlite(statement);
 }
 
+std::string data_command(std::string_view statement, base::Dialect dialect) {
+  if (dialect == base::Dialect::sqlite) {
+    const std::vector<std::string> words = leading_words(statement);
+    if (words.empty()) {
+      return {};
+    }
+    static constexpr std::array<std::string_view, 6> k_data{"INSERT", "REPLACE", "UPDATE",
+                                                            "DELETE", "SELECT",  "WITH"};
+    return std::find(k_data.begin(), k_data.end(), words[0]) == k_data.end() ? std::string()
+                                                                             : words[0];
+  }
+  const std::string input(statement);
+  const std::unique_ptr<PgQueryParseResult, ParseResultFree> result(
+      new PgQueryParseResult(pg_query_parse(input.c_str())));
+  if (result->error != nullptr || result->parse_tree == nullptr) {
+    return {};
+  }
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 10> k_data{{
+      {"InsertStmt", "INSERT"},
+      {"UpdateStmt", "UPDATE"},
+      {"DeleteStmt", "DELETE"},
+      {"MergeStmt", "MERGE"},
+      {"CopyStmt", "COPY"},
+      {"DoStmt", "DO"},
+      {"CallStmt", "CALL"},
+      {"ExecuteStmt", "EXECUTE"},
+      {"TruncateStmt", "TRUNCATE"},
+      {"SelectStmt", "SELECT"},
+  }};
+  const std::string_view type = node_type(result->parse_tree);
+  for (const auto& [node, command] : k_data) {
+    if (type == node) {
+      return std::string(command);
+    }
+  }
+  return {};
+}
+
 }  // namespace retort::sql

@@ -28,4 +28,11 @@ struct StatementTraits {
 // statements are classified by their leading keywords.
 [[nodiscard]] StatementTraits classify(std::string_view statement, base::Dialect dialect);
 
+// The command of a statement that works on rows rather than on the schema, as users name it:
+// INSERT, UPDATE, DELETE, MERGE, COPY, DO, CALL, EXECUTE, TRUNCATE, SELECT (which may call a
+// function that writes: setval, a seeding function); SQLite: INSERT, REPLACE, UPDATE, DELETE,
+// SELECT, WITH. Empty for schema statements and for one that does not parse. What a squash,
+// which rebuilds the schema alone, must not drop silently.
+[[nodiscard]] std::string data_command(std::string_view statement, base::Dialect dialect);
+
 }  // namespace retort::sql

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 namespace retort::sql {
 namespace {
@@ -84,6 +85,43 @@ TEST(ClassifySqlite, EveryKind) {
     EXPECT_EQ(traits.transaction_control, c.transaction_control) << c.sql;
     EXPECT_EQ(traits.needs_no_transaction, c.needs_no_transaction) << c.sql;
     EXPECT_EQ(traits.command, c.command) << c.sql;
+  }
+}
+
+// What a squash lists: statements on rows, not on the schema. A function's or a trigger's
+// body that writes rows is schema: it runs later, not in the migration.
+TEST(ClassifyData, RowStatementsInBothDialects) {
+  const std::pair<const char*, const char*> postgres[] = {
+      {"INSERT INTO t VALUES (1)", "INSERT"},
+      {"WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x", "INSERT"},
+      {"UPDATE t SET a = 1", "UPDATE"},
+      {"DELETE FROM t", "DELETE"},
+      {"COPY t FROM STDIN", "COPY"},
+      {"DO $$ BEGIN PERFORM 1; END $$", "DO"},
+      {"CALL seed()", "CALL"},
+      {"TRUNCATE t", "TRUNCATE"},
+      {"SELECT setval('t_id_seq', 10)", "SELECT"},
+      {"CREATE TABLE t (id int)", ""},
+      {"CREATE TABLE t2 AS SELECT 1", ""},
+      {"CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ INSERT INTO t VALUES (1) $$", ""},
+      {"CREATE INDEX CONCURRENTLY i ON t (a)", ""},
+      {"not sql at all", ""},
+  };
+  for (const auto& [sql, command] : postgres) {
+    EXPECT_EQ(data_command(sql, base::Dialect::postgres), command) << sql;
+  }
+  const std::pair<const char*, const char*> sqlite[] = {
+      {"INSERT INTO t VALUES (1)", "INSERT"},
+      {"insert or replace into t values (1)", "INSERT"},
+      {"REPLACE INTO t VALUES (1)", "REPLACE"},
+      {"UPDATE t SET a = 1", "UPDATE"},
+      {"DELETE FROM t", "DELETE"},
+      {"-- seed\nSELECT 1", "SELECT"},
+      {"CREATE TABLE t (id INTEGER)", ""},
+      {"CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM u; END", ""},
+  };
+  for (const auto& [sql, command] : sqlite) {
+    EXPECT_EQ(data_command(sql, base::Dialect::sqlite), command) << sql;
   }
 }
 

@@ -19,6 +19,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -585,6 +586,34 @@ std::string find_program(const std::string& program) {
     start = end + 1;
   }
   return {};
+}
+
+std::string schema_only_dump(const Config& config, const base::DatabaseUrl& url,
+                             driver::Connection& db) {
+  const std::string pg_dump = pg_dump_program(config, db);
+  std::error_code ec;
+  const fs::path file =
+      fs::temp_directory_path(ec) /
+      fmt::format("retort_schema_{}_{}.sql", ::getpid(), script::new_revision_id());
+  const std::vector<std::string> argv{pg_dump,
+                                      "--schema-only",
+                                      "--no-owner",
+                                      "--no-password",
+                                      "--exclude-table=*.retort_*",
+                                      "--exclude-table=*." + config.version_table,
+                                      "--file=" + file.string(),
+                                      "--dbname=" + conninfo(url, "retort squash")};
+  const ProgramResult dumped = run_or_explain(argv, password_env(url));
+  std::string text;
+  if (!dumped.cancelled && dumped.exit_code == 0) {
+    std::ifstream in(file, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  fs::remove(file, ec);
+  if (dumped.cancelled || dumped.exit_code != 0) {
+    throw_program_failure("pg_dump --schema-only", dumped, url);
+  }
+  return text;
 }
 
 }  // namespace retort::ops::backup

@@ -77,6 +77,12 @@ struct StepRisk {
 // where Debian installs it, else "pg_dump" from PATH. db: a PostgreSQL connection.
 [[nodiscard]] std::string pg_dump_program(const Config& config, driver::Connection& db);
 
+// `pg_dump --schema-only --no-owner` of a PostgreSQL database as text, retort's own tables
+// (retort_*) left out: an oracle independent of retort's schema model. Throws as a backup does
+// when pg_dump fails.
+[[nodiscard]] std::string schema_only_dump(const Config& config, const base::DatabaseUrl& url,
+                                           driver::Connection& db);
+
 // The path of an executable program (one with a slash as is, else found in PATH); empty when
 // there is none.
 [[nodiscard]] std::string find_program(const std::string& program);
