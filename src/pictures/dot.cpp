@@ -33,8 +33,6 @@ std::string quoted_dot(const std::string& text) {
 }
 
 std::string tags_text(const Node& node) { return base::join(node.tags(), ", "); }
-return joined;
-}
 
 // The lines of a node's box.
 std::vector<std::string> lines(const Node& node) {
