@@ -30,6 +30,7 @@ declare -A ALLOWED=(
   [schema]="base sql driver"
   [lint]="base sql script schema/model.hpp"
   [ops]="base sql script graph driver runner schema lint retort/results.hpp retort/config.hpp retort/events.hpp"
+  [pictures]="base retort/results.hpp retort/pictures.hpp"
   [commands]="*"
   [fleet]="commands retort"
   [cli]="retort"
@@ -43,6 +44,8 @@ declare -A ONLY_IN=(
   [protobuf-c/protobuf-c.h]="sql"
   [libpq-fe.h]="driver/postgres"
   [sqlite3.h]="driver/sqlite sql"
+  [graphviz/gvc.h]="pictures"
+  [graphviz/cgraph.h]="pictures"
 )
 
 # The module a file under src/ or include/retort/ belongs to; empty for anything else.
@@ -84,7 +87,7 @@ place_include() {
     driver/postgres/*) TARGET=driver/postgres ;;
     driver/sqlite/*) TARGET=driver/sqlite ;;
     base/* | config/* | sql/* | graph/* | script/* | driver/* | runner/* | schema/* | lint/* | \
-      ops/* | commands/* | fleet/* | cli/*)
+      ops/* | pictures/* | commands/* | fleet/* | cli/*)
       TARGET=${spec%%/*}
       ;;
   esac

@@ -10,6 +10,8 @@ packages=(
   # libraries (see README: which library does what)
   libpq-dev libsqlite3-dev libpg-query-dev libprotobuf-c-dev libcli11-dev libtomlplusplus-dev
   libfmt-dev nlohmann-json3-dev
+  # the revision graph's layout (retort graph --format svg, retort report)
+  libgraphviz-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real servers and peers the tests run
@@ -20,6 +22,9 @@ packages=(
   tmux
   # every --json document validated against docs/reference/json/ (tests/integration)
   python3-jsonschema
+  # the graph's DOT and SVG read back by their reference tools, and the HTML report rendered in a
+  # real headless browser (tests/integration/pictures_test.cpp)
+  graphviz libxml2-utils chromium fonts-dejavu-core
 )
 
 missing=()

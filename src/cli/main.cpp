@@ -547,6 +547,83 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
   });
 }
 
+// ---- Pictures: graph, report ----
+
+void setup_pictures(CLI::App& app, Context& ctx, std::function<int()>& run) {
+  struct GraphArgs {
+    std::string format = "ascii";
+    std::string range;
+    bool full = false;
+    bool database = false;
+  };
+  auto args = std::make_shared<GraphArgs>();
+  CLI::App* graph = app.add_subcommand("graph", "Draw the revision graph");
+  graph->add_option("--format", args->format, "svg, dot, mermaid or ascii")
+      ->check(CLI::IsMember({"svg", "dot", "mermaid", "ascii"}))
+      ->capture_default_str();
+  graph->add_option("-r,--rev-range", args->range, "A range LOWER:UPPER, e.g. base:head, -20:");
+  graph->add_flag("--full", args->full,
+                  "Every revision its own node (default: a linear run of three or more is one "
+                  "node with its count)");
+  graph->add_flag("--db", args->database,
+                  "Read the database (also with --url): mark its current and pending revisions");
+  graph->footer(
+      "Branch labels, merges, depends_on (dashed), bases and heads. svg is laid out by "
+      "Graphviz; mermaid pastes into GitHub; ascii reads like `git log --graph`.\n"
+      "Examples: retort graph | retort graph --format svg --db > graph.svg | retort graph "
+      "--format mermaid -r -30:");
+  graph->callback([&ctx, &run, args] {
+    run = [&ctx, args] {
+      retort::GraphOptions options;
+      options.format = args->format == "svg"       ? retort::GraphFormat::svg
+                       : args->format == "dot"     ? retort::GraphFormat::dot
+                       : args->format == "mermaid" ? retort::GraphFormat::mermaid
+                                                   : retort::GraphFormat::ascii;
+      options.range = args->range;
+      options.full = args->full;
+      options.database = args->database || !ctx.global.url.empty();
+      std::cout << retort::revision_graph(ctx.config(), options) << std::flush;
+      return 0;
+    };
+  });
+
+  auto file = std::make_shared<std::string>();
+  CLI::App* report = app.add_subcommand("report", "Write the database's report as one HTML page");
+  report->add_option("--html", *file, "The file to write")->required();
+  report->footer(
+      "Current heads, pending revisions with estimates, the last runs from the ledger, "
+      "failures with their error and next command, lint of the pending steps, the graph. "
+      "Self-contained: inline CSS and SVG, no script, nothing fetched.\n"
+      "Example: retort report --html report.html --url $PRODUCTION_URL");
+  report->callback([&ctx, &run, file] {
+    run = [&ctx, file] {
+      const retort::Report result = retort::report(ctx.config());
+      const std::string page = retort::report_html(result);
+      // Written beside, then renamed: a reader never sees half a page.
+      const std::filesystem::path target(*file);
+      std::filesystem::path partial = target;
+      partial += ".partial";
+      {
+        std::ofstream stream(partial, std::ios::binary | std::ios::trunc);
+        stream << page;
+        stream.close();
+        if (!stream) {
+          throw retort::Error(retort::ExitCode::input, "cannot write " + partial.string())
+              .explain("check that the directory exists and is writable");
+        }
+      }
+      std::filesystem::rename(partial, target);
+      if (!ctx.global.quiet) {
+        std::cout << fmt::format("Wrote {} ({} pending, {} failure{}, {} run{})\n", *file,
+                                 result.pending.size(), result.failures.size(),
+                                 result.failures.size() == 1 ? "" : "s", result.runs.size(),
+                                 result.runs.size() == 1 ? "" : "s");
+      }
+      return result.failures.empty() ? 0 : 1;
+    };
+  });
+}
+
 // ---- Production: doctor ----
 
 // ---- Timings: staging's step durations for production's preflight ----
@@ -1009,6 +1086,7 @@ int main(int argc, char** argv) {
   setup_read(app, ctx, run);
   setup_run(app, ctx, run);
   setup_production(app, ctx, run);
+  setup_pictures(app, ctx, run);
   setup_lint(app, ctx, run);
   setup_timings(app, ctx, run);
   setup_backup(app, ctx, run);

@@ -394,6 +394,10 @@ std::vector<LedgerRow> Ledger::newest() {
       "= l.revision AND n.id > l.id) ORDER BY l.id DESC");
 }
 
+std::vector<LedgerRow> Ledger::recent(int limit) {
+  return select(fmt::format("WHERE {{mine_l}} ORDER BY l.id DESC LIMIT {}", std::max(limit, 0)));
+}
+
 std::vector<LedgerRow> Ledger::rows_of(const std::string& revision) {
   const std::array<driver::Value, 1> params{revision};
   return select("WHERE {mine_l} AND l.revision = $1 ORDER BY l.id DESC", params);

@@ -127,6 +127,8 @@ class Ledger {
   [[nodiscard]] std::vector<LedgerRow> timed();
   // The newest row of every revision, newest first.
   [[nodiscard]] std::vector<LedgerRow> newest();
+  // The newest `limit` rows of this version table, newest first: the report's last runs.
+  [[nodiscard]] std::vector<LedgerRow> recent(int limit);
   // Every row of one revision, newest first.
   [[nodiscard]] std::vector<LedgerRow> rows_of(const std::string& revision);
   // Whether this version table has no row at all (or the table does not exist).
