@@ -20,6 +20,10 @@ packages=(
   tmux
   # every --json document validated against docs/reference/json/ (tests/integration)
   python3-jsonschema
+  # the Debian package (CPack's dependency list needs dpkg-shlibdeps and file), lintian, and
+  # the shells, bash-completion and man that the completions and man pages are tested with
+  # (tests/packaging)
+  dpkg-dev file lintian bash-completion zsh fish man-db groff-base
 )
 
 missing=()
