@@ -6,9 +6,7 @@ set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
   set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
 endif()
-# The version header is generated from project(VERSION) into the build tree's include/retort/.
-configure_file("${PROJECT_SOURCE_DIR}/include/retort/version.hpp.in"
-  "${PROJECT_BINARY_DIR}/include/retort/version.hpp" @ONLY)
+# The version header is generated into the build tree's include/retort/ (RetortVersion.cmake).
 target_include_directories(retort_settings INTERFACE
   "${PROJECT_SOURCE_DIR}/include" "${PROJECT_BINARY_DIR}/include" "${PROJECT_SOURCE_DIR}/src")
 

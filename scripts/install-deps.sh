@@ -25,6 +25,10 @@ packages=(
   # the graph's DOT and SVG read back by their reference tools, and the HTML report rendered in a
   # real headless browser (tests/integration/pictures_test.cpp)
   graphviz libxml2-utils chromium fonts-dejavu-core
+  # the Debian package (CPack's dependency list needs dpkg-shlibdeps and file), lintian, and
+  # the shells, bash-completion and man that the completions and man pages are tested with
+  # (tests/packaging)
+  dpkg-dev file lintian bash-completion zsh fish man-db groff-base
 )
 
 missing=()

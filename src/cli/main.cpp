@@ -1,5 +1,6 @@
 // The retort binary: CLI11 setup per command family, rendering, and the one place where
 // errors become exit codes. Uses only the public API in include/retort/.
+#include "cli/command_model.hpp"
 #include "cli/emit.hpp"
 #include "cli/lint_output.hpp"
 #include "cli/progress.hpp"
@@ -945,9 +946,10 @@ std::vector<CLI::App*> commands_of(CLI::App& app) {
   return app.get_subcommands([](CLI::App* sub) { return !sub->get_name().empty(); });
 }
 
-// "commands:" and one line per command with its description, names aligned.
+// "commands:" and one line per command with its description, names aligned; not the hidden.
 std::string command_list(CLI::App& app) {
-  const std::vector<CLI::App*> subs = commands_of(app);
+  std::vector<CLI::App*> subs = commands_of(app);
+  std::erase_if(subs, [](const CLI::App* sub) { return sub->get_group().empty(); });
   std::size_t width = 0;
   for (const CLI::App* sub : subs) {
     width = std::max(width, sub->get_name().size());
@@ -1076,7 +1078,7 @@ bool no_color() {
 int main(int argc, char** argv) {
   Context ctx;
   CLI::App app{"retort: production-first database schema migrations", "retort"};
-  app.set_version_flag("--version", std::string("retort ") + retort::cli::k_retort_version);
+  app.set_version_flag("--version", retort::cli::version_text());
   app.require_subcommand(1);
   app.fallthrough();
   add_global_options(app, ctx.global);
@@ -1094,6 +1096,7 @@ int main(int argc, char** argv) {
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
   retort::cli::setup_diff(
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
+  retort::cli::setup_meta(app, {[&ctx] { return ctx.config(); }}, run);
 
   std::vector<std::string> args(argv, argv + argc);
   try {
@@ -1117,7 +1120,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     if (asks_for_json(args)) {
-      print_json({{"version", retort::cli::k_retort_version}});
+      print_json(retort::cli::version_json());
       return 0;
     }
     return app.exit(e);

@@ -170,7 +170,11 @@ TEST(RETORT_JSON_SUITE, EveryCommandPrintsOneDocumentThatPassesItsSchema) {
   Outputs outputs(project);
 
   // ---- retort itself, and the project ----
-  EXPECT_EQ(outputs.json("retort", {"--version"}, 0).at("version"), "0.1.0");
+  const Json version = outputs.json("retort", {"--version"}, 0);
+  EXPECT_EQ(version.at("version"), "0.1.0");
+  EXPECT_NE(version.at("git_commit"), "") << version.dump();
+  EXPECT_EQ(version.at("libraries").at("sqlite").get<std::string>().rfind("3.", 0), 0U)
+      << version.dump();
   EXPECT_NE(
       outputs.json("retort", {"upgrade", "--help"}, 0).at("help").get<std::string>().find("--sql"),
       std::string::npos);
