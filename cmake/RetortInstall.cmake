@@ -14,7 +14,7 @@ foreach(module IN LISTS RETORT_MODULES)
   target_sources(retort_shared PRIVATE $<TARGET_OBJECTS:${module}>)
 endforeach()
 target_link_libraries(retort_shared PRIVATE fmt::fmt tomlplusplus::tomlplusplus
-  PostgreSQL::PostgreSQL SQLite::SQLite3 PgQuery::PgQuery Threads::Threads)
+  PostgreSQL::PostgreSQL SQLite::SQLite3 PgQuery::PgQuery PkgConfig::Graphviz Threads::Threads)
 target_include_directories(retort_shared INTERFACE
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
