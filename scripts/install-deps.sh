@@ -20,6 +20,9 @@ packages=(
   tmux
   # every --json document validated against docs/reference/json/ (tests/integration)
   python3-jsonschema
+  # the Python module (python/): its build, and its tests (pytest, a FastAPI app under
+  # TestClient and uvicorn, mypy --strict)
+  python3-dev pybind11-dev python3-pytest python3-fastapi python3-httpx python3-uvicorn mypy
 )
 
 missing=()
