@@ -5,9 +5,6 @@
 // keeps libretort's runs one at a time in a process (its documented rule, commands.hpp).
 #include "retort/retort.hpp"
 
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
-
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -15,6 +12,8 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -261,9 +260,8 @@ auto call(Fn&& fn, bool cancellable = false) -> decltype(fn()) {
       try {
         (void)future.get();
       } catch (const std::exception& error) {
-        py::module_::import("logging")
-            .attr("getLogger")("retort")
-            .attr("warning")("interrupted: %s", std::string(error.what()));
+        py::module_::import("logging").attr("getLogger")("retort").attr("warning")(
+            "interrupted: %s", std::string(error.what()));
       }
       throw interrupted;
     }
@@ -412,8 +410,8 @@ PYBIND11_MODULE(_native, m) {
     m.def(
         name,
         [command](const retort::Config& config, const std::string& target, bool sql,
-                  const std::string& reason, bool purge, const std::string& partial,
-                  bool no_backup, const py::object& on_event) {
+                  const std::string& reason, bool purge, const std::string& partial, bool no_backup,
+                  const py::object& on_event) {
           return run(command, config, RunArgs{target, sql, reason, purge, partial, no_backup},
                      on_event);
         },
@@ -423,6 +421,8 @@ PYBIND11_MODULE(_native, m) {
   run_command("upgrade", &retort::upgrade);
   run_command("downgrade", &retort::downgrade);
   run_command("stamp", &retort::stamp);
+
+  m.def("cancel", [] { return retort::cancel(); });
 
   m.def("current", [](const retort::Config& config) {
     return to_dict(call([&] { return retort::current(config); }));

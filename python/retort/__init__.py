@@ -55,6 +55,7 @@ __all__ = [
     "apending",
     "astamp",
     "aupgrade",
+    "cancel",
     "command",
     "downgrade",
     "pending",
@@ -63,6 +64,7 @@ __all__ = [
 ]
 
 upgrade = command.upgrade
+cancel = command.cancel
 downgrade = command.downgrade
 stamp = command.stamp
 

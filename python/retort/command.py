@@ -105,6 +105,13 @@ def stamp(
     return _run(_native.stamp, config, revision, sql=sql, reason=reason, purge=purge)
 
 
+def cancel() -> bool:
+    """Stops the upgrade, downgrade or stamp running in this process, from any thread (a
+    shutdown handler): its statement is cancelled on the server, the migration rolls back and
+    is recorded failed, and that call raises MigrationError. False when none runs."""
+    return _native.cancel()
+
+
 def current(config: Config) -> CurrentResult:
     """The database's current revisions (``.heads``) and what is pending. Reads only."""
     return CurrentResult._from(_native.current(config._native))

@@ -160,3 +160,31 @@ def test_ctrl_c_rolls_back_and_raises_keyboard_interrupt(make_project: MakeProje
     assert postgres.psql(database, f"SELECT status FROM retort_log WHERE revision = '{ids[1]}'") == "failed"
     # The next call runs normally.
     assert retort.pending(cfg) == [ids[1]]
+
+
+def test_cancel_from_another_thread_rolls_back(make_project: MakeProject, postgres: Postgres) -> None:
+    database = postgres.create_database()
+    root, ids = make_project(postgres.url(database), [
+        ("CREATE TABLE t1 (id integer);\nSELECT pg_sleep(30);", "DROP TABLE t1;", "")])
+    cfg = retort.Config(root / "retort.toml")
+    assert retort.cancel() is False
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            retort.command.upgrade(cfg, "head")
+        except BaseException as error:  # noqa: BLE001 - checked below
+            outcome.append(error)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while "pg_sleep" not in postgres.psql("postgres", "SELECT string_agg(query, ' ') FROM pg_stat_activity"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert retort.cancel() is True
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], retort.MigrationError)
+    assert retort.command.current(cfg).heads == []
+    assert postgres.psql(database, "SELECT to_regclass('t1') IS NULL") == "t"
