@@ -23,15 +23,20 @@ here = Path(__file__).resolve().parent
 
 
 def timed(function, runs):
+    """Wall time of the first call, then the median and 95th percentile of the next runs, and
+    the median CPU time of the process (user + system; other processes' load does not count)."""
     first_start = time.perf_counter()
     function()
     first = time.perf_counter() - first_start
     times = []
+    cpu = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         function()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     times.sort()
+    timed.cpu = statistics.median(cpu) * 1000
     return first * 1000, statistics.median(times) * 1000, times[int(len(times) * 0.95) - 1] * 1000
 
 
@@ -54,10 +59,13 @@ def main():
         print(f"{count} revisions, SQLite, up to date; median of {runs} runs after the first")
         first, median, p95 = timed(lambda: retort.command.current(cfg), runs)
         print(f"retort.command.current(cfg)   first {first:8.2f} ms  median {median:7.2f} ms"
-              f"  p95 {p95:7.2f} ms")
+              f"  p95 {p95:7.2f} ms  cpu {timed.cpu:6.2f} ms")
+        first, median, p95 = timed(lambda: retort.command.heads(cfg), runs)
+        print(f"retort.command.heads(cfg)     first {first:8.2f} ms  median {median:7.2f} ms"
+              f"  p95 {p95:7.2f} ms  cpu {timed.cpu:6.2f} ms")
         first, median, p95 = timed(lambda: retort.pending(cfg), runs)
         print(f"retort.pending(cfg)           first {first:8.2f} ms  median {median:7.2f} ms"
-              f"  p95 {p95:7.2f} ms")
+              f"  p95 {p95:7.2f} ms  cpu {timed.cpu:6.2f} ms")
         first, median, p95 = timed(lambda: retort.Config(project / "retort.toml"), runs)
         print(f"retort.Config(path)           first {first:8.2f} ms  median {median:7.2f} ms"
               f"  p95 {p95:7.2f} ms")
@@ -81,7 +89,7 @@ def main():
         alembic_runs = max(3, runs // 20)
         first, median, p95 = timed(lambda: command.current(alembic_cfg), alembic_runs)
         print(f"alembic command.current(cfg)  first {first:8.2f} ms  median {median:7.2f} ms"
-              f"  ({alembic_runs} runs)")
+              f"  cpu {timed.cpu:6.2f} ms  ({alembic_runs} runs)")
 
 
 main()
