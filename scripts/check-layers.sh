@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks every #include in src/ (and include/retort/) against the dependency rule of
+# Checks every #include in src/, include/retort/ and python/ against the dependency rule of
 # ARCHITECTURE.md; names the file, line, include and rule of each break and exits 1 if any.
 #
 # Usage: scripts/check-layers.sh   (from anywhere in the repository)
@@ -34,6 +34,7 @@ declare -A ALLOWED=(
   [commands]="*"
   [fleet]="commands retort"
   [cli]="retort"
+  [python]="retort"
   [retort]="retort"
 )
 
@@ -63,6 +64,8 @@ module_of() {
       REPLY=${REPLY%%/*}
       ;;
     tests/harness/*) REPLY=harness ;;
+    # The Python module's extension, a client of the public API like the CLI.
+    python/*) REPLY=python ;;
     *) REPLY="" ;;
   esac
 }
@@ -188,7 +191,7 @@ while IFS= read -r hit; do
       "$module may include only: ${may:+${may// /, }, }its own headers, retort/error.hpp, retort/version.hpp; the header is in $TARGET$hint"
   fi
 done < <(grep -rnE --include='*.hpp' --include='*.cpp' --include='*.h' --include='*.cc' \
-  '^[[:space:]]*#[[:space:]]*include' src include/retort | sort -t: -k1,1 -k2,2n)
+  '^[[:space:]]*#[[:space:]]*include' src include/retort python | sort -t: -k1,1 -k2,2n)
 
 if ((violations > 0)); then
   printf 'check-layers: %d include(s) break the dependency rule (ARCHITECTURE.md)\n' \

@@ -29,6 +29,9 @@ packages=(
   # the shells, bash-completion and man that the completions and man pages are tested with
   # (tests/packaging)
   dpkg-dev file lintian bash-completion zsh fish man-db groff-base
+  # the Python module (python/): its build, and its tests (pytest, a FastAPI app under
+  # TestClient and uvicorn, mypy --strict)
+  python3-dev pybind11-dev python3-pytest python3-fastapi python3-httpx python3-uvicorn mypy
 )
 
 missing=()

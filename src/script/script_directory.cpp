@@ -7,9 +7,12 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -108,20 +111,45 @@ std::optional<FileNames> list_sql_files(const Directory& dir, std::string& error
   return std::optional<FileNames>(std::move(out));
 }
 
+// What a file was when it was read: a later load reuses its parse while all of these match.
+struct FileStamp {
+  std::int64_t mtime_ns = 0;
+  std::int64_t ctime_ns = 0;
+  std::int64_t size = 0;
+  std::uint64_t inode = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+constexpr std::int64_t k_ns_per_s = 1'000'000'000;
+
+FileStamp stamp_of(const struct stat& info) {
+  return FileStamp{
+      static_cast<std::int64_t>(info.st_mtim.tv_sec) * k_ns_per_s + info.st_mtim.tv_nsec,
+      static_cast<std::int64_t>(info.st_ctim.tv_sec) * k_ns_per_s + info.st_ctim.tv_nsec,
+      static_cast<std::int64_t>(info.st_size), static_cast<std::uint64_t>(info.st_ino)};
+}
+
 // The whole file `name` (NUL-terminated), read into `buffer`, which is reused from file to
 // file and only grows, so that reading allocates and clears nothing once it is large enough;
 // nullopt with errno's text in `error`. The view is valid until the next call. Opening
 // relative to the directory and reading into a buffer that usually holds the whole file keep
-// this at three system calls per file (no fstat), most of the cost of loading a large
-// directory.
+// this at four system calls per file, most of the cost of loading a large directory: the
+// fourth, fstat on the open file, is the stamp by which the next load may reuse the parse.
 std::optional<std::string_view> read_file_at(int dir_fd, const char* name, std::string& buffer,
-                                             std::string& error) {
+                                             FileStamp& stamp, std::string& error) {
   constexpr std::size_t k_min_free = 65536;
   const int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = std::strerror(errno);
     return std::nullopt;
   }
+  struct stat info {};
+  if (fstat(fd, &info) != 0) {
+    error = std::strerror(errno);
+    close(fd);
+    return std::nullopt;
+  }
+  stamp = stamp_of(info);
   std::size_t size = 0;
   for (;;) {
     if (buffer.size() < size + k_min_free) {
@@ -238,6 +266,42 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
     return base::fail(std::move(problems));
   }
   const int dir_fd = dirfd(dir.get());
+
+  // The last parses of directories, newest last: reused while the same files are there
+  // unchanged. A local class, for the access to Impl that load() has.
+  struct Cached {
+    std::string location;
+    std::string project;
+    std::vector<std::string> names;
+    std::vector<FileStamp> stamps;
+    std::shared_ptr<const Impl> impl;
+  };
+  constexpr std::size_t k_cached = 8;
+  static std::mutex cache_mutex;
+  static std::vector<Cached> cache;
+  std::optional<Cached> candidate;
+  {
+    const std::lock_guard<std::mutex> lock(cache_mutex);
+    for (const Cached& entry : cache) {
+      if (entry.location == location.native() && entry.project == project.native() &&
+          std::equal(entry.names.begin(), entry.names.end(), files->names.begin(),
+                     files->names.end())) {
+        candidate = entry;
+      }
+    }
+  }
+  if (candidate) {
+    bool same = true;
+    for (std::size_t i = 0; same && i < files->names.size(); ++i) {
+      struct stat info {};
+      same = fstatat(dir_fd, files->names[i].data(), &info, 0) == 0 &&
+             stamp_of(info) == candidate->stamps[i];
+    }
+    if (same) {
+      return ScriptDirectory(std::move(candidate->impl));
+    }
+  }
+
   const std::string display_prefix = display_of(versions, project) + "/";
   const std::string path_prefix = versions.string() + "/";
   const std::size_t count = files->names.size();
@@ -257,11 +321,14 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
   // contend in the kernel) and raised the peak memory by the second thread's malloc arena.
   std::string buffer;
   std::string display;
+  std::vector<FileStamp> stamps;
+  stamps.reserve(count);
   for (const std::string_view name : files->names) {
     display.assign(display_prefix).append(name);
     std::string read_error;
+    FileStamp& stamp = stamps.emplace_back();
     const std::optional<std::string_view> text =
-        read_file_at(dir_fd, name.data(), buffer, read_error);
+        read_file_at(dir_fd, name.data(), buffer, stamp, read_error);
     if (!text) {
       problems.push_back(Problem{SourceLocation{display, 0, 0},
                                  "cannot read the file: " + read_error, "check its permissions"});
@@ -320,11 +387,34 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
     });
     return base::fail(std::move(problems));
   }
-  return ScriptDirectory(std::make_unique<Impl>(location, std::move(migrations),
-                                                std::move(map).value(), std::move(first_declared)));
+  auto impl = std::make_shared<const Impl>(location, std::move(migrations), std::move(map).value(),
+                                           std::move(first_declared));
+  // Kept only when every file is older than two seconds: a file written again within the
+  // timestamp granularity of its file system would otherwise look unchanged.
+  constexpr std::int64_t k_settled_ns = 2 * k_ns_per_s;
+  const std::int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  const bool settled = std::all_of(stamps.begin(), stamps.end(), [&](const FileStamp& stamp) {
+    return now_ns - stamp.mtime_ns > k_settled_ns;
+  });
+  if (settled) {
+    Cached entry{location.native(), project.native(),
+                 std::vector<std::string>(files->names.begin(), files->names.end()),
+                 std::move(stamps), impl};
+    const std::lock_guard<std::mutex> lock(cache_mutex);
+    std::erase_if(cache, [&](const Cached& old) {
+      return old.location == entry.location && old.project == entry.project;
+    });
+    if (cache.size() == k_cached) {
+      cache.erase(cache.begin());
+    }
+    cache.push_back(std::move(entry));
+  }
+  return ScriptDirectory(std::move(impl));
 }
 
-ScriptDirectory::ScriptDirectory(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+ScriptDirectory::ScriptDirectory(std::shared_ptr<const Impl> impl) : m_impl(std::move(impl)) {}
 ScriptDirectory::ScriptDirectory(ScriptDirectory&&) noexcept = default;
 ScriptDirectory& ScriptDirectory::operator=(ScriptDirectory&&) noexcept = default;
 ScriptDirectory::~ScriptDirectory() = default;

@@ -94,6 +94,11 @@ class ScriptDirectory {
   // Reads <script_location>/versions/*.sql. project_dir is what display paths are relative
   // to. Every problem in the directory is reported, not only the first; nothing is partially
   // loaded. A missing versions/ directory is one problem naming `retort init`.
+  // A process that loads the same directory again (an application calling the commands, the
+  // Python module) reuses the last parse when the same files are there with the same inode,
+  // size, modification and change times: one fstatat per file instead of reading and parsing
+  // it. Only a parse whose files were all modified more than two seconds before is kept, so an
+  // edit within the file system's timestamp granularity is never missed. Thread-safe.
   static base::Result<ScriptDirectory, std::vector<Problem>> load(
       const std::filesystem::path& script_location, const std::filesystem::path& project_dir);
 
@@ -108,8 +113,8 @@ class ScriptDirectory {
 
  private:
   struct Impl;
-  explicit ScriptDirectory(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> m_impl;
+  explicit ScriptDirectory(std::shared_ptr<const Impl> impl);
+  std::shared_ptr<const Impl> m_impl;  // immutable: shared with the cache of load()
 };
 
 enum class Which { upgrade, downgrade };
