@@ -226,6 +226,11 @@ RevisionInfo InfoBuilder::operator()(const std::string& revision) const {
     info.down_revisions = node->down_revisions;
     info.depends_on = node->depends_on;
     info.message = node->message;
+  } else if (const script::Migration* replaced = scripts.find(revision); replaced != nullptr) {
+    // A revision a squash replaced (a database still at it): as its file says.
+    info.down_revisions = replaced->revises;
+    info.depends_on = replaced->depends_on;
+    info.message = replaced->message;
   }
   info.branch_labels = map.branch_labels_of(revision);
   info.is_head = m_heads.contains(revision);
