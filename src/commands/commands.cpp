@@ -536,8 +536,7 @@ RunResult run_offline(const Config& config, const RunOptions& options, graph::Di
       offline_range(scripts, options.target, direction == graph::Direction::downgrade);
   refuse_replaced_target(scripts, range.end, direction);
   // A START a squash replaced: the replaced files up to its tip and the adoption come first.
-  const graph::Adoption adoption =
-      adoption_before(scripts, range.start, direction, options.purge);
+  const graph::Adoption adoption = adoption_before(scripts, range.start, direction, options.purge);
   const std::vector<std::string>& start = adoption.plan.heads_after;
   graph::Plan plan;
   switch (direction) {
@@ -743,8 +742,7 @@ bool has_settleable_failures(driver::Connection& connection, const Config& confi
 
 // Runs an adoption plan (graph::Squashes::plan_adoption): the upgrades of replaced files as a
 // run, each adoption as a stamp with its own reason. Returns the steps of both, in order.
-RunResult run_adoption(runner::Runner& runner, const graph::Plan& adoption,
-                       RunObserver* observer) {
+RunResult run_adoption(runner::Runner& runner, const graph::Plan& adoption, RunObserver* observer) {
   RunResult out;
   out.heads_before = adoption.heads_before;
   out.heads_after = adoption.heads_before;

@@ -127,12 +127,10 @@ std::vector<DoctorFinding> version_row_findings(driver::Connection& connection,
 std::optional<Error> ahead_of_code(driver::Connection& connection, const Config& config,
                                    const script::ScriptDirectory& scripts,
                                    const std::vector<std::string>& rows) {
-  if (std::all_of(rows.begin(), rows.end(),
-                  [&](const std::string& row) {
-                    // A row a squash replaced is known: the next upgrade adopts the squash.
-                    return scripts.map().find(row) != nullptr ||
-                           scripts.squashes().replacing(row) != nullptr;
-                  })) {
+  if (std::all_of(rows.begin(), rows.end(), [&](const std::string& row) {
+        // A row a squash replaced is known: the next upgrade adopts the squash.
+        return scripts.map().find(row) != nullptr || scripts.squashes().replacing(row) != nullptr;
+      })) {
     return std::nullopt;
   }
   const std::vector<DoctorFinding> findings =

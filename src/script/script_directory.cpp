@@ -27,7 +27,8 @@ namespace fs = std::filesystem;
 struct ScriptDirectory::Impl {
   // by_revision_in views the revision ids of migrations_in; moving the vector keeps them valid.
   Impl(fs::path location_in, std::vector<Migration> migrations_in, graph::RevisionMap map_in,
-       graph::Squashes squashes_in, std::unordered_map<std::string_view, std::size_t> by_revision_in)
+       graph::Squashes squashes_in,
+       std::unordered_map<std::string_view, std::size_t> by_revision_in)
       : location(std::move(location_in)),
         migrations(std::move(migrations_in)),
         map(std::move(map_in)),

@@ -243,7 +243,8 @@ TEST_P(SquashAdoptionTest, BranchySetWithAMergeAndADependencyOntoTheTip) {
                "DROP TABLE x;\nDROP TABLE b;\nDROP TABLE a;",
                {"replaces a1 b2 x2 m3"},
                "squash"});
-  project.add({"y4", {"o1"}, "CREATE TABLE y (id integer);", "DROP TABLE y;", {"depends_on m3"}, "y"});
+  project.add(
+      {"y4", {"o1"}, "CREATE TABLE y (id integer);", "DROP TABLE y;", {"depends_on m3"}, "y"});
   upgrade_ok(project, {"upgrade", "heads"});
   EXPECT_EQ(project.version_rows(), Strings{"y4"});
   EXPECT_EQ(project.query_rows("SELECT revision, direction FROM retort_log WHERE revision IN "
