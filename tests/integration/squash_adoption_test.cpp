@@ -209,6 +209,33 @@ TEST_P(SquashAdoptionTest, DowngradeToAReplacedRevisionNamesTheSquash) {
   EXPECT_TRUE(project.version_rows().empty());
 }
 
+TEST_P(SquashAdoptionTest, DowngradeAndStampAtTheTipAdoptFirstAndRefuseInside) {
+  Project project(GetParam(), "squash_down_at_tip");
+  write_config(project);
+  add_history(project);
+  upgrade_ok(project);
+  add_squash(project);
+  // At the tip: adopted with no statement, then the squash's downgrade empties the database.
+  upgrade_ok(project, {"downgrade", "base"});
+  EXPECT_TRUE(project.tables().empty());
+  EXPECT_EQ(project.query_rows("SELECT revision, direction FROM retort_log WHERE id > 3 "
+                               "ORDER BY id"),
+            (Strings{"s0|stamp", "s0|downgrade"}));
+  // Inside: a downgrade cannot start there.
+  upgrade_ok(project, {"stamp", "--purge", "d4"});
+  EXPECT_EQ(project.version_rows(), Strings{"d4"});
+  project.db().execute("UPDATE retort_version SET version_num = 'b2'");
+  const ProcessResult inside = retort(project, {"downgrade", "base"});
+  EXPECT_EQ(inside.exit_code, 2) << shown(inside);
+  EXPECT_TRUE(has(inside.err, "the database is inside the history squash s0 replaces (at b2)"));
+  EXPECT_TRUE(has(inside.err, "retort upgrade s0, then run the same command again"));
+  EXPECT_EQ(project.version_rows(), Strings{"b2"});
+  // A stamp at the tip adopts first, then moves the row.
+  project.db().execute("UPDATE retort_version SET version_num = 'c3'");
+  upgrade_ok(project, {"stamp", "d4"});
+  EXPECT_EQ(project.version_rows(), Strings{"d4"});
+}
+
 TEST_P(SquashAdoptionTest, OfflineFromTheTipWritesTheAdoption) {
   Project project(GetParam(), "squash_offline");
   write_config(project);
