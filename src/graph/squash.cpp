@@ -60,13 +60,6 @@ base::Result<Squashes, std::vector<GraphProblem>> Squashes::split(
   std::vector<GraphProblem> problems;
   Squashes out;
   Impl& impl = *out.m_impl;
-  std::map<std::string, std::size_t, std::less<>> position;
-  for (std::size_t pos = 0; pos < revisions.size(); ++pos) position.emplace(revisions[pos].id, pos);
-  const auto revision_of = [&](const std::string& id) -> const Revision* {
-    const auto it = position.find(id);
-    return it == position.end() ? nullptr : &revisions[it->second];
-  };
-
   // Who lists what.
   std::map<std::string, std::vector<std::string>, std::less<>> listers;
   for (const Revision& rev : revisions) {
@@ -85,7 +78,13 @@ base::Result<Squashes, std::vector<GraphProblem>> Squashes::split(
       if (!contains(list, rev.id)) list.push_back(rev.id);
     }
   }
-  if (impl.tip_of.empty()) return out;
+  if (impl.tip_of.empty()) return out;  // no squash: nothing to look up, as in most projects
+  std::map<std::string, std::size_t, std::less<>> position;
+  for (std::size_t pos = 0; pos < revisions.size(); ++pos) position.emplace(revisions[pos].id, pos);
+  const auto revision_of = [&](const std::string& id) -> const Revision* {
+    const auto it = position.find(id);
+    return it == position.end() ? nullptr : &revisions[it->second];
+  };
 
   // Whether squash `inner` is replaced, directly or through other squashes, by `outer`.
   const auto within = [&](std::string inner, const std::string& outer) {
