@@ -403,6 +403,9 @@ std::vector<RevisionInfo> history(const Config& config, const HistoryOptions& op
 
 RevisionInfo show(const Config& config, const std::string& revision) {
   const script::ScriptDirectory scripts = commands::load_scripts(config);
+  if (scripts.squashes().replacing(revision) != nullptr && scripts.find(revision) != nullptr) {
+    return InfoBuilder(scripts)(revision);  // a replaced revision, as its file says
+  }
   const std::vector<std::string> resolved = resolve_all(scripts.map(), revision);
   if (resolved.size() != 1) {
     throw Error(ExitCode::input,

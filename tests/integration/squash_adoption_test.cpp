@@ -82,6 +82,10 @@ TEST_P(SquashAdoptionTest, EmptyDatabaseRunsTheSquashNotTheOldFiles) {
   const ProcessResult history = retort(project, {"history"});
   EXPECT_TRUE(has(history.out, "<base> -> s0"));
   EXPECT_TRUE(lacks(history.out, "b2"));
+  // A replaced revision whose file is still there shows as its file says.
+  const ProcessResult show = retort(project, {"show", "b2"});
+  EXPECT_EQ(show.exit_code, 0) << shown(show);
+  EXPECT_TRUE(has(show.out, "Path: migrations/versions/b2_change.sql"));
 }
 
 TEST_P(SquashAdoptionTest, AtTheTipAdoptsWithoutRunningTheSquash) {
