@@ -44,6 +44,8 @@ struct GraphProblem {
                          // `revisions` = {the inner squash, its replaced revisions present}
     replaced_outside,    // a replaced revision revises a revision outside the squash that the
                          // squash does not revise: `revisions` = {parent, squash}
+    tip_not_last,        // a replaced revision comes after the last id of `replaces` (the
+                         // tip): `revisions` = {that revision, the tip}
   };
   Kind kind;
   std::string revision;                // the revision the problem is reported at

@@ -272,6 +272,27 @@ base::Result<Squashes, std::vector<GraphProblem>> Squashes::split(
   }
   if (!problems.empty()) return base::fail(std::move(problems));
   impl.old_map.emplace(std::move(old_map).value());
+  // The tip is the last id listed: no replaced revision may come after it, or the list is not
+  // in history order and the wrong revision would stand for the squash. (Below it cannot be
+  // checked as surely: retired files leave gaps in the old graph.)
+  for (const Squash& squash : impl.squashes) {
+    std::vector<std::string> todo{squash.tip};
+    std::set<std::string> seen{squash.tip};
+    while (!todo.empty()) {
+      const std::string id = std::move(todo.back());
+      todo.pop_back();
+      for (std::string& child : impl.old_map->children(id)) {
+        if (!seen.insert(child).second) continue;
+        problems.push_back({Kind::tip_not_last,
+                            squash.id,
+                            {child, squash.tip},
+                            "Squash " + squash.id + " replaces " + child + ", which comes after " +
+                                squash.tip + ", the last revision it lists (its tip)."});
+        todo.push_back(std::move(child));
+      }
+    }
+  }
+  if (!problems.empty()) return base::fail(std::move(problems));
   return out;
 }
 

@@ -176,6 +176,11 @@ TEST(Squash, LoadErrors) {
   problems = problems_of({rev("a1"), squash("s1", {"a1"}), squash("s2", {"s1"})});
   EXPECT_EQ(problems.at(0).kind, Kind::squash_not_retired);
   EXPECT_EQ(problems.at(0).revision, "s2");
+  // The tip is not last.
+  problems = problems_of({rev("a1"), rev("b2", {"a1"}), squash("s0", {"b2", "a1"})});
+  EXPECT_EQ(problems.at(0).kind, Kind::tip_not_last);
+  EXPECT_EQ(problems.at(0).message,
+            "Squash s0 replaces b2, which comes after a1, the last revision it lists (its tip).");
   // A replaced revision hanging off something the squash does not revise.
   problems = problems_of({rev("o1"), rev("a1", {"o1"}), squash("s0", {"a1"})});
   EXPECT_EQ(problems.at(0).kind, Kind::replaced_outside);

@@ -191,6 +191,7 @@ int line_for(const graph::GraphProblem& problem, const Migration& migration,
     case Kind::replaces_itself:
     case Kind::replaced_twice:
     case Kind::squash_not_retired:
+    case Kind::tip_not_last:
       if (!problem.revisions.empty()) {
         const std::string& ref = problem.revisions[0];
         if (std::find(migration.revises.begin(), migration.revises.end(), ref) !=
@@ -251,6 +252,9 @@ std::string fix_for(const graph::GraphProblem& problem) {
     case Kind::replaced_outside:
       return "a squash replaces a revision and all its ancestors: add the parent to "
              "`-- retort:replaces`, or list it in the squash's `-- retort:revises`";
+    case Kind::tip_not_last:
+      return "list the replaced revisions in history order, the tip (the revision the later "
+             "ones revise) last; a squash replaces the tip and its ancestors only";
   }
   return {};
 }
