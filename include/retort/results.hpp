@@ -261,6 +261,9 @@ struct CurrentResult {
   std::vector<LedgerEntry> unfinished;  // running or failed ledger rows not superseded
   bool up_to_date = false;              // every head of the files is applied
   std::vector<std::string> pending;     // revisions an `upgrade heads` would run, in order
+  // Rows a squash replaced: what the next upgrade does about each (adopt the squash, after the
+  // replaced files up to its tip), or why it cannot (the files on the way were retired).
+  std::vector<std::string> squashed;
 };
 
 // One step of a run, as it happened (or, with --sql, as it would).

@@ -194,6 +194,9 @@ std::string current_text(const CurrentResult& result, const Style& style) {
   if (!result.ahead.empty()) {
     out += "  " + result.ahead + "\n  next: " + result.ahead_next + "\n";
   }
+  for (const std::string& squashed : result.squashed) {
+    out += style.yellow(squashed) + "\n";
+  }
   for (const LedgerEntry& entry : result.unfinished) {
     out +=
         style.red(fmt::format("{} {} {} (started {}): {} of {} statements ran",
@@ -356,7 +359,7 @@ nlohmann::json to_json(const CurrentResult& result) {
   return {{"database", result.database}, {"heads", to_json(result.heads)},
           {"unknown", result.unknown},   {"ahead", result.ahead},
           {"unfinished", unfinished},    {"up_to_date", result.up_to_date},
-          {"pending", result.pending}};
+          {"pending", result.pending},   {"squashed", result.squashed}};
 }
 
 std::string preflight_text(const PreflightResult& result, const Style& style) {

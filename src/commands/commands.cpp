@@ -384,6 +384,8 @@ std::vector<RevisionInfo> history(const Config& config, const HistoryOptions& op
       }
     }
   }
+  // A row a squash replaced reads as the squash, which the next upgrade adopts.
+  current = scripts.squashes().adopted(current);
   const auto revisions = unwrap(scripts.map().history(options.range, current), options.range);
   std::vector<RevisionInfo> out;
   out.reserve(revisions.size());
@@ -401,6 +403,9 @@ std::vector<RevisionInfo> history(const Config& config, const HistoryOptions& op
 
 RevisionInfo show(const Config& config, const std::string& revision) {
   const script::ScriptDirectory scripts = commands::load_scripts(config);
+  if (scripts.squashes().replacing(revision) != nullptr && scripts.find(revision) != nullptr) {
+    return InfoBuilder(scripts)(revision);  // a replaced revision, as its file says
+  }
   const std::vector<std::string> resolved = resolve_all(scripts.map(), revision);
   if (resolved.size() != 1) {
     throw Error(ExitCode::input,
@@ -420,8 +425,91 @@ struct OfflineRange {
   std::string end;
 };
 
-OfflineRange offline_range(const graph::RevisionMap& map, const std::string& target,
+// A target naming a revision a squash replaced: the main graph has the squash in its place.
+void refuse_replaced_target(const script::ScriptDirectory& scripts, const std::string& target,
+                            graph::Direction direction) {
+  const graph::Squash* squash = scripts.squashes().replacing(target);
+  if (squash == nullptr) {
+    return;
+  }
+  const std::string_view verb = to_string(runner::to_result(direction));
+  throw Error(ExitCode::input, fmt::format("{} was squashed into {}; {} to base or to a "
+                                           "revision after {}",
+                                           target, squash->id, verb, squash->id))
+      .explain(fmt::format("squash {} stands for {} and the {} revision{} before it; the "
+                           "graph has {} in their place",
+                           squash->id, squash->tip, squash->replaces.size() - 1,
+                           squash->replaces.size() == 2 ? "" : "s", squash->id))
+      .state("nothing was run")
+      .next(direction == graph::Direction::upgrade
+                ? fmt::format("retort upgrade {}", squash->id)
+                : fmt::format("retort {} base, or retort history (the revisions after {})", verb,
+                              squash->id));
+}
+
+// What a database at revisions a squash replaced does before its command: the replaced files
+// up to the squash's tip, then the adoption of the squash (graph::Squashes::plan_adoption).
+// Throws for a straggler, and for a downgrade or stamp that would have to run replaced files
+// first. rows: the version table's (or --sql's START).
+graph::Adoption adoption_before(const script::ScriptDirectory& scripts,
+                                const std::vector<std::string>& rows, graph::Direction direction,
+                                bool purge) {
+  graph::Adoption adoption;
+  adoption.plan.heads_before = rows;
+  adoption.plan.heads_after = rows;
+  if (scripts.squashes().empty() || (direction == graph::Direction::stamp && purge)) {
+    return adoption;
+  }
+  adoption = scripts.squashes().plan_adoption(rows);
+  if (!adoption.stragglers.empty()) {
+    std::vector<DoctorFinding> findings;
+    ops::doctor::check_squashed_rows(scripts, rows, findings);
+    for (const DoctorFinding& finding : findings) {
+      if (finding.code == "squash-straggler") {
+        throw Error(ExitCode::failed, finding.message)
+            .state("nothing was run; the database is as it was")
+            .next(finding.fix);
+      }
+    }
+  }
+  if (direction != graph::Direction::upgrade) {
+    for (const graph::Step& step : adoption.plan.steps) {
+      if (step.direction == graph::Direction::upgrade) {
+        const graph::Squash* squash = scripts.squashes().replacing(step.revision);
+        const std::string_view verb = to_string(runner::to_result(direction));
+        throw Error(ExitCode::input,
+                    fmt::format("the database is inside the history squash {} replaces (at {}): "
+                                "a {} cannot start there",
+                                squash->id, base::join(rows, ", "), verb))
+            .explain(fmt::format("this code knows {} in place of {} and its ancestors; an upgrade "
+                                 "runs the replaced files up to {} and adopts {}",
+                                 squash->id, squash->tip, squash->tip, squash->id))
+            .state("nothing was run")
+            .next(fmt::format("retort upgrade {}, then run the same command again", squash->id));
+      }
+    }
+  }
+  return adoption;
+}
+
+// The upgrade steps of an adoption and the steps of a plan in one plan, for the gates and lint
+// that look at every migration a run runs.
+graph::Plan with_adoption(const graph::Adoption& adoption, const graph::Plan& plan) {
+  graph::Plan out = plan;
+  out.heads_before = adoption.plan.heads_before;
+  out.steps.clear();
+  for (const graph::Step& step : adoption.plan.steps) {
+    if (step.direction != graph::Direction::stamp) {
+      out.steps.push_back(step);
+    }
+  }
+  out.steps.insert(out.steps.end(), plan.steps.begin(), plan.steps.end());
+  return out;
+}
+
+OfflineRange offline_range(const script::ScriptDirectory& scripts, const std::string& target,
                            bool start_required) {
+  const graph::RevisionMap& map = scripts.map();
   const std::size_t colon = target.find(':');
   if (colon == std::string::npos) {
     if (start_required) {
@@ -436,7 +524,10 @@ OfflineRange offline_range(const graph::RevisionMap& map, const std::string& tar
   const std::string start = target.substr(0, colon);
   range.end = target.substr(colon + 1);
   if (!start.empty() && start != "base") {
-    range.start = unwrap(map.resolve(start), start);
+    // START may be a revision a squash replaced: the script then adopts the squash first.
+    range.start = scripts.squashes().replacing(start) != nullptr
+                      ? std::vector<std::string>{start}
+                      : unwrap(map.resolve(start), start);
   }
   return range;
 }
@@ -445,18 +536,28 @@ RunResult run_offline(const Config& config, const RunOptions& options, graph::Di
   const script::ScriptDirectory scripts = commands::load_scripts(config);
   const graph::RevisionMap& map = scripts.map();
   const OfflineRange range =
-      offline_range(map, options.target, direction == graph::Direction::downgrade);
+      offline_range(scripts, options.target, direction == graph::Direction::downgrade);
+  refuse_replaced_target(scripts, range.end, direction);
+  // A START a squash replaced: the replaced files up to its tip and the adoption come first.
+  const graph::Adoption adoption = adoption_before(scripts, range.start, direction, options.purge);
+  const std::vector<std::string>& start = adoption.plan.heads_after;
   graph::Plan plan;
   switch (direction) {
     case graph::Direction::upgrade:
-      plan = unwrap(map.plan_upgrade(range.start, range.end), options.target);
+      plan = unwrap(map.plan_upgrade(start, range.end), options.target);
       break;
     case graph::Direction::downgrade:
-      plan = unwrap(map.plan_downgrade(range.start, range.end), options.target);
+      plan = unwrap(map.plan_downgrade(start, range.end), options.target);
       break;
     case graph::Direction::stamp:
-      plan = unwrap(map.plan_stamp(range.start, range.end, options.purge), options.target);
+      plan = unwrap(map.plan_stamp(start, range.end, options.purge), options.target);
       break;
+  }
+  if (!adoption.plan.steps.empty()) {
+    graph::Plan joined = adoption.plan;
+    joined.steps.insert(joined.steps.end(), plan.steps.begin(), plan.steps.end());
+    joined.heads_after = plan.steps.empty() ? adoption.plan.heads_after : plan.heads_after;
+    plan = std::move(joined);
   }
   runner::Settings settings = commands::runner_settings(config);
   settings.reason = options.reason;
@@ -490,8 +591,11 @@ RunResult run_offline(const Config& config, const RunOptions& options, graph::Di
   return result;
 }
 
-graph::Plan make_plan(const graph::RevisionMap& map, const std::vector<std::string>& current,
-                      const RunOptions& options, graph::Direction direction) {
+graph::Plan make_plan(const script::ScriptDirectory& scripts,
+                      const std::vector<std::string>& current, const RunOptions& options,
+                      graph::Direction direction) {
+  refuse_replaced_target(scripts, options.target, direction);
+  const graph::RevisionMap& map = scripts.map();
   switch (direction) {
     case graph::Direction::upgrade:
       return unwrap(map.plan_upgrade(current, options.target), options.target);
@@ -639,6 +743,42 @@ bool has_settleable_failures(driver::Connection& connection, const Config& confi
   });
 }
 
+// Runs an adoption plan (graph::Squashes::plan_adoption): the upgrades of replaced files as a
+// run, each adoption as a stamp with its own reason. Returns the steps of both, in order.
+RunResult run_adoption(runner::Runner& runner, const graph::Plan& adoption, RunObserver* observer) {
+  RunResult out;
+  out.heads_before = adoption.heads_before;
+  out.heads_after = adoption.heads_before;
+  std::size_t begin = 0;
+  while (begin < adoption.steps.size()) {
+    const bool stamp = adoption.steps[begin].direction == graph::Direction::stamp;
+    std::size_t end = begin + 1;
+    while (!stamp && end < adoption.steps.size() &&
+           adoption.steps[end].direction != graph::Direction::stamp) {
+      ++end;
+    }
+    graph::Plan part;
+    part.heads_before = out.heads_after;
+    part.steps.assign(adoption.steps.begin() + static_cast<std::ptrdiff_t>(begin),
+                      adoption.steps.begin() + static_cast<std::ptrdiff_t>(end));
+    part.heads_after = part.steps.back().heads_after;
+    RunResult done = stamp ? runner.stamp(part) : runner.run(part);
+    if (stamp && observer != nullptr) {
+      const graph::Step& step = part.steps.front();
+      observer->note(fmt::format("adopted {}: {} -> {} in the version table, no statement ran ({})",
+                                 step.revision, step.version_ops.front().from, step.revision,
+                                 step.reason));
+    }
+    for (StepResult& step : done.steps) {
+      out.steps.push_back(std::move(step));
+    }
+    out.heads_after = done.heads_after;
+    out.duration_ms += done.duration_ms;
+    begin = end;
+  }
+  return out;
+}
+
 RunResult run_online(const Config& config, const RunOptions& options, graph::Direction direction) {
   if (const std::size_t colon = options.target.find(':'); colon != std::string::npos) {
     // As Alembic's "Range revision not allowed": online, the start is the database's.
@@ -653,7 +793,6 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
                           verb, end.empty() ? "TARGET" : end));
   }
   const script::ScriptDirectory scripts = commands::load_scripts(config);
-  const graph::RevisionMap& map = scripts.map();
   const base::DatabaseUrl url = commands::database_url(config);
   const std::unique_ptr<driver::Connection> connection = driver::connect(url);
   runner::Settings settings = commands::runner_settings(config);
@@ -697,7 +836,8 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
     return conflict;
   };
   const std::optional<Error> unsettled = check_rows(current, Locked::no);
-  graph::Plan plan = make_plan(map, current, options, direction);
+  graph::Adoption adoption = adoption_before(scripts, current, direction, options.purge);
+  graph::Plan plan = make_plan(scripts, adoption.plan.heads_after, options, direction);
   RunResult result;
   result.database = config.redacted_url;
   result.target = options.target;
@@ -707,7 +847,7 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   // deleted since (runner::Runner::stamp): that is how an operator clears them.
   const bool settles =
       direction == graph::Direction::stamp && has_settleable_failures(*connection, config, scripts);
-  if (plan.steps.empty() && !settles) {
+  if (plan.steps.empty() && !settles && adoption.plan.steps.empty()) {
     if (unsettled) {
       throw *unsettled;
     }
@@ -739,25 +879,37 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
     // Under the lock, read again: usually another runner has done the work meanwhile.
     current = runner.current_heads();
     (void)check_rows(current, Locked::yes);
-    plan = make_plan(map, current, options, direction);
+    adoption = adoption_before(scripts, current, direction, options.purge);
+    plan = make_plan(scripts, adoption.plan.heads_after, options, direction);
+    const graph::Plan whole = with_adoption(adoption, plan);
     if (direction == graph::Direction::upgrade) {
       // Under the lock, so that of several racing runners only the one that runs speaks.
-      lint_before_run(config, scripts, plan, *connection, options.observer);
+      lint_before_run(config, scripts, whole, *connection, options.observer);
     }
     std::vector<std::unique_ptr<runner::StepGate>> gates;
-    if (!plan.steps.empty() && direction != graph::Direction::stamp) {
+    if (!whole.steps.empty() && direction != graph::Direction::stamp) {
       gates = commands::make_gates(
-          config, url, *connection, options.observer, scripts, plan,
+          config, url, *connection, options.observer, scripts, whole,
           options.no_backup ? ops::backup::Backups::skipped : ops::backup::Backups::as_configured);
       for (const auto& gate : gates) {
         runner.add_gate(*gate);
       }
     }
+    // A squash's adoption first: the replaced files up to its tip, then one version-table
+    // change to the squash, with no statement.
+    RunResult adopted = run_adoption(runner, adoption.plan, options.observer);
     if (!plan.steps.empty() || settles) {
       result = direction == graph::Direction::stamp ? runner.stamp(plan) : runner.run(plan);
     } else {
-      result.heads_before = current;
-      result.heads_after = current;
+      result.heads_before = adoption.plan.heads_after;
+      result.heads_after = adoption.plan.heads_after;
+    }
+    if (!adoption.plan.steps.empty()) {
+      adopted.steps.insert(adopted.steps.end(), std::make_move_iterator(result.steps.begin()),
+                           std::make_move_iterator(result.steps.end()));
+      adopted.heads_after = result.heads_after;
+      adopted.duration_ms += result.duration_ms;
+      result = std::move(adopted);
     }
   } catch (const runner::StepFailed& failed) {
     const Error error = commands::step_failure_error(failed);
@@ -804,10 +956,21 @@ RunResult stamp(const Config& config, const RunOptions& options) {
 
 namespace {
 
-std::vector<std::string> pending_of(const graph::RevisionMap& map,
-                                    const std::vector<std::string>& current) {
-  auto plan = map.plan_upgrade(current, "heads");
+// The revisions an `upgrade heads` runs from these version rows: those of a squash's adoption
+// (replaced files up to its tip) first; none when a straggler cannot adopt.
+std::vector<std::string> pending_of(const script::ScriptDirectory& scripts,
+                                    const std::vector<std::string>& rows) {
   std::vector<std::string> out;
+  const graph::Adoption adoption = scripts.squashes().plan_adoption(rows);
+  if (!adoption.stragglers.empty()) {
+    return out;
+  }
+  for (const graph::Step& step : adoption.plan.steps) {
+    if (step.direction == graph::Direction::upgrade) {
+      out.push_back(step.revision);
+    }
+  }
+  auto plan = scripts.map().plan_upgrade(adoption.plan.heads_after, "heads");
   if (plan) {
     for (const graph::Step& step : plan->steps) {
       out.push_back(step.revision);
@@ -829,7 +992,7 @@ CurrentResult current(const Config& config) {
   result.database = config.redacted_url;
   std::vector<std::string> known;
   for (const std::string& row : rows) {
-    if (scripts.map().find(row) == nullptr) {
+    if (scripts.map().find(row) == nullptr && scripts.squashes().replacing(row) == nullptr) {
       result.unknown.push_back(row);
     } else {
       known.push_back(row);
@@ -883,10 +1046,15 @@ CurrentResult current(const Config& config) {
     result.ahead = ahead->what();
     result.ahead_next = ahead->next_command;
   }
-  if (result.unknown.empty()) {
-    result.pending = pending_of(scripts.map(), known);
+  std::vector<DoctorFinding> squashed;
+  ops::doctor::check_squashed_rows(scripts, known, squashed);
+  for (const DoctorFinding& finding : squashed) {
+    result.squashed.push_back(finding.message + "\n  next: " + finding.fix);
   }
-  result.up_to_date = result.unknown.empty() && result.pending.empty();
+  if (result.unknown.empty()) {
+    result.pending = pending_of(scripts, known);
+  }
+  result.up_to_date = result.unknown.empty() && result.pending.empty() && squashed.empty();
   return result;
 }
 
@@ -897,7 +1065,7 @@ PendingResult pending(const Config& config) {
   runner::Runner runner(*connection, scripts, commands::runner_settings(config), nullptr);
   PendingResult result;
   result.current = runner.current_heads();
-  result.pending = pending_of(scripts.map(), result.current);
+  result.pending = pending_of(scripts, result.current);
   return result;
 }
 
@@ -907,7 +1075,7 @@ namespace {
 void check_lint(const Config& config, const script::ScriptDirectory& scripts,
                 driver::Connection& connection, const std::vector<std::string>& current_heads,
                 CheckResult& result) {
-  auto plan = scripts.map().plan_upgrade(current_heads, "heads");
+  auto plan = scripts.map().plan_upgrade(scripts.squashes().adopted(current_heads), "heads");
   if (!plan || plan->steps.empty()) {
     return;
   }
@@ -969,7 +1137,9 @@ CheckResult check(const Config& config) {
   ops::doctor::check_unfinished(context, findings);
   ops::doctor::check_edited(context, findings);
   for (const DoctorFinding& finding : findings) {
-    result.ok = result.ok && finding.level != DoctorLevel::error;
+    // A database that has a squash to adopt is not at the files' heads: pending, as SPEC §6.
+    result.ok = result.ok && finding.level != DoctorLevel::error &&
+                finding.code != "squash-adoption-pending";
     result.findings.push_back(finding.message + "\n  " +
                               (finding.level == DoctorLevel::error ? "fix: " : "") + finding.fix);
   }
@@ -978,7 +1148,8 @@ CheckResult check(const Config& config) {
   }
   // A pending step that `upgrade` would refuse (a section with no statement, a statement that
   // cannot run where it stands), in the words the upgrade would use.
-  if (auto plan = scripts->map().plan_upgrade(current_heads, "heads")) {
+  if (auto plan =
+          scripts->map().plan_upgrade(scripts->squashes().adopted(current_heads), "heads")) {
     try {
       runner::validate_plan(*scripts, *plan, connection->dialect());
     } catch (const Error& error) {
@@ -994,7 +1165,7 @@ CheckResult check(const Config& config) {
     }
   }
   if (result.ok) {
-    const std::vector<std::string> todo = pending_of(scripts->map(), current_heads);
+    const std::vector<std::string> todo = pending_of(*scripts, current_heads);
     if (!todo.empty()) {
       result.ok = false;
       result.findings.push_back(

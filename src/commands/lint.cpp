@@ -239,7 +239,8 @@ LintResult lint_migrations(const Config& config, const LintOptions& options) {
         commands::open_connection(config, driver::MissingDatabase::read_as_empty);
     runner::VersionTable versions(connection.get(), config.version_table,
                                   config.version_table_schema);
-    const std::vector<std::string> current = versions.heads();
+    // A row a squash replaced reads as the squash, as the run plans it once adopted.
+    const std::vector<std::string> current = scripts.squashes().adopted(versions.heads());
     const graph::Plan plan =
         commands::unwrap(map.plan_upgrade(current, options.target), options.target);
     const int version =

@@ -18,8 +18,11 @@ PreflightResult preflight(const Config& config, const PreflightOptions& options)
   if (std::optional<Error> ahead = commands::ahead_of_code(*connection, config, scripts, current)) {
     throw *ahead;
   }
-  const graph::Plan plan =
-      commands::unwrap(scripts.map().plan_upgrade(current, options.target), options.target);
+  // A row a squash replaced: the plan from the squash, as the run plans it once adopted (the
+  // adoption itself runs no statement; replaced files it follows are not estimated here).
+  const graph::Plan plan = commands::unwrap(
+      scripts.map().plan_upgrade(scripts.squashes().adopted(current), options.target),
+      options.target);
   runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema,
                         config.version_table);
   ops::preflight::Context context{

@@ -170,7 +170,10 @@ void build_history(const Config& config, const script::ScriptDirectory& scripts,
   settings.reason = "built on a throwaway database to be compared";
   runner::Runner runner(*connection, scripts, settings, nullptr);
   std::vector<std::string> current;
-  for (const std::string& revision : revisions) {
+  for (const std::string& row : revisions) {
+    // A row at a squash's tip has the schema the squash builds.
+    const graph::Squash* squash = scripts.squashes().replacing(row);
+    const std::string& revision = squash != nullptr && squash->tip == row ? squash->id : row;
     graph::Plan plan = commands::unwrap(scripts.map().plan_upgrade(current, revision), revision);
     runner::validate_plan(scripts, plan, connection->dialect());
     try {

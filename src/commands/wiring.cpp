@@ -127,8 +127,10 @@ std::vector<DoctorFinding> version_row_findings(driver::Connection& connection,
 std::optional<Error> ahead_of_code(driver::Connection& connection, const Config& config,
                                    const script::ScriptDirectory& scripts,
                                    const std::vector<std::string>& rows) {
-  if (std::all_of(rows.begin(), rows.end(),
-                  [&](const std::string& row) { return scripts.map().find(row) != nullptr; })) {
+  if (std::all_of(rows.begin(), rows.end(), [&](const std::string& row) {
+        // A row a squash replaced is known: the next upgrade adopts the squash.
+        return scripts.map().find(row) != nullptr || scripts.squashes().replacing(row) != nullptr;
+      })) {
     return std::nullopt;
   }
   const std::vector<DoctorFinding> findings =
@@ -222,6 +224,11 @@ RevisionInfo InfoBuilder::operator()(const std::string& revision) const {
     info.down_revisions = node->down_revisions;
     info.depends_on = node->depends_on;
     info.message = node->message;
+  } else if (const script::Migration* replaced = scripts.find(revision); replaced != nullptr) {
+    // A revision a squash replaced (a database still at it): as its file says.
+    info.down_revisions = replaced->revises;
+    info.depends_on = replaced->depends_on;
+    info.message = replaced->message;
   }
   info.branch_labels = map.branch_labels_of(revision);
   info.is_head = m_heads.contains(revision);

@@ -17,7 +17,7 @@ namespace retort::graph::testing {
 
 inline Revision rev(std::string id, std::vector<std::string> down = {},
                     std::vector<std::string> deps = {}, std::vector<std::string> labels = {}) {
-  return Revision{std::move(id), std::move(down), std::move(deps), std::move(labels), {}};
+  return Revision{std::move(id), std::move(down), std::move(deps), std::move(labels), {}, {}};
 }
 
 // Builds a map that must be valid; a failure names every problem.

@@ -22,6 +22,8 @@ struct Revision {
   std::vector<std::string> depends_on;      // revision ids, unique prefixes or branch labels
   std::vector<std::string> branch_labels;   // declared on this revision
   std::string message;
+  // A squash revision: the revisions it stands for, in history order (graph/squash.hpp).
+  std::vector<std::string> replaces{};
 };
 
 // A problem in the graph itself. Data: the command layer turns it into the user's message.
@@ -33,6 +35,17 @@ struct GraphProblem {
     cycle,               // revisions reach themselves; `revisions` is the cycle in order
     duplicate_label,     // one branch label on two branches
     label_collides,      // a branch label equal to a revision id
+    // Squashes (graph/squash.hpp):
+    replaces_itself,     // a squash lists itself, or revises or depends on what it replaces
+    replaced_twice,      // one id in the replaces of two squashes: `revisions` = {id, other}
+    replaced_reference,  // a revision refers to a replaced id other than the tip:
+                         // `revisions` = {the id, the squash, its tip}
+    squash_not_retired,  // a squash replaces a squash whose replaced files are still there:
+                         // `revisions` = {the inner squash, its replaced revisions present}
+    replaced_outside,    // a replaced revision revises a revision outside the squash that the
+                         // squash does not revise: `revisions` = {parent, squash}
+    tip_not_last,        // a replaced revision comes after the last id of `replaces` (the
+                         // tip): `revisions` = {that revision, the tip}
   };
   Kind kind;
   std::string revision;                // the revision the problem is reported at
@@ -74,6 +87,8 @@ struct Step {
   Direction direction = Direction::upgrade;
   std::vector<VersionOp> version_ops;    // applied with the step, in order
   std::vector<std::string> heads_after;  // the version table's rows after this step, sorted
+  // Not empty: the ledger's reason for this step instead of the run's (a squash's adoption).
+  std::string reason{};
 };
 
 // A plan is data: it prints, and it is tested without a database.

@@ -945,7 +945,7 @@ RunResult Runner::stamp(const graph::Plan& plan) {
       LedgerStart entry{.revision = step.revision,
                         .direction = "stamp",
                         .checksum = migration != nullptr ? migration->checksum() : std::string(),
-                        .reason = m_settings.reason,
+                        .reason = step.reason.empty() ? m_settings.reason : step.reason,
                         .parents = migration != nullptr ? base::join(migration->revises, " ") : "",
                         .message = migration != nullptr ? migration->message : "",
                         .heads_after = base::join(step.heads_after, " ")};

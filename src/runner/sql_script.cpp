@@ -85,7 +85,7 @@ void write_sql(std::ostream& out, base::Dialect dialect, const script::ScriptDir
                       .direction = direction_name(step.direction),
                       .statements_total = static_cast<int>(statements.size()),
                       .checksum = migration.checksum(),
-                      .reason = settings.reason,
+                      .reason = step.reason.empty() ? settings.reason : step.reason,
                       .parents = base::join(migration.revises, " "),
                       .message = migration.message};
     out << ledger.insert_ok_sql(entry) << ";\n";

@@ -22,11 +22,11 @@ namespace {
 constexpr std::string_view k_prefix = "retort:";
 
 // Header directives, then the two section markers. Order is what hints list.
-constexpr std::array<std::string_view, 14> k_keys{
+constexpr std::array<std::string_view, 15> k_keys{
     "revision",     "revises",           "message",     "branch_labels",
     "depends_on",   "transaction",       "estimate",    "maintenance_window",
     "lock_timeout", "statement_timeout", "lint-ignore", "empty",
-    "upgrade",      "downgrade"};
+    "replaces",     "upgrade",           "downgrade"};
 
 // Appending rather than `"`" + std::string(...)`: GCC 12 at -O2 reports a false -Wrestrict
 // for a literal prepended to a temporary string (GCC bug 105329).
@@ -255,7 +255,8 @@ class Parser {
 
   void on_header_directive(const Directive& entry, std::size_t key_idx, int line_number) {
     const std::string_view key = entry.key;
-    if (key != "lint-ignore") {
+    // A squash of a long history lists its replaced ids on as many lines as it likes.
+    if (key != "lint-ignore" && key != "replaces") {
       int& first_line = m_first_line[key_idx];
       if (first_line != 0) {
         const bool takes_list =
@@ -292,6 +293,8 @@ class Parser {
         }
         migration.revises.push_back(std::move(parent));
       }
+    } else if (key == "replaces") {
+      on_replaces(value, line_number);
     } else if (key == "message") {
       migration.message = std::string(value);
     } else if (key == "branch_labels") {
@@ -334,6 +337,32 @@ class Parser {
       on_lint_ignore(value, line_number);
     } else if (key == "empty") {
       on_empty(value, line_number);
+    }
+  }
+
+  // `-- retort:replaces ID ID ...`: the revisions a squash stands for, in history order; lines
+  // accumulate.
+  void on_replaces(std::string_view value, int line_number) {
+    if (m_result.lines.replaces == 0) {
+      m_result.lines.replaces = line_number;
+    }
+    std::vector<std::string>& replaces = m_result.migration.replaces;
+    const std::vector<std::string> words = base::split_words(value);
+    if (words.empty()) {
+      problem(line_number, directive("replaces") + " names no revision",
+              "list the ids of the revisions this squash replaces, separated by spaces, or "
+              "remove the line");
+    }
+    for (const std::string& word : words) {
+      if (!is_valid_revision_id(word)) {
+        problem(line_number, code(word) + " in " + directive("replaces") + " is not a revision id",
+                "list the replaced revision ids separated by spaces");
+      } else if (std::find(replaces.begin(), replaces.end(), word) != replaces.end()) {
+        problem(line_number, code(word) + " is listed twice in " + directive("replaces"),
+                "list each replaced revision once");
+      } else {
+        replaces.push_back(word);
+      }
     }
   }
 

@@ -16,6 +16,7 @@ struct DirectiveLines {
   int revises = 0;
   int branch_labels = 0;
   int depends_on = 0;
+  int replaces = 0;  // the first `replaces` line
 };
 
 struct ParsedMigration {

@@ -79,6 +79,16 @@ TEST(ParseMigration, ValidFileParsesEveryDirective) {
   EXPECT_EQ(m.checksum().size(), 64U);
 }
 
+TEST(ParseMigration, ReplacesAccumulatesOverLinesInOrder) {
+  const ParsedMigration parsed = parse_migration_text(
+      k_path,
+      "-- retort:revision abc123\n-- retort:message squash\n-- retort:replaces a1 b2\n"
+      "-- retort:replaces c3\n\n-- retort:upgrade\nSELECT 1;\n");
+  EXPECT_EQ(render(parsed.problems), "");
+  EXPECT_EQ(parsed.migration.replaces, (std::vector<std::string>{"a1", "b2", "c3"}));
+  EXPECT_EQ(parsed.lines.replaces, 3);
+}
+
 TEST(ParseMigration, DefaultsWithoutOptionalDirectives) {
   const ParsedMigration parsed = parse_migration_text(
       "versions/abc123.sql", "-- retort:revision abc123\n-- retort:upgrade\nSELECT 1\n");
@@ -121,6 +131,14 @@ struct ErrorCase {
 
 // Each case is a whole file; `P` stands for the file name in the expected output.
 const ErrorCase k_error_cases[] = {
+    {"replaces with no id",
+     "-- retort:revision abc123\n-- retort:replaces\n-- retort:upgrade\nS;\n",
+     "P:2: `-- retort:replaces` names no revision | list the ids of the revisions this squash "
+     "replaces, separated by spaces, or remove the line\n"},
+    {"replaces lists an id twice",
+     "-- retort:revision abc123\n-- retort:replaces a1 b2\n-- retort:replaces b2\n"
+     "-- retort:upgrade\nS;\n",
+     "P:3: `b2` is listed twice in `-- retort:replaces` | list each replaced revision once\n"},
     {"unknown key with a hint",
      "-- retort:revison abc123\n-- retort:revision abc123\n-- retort:upgrade\nSELECT 1;\n",
      "P:1: unknown directive `-- retort:revison` | did you mean `-- retort:revision`?\n"},
@@ -128,7 +146,7 @@ const ErrorCase k_error_cases[] = {
      "-- retort:revision abc123\n-- retort:colour blue\n-- retort:upgrade\nSELECT 1;\n",
      "P:2: unknown directive `-- retort:colour` | the directives are revision, revises, message, "
      "branch_labels, depends_on, transaction, estimate, maintenance_window, lock_timeout, "
-     "statement_timeout, lint-ignore, empty, upgrade, downgrade\n"},
+     "statement_timeout, lint-ignore, empty, replaces, upgrade, downgrade\n"},
     {"missing revision", "-- retort:message x\n-- retort:upgrade\nSELECT 1;\n",
      "P:1: no `-- retort:revision` line | add `-- retort:revision abc123` to the header\n"},
     {"empty revision", "-- retort:revision\n-- retort:upgrade\nSELECT 1;\n",
@@ -240,7 +258,7 @@ const ErrorCase k_error_cases[] = {
     {"empty key", "-- retort:revision abc123\n-- retort:\n-- retort:upgrade\nS;\n",
      "P:2: `-- retort:` names no directive | the directives are revision, revises, message, "
      "branch_labels, depends_on, transaction, estimate, maintenance_window, lock_timeout, "
-     "statement_timeout, lint-ignore, empty, upgrade, downgrade\n"},
+     "statement_timeout, lint-ignore, empty, replaces, upgrade, downgrade\n"},
     {"empty file", "",
      "P:1: no `-- retort:revision` line | add `-- retort:revision abc123` to the header\n"
      "P:1: no `-- retort:upgrade` line, so there is no upgrade section | add `-- retort:upgrade` "

@@ -30,15 +30,18 @@ namespace fs = std::filesystem;
 struct ScriptDirectory::Impl {
   // by_revision_in views the revision ids of migrations_in; moving the vector keeps them valid.
   Impl(fs::path location_in, std::vector<Migration> migrations_in, graph::RevisionMap map_in,
+       graph::Squashes squashes_in,
        std::unordered_map<std::string_view, std::size_t> by_revision_in)
       : location(std::move(location_in)),
         migrations(std::move(migrations_in)),
         map(std::move(map_in)),
+        squashes(std::move(squashes_in)),
         by_revision(std::move(by_revision_in)) {}
 
   fs::path location;
   std::vector<Migration> migrations;  // never resized after construction: by_revision views it
   graph::RevisionMap map;
+  graph::Squashes squashes;
   std::unordered_map<std::string_view, std::size_t> by_revision;
 };
 
@@ -213,6 +216,30 @@ int line_for(const graph::GraphProblem& problem, const Migration& migration,
     case Kind::duplicate_label:
     case Kind::label_collides:
       return first_set({lines.branch_labels, lines.revision});
+    case Kind::replaces_itself:
+    case Kind::replaced_twice:
+    case Kind::squash_not_retired:
+    case Kind::tip_not_last:
+      if (!problem.revisions.empty()) {
+        const std::string& ref = problem.revisions[0];
+        if (std::find(migration.revises.begin(), migration.revises.end(), ref) !=
+            migration.revises.end()) {
+          return first_set({lines.revises, lines.revision});
+        }
+        if (std::find(migration.depends_on.begin(), migration.depends_on.end(), ref) !=
+            migration.depends_on.end()) {
+          return first_set({lines.depends_on, lines.revision});
+        }
+      }
+      return first_set({lines.replaces, lines.revision});
+    case Kind::replaced_reference:
+    case Kind::replaced_outside: {
+      const std::string& ref = problem.revisions.empty() ? problem.revision : problem.revisions[0];
+      const bool by_revises = std::find(migration.revises.begin(), migration.revises.end(), ref) !=
+                              migration.revises.end();
+      return by_revises ? first_set({lines.revises, lines.revision})
+                        : first_set({lines.depends_on, lines.revision});
+    }
   }
   return 1;
 }
@@ -234,6 +261,28 @@ std::string fix_for(const graph::GraphProblem& problem) {
       return "choose a branch label no other branch uses";
     case Kind::label_collides:
       return "choose a branch label that is not a revision id";
+    case Kind::replaces_itself:
+      return "a squash stands for the revisions before it: list in `-- retort:replaces` only "
+             "revisions it does not revise, depend on, or include itself";
+    case Kind::replaced_twice:
+      return "a revision belongs to one squash: take it out of the `-- retort:replaces` of one of "
+             "them";
+    case Kind::replaced_reference: {
+      const std::string squash = problem.revisions.size() > 1 ? problem.revisions[1] : "S";
+      const std::string tip = problem.revisions.size() > 2 ? problem.revisions[2] : "its tip";
+      return "revise " + squash + " instead (or " + tip +
+             ", the last revision it replaces, which stands for it); a squash replaces a "
+             "revision and all its ancestors, so nothing else may hang off the ones inside";
+    }
+    case Kind::squash_not_retired:
+      return "retire the inner squash's replaced files first (every database past it), or "
+             "squash only what comes after it";
+    case Kind::replaced_outside:
+      return "a squash replaces a revision and all its ancestors: add the parent to "
+             "`-- retort:replaces`, or list it in the squash's `-- retort:revises`";
+    case Kind::tip_not_last:
+      return "list the replaced revisions in history order, the tip (the revision the later "
+             "ones revise) last; a squash replaces the tip and its ancestors only";
   }
   return {};
 }
@@ -356,15 +405,26 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
       continue;
     }
     revisions.push_back(graph::Revision{migration.revision, migration.revises, migration.depends_on,
-                                        migration.branch_labels, migration.message});
+                                        migration.branch_labels, migration.message,
+                                        migration.replaces});
     migrations.push_back(std::move(migration));
     first_declared.emplace(migrations.back().revision, migrations.size() - 1);
     lines.push_back(parsed.lines);
   }
 
-  auto map = graph::RevisionMap::build(std::move(revisions));
-  if (!map.ok()) {
-    for (const graph::GraphProblem& graph_problem : map.error()) {
+  // The squashes first: the main graph has each in place of the revisions it replaces.
+  auto squashes = graph::Squashes::split(revisions);
+  std::vector<graph::GraphProblem> graph_problems;
+  std::optional<graph::RevisionMap> built;
+  if (!squashes.ok()) {
+    graph_problems = squashes.error();
+  } else if (auto map = graph::RevisionMap::build(std::move(revisions)); !map.ok()) {
+    graph_problems = map.error();
+  } else {
+    built.emplace(std::move(map).value());
+  }
+  {
+    for (const graph::GraphProblem& graph_problem : graph_problems) {
       const auto at = first_declared.find(graph_problem.revision);
       if (at == first_declared.end()) {
         problems.push_back(Problem{SourceLocation{display_of(versions, project), 0, 0},
@@ -387,7 +447,8 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
     });
     return base::fail(std::move(problems));
   }
-  auto impl = std::make_shared<const Impl>(location, std::move(migrations), std::move(map).value(),
+  auto impl = std::make_shared<const Impl>(location, std::move(migrations), std::move(*built),
+                                           std::move(squashes).value(),
                                            std::move(first_declared));
   // Kept only when every file is older than two seconds: a file written again within the
   // timestamp granularity of its file system would otherwise look unchanged.
@@ -420,6 +481,8 @@ ScriptDirectory& ScriptDirectory::operator=(ScriptDirectory&&) noexcept = defaul
 ScriptDirectory::~ScriptDirectory() = default;
 
 const graph::RevisionMap& ScriptDirectory::map() const noexcept { return m_impl->map; }
+
+const graph::Squashes& ScriptDirectory::squashes() const noexcept { return m_impl->squashes; }
 
 const Migration* ScriptDirectory::find(std::string_view revision) const noexcept {
   const auto it = m_impl->by_revision.find(revision);

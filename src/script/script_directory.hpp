@@ -7,6 +7,7 @@
 #include "base/duration.hpp"
 #include "base/result.hpp"
 #include "graph/revision_map.hpp"
+#include "graph/squash.hpp"
 #include "retort/error.hpp"
 
 #include <cstddef>
@@ -75,6 +76,8 @@ struct Migration {
   std::optional<base::Millis> lock_timeout;
   std::optional<base::Millis> statement_timeout;
   std::vector<LintIgnore> lint_ignores;
+  // `-- retort:replaces`: a squash revision; the revisions it stands for, in history order.
+  std::vector<std::string> replaces;
   // `-- retort:empty upgrade` / `empty downgrade`: the section deliberately holds no statement
   // and runs as a no-op. Without it a plan refuses to run an empty section (a merge aside).
   bool empty_upgrade = false;
@@ -106,7 +109,12 @@ class ScriptDirectory {
   ScriptDirectory& operator=(ScriptDirectory&&) noexcept;
   ~ScriptDirectory();
 
+  // The main graph: each squash in place of the revisions it replaces (graph/squash.hpp).
   [[nodiscard]] const graph::RevisionMap& map() const noexcept;
+  // The squashes, their replaced revisions, the old graph of those still in files, adoption.
+  [[nodiscard]] const graph::Squashes& squashes() const noexcept;
+  // Any revision a file declares, replaced ones included (they run on a database part-way
+  // through a squash's history).
   [[nodiscard]] const Migration* find(std::string_view revision) const noexcept;
   [[nodiscard]] std::span<const Migration> migrations() const noexcept;
   [[nodiscard]] const std::filesystem::path& location() const noexcept;

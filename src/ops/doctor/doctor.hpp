@@ -42,6 +42,11 @@ using Findings = std::vector<DoctorFinding>;
 
 // One per file of this folder.
 void check_version_rows(Context& context, Findings& findings);
+// Of check_version_rows, also for the run path: rows a squash replaced. A database at one adopts
+// the squash on its next upgrade ("squash-adoption-pending", warning); one at a replaced
+// revision whose way to the squash's tip was retired cannot ("squash-straggler", error).
+void check_squashed_rows(const script::ScriptDirectory& scripts,
+                         const std::vector<std::string>& rows, Findings& findings);
 void check_unfinished(Context& context, Findings& findings);
 void check_invalid_objects(Context& context, Findings& findings);
 void check_edited(Context& context, Findings& findings);

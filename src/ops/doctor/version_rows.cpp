@@ -54,7 +54,80 @@ void check_lost_table(Context& context, Findings& findings) {
        false});
 }
 
+// The folder of the migration files, relative to the project, as messages show it.
+std::string versions_dir(const script::ScriptDirectory& scripts, const graph::Squash& squash) {
+  if (const script::Migration* migration = scripts.find(squash.id); migration != nullptr) {
+    const std::size_t slash = migration->display_path.rfind('/');
+    if (slash != std::string::npos) {
+      return migration->display_path.substr(0, slash);
+    }
+  }
+  return "versions";
+}
+
 }  // namespace
+
+void check_squashed_rows(const script::ScriptDirectory& scripts,
+                         const std::vector<std::string>& rows, Findings& findings) {
+  const graph::Squashes& squashes = scripts.squashes();
+  if (squashes.empty()) {
+    return;
+  }
+  const graph::Adoption adoption = squashes.plan_adoption(rows);
+  for (const graph::Straggler& straggler : adoption.stragglers) {
+    const graph::Squash& squash = *squashes.replacing(straggler.row);
+    const std::string dir = versions_dir(scripts, squash);
+    std::vector<std::string> files;
+    for (const std::string& missing : straggler.missing) {
+      files.push_back(fmt::format("{}/{}_*.sql", dir, missing));
+    }
+    findings.push_back(
+        {"squash-straggler", DoctorLevel::error,
+         fmt::format("the database is at {}, which squash {} replaces, and the file{} of {} {} "
+                     "retired (deleted): this code cannot run the way from {} to {}, after "
+                     "which the database would adopt {}",
+                     straggler.row, squash.id, straggler.missing.size() == 1 ? "" : "s",
+                     base::join(straggler.missing, ", "),
+                     straggler.missing.size() == 1 ? "was" : "were", straggler.row, squash.tip,
+                     squash.id),
+         fmt::format("upgrade it from a release before the retirement: check out a commit that "
+                     "still has {} (`git log --diff-filter=D -- {}` names the commit that "
+                     "deleted them: use its parent) and run `retort upgrade {}` there, then "
+                     "`retort upgrade` with this code; or rebuild the database from {}",
+                     base::join(files, ", "), dir, squash.tip, squash.id),
+         false});
+  }
+  std::vector<std::string> stuck;
+  for (const graph::Straggler& straggler : adoption.stragglers) {
+    stuck.push_back(straggler.row);
+  }
+  for (const std::string& row : rows) {
+    const graph::Squash* squash = squashes.replacing(row);
+    if (squash == nullptr || std::find(stuck.begin(), stuck.end(), row) != stuck.end()) {
+      continue;
+    }
+    std::vector<std::string> runs;
+    for (const graph::Step& step : adoption.plan.steps) {
+      if (step.direction == graph::Direction::upgrade &&
+          std::binary_search(squash->all_replaced.begin(), squash->all_replaced.end(),
+                             step.revision)) {
+        runs.push_back(step.revision);
+      }
+    }
+    findings.push_back(
+        {"squash-adoption-pending", DoctorLevel::warning,
+         runs.empty()
+             ? fmt::format("the database is at {}, which squash {} replaces: the next upgrade "
+                           "adopts {} without running it (one version-table change and a "
+                           "`stamp` ledger row)",
+                           row, squash->id, squash->id)
+             : fmt::format("the database is at {}, inside the history squash {} replaces: the "
+                           "next upgrade runs {} from the replaced files up to {}, then adopts "
+                           "{} without running it",
+                           row, squash->id, base::join(runs, ", "), squash->tip, squash->id),
+         "retort upgrade", false});
+  }
+}
 
 void check_version_rows(Context& context, Findings& findings) {
   const graph::RevisionMap& map = context.scripts.map();
@@ -62,11 +135,15 @@ void check_version_rows(Context& context, Findings& findings) {
     check_lost_table(context, findings);
     return;
   }
+  check_squashed_rows(context.scripts, context.version_rows, findings);
   std::vector<std::string> known;
   for (const std::string& row : context.version_rows) {
     if (map.find(row) != nullptr) {
       known.push_back(row);
       continue;
+    }
+    if (context.scripts.squashes().replacing(row) != nullptr) {
+      continue;  // check_squashed_rows spoke of it
     }
     const runner::BeyondFiles beyond = runner::beyond_files(context.ledger, map, row);
     DoctorFinding finding{"unknown-revision", DoctorLevel::error, "", "", false};
