@@ -67,8 +67,7 @@ Lease::Lease(driver::Connection& connection, const std::string& schema,
       m_owner(random_token()),
       m_ttl(fmt::format("{} milliseconds", ttl.count())) {
   const std::array<driver::Value, 2> params{schema, version_table};
-  const driver::Rows key =
-      m_connection->query("SELECT coalesce(nullif($1, ''), current_schema()) || '.' || $2", params);
+  const driver::Rows key = m_connection->query("SELECT " + version_table_key_sql(), params);
   m_key = key.empty() ? version_table : text_of(key.rows[0][0]);
 }
 

@@ -36,8 +36,6 @@ void throw_if_cancelled() {
   }
 }
 
-std::string key_sql() { return "coalesce(nullif($1, ''), current_schema()) || '.' || $2"; }
-
 base::Millis next_backoff(base::Millis current) {
   static thread_local std::mt19937 rng{std::random_device{}()};
   const std::int64_t cap = std::min<std::int64_t>(2000, current.count() * 2);
@@ -61,7 +59,7 @@ Holder advisory_holder(driver::Connection& connection, const LockSettings& setti
                   "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                   "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {}::oid "
                   "AND l.objid = (hashtext({}))::oid AND l.objsubid = 2",
-                  k_lock_class, key_sql()),
+                  k_lock_class, version_table_key_sql()),
       params);
   if (rows.empty()) {
     return {};
@@ -182,8 +180,8 @@ void RunLock::acquire_advisory(const base::DatabaseUrl& url, const LockSettings&
       "set_config('idle_session_timeout', '0', false) END");
   const std::array<driver::Value, 3> params{settings.version_table_schema, settings.version_table,
                                             std::to_string(lock_pid)};
-  const driver::Rows key =
-      connection.query(fmt::format("SELECT {}", key_sql()), std::span(params).first(2));
+  const driver::Rows key = connection.query(fmt::format("SELECT {}", version_table_key_sql()),
+                                            std::span(params).first(2));
   m_key = key.empty() ? settings.version_table : key.rows[0][0].value_or("");
   for (;;) {
     // The lock is tried only on the session seen above, so that a pooler that moved this
@@ -191,7 +189,7 @@ void RunLock::acquire_advisory(const base::DatabaseUrl& url, const LockSettings&
     const driver::Rows got = connection.query(
         fmt::format("SELECT CASE WHEN pg_backend_pid() = CAST($3 AS INTEGER) THEN "
                     "pg_try_advisory_lock({}, hashtext({}))::text ELSE 'moved' END",
-                    k_lock_class, key_sql()),
+                    k_lock_class, version_table_key_sql()),
         params);
     const driver::Value answer = got.empty() ? driver::Value{} : got.rows[0][0];
     if (answer == std::optional<std::string>("true")) {

@@ -32,6 +32,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -204,7 +205,14 @@ void adopt_applied(driver::Connection& connection, const script::ScriptDirectory
 // read once, before anything runs, and every table of retort's is qualified with it.
 Settings with_schema_resolved(driver::Connection& connection, Settings settings) {
   if (settings.version_table_schema.empty() && connection.dialect() == base::Dialect::postgres) {
-    const driver::Rows rows = connection.query("SELECT current_schema()");
+    // Where the version table is found now (the search_path may name a schema a migration
+    // creates, ahead of the one the table was created in), else where it would be created.
+    const std::array<driver::Value, 1> name{settings.version_table};
+    const driver::Rows rows = connection.query(
+        "SELECT coalesce((SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
+        "n ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass("
+        "pg_catalog.quote_ident($1))), pg_catalog.current_schema())",
+        name);
     if (!rows.empty() && rows.rows.front()[0]) {
       settings.version_table_schema = *rows.rows.front()[0];
     }

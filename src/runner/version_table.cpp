@@ -156,4 +156,11 @@ void VersionTable::apply(const graph::VersionOp& op) {
   }
 }
 
+// Runners agree on the key even when a migration created a schema earlier on the path.
+std::string version_table_key_sql() {
+  return "coalesce(nullif($1, ''), (SELECT n.nspname FROM pg_catalog.pg_class c JOIN "
+         "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "
+         "pg_catalog.to_regclass(pg_catalog.quote_ident($2))), current_schema()) || '.' || $2";
+}
+
 }  // namespace retort::runner

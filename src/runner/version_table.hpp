@@ -73,4 +73,9 @@ class VersionTable {
 [[nodiscard]] bool table_exists(driver::Connection& connection, const std::string& name,
                                 const std::string& qualified);
 
+// PostgreSQL: an expression of the version table's qualified name, the key of the run lock and
+// the lease, from $1 (version_table_schema, '' for none) and $2 (version_table): the schema
+// configured, else the one where the search_path finds the table, else the session's first.
+[[nodiscard]] std::string version_table_key_sql();
+
 }  // namespace retort::runner

@@ -3,6 +3,7 @@
 #include "schema/reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <string>
 #include <string_view>
@@ -690,13 +691,24 @@ Schema read_postgres(driver::Connection& connection, const ReadOptions& options)
   // One snapshot for every query, and nothing written: the target is only ever read.
   connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   try {
-    // Names in retort's own tables without a schema are in the session's first schema.
-    const driver::Rows current = reader.query("SELECT pg_catalog.current_schema()");
-    const std::string default_schema =
-        current.empty() ? std::string("public") : text(current.rows[0][0]);
+    // A name of retort's own tables without a schema is the table the search_path finds (a
+    // run creates them in the schema it starts in, which a migration may create a schema before
+    // on the path), else one in the session's first schema.
     std::set<std::string> exclude;
     for (const std::string& table : options.exclude_tables) {
-      exclude.insert(table.find('.') == std::string::npos ? default_schema + "." + table : table);
+      if (table.find('.') != std::string::npos) {
+        exclude.insert(table);
+        continue;
+      }
+      const std::array<driver::Value, 1> name{table};
+      const driver::Rows found = connection.query(
+          "SELECT coalesce((SELECT n.nspname FROM pg_catalog.pg_class c JOIN "
+          "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "
+          "pg_catalog.to_regclass(pg_catalog.quote_ident($1))), pg_catalog.current_schema(), "
+          "'public')",
+          name);
+      exclude.insert((found.empty() ? std::string("public") : text(found.rows[0][0])) + "." +
+                     table);
     }
     // With nothing on the search_path, the server qualifies every name it prints, whatever
     // path the URL or the role set: the same object prints the same everywhere.
