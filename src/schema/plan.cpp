@@ -1345,7 +1345,7 @@ class Planner {
       const auto before = from.composites.find(key);
       if (before == from.composites.end()) {
         if (added("type", key)) {
-          tx("create type " + key, piece(m_to_sql, "type", type.ident),
+          tx("create type " + key, piece(m_to_sql, "composite type", type.ident),
              {"DROP TYPE " + type.ident + ";"});
         }
         continue;
