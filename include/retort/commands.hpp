@@ -178,4 +178,41 @@ struct DiffOptions {
 // database only. Thread-safe: as diff.
 [[nodiscard]] DriftResult check_drift(const Config& config);
 
+// ---- Squash ----
+
+// What `squash` does with the statements on rows it finds in the revisions it replaces.
+enum class SquashData {
+  refuse,  // list them and write nothing (the default)
+  keep,    // append them to the squash revision after its schema, in history order
+  elide,   // leave them out, each named in the squash revision's header
+};
+
+struct SquashOptions {
+  std::string to;       // R: the squash stands for R and every revision before it
+  std::string message;  // default: "squash of N revisions up to R"
+  std::string rev_id;   // default: 12 random hex digits
+  SquashData data = SquashData::refuse;
+};
+
+// `retort squash --to R`: one revision S (`-- retort:replaces` every revision up to R) that
+// builds from an empty database what the history builds at R. Proved before it is written:
+// the history at R and S alone are built on two throwaway databases and must be equal by
+// retort's schema model and (PostgreSQL) by `pg_dump --schema-only`; S's downgrade must empty
+// its database; every revision after R must apply on both and leave them equal. Refuses
+// (input error, nothing written) when a revision after R follows one before R, or when data
+// statements are found and options.data is refuse. Any difference: exit 1, nothing written.
+// The configured database is not touched. Thread-safe: as autogenerate().
+[[nodiscard]] SquashResult squash(const Config& config, const SquashOptions& options);
+
+struct RetireOptions {
+  std::string squash;                  // S (a unique prefix does)
+  bool confirm = false;                // false: say what would be deleted, delete nothing
+  std::vector<std::string> databases;  // URLs to look at besides the configured database
+};
+
+// `retort squash --retire S`: deletes the files of the revisions S replaces once no database
+// it can see is still at one of them (one that is: exit 1, nothing deleted). A database that
+// cannot be reached is reported, not counted as past S.
+[[nodiscard]] RetireResult retire_squash(const Config& config, const RetireOptions& options);
+
 }  // namespace retort

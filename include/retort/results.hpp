@@ -518,4 +518,47 @@ struct AutogenerateResult {
   } timings_ms;
 };
 
+// A statement on rows (INSERT, UPDATE, DELETE, COPY, DO, CALL, ...) in a revision a squash
+// replaces: a squash rebuilds the schema alone, so each one is a decision (--data).
+struct SquashDataStatement {
+  std::string revision;
+  std::string path;  // relative to the project directory
+  int line = 0;
+  std::string command;  // "INSERT"
+  std::string text;     // its first line, shortened
+};
+
+// `retort squash --to R`.
+struct SquashResult {
+  std::string to;                     // R
+  std::vector<std::string> replaced;  // R and its ancestors, in the order they run
+  RevisionInfo written;               // the squash revision
+  std::string data = "none";          // "none" (no data statement), "keep" or "elide"
+  std::vector<SquashDataStatement> data_statements;
+  std::vector<std::string> verified;  // each check the proof passed, one sentence each
+  std::vector<std::string> notes;
+  struct Timings {
+    std::int64_t build = 0;  // the history at R on a throwaway database
+    std::int64_t plan = 0;
+    std::int64_t verify = 0;  // S built, compared, downgraded, the revisions after R on both
+  } timings_ms;
+};
+
+// One database `squash --retire` looked at.
+struct RetireDatabase {
+  std::string database;  // redacted URL
+  bool reachable = false;
+  std::string error;                   // why it could not be read
+  std::vector<std::string> revisions;  // its version table's rows
+  std::vector<std::string> stranded;   // those of them the squash replaces: retiring waits
+};
+
+// `retort squash --retire S`.
+struct RetireResult {
+  std::string squash;
+  std::vector<std::string> files;  // the replaced files still present, relative paths
+  bool deleted = false;            // false: a dry run (no --confirm), or nothing to delete
+  std::vector<RetireDatabase> databases;
+};
+
 }  // namespace retort

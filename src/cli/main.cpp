@@ -1096,6 +1096,8 @@ int main(int argc, char** argv) {
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
   retort::cli::setup_diff(
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
+  retort::cli::setup_squash(
+      app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
   retort::cli::setup_meta(app, {[&ctx] { return ctx.config(); }}, run);
 
   std::vector<std::string> args(argv, argv + argc);

@@ -7,6 +7,7 @@
 #include "retort/commands.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -164,6 +165,154 @@ void setup_diff(CLI::App& app, const SchemaCommandContext& context, std::functio
         const std::size_t count = result.changes.size() + result.uncompared.size();
         fmt::print("{} difference{}.\n", count, count == 1 ? "" : "s");
       }
+      return 0;
+    };
+  });
+}
+
+void setup_squash(CLI::App& app, const SchemaCommandContext& context, std::function<int()>& run) {
+  auto options = std::make_shared<SquashOptions>();
+  auto retire = std::make_shared<RetireOptions>();
+  auto data = std::make_shared<std::string>("refuse");
+  CLI::App* command =
+      app.add_subcommand("squash", "Many revisions become one, proved before it is written");
+  CLI::Option* to = command->add_option(
+      "--to", options->to, "The last revision the squash stands for (it and all before it)");
+  command->add_option("-m,--message", options->message,
+                      "The squash revision's message (default: squash of N revisions up to R)");
+  command->add_option("--rev-id", options->rev_id, "The squash revision's id (default: random)");
+  command
+      ->add_option("--data", *data,
+                   "Statements on rows in the replaced revisions: refuse (list them, write "
+                   "nothing), keep (append them, in history order) or elide (leave them out)")
+      ->check(CLI::IsMember({"refuse", "keep", "elide"}))
+      ->capture_default_str();
+  CLI::Option* retiring = command->add_option(
+      "--retire", retire->squash,
+      "Delete the files a squash replaces, once no database it can see is still at one of them");
+  command->add_flag("--confirm", retire->confirm, "With --retire: delete (else only say what)");
+  command->add_option("--database", retire->databases,
+                      "With --retire: another database URL to look at (repeat for each)");
+  to->excludes(retiring);
+  command->footer(
+      "The squash revision is planned from an empty database to the history's schema at R and "
+      "proved on two throwaway databases before it is written: equal by retort's schema model "
+      "and pg_dump --schema-only, its downgrade empties its database, the revisions after R "
+      "apply on both. The old files stay: a database at one of them follows them to R, then "
+      "adopts the squash with no DDL; a new database runs the squash alone.\n"
+      "Examples: retort squash --to 3f2a9c1b7d4e | retort squash --retire 8d1e4c2a9b7f --confirm");
+  command->callback([context, options, retire, data, to, retiring, &run] {
+    if (to->count() == 0 && retiring->count() == 0) {
+      throw Error(ExitCode::input, "squash needs --to REV (or --retire SQUASH)")
+          .next("retort squash --to REV   (retort history shows the revisions)");
+    }
+    if (retiring->count() > 0) {
+      run = [context, retire] {
+        const RetireResult result = retire_squash(context.config(), *retire);
+        if (*context.json) {
+          nlohmann::json databases = nlohmann::json::array();
+          for (const RetireDatabase& database : result.databases) {
+            databases.push_back({{"database", database.database},
+                                 {"reachable", database.reachable},
+                                 {"error", database.error},
+                                 {"revisions", database.revisions},
+                                 {"stranded", database.stranded}});
+          }
+          print_json({{"squash", result.squash},
+                      {"files", result.files},
+                      {"deleted", result.deleted},
+                      {"databases", databases}});
+          return 0;
+        }
+        for (const RetireDatabase& database : result.databases) {
+          if (database.reachable) {
+            fmt::print("{}: at {}\n", database.database,
+                       database.revisions.empty()
+                           ? std::string("base (empty)")
+                           : fmt::format("{}", fmt::join(database.revisions, ", ")));
+          } else {
+            fmt::print("{}: could not be read ({}); make sure it is past {} yourself\n",
+                       database.database, database.error, result.squash);
+          }
+        }
+        if (result.databases.empty()) {
+          fmt::print("No database configured: make sure every database is past {} yourself.\n",
+                     result.squash);
+        }
+        if (result.files.empty()) {
+          fmt::print("Nothing to retire: the files {} replaces are gone already.\n", result.squash);
+          return 0;
+        }
+        fmt::print("{} {} file{} {} replaces:\n", result.deleted ? "Deleted" : "Would delete",
+                   result.files.size(), result.files.size() == 1 ? "" : "s", result.squash);
+        constexpr std::size_t k_listed = 20;  // all of them in --json
+        for (std::size_t i = 0; i < result.files.size() && i < k_listed; ++i) {
+          fmt::print("  {}\n", result.files[i]);
+        }
+        if (result.files.size() > k_listed) {
+          fmt::print("  ... and {} more (--json lists every one)\n",
+                     result.files.size() - k_listed);
+        }
+        if (!result.deleted) {
+          fmt::print("Nothing was deleted: add --confirm to delete them.\n");
+        } else {
+          fmt::print(
+              "A database still at one of them now gets an error naming {}: upgrade it from a "
+              "release before this one.\n",
+              result.squash);
+        }
+        return 0;
+      };
+      return;
+    }
+    options->data = *data == "keep"    ? SquashData::keep
+                    : *data == "elide" ? SquashData::elide
+                                       : SquashData::refuse;
+    run = [context, options] {
+      const SquashResult result = squash(context.config(), *options);
+      print_notes(result.notes, context);
+      if (*context.json) {
+        nlohmann::json statements = nlohmann::json::array();
+        for (const SquashDataStatement& statement : result.data_statements) {
+          statements.push_back({{"revision", statement.revision},
+                                {"path", statement.path},
+                                {"line", statement.line},
+                                {"command", statement.command},
+                                {"text", statement.text}});
+        }
+        print_json({{"to", result.to},
+                    {"replaced", result.replaced},
+                    {"written", to_json(result.written)},
+                    {"data", result.data},
+                    {"data_statements", statements},
+                    {"verified", result.verified},
+                    {"notes", result.notes},
+                    {"timings_ms",
+                     {{"build", result.timings_ms.build},
+                      {"plan", result.timings_ms.plan},
+                      {"verify", result.timings_ms.verify}}}});
+        return 0;
+      }
+      if (*context.quiet) {
+        return 0;
+      }
+      fmt::print("Squashing {} revisions up to {} into {}.\n", result.replaced.size(), result.to,
+                 result.written.revision);
+      fmt::print("Proved on throwaway databases:\n");
+      for (const std::string& check : result.verified) {
+        fmt::print("  ok  {}\n", check);
+      }
+      for (const SquashDataStatement& statement : result.data_statements) {
+        fmt::print("{} {}:{}: {}  {}\n", result.data == "keep" ? "kept" : "elided", statement.path,
+                   statement.line, statement.command, statement.text);
+      }
+      fmt::print("Generating {} ... done\n", result.written.path);
+      fmt::print(
+          "Next: commit it beside the old files and release. A database at one of the {} "
+          "revisions follows them to {}, then adopts {} with no DDL (one stamp row in the "
+          "ledger); a new database runs it alone. Once every database is past it: retort squash "
+          "--retire {} --confirm\n",
+          result.replaced.size(), result.to, result.written.revision, result.written.revision);
       return 0;
     };
   });

@@ -25,6 +25,9 @@ void setup_schema(CLI::App& app, const SchemaCommandContext& context, std::funct
 // Registers `diff`; when chosen it sets `run`.
 void setup_diff(CLI::App& app, const SchemaCommandContext& context, std::function<int()>& run);
 
+// Registers `squash` (--to R, --retire S); when chosen it sets `run`.
+void setup_squash(CLI::App& app, const SchemaCommandContext& context, std::function<int()>& run);
+
 // `retort revision --autogenerate`: prints what was written (or the JSON document), returns 0.
 int autogenerate_command(const SchemaCommandContext& context, const RevisionOptions& options);
 

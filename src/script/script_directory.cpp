@@ -448,8 +448,7 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
     return base::fail(std::move(problems));
   }
   auto impl = std::make_shared<const Impl>(location, std::move(migrations), std::move(*built),
-                                           std::move(squashes).value(),
-                                           std::move(first_declared));
+                                           std::move(squashes).value(), std::move(first_declared));
   // Kept only when every file is older than two seconds: a file written again within the
   // timestamp granularity of its file system would otherwise look unchanged.
   constexpr std::int64_t k_settled_ns = 2 * k_ns_per_s;

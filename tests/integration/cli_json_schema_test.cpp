@@ -324,6 +324,13 @@ TEST(RETORT_JSON_SUITE, EveryCommandPrintsOneDocumentThatPassesItsSchema) {
   const Json generated = outputs.json("revision-autogenerate",
                                       {"revision", "--autogenerate", "-m", "b"}, 0, declared.dir());
   EXPECT_EQ(generated.at("written").size(), 1U) << generated.dump(2);
+  // ---- squash: the history (a1 and the generated revision) becomes one revision ----
+  const Json squashed =
+      outputs.json("squash", {"squash", "--to", "head", "--rev-id", "s1"}, 0, declared.dir());
+  EXPECT_EQ(squashed.at("replaced").size(), 2U) << squashed.dump(2);
+  const Json retire =
+      outputs.json("squash-retire", {"squash", "--retire", "s1"}, 0, declared.dir());
+  EXPECT_FALSE(retire.at("deleted").get<bool>()) << retire.dump(2);
 
   outputs.validate_all();
 
