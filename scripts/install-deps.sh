@@ -20,6 +20,9 @@ packages=(
   tmux
   # every --json document validated against docs/reference/json/ (tests/integration)
   python3-jsonschema
+  # hooks, metrics and maintenance windows (tests/integration/ops_test.cpp): the hook recipes
+  # call curl, promtool checks --metrics-file, time zones come from the system's zoneinfo
+  curl prometheus tzdata
 )
 
 missing=()

@@ -1,6 +1,7 @@
 // The retort binary: CLI11 setup per command family, rendering, and the one place where
 // errors become exit codes. Uses only the public API in include/retort/.
 #include "cli/emit.hpp"
+#include "cli/json_log.hpp"
 #include "cli/lint_output.hpp"
 #include "cli/progress.hpp"
 #include "cli/render.hpp"
@@ -42,6 +43,7 @@ struct GlobalOptions {
   bool json = false;
   bool quiet = false;
   bool verbose = false;
+  std::string log_format = "text";  // --log-format: text, or json lines on stderr
 };
 
 struct Context {
@@ -63,6 +65,10 @@ struct Context {
     // On stderr, so that --json keeps stdout one document.
     if (!global.quiet) {
       for (const std::string& note : config.notes) {
+        if (global.log_format == "json") {
+          retort::cli::log_line("warn", "config_note", "", {{"message", note}});
+          continue;
+        }
         std::fprintf(stderr, "%s\n", style.yellow("note: " + note).c_str());
       }
     }
@@ -92,6 +98,10 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_flag("--json", global.json, "Print one JSON document on stdout");
   app.add_flag("-q,--quiet", global.quiet, "Print only errors and results");
   app.add_flag("-v,--verbose", global.verbose, "Print more detail");
+  app.add_option("--log-format", global.log_format,
+                 "text, or json: one JSON object per line on stderr (timestamp, level, event, "
+                 "revision, fields) instead of progress lines")
+      ->check(CLI::IsMember({"text", "json"}));
 }
 
 // ---- Project: init, revision, merge ----
@@ -343,7 +353,9 @@ struct RunArgs {
   bool resume = false;
   bool restart = false;
   bool no_backup = false;
+  bool ignore_window = false;
   std::string reason;
+  std::string metrics_file;
   // [retort.postgres] settings for this run, as written on the command line.
   std::string lock_timeout;
   std::string statement_timeout;
@@ -390,7 +402,14 @@ void add_run_settings(CLI::App& cmd, RunArgs& args, RunsStatements runs) {
                    "statement_timeout for each migration statement, e.g. 30m; 0 = none");
     cmd.add_option("--lock-retries", args.lock_retries,
                    "how often a statement that hit lock_timeout is retried, with backoff");
+    cmd.add_flag("--ignore-window", args.ignore_window,
+                 "Start revisions marked maintenance_window outside [retort.windows] allowed "
+                 "(needs --reason)");
+    cmd.add_option("--reason", args.reason, "Why, kept in the ledger");
   }
+  cmd.add_option("--metrics-file", args.metrics_file,
+                 "Write Prometheus metrics here (textfile collector), at the end and during "
+                 "long steps");
   cmd.add_option("--lock-wait", args.lock_wait,
                  "how long to wait for another runner's run lock, e.g. 10m; then exit 3");
 }
@@ -427,6 +446,8 @@ int run_migration(Context& ctx, const RunArgs& args, const char* verb,
                                    : retort::PartialMigration::refuse;
   options.reason = args.reason;
   options.no_backup = args.no_backup;
+  options.ignore_window = args.ignore_window;
+  options.metrics_file = args.metrics_file;
   if (args.sql && ctx.global.json) {
     // The script goes into the document, with the plan it carries out.
     std::ostringstream script;
@@ -442,14 +463,21 @@ int run_migration(Context& ctx, const RunArgs& args, const char* verb,
   }
   retort::cli::Progress progress(ctx.style, ctx.stderr_terminal);
   JsonNotes notes(ctx.style);
-  if (ctx.global.json) {
+  retort::cli::JsonLog log(ctx.style.verbosity);
+  if (ctx.global.log_format == "json") {
+    options.observer = &log;
+  } else if (ctx.global.json) {
     options.observer = &notes;
   } else if (!ctx.global.quiet) {
     options.observer = &progress;
   }
   const retort::RunResult result = command(config, options);
   retort::cli::emit(
-      std::cout, ctx.output(), [&] { return retort::cli::to_json(result, notes.notes()); },
+      std::cout, ctx.output(),
+      [&] {
+        return retort::cli::to_json(result,
+                                    ctx.global.log_format == "json" ? log.notes() : notes.notes());
+      },
       [&] { return retort::cli::run_summary(result, verb, ctx.style); }, OnQuiet::hide);
   return 0;
 }
@@ -1059,6 +1087,10 @@ int main(int argc, char** argv) {
   } catch (const retort::Error& error) {
     if (ctx.global.json) {
       print_json(retort::cli::to_json(error));
+    }
+    if (ctx.global.log_format == "json") {
+      retort::cli::log_error(error);
+      return static_cast<int>(error.code());
     }
     std::string text = retort::format_error(error);
     if (ctx.style.color) {
