@@ -45,6 +45,9 @@ class RunObserver {
   virtual void retrying(const StepEvent& /*step*/, int /*attempt*/) {}
   // The run waits for another runner's run lock; holder says who holds it. Once per holder.
   virtual void lock_waiting(const std::string& /*holder*/) {}
+  // Before a step, the lag of one replica as measured (PostgreSQL, [retort.replicas]); name as
+  // the notes say it (application_name, or its URL redacted).
+  virtual void replica_lag(const std::string& /*replica*/, std::int64_t /*lag_ms*/) {}
   // Anything worth a line on stderr: a retry, a lock wait, a server notice.
   virtual void note(const std::string& /*text*/) {}
 };

@@ -89,6 +89,20 @@ std::string exposition(const MetricValues& values) {
                       label(key.first), label(key.second), seconds);
     }
   }
+  if (!values.replica_lag.empty()) {
+    family.head("retort_replica_lag_seconds", "gauge",
+                "Each replica's lag as last measured before a step of the last run.");
+    for (const auto& [replica, lag] : values.replica_lag) {
+      out += fmt::format("retort_replica_lag_seconds{{replica=\"{}\"}} {:.3f}\n", label(replica),
+                         lag.first);
+    }
+    family.head("retort_replica_lag_max_seconds", "gauge",
+                "Each replica's largest lag measured before the steps of the last run.");
+    for (const auto& [replica, lag] : values.replica_lag) {
+      out += fmt::format("retort_replica_lag_max_seconds{{replica=\"{}\"}} {:.3f}\n",
+                         label(replica), lag.second);
+    }
+  }
   if (values.running) {
     family.head("retort_step_running_seconds", "gauge",
                 "How long the step running now has run; absent between runs.");

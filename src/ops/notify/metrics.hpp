@@ -33,6 +33,8 @@ struct MetricValues {
   std::int64_t last_backup_bytes = 0;
   // The last run's steps: revision and direction to seconds.
   std::vector<std::pair<std::pair<std::string, std::string>, double>> step_durations;
+  // Replicas seen before the last run's steps: name to (the last lag, the largest), seconds.
+  std::map<std::string, std::pair<double, double>> replica_lag;
   // The step running now (written during long steps): revision, seconds so far.
   std::optional<std::pair<std::string, double>> running;
   std::int64_t running_statements_done = 0;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <unistd.h>
@@ -203,6 +204,18 @@ void Notifier::lock_waiting(const std::string& holder) {
   Event waiting = event("on_lock_wait");
   waiting.fields.push_back({"holder", holder});
   (void)fire("on_lock_wait", m_hooks.on_lock_wait, std::move(waiting));
+}
+
+void Notifier::replica_lag(const std::string& replica, std::int64_t lag_ms) {
+  {
+    const std::scoped_lock lock(m_mutex);
+    auto& seen = m_values.replica_lag[replica];
+    seen.first = seconds(lag_ms);
+    seen.second = std::max(seen.second, seconds(lag_ms));
+  }
+  if (m_inner != nullptr) {
+    m_inner->replica_lag(replica, lag_ms);
+  }
 }
 
 void Notifier::note(const std::string& text) {

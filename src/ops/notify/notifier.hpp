@@ -39,6 +39,7 @@ class Notifier : public RunObserver {
   void step_finished(const StepEvent& step, std::int64_t duration_ms, bool ok) override;
   void retrying(const StepEvent& step, int attempt) override;
   void lock_waiting(const std::string& holder) override;
+  void replica_lag(const std::string& replica, std::int64_t lag_ms) override;
   void note(const std::string& text) override;
 
   // The run ended: after_run (when it had steps) and the metrics file.
