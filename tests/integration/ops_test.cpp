@@ -386,6 +386,22 @@ TEST_F(OpsTest, IgnoreWindowNeedsAReasonWhichTheLedgerKeeps) {
   EXPECT_EQ(project.version_rows(), Strings{"b2"}) << "c3 went down, b2 did not";
 }
 
+// With transaction_per_migration = false the refusal rolls back the run's one transaction.
+TEST_F(OpsTest, InOneTransactionARefusedWindowRollsBackTheWholeRun) {
+  Project project(Backend::sqlite, "windows_one_tx");
+  add_history(project);
+  write_config(project,
+               "transaction_per_migration = false\n[retort.windows]\n"
+               "allowed = [\"02:00-04:00 UTC\"]\n");
+  const ProcessResult run = retort(project, {"upgrade"}, {{"RETORT_NOW", "2026-12-08T12:00:00Z"}});
+  EXPECT_EQ(run.exit_code, 1) << shown(run);
+  EXPECT_TRUE(has(run.err,
+                  "database: the run is one transaction (transaction_per_migration = "
+                  "false) and was rolled back whole: the database is as it was"));
+  EXPECT_EQ(project.version_rows(), Strings{});
+  EXPECT_EQ(project.tables(), Strings{});
+}
+
 TEST_F(OpsTest, WithoutWindowsAMarkedRevisionRunsWithANote) {
   Project project(Backend::sqlite, "windows_none");
   add_history(project);

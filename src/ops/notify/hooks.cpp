@@ -156,6 +156,7 @@ HookOutcome run_hook(const std::string& command, const Event& event, base::Milli
     (void)std::fclose(input);
     return {false, fmt::format("could not start: a pipe: {}", std::strerror(errno))};
   }
+  const int input_fd = ::fileno(input);
   const pid_t pid = ::fork();
   if (pid < 0) {
     (void)std::fclose(input);
@@ -165,7 +166,7 @@ HookOutcome run_hook(const std::string& command, const Event& event, base::Milli
   }
   if (pid == 0) {
     ::setpgid(0, 0);
-    ::dup2(::fileno(input), STDIN_FILENO);
+    ::dup2(input_fd, STDIN_FILENO);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
     ::dup2(pipe_fds[1], STDERR_FILENO);
     ::execve(argv[0], argv.data(), envp.data());

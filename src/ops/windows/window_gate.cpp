@@ -42,18 +42,19 @@ WindowGate::WindowGate(const WindowSettings& settings, Windows policy, RunObserv
 
 std::string WindowGate::before_step(const graph::Step& step, const script::Migration& migration,
                                     const std::vector<script::Statement>& /*statements*/) {
-  check(step, migration);
+  check(step, migration, false);
   return {};
 }
 
 std::string WindowGate::inside_transaction(const graph::Step& step,
                                            const script::Migration& migration,
                                            const std::vector<script::Statement>& /*statements*/) {
-  check(step, migration);
+  check(step, migration, true);
   return {};
 }
 
-void WindowGate::check(const graph::Step& step, const script::Migration& migration) {
+void WindowGate::check(const graph::Step& step, const script::Migration& migration,
+                       bool in_transaction) {
   const bool first = m_steps_seen++ == 0;
   if (!migration.maintenance_window) {
     return;
@@ -83,10 +84,16 @@ void WindowGate::check(const graph::Step& step, const script::Migration& migrati
     return next ? fmt::format("the next window opens {}", both_zones(next->open, *next->window))
                 : std::string("no allowed window opens in the next eight days");
   }();
+  // Inside the run's one transaction (transaction_per_migration = false), the error rolls back
+  // every step before it with the rest of the run.
   const std::string state =
-      first ? std::string("nothing was run; the database is as it was")
-            : fmt::format("nothing of {} ran; the steps before it in this run are applied",
-                          step.revision);
+      first || in_transaction
+          ? std::string(in_transaction && !first
+                            ? "the run is one transaction (transaction_per_migration = false) "
+                              "and was rolled back whole: the database is as it was"
+                            : "nothing was run; the database is as it was")
+          : fmt::format("nothing of {} ran; the steps before it in this run are applied",
+                        step.revision);
   const std::string_view verb =
       step.direction == graph::Direction::downgrade ? "downgrade TARGET" : "upgrade";
   const std::string later = fmt::format(

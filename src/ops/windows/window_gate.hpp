@@ -38,7 +38,8 @@ class WindowGate : public runner::StepGate {
                                  const std::vector<script::Statement>& statements) override;
 
  private:
-  void check(const graph::Step& step, const script::Migration& migration);
+  // in_transaction: inside the run's one transaction, which the refusal rolls back.
+  void check(const graph::Step& step, const script::Migration& migration, bool in_transaction);
 
   std::vector<base::Window> m_windows;
   Windows m_policy;
