@@ -286,6 +286,17 @@ std::optional<SysSeconds> parse_utc_instant(std::string_view text) {
          std::chrono::minutes(*minute) + std::chrono::seconds(*second);
 }
 
+std::string format_utc(std::chrono::system_clock::time_point instant) {
+  const auto millis = std::chrono::time_point_cast<std::chrono::milliseconds>(instant);
+  const std::chrono::sys_days day = std::chrono::floor<std::chrono::days>(millis);
+  const std::chrono::year_month_day date(day);
+  const std::chrono::hh_mm_ss<std::chrono::milliseconds> time(millis - day);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                     time.hours().count(), time.minutes().count(), time.seconds().count(),
+                     time.subseconds().count());
+}
+
 SysSeconds window_clock_now() {
   const char* fake = std::getenv("RETORT_NOW");  // NOLINT(concurrency-mt-unsafe): read only
   if (fake != nullptr) {

@@ -48,6 +48,10 @@ struct WindowSpan {
 // "Sat 2026-12-12 02:00 Europe/Berlin": an instant on the wall clock of `zone`.
 [[nodiscard]] std::string format_in_zone(SysSeconds instant, const std::string& zone);
 
+// "2026-12-05T03:00:00.123Z": an instant in UTC, to the millisecond (hooks' events, JSON logs).
+// Thread-safe: yes; pure.
+[[nodiscard]] std::string format_utc(std::chrono::system_clock::time_point instant);
+
 // Now, or the instant in RETORT_NOW ("2026-12-05T03:00:00Z"), which exists for tests of
 // maintenance windows only. A malformed RETORT_NOW is ignored.
 [[nodiscard]] SysSeconds window_clock_now();

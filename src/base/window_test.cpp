@@ -84,6 +84,11 @@ TEST(WindowTest, OvernightWindowBelongsToTheDayItOpens) {
   EXPECT_EQ(next->close, at("2026-12-08T02:00:00Z"));
 }
 
+TEST(WindowTest, FormatsInstantsInUtcToTheMillisecond) {
+  EXPECT_EQ(format_utc(at("2026-12-05T03:04:05Z") + std::chrono::milliseconds(7)),
+            "2026-12-05T03:04:05.007Z");
+}
+
 TEST(WindowTest, ReadsOnlyWellFormedInstants) {
   EXPECT_EQ(parse_utc_instant("2026-12-05T03:00Z"), at("2026-12-05T03:00:00Z"));
   EXPECT_FALSE(parse_utc_instant("2026-12-05 03:00:00").has_value());

@@ -2,6 +2,7 @@
 #include "cli/json_log.hpp"
 
 #include "cli/render.hpp"
+#include "retort/format.hpp"
 
 #include <fmt/format.h>
 
@@ -11,18 +12,6 @@
 namespace retort::cli {
 
 namespace {
-
-std::string timestamp() {
-  const auto now =
-      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  const std::chrono::sys_days day = std::chrono::floor<std::chrono::days>(now);
-  const std::chrono::year_month_day date(day);
-  const std::chrono::hh_mm_ss<std::chrono::milliseconds> time(now - day);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                     time.hours().count(), time.minutes().count(), time.seconds().count(),
-                     time.subseconds().count());
-}
 
 nlohmann::json step_fields(const StepEvent& step) {
   nlohmann::json fields = {{"index", step.index},
@@ -40,11 +29,11 @@ nlohmann::json step_fields(const StepEvent& step) {
 void log_line(const std::string& level, const std::string& event, const std::string& revision,
               const nlohmann::json& fields) {
   nlohmann::ordered_json line;
-  line["timestamp"] = timestamp();
+  line["timestamp"] = format_utc(std::chrono::system_clock::now());
   line["level"] = level;
   line["event"] = event;
-  line["revision"] = revision.empty() ? nlohmann::ordered_json(nullptr)
-                                      : nlohmann::ordered_json(revision);
+  line["revision"] =
+      revision.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(revision);
   line["fields"] = fields.is_null() ? nlohmann::json::object() : fields;
   const std::string text =
       line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -62,7 +62,7 @@ std::string exposition(const MetricValues& values) {
   };
   counter(k_runs, "Runs of upgrade, downgrade and stamp that wrote this file.", values.runs);
   counter(k_runs_failed, "Runs that failed (any exit but 0 and 2).", values.runs_failed);
-  counter(k_applied, "Steps applied (migrations run, or stamped).", values.steps_applied);
+  counter(k_applied, "Steps applied (migrations run; a stamp runs none).", values.steps_applied);
   counter(k_failed, "Steps that failed and were rolled back or stopped.", values.steps_failed);
   counter(k_waits, "Times a run waited for another runner's run lock.", values.lock_waits);
   counter(k_retries, "Statements retried after lock_timeout.", values.lock_retries);

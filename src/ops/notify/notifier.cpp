@@ -21,17 +21,6 @@ std::string host_name() {
                                                           : std::string();
 }
 
-std::string utc_now() {
-  const base::SysSeconds now =
-      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  const std::chrono::sys_days day = std::chrono::floor<std::chrono::days>(now);
-  const std::chrono::year_month_day date(day);
-  const std::chrono::hh_mm_ss<std::chrono::seconds> time(now - day);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                     time.hours().count(), time.minutes().count(), time.seconds().count());
-}
-
 std::string direction_name(Direction direction) { return std::string(to_string(direction)); }
 
 // The bytes of a backup: a file, or a directory's files (pg_dump --format=directory).
@@ -96,7 +85,7 @@ Notifier::~Notifier() {
 
 Event Notifier::event(const std::string& name) const {
   Event out{name, {}};
-  out.fields.push_back({"time", utc_now()});
+  out.fields.push_back({"time", base::format_utc(std::chrono::system_clock::now())});
   out.fields.push_back({"database", m_database});
   out.fields.push_back({"target", m_target});
   out.fields.push_back({"direction", direction_name(m_direction)});
