@@ -15,7 +15,7 @@ std::vector<std::unique_ptr<runner::StepGate>> make_gates(
     ops::backup::Backups backups, ops::windows::Windows windows) {
   std::vector<std::unique_ptr<runner::StepGate>> gates;
   // The window first: a step that may not start now needs no backup and no wait for replicas.
-  if (auto window = ops::windows::gate_for(config, scripts, plan, windows, observer)) {
+  if (auto window = ops::windows::gate_for(config, connection, scripts, plan, windows, observer)) {
     gates.push_back(std::move(window));
   }
   // The backup first: it takes its time, and the replicas' lag is read right before the step.

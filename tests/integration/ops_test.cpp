@@ -386,6 +386,41 @@ TEST_F(OpsTest, IgnoreWindowNeedsAReasonWhichTheLedgerKeeps) {
   EXPECT_EQ(project.version_rows(), Strings{"b2"}) << "c3 went down, b2 did not";
 }
 
+// Without a header estimate, staging's timing of the same statements (retort timings import)
+// is what must fit in the window.
+TEST_F(OpsTest, StagingsTimingMustFitInTheWindowToo) {
+  Project project(Backend::sqlite, "windows_staging");
+  project.add({"a1",
+               {},
+               "CREATE TABLE items (id INTEGER);",
+               "DROP TABLE items;",
+               {"maintenance_window true"},
+               "items"});
+  write_config(project, "[retort.windows]\nallowed = [\"02:00-04:00 UTC\"]\n");
+  const std::map<std::string, std::string> early = {{"RETORT_NOW", "2026-12-08T02:00:00Z"}};
+  ASSERT_EQ(retort(project, {"upgrade"}, early).exit_code, 0);
+  // What staging measured: two hours and a half.
+  const ProcessResult exported = retort(project, {"timings", "export"});
+  ASSERT_EQ(exported.exit_code, 0) << shown(exported);
+  Json timings = Json::parse(exported.out);
+  ASSERT_EQ(timings["timings"].size(), 1U) << exported.out;
+  timings["timings"][0]["duration_ms"] = 9'000'000;
+  std::ofstream(project.dir() / "staging.json") << timings.dump();
+  ASSERT_EQ(retort(project, {"downgrade", "base"}, early).exit_code, 0);
+  const ProcessResult imported = retort(project, {"timings", "import", "staging.json"});
+  ASSERT_EQ(imported.exit_code, 0) << shown(imported);
+
+  const ProcessResult refused = retort(project, {"upgrade"}, early);
+  EXPECT_EQ(refused.exit_code, 1) << shown(refused);
+  EXPECT_TRUE(has(refused.err,
+                  "error: a1 is estimated at 150m, and the maintenance window "
+                  "closes at Tue 2026-12-08 04:00 UTC, in 2h"));
+  EXPECT_TRUE(has(refused.err,
+                  "the estimate is staging's timing of the same statements (retort "
+                  "timings import)"));
+  EXPECT_EQ(project.version_rows(), Strings{});
+}
+
 // With transaction_per_migration = false the refusal rolls back the run's one transaction.
 TEST_F(OpsTest, InOneTransactionARefusedWindowRollsBackTheWholeRun) {
   Project project(Backend::sqlite, "windows_one_tx");

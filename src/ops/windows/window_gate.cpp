@@ -4,6 +4,8 @@
 #include "base/duration.hpp"
 #include "base/text.hpp"
 #include "retort/error.hpp"
+#include "runner/ledger.hpp"
+#include "runner/timings.hpp"
 
 #include <fmt/format.h>
 
@@ -31,8 +33,12 @@ std::string listed(const std::vector<base::Window>& windows) {
 }  // namespace
 
 WindowGate::WindowGate(const WindowSettings& settings, Windows policy, RunObserver* observer,
+                       std::map<std::string, preflight::StepEstimate> estimates,
                        std::function<base::SysSeconds()> now)
-    : m_policy(policy), m_observer(observer), m_now(std::move(now)) {
+    : m_policy(policy),
+      m_observer(observer),
+      m_estimates(std::move(estimates)),
+      m_now(std::move(now)) {
   for (const std::string& text : settings.allowed) {
     if (auto window = base::parse_window(text); window.ok()) {
       m_windows.push_back(std::move(window).value());
@@ -112,16 +118,26 @@ void WindowGate::check(const graph::Step& step, const script::Migration& migrati
         .state(state)
         .next(later);
   }
-  if (migration.estimate &&
-      now + std::chrono::duration_cast<std::chrono::seconds>(*migration.estimate) > open->close) {
+  const auto estimate = m_estimates.find(step.revision);
+  if (estimate == m_estimates.end()) {
+    return;
+  }
+  const base::Millis expected{estimate->second.ms};
+  if (now + std::chrono::duration_cast<std::chrono::seconds>(expected) > open->close) {
     const auto left = std::chrono::duration_cast<base::Millis>(open->close - now);
+    const std::string source =
+        estimate->second.source == EstimateSource::header
+            ? fmt::format("`-- retort:estimate` in {}", migration.display_path)
+        : estimate->second.source == EstimateSource::staging
+            ? std::string("staging's timing of the same statements (retort timings import)")
+            : std::string("an earlier run of the same statements in this database's ledger");
     throw Error(ExitCode::failed,
                 fmt::format("{} is estimated at {}, and the maintenance window closes at {}, in "
                             "{}: it would run past the window's end",
-                            step.revision, base::format_duration(*migration.estimate),
+                            step.revision, base::format_duration(expected),
                             both_zones(open->close, *open->window), base::format_duration(left)))
-        .explain(fmt::format("`-- retort:estimate` in {}; the window is \"{}\"",
-                             migration.display_path, open->window->text))
+        .explain(
+            fmt::format("the estimate is {}; the window is \"{}\"", source, open->window->text))
         .state(state)
         .next(fmt::format("start it at the beginning of a window ({}), or, when it cannot "
                           "wait, retort {} --ignore-window --reason \"why now\"",
@@ -129,16 +145,35 @@ void WindowGate::check(const graph::Step& step, const script::Migration& migrati
   }
 }
 
-std::unique_ptr<WindowGate> gate_for(const Config& config, const script::ScriptDirectory& scripts,
+std::unique_ptr<WindowGate> gate_for(const Config& config, driver::Connection& connection,
+                                     const script::ScriptDirectory& scripts,
                                      const graph::Plan& plan, Windows policy,
                                      RunObserver* observer) {
+  std::vector<std::pair<const graph::Step*, const script::Migration*>> marked;
   for (const graph::Step& step : plan.steps) {
     const script::Migration* migration = scripts.find(step.revision);
     if (migration != nullptr && migration->maintenance_window) {
-      return std::make_unique<WindowGate>(config.windows, policy, observer);
+      marked.emplace_back(&step, migration);
     }
   }
-  return nullptr;
+  if (marked.empty()) {
+    return nullptr;
+  }
+  std::map<std::string, preflight::StepEstimate> estimates;
+  if (policy == Windows::enforced && !config.windows.allowed.empty()) {
+    runner::TimingsTable timings(connection, config.version_table_schema);
+    runner::Ledger ledger(&connection, connection.dialect(), config.version_table_schema,
+                          config.version_table);
+    for (const auto& [step, migration] : marked) {
+      const Direction direction = step->direction == graph::Direction::downgrade
+                                      ? Direction::downgrade
+                                      : Direction::upgrade;
+      if (auto estimate = preflight::estimate_step(timings, ledger, *migration, direction)) {
+        estimates.emplace(step->revision, *estimate);
+      }
+    }
+  }
+  return std::make_unique<WindowGate>(config.windows, policy, observer, std::move(estimates));
 }
 
 }  // namespace retort::ops::windows

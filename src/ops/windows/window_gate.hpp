@@ -4,12 +4,15 @@
 #pragma once
 
 #include "base/window.hpp"
+#include "driver/driver.hpp"
+#include "ops/preflight/preflight.hpp"
 #include "retort/config.hpp"
 #include "retort/events.hpp"
 #include "runner/runner.hpp"
 #include "script/script_directory.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,9 +27,11 @@ enum class Windows {
 
 class WindowGate : public runner::StepGate {
  public:
-  // windows: as load_config checked them. now: the clock (base::window_clock_now by default,
-  // which reads RETORT_NOW for tests). observer may be null.
+  // windows: as load_config checked them. estimates: of the marked steps, by revision (see
+  // preflight::estimate_step). now: the clock (base::window_clock_now by default, which reads
+  // RETORT_NOW for tests). observer may be null.
   WindowGate(const WindowSettings& settings, Windows policy, RunObserver* observer,
+             std::map<std::string, preflight::StepEstimate> estimates = {},
              std::function<base::SysSeconds()> now = base::window_clock_now);
 
   // Throws Error(ExitCode::failed) before a marked step outside every window, or whose
@@ -44,12 +49,15 @@ class WindowGate : public runner::StepGate {
   std::vector<base::Window> m_windows;
   Windows m_policy;
   RunObserver* m_observer;
+  std::map<std::string, preflight::StepEstimate> m_estimates;
   std::function<base::SysSeconds()> m_now;
   int m_steps_seen = 0;  // steps of the run checked so far, marked or not
 };
 
-// The gate for a run, or nullptr when no step of the plan is marked for a window.
+// The gate for a run, or nullptr when no step of the plan is marked for a window. Reads the
+// marked steps' estimates from the database (connection: the run's, outside a transaction).
 [[nodiscard]] std::unique_ptr<WindowGate> gate_for(const Config& config,
+                                                   driver::Connection& connection,
                                                    const script::ScriptDirectory& scripts,
                                                    const graph::Plan& plan, Windows policy,
                                                    RunObserver* observer);
