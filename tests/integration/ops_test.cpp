@@ -316,6 +316,14 @@ TEST_F(OpsTest, TheMetricsFilePassesPromtoolAndItsCountersGrowAcrossRuns) {
     names.push_back(entry.path().filename().string());
   }
   EXPECT_EQ(names, Strings{"retort.prom"}) << "no temporary file is left beside it";
+
+  // A file that cannot be written is a note; the run goes on.
+  const ProcessResult nowhere =
+      retort(project, {"downgrade", "c3", "--metrics-file", "missing/dir/retort.prom"});
+  EXPECT_EQ(nowhere.exit_code, 0) << shown(nowhere);
+  EXPECT_TRUE(has(nowhere.err,
+                  "could not write the metrics file missing/dir/retort.prom: check "
+                  "that its directory exists and is writable"));
 }
 
 // 3. Maintenance windows --------------------------------------------------------------------

@@ -159,8 +159,8 @@ std::string write_atomically(const std::filesystem::path& file, const std::strin
       std::filesystem::remove(temporary, ignored);
       return fmt::format(
           "could not write the metrics file {}: check that its directory exists "
-          "and is writable",
-          temporary.string());
+          "and is writable (the run itself is not affected)",
+          file.string());
     }
   }
   std::error_code error;
