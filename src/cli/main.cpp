@@ -513,7 +513,10 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
       "waits longer for a lock is rolled back and retried, so the application's queries never "
       "queue behind it for longer.\nExamples: retort upgrade head | retort "
       "upgrade +1 | retort upgrade --sql base:head > deploy.sql | retort upgrade head "
-      "--lock-timeout 500ms --lock-retries 30 | retort upgrade --resume\nA `transaction "
+      "--lock-timeout 500ms --lock-retries 30 | retort upgrade --resume | retort upgrade "
+      "--metrics-file "
+      "/var/lib/node_exporter/textfile/retort.prom | retort upgrade --ignore-window --reason "
+      "\"INC-42 hotfix\"\nA `transaction "
       "false` migration that stopped part way stops every run until you decide: --resume "
       "runs it on from the statement after the last one that ran, or finish it by hand and "
       "`retort stamp` it.");
