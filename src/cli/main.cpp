@@ -827,6 +827,18 @@ void setup_backup(CLI::App& app, Context& ctx, std::function<int()>& run) {
 }
 
 // Whether --json is among the arguments (before a "--" that ends the options).
+// Whether the command line asks for --log-format json, read before (or without) a full parse.
+bool asks_for_json_log(const std::vector<std::string>& args) {
+  for (std::size_t arg_idx = 1; arg_idx < args.size() && args[arg_idx] != "--"; ++arg_idx) {
+    if (args[arg_idx] == "--log-format=json" ||
+        (args[arg_idx] == "--log-format" && arg_idx + 1 < args.size() &&
+         args[arg_idx + 1] == "json")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool asks_for_json(const std::vector<std::string>& args) {
   for (std::size_t arg_idx = 1; arg_idx < args.size(); ++arg_idx) {
     const std::string_view arg = args[arg_idx];
@@ -1012,11 +1024,15 @@ retort::Error usage_error(const CLI::App& app, const CLI::ParseError& parse_erro
 }
 
 // Prints a usage error (and its JSON document, when asked for) and returns exit code 2.
-int report_usage_error(const retort::Error& error, bool json) {
+int report_usage_error(const retort::Error& error, bool json, bool json_log) {
   if (json) {
     print_json(retort::cli::to_json(error));
   }
-  std::fputs(retort::format_error(error).c_str(), stderr);
+  if (json_log) {
+    retort::cli::log_error(error);
+  } else {
+    std::fputs(retort::format_error(error).c_str(), stderr);
+  }
   return static_cast<int>(retort::ExitCode::input);
 }
 
@@ -1055,7 +1071,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     app.parse(reversed);
   } catch (const retort::Error& error) {
-    return report_usage_error(error, asks_for_json(args));
+    return report_usage_error(error, asks_for_json(args), asks_for_json_log(args));
   } catch (const CLI::CallForHelp& e) {
     if (asks_for_json(args)) {
       print_json({{"help", app.help()}});
@@ -1077,7 +1093,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // The parse stopped early, so --json may not have been seen yet: a script that asked for
     // JSON still gets its one document.
-    return report_usage_error(usage_error(app, e), ctx.global.json || asks_for_json(args));
+    return report_usage_error(usage_error(app, e), ctx.global.json || asks_for_json(args),
+                              asks_for_json_log(args));
   }
 
   start_signal_thread();

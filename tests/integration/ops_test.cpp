@@ -492,6 +492,17 @@ TEST_F(OpsTest, LogFormatJsonWritesOneObjectPerLineAndLeavesStdoutAlone) {
   EXPECT_EQ(lines.back()["fields"]["exit_code"], 1);
   EXPECT_EQ(lines[lines.size() - 2]["event"], "step_finished");
   EXPECT_EQ(lines[lines.size() - 2]["fields"]["status"], "failed");
+
+  // A usage error too, and a wrong --log-format is one.
+  const ProcessResult usage =
+      retort(project, {"upgrade", "--lock-wiat", "1s", "--log-format=json"});
+  EXPECT_EQ(usage.exit_code, 2) << shown(usage);
+  const std::vector<Json> usage_lines = json_lines(usage.err);
+  ASSERT_EQ(usage_lines.size(), 1U) << usage.err;
+  EXPECT_EQ(usage_lines[0]["fields"]["exit_code"], 2);
+  const ProcessResult wrong = retort(project, {"upgrade", "--log-format", "yaml"});
+  EXPECT_EQ(wrong.exit_code, 2) << shown(wrong);
+  EXPECT_TRUE(has(wrong.err, "yaml")) << "the value it does not know is named";
 }
 
 #else
