@@ -45,6 +45,8 @@ class RunObserver {
   virtual void retrying(const StepEvent& /*step*/, int /*attempt*/) {}
   // The run waits for another runner's run lock; holder says who holds it. Once per holder.
   virtual void lock_waiting(const std::string& /*holder*/) {}
+  // A backup was taken before a step: its path and size.
+  virtual void backup_taken(const std::string& /*path*/, std::int64_t /*bytes*/) {}
   // Before a step, the lag of one replica as measured (PostgreSQL, [retort.replicas]); name as
   // the notes say it (application_name, or its URL redacted).
   virtual void replica_lag(const std::string& /*replica*/, std::int64_t /*lag_ms*/) {}

@@ -326,6 +326,30 @@ TEST_F(OpsTest, TheMetricsFilePassesPromtoolAndItsCountersGrowAcrossRuns) {
                   "that its directory exists and is writable"));
 }
 
+// The backup before a risky step is counted, with its bytes, even when the step then fails.
+TEST_F(OpsTest, TheBackupBeforeAStepThatFailsIsCountedWithItsSize) {
+  Project project(Backend::sqlite, "metrics_backup");
+  project.add({"a1",
+               {},
+               "CREATE TABLE items (id INTEGER);\nINSERT INTO items VALUES (1);",
+               "DROP TABLE items;",
+               {},
+               "items"});
+  write_config(project);
+  ASSERT_EQ(retort(project, {"upgrade", "--metrics-file", "retort.prom"}).exit_code, 0);
+  project.add(
+      {"b2", {"a1"}, "DELETE FROM items;\nINSERT INTO missing VALUES (1);", "", {}, "clear items"});
+  const ProcessResult failed = retort(project, {"upgrade", "--metrics-file", "retort.prom"});
+  ASSERT_EQ(failed.exit_code, 1) << shown(failed);
+  ASSERT_TRUE(has(failed.err, "backup before b2: "));
+  const std::string metrics = read_file(project.dir() / "retort.prom");
+  EXPECT_EQ(promtool_problems(project.dir() / "retort.prom"), "") << metrics;
+  EXPECT_TRUE(has(metrics, "\nretort_backups_total 1\n"));
+  EXPECT_TRUE(lacks(metrics, "\nretort_backup_bytes_total 0\n"));
+  EXPECT_TRUE(lacks(metrics, "\nretort_last_backup_bytes 0\n"));
+  EXPECT_TRUE(has(metrics, "\nretort_last_run_success 0\n"));
+}
+
 // 3. Maintenance windows --------------------------------------------------------------------
 
 TEST_F(OpsTest, AMarkedRevisionDoesNotStartOutsideItsWindowAndNamesTheNextOne) {

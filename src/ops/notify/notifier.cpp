@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <array>
-#include <set>
 #include <unistd.h>
 
 namespace retort::ops::notify {
@@ -22,24 +21,6 @@ std::string host_name() {
 }
 
 std::string direction_name(Direction direction) { return std::string(to_string(direction)); }
-
-// The bytes of a backup: a file, or a directory's files (pg_dump --format=directory).
-std::int64_t size_of(const std::filesystem::path& path) {
-  std::error_code error;
-  if (std::filesystem::is_regular_file(path, error)) {
-    const auto size = std::filesystem::file_size(path, error);
-    return error ? 0 : static_cast<std::int64_t>(size);
-  }
-  std::int64_t total = 0;
-  if (std::filesystem::is_directory(path, error)) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(path, error)) {
-      if (entry.is_regular_file(error)) {
-        total += static_cast<std::int64_t>(entry.file_size(error));
-      }
-    }
-  }
-  return total;
-}
 
 double seconds(std::int64_t milliseconds) { return static_cast<double>(milliseconds) / 1000.0; }
 
@@ -207,6 +188,18 @@ void Notifier::replica_lag(const std::string& replica, std::int64_t lag_ms) {
   }
 }
 
+void Notifier::backup_taken(const std::string& path, std::int64_t bytes) {
+  {
+    const std::scoped_lock lock(m_mutex);
+    ++m_values.backups;
+    m_values.backup_bytes += bytes;
+    m_values.last_backup_bytes = bytes;
+  }
+  if (m_inner != nullptr) {
+    m_inner->backup_taken(path, bytes);
+  }
+}
+
 void Notifier::note(const std::string& text) {
   if (m_inner != nullptr) {
     m_inner->note(text);
@@ -214,7 +207,7 @@ void Notifier::note(const std::string& text) {
 }
 
 void Notifier::finished(const RunResult& result) {
-  finish_metrics(true, &result);
+  finish_metrics(true);
   if (!m_started) {
     return;
   }
@@ -232,7 +225,7 @@ void Notifier::finished(const RunResult& result) {
 }
 
 void Notifier::failed(const Error& error) {
-  finish_metrics(false, nullptr);
+  finish_metrics(false);
   const auto with_error = [&](Event out) {
     out.fields.push_back({"status", std::string("failed")});
     out.fields.push_back({"revisions", m_revisions});
@@ -248,7 +241,7 @@ void Notifier::failed(const Error& error) {
   }
 }
 
-void Notifier::finish_metrics(bool ok, const RunResult* result) {
+void Notifier::finish_metrics(bool ok) {
   if (m_metrics_file.empty()) {
     return;
   }
@@ -261,20 +254,6 @@ void Notifier::finish_metrics(bool ok, const RunResult* result) {
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   m_values.last_run_duration =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - m_run_start).count();
-  if (result != nullptr) {
-    std::set<std::string> backups;
-    for (const StepResult& step : result->steps) {
-      if (!step.backup.empty()) {
-        backups.insert(step.backup);
-      }
-    }
-    for (const std::string& backup : backups) {
-      const std::int64_t bytes = size_of(backup);
-      ++m_values.backups;
-      m_values.backup_bytes += bytes;
-      m_values.last_backup_bytes = bytes;
-    }
-  }
   write_locked();
 }
 

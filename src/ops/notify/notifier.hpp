@@ -40,6 +40,7 @@ class Notifier : public RunObserver {
   void retrying(const StepEvent& step, int attempt) override;
   void lock_waiting(const std::string& holder) override;
   void replica_lag(const std::string& replica, std::int64_t lag_ms) override;
+  void backup_taken(const std::string& path, std::int64_t bytes) override;
   void note(const std::string& text) override;
 
   // The run ended: after_run (when it had steps) and the metrics file.
@@ -51,7 +52,7 @@ class Notifier : public RunObserver {
   // Runs one hook when configured; a failure becomes a note. Returns whether it succeeded.
   bool fire(const std::string& hook, const std::string& command, Event event);
   [[nodiscard]] Event event(const std::string& name) const;
-  void finish_metrics(bool ok, const RunResult* result);
+  void finish_metrics(bool ok);
   // Writes the metrics file from m_values; the caller holds m_mutex.
   void write_locked();
 
