@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -18,9 +20,17 @@ namespace {
 constexpr std::array<std::string_view, 7> k_days = {"Sun", "Mon", "Tue", "Wed",
                                                     "Thu", "Fri", "Sat"};
 
+// "Sat", in any case ("sat", "SAT").
 std::optional<int> day_index(std::string_view name) {
+  const auto same = [](std::string_view left, std::string_view right) {
+    return left.size() == right.size() &&
+           std::equal(left.begin(), left.end(), right.begin(), [](char lhs, char rhs) {
+             return std::tolower(static_cast<unsigned char>(lhs)) ==
+                    std::tolower(static_cast<unsigned char>(rhs));
+           });
+  };
   for (std::size_t day_idx = 0; day_idx < k_days.size(); ++day_idx) {
-    if (name == k_days.at(day_idx)) {
+    if (same(name, k_days.at(day_idx))) {
       return static_cast<int>(day_idx);
     }
   }

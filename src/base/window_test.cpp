@@ -37,6 +37,8 @@ TEST(WindowTest, ParsesDaysSpanAndZone) {
   EXPECT_EQ(parsed[1].days, 0x7fU) << "no days: every day";
   EXPECT_EQ(parsed[2].days, 0x3eU);
   EXPECT_EQ(parsed[3].days, 0x41U);
+  EXPECT_EQ(windows({"sat,SUN 01:00-02:00 UTC"}).at(0).days, 0x41U) << "days in any case";
+  EXPECT_EQ(windows({"Fri-Mon 01:00-02:00 UTC"}).at(0).days, 0x63U) << "across the week's end";
 }
 
 TEST(WindowTest, RejectsWhatItCannotRead) {
