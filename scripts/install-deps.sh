@@ -32,6 +32,9 @@ packages=(
   # the Python module (python/): its build, and its tests (pytest, a FastAPI app under
   # TestClient and uvicorn, mypy --strict)
   python3-dev pybind11-dev python3-pytest python3-fastapi python3-httpx python3-uvicorn mypy
+  # hooks, metrics and maintenance windows (tests/integration/ops_test.cpp): the hook recipes
+  # call curl, promtool checks --metrics-file, time zones come from the system's zoneinfo
+  curl prometheus tzdata
 )
 
 missing=()

@@ -105,6 +105,12 @@ struct RunOptions {
   // --no-backup: take no backup before risky steps, whatever [retort.backup] when says (the
   // operator took one, or the database holds nothing to lose); the run says so.
   bool no_backup = false;
+  // --ignore-window: a revision marked `-- retort:maintenance_window true` starts outside
+  // [retort.windows] allowed, or past a window's end; needs a reason, which the ledger keeps.
+  bool ignore_window = false;
+  // --metrics-file: Prometheus text format written (atomically) at the end of the run and
+  // every 10 s during a step; empty: none.
+  std::filesystem::path metrics_file;
   RunObserver* observer = nullptr;
 };
 

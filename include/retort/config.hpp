@@ -100,6 +100,26 @@ struct SchemaSettings {
   std::vector<std::string> ignore;
 };
 
+// [retort.hooks]: shell commands run at a run's events (docs/guide/operations.md). Each gets the
+// event as one JSON document on stdin and as RETORT_EVENT_* variables; empty: none.
+struct HookSettings {
+  std::string before_run;    // a run is about to change the database (after the lock)
+  std::string after_step;    // a step ended, applied or failed
+  std::string on_failure;    // the run failed (any exit but 0 and 2)
+  std::string after_run;     // a run that changed (or tried to change) the database ended
+  std::string on_lock_wait;  // the run waits for another runner's lock
+  Millis timeout{std::chrono::seconds(30)};  // then the hook's process group is killed
+  // true: a before_run hook that fails (or times out) stops the run before anything runs.
+  bool before_run_required = false;
+};
+
+// [retort.windows]: when a revision marked `-- retort:maintenance_window true` may start.
+struct WindowSettings {
+  // "[DAYS] HH:MM-HH:MM ZONE": "Sat 02:00-05:00 Europe/Berlin", "Mon-Fri 22:00-02:00 UTC",
+  // "02:00-04:00 UTC". Empty: no window is configured, and a marked step runs with a note.
+  std::vector<std::string> allowed;
+};
+
 struct Config {
   // The retort.toml that was read; empty when the configuration came from flags alone.
   std::filesystem::path config_file;
@@ -127,6 +147,8 @@ struct Config {
   BackupSettings backup;
   LintSettings lint;
   SchemaSettings schema;
+  HookSettings hooks;
+  WindowSettings windows;
   // [retort.allowed_edits]: revision = "reason". Applied migration files whose statements the
   // team changed on purpose (a typo in a comment is never an edit); `check` and `doctor`
   // report them as accepted, with the reason, instead of failing.

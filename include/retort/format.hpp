@@ -2,6 +2,7 @@
 // messages and the front ends, so a size is always in binary units and a time spelled one way.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -13,5 +14,8 @@ namespace retort {
 
 // An elapsed time: "850ms", "12.4s", "3m05s", "1h02m". Thread-safe: yes; pure.
 [[nodiscard]] std::string format_elapsed(std::int64_t milliseconds);
+
+// "2026-12-05T03:00:00.123Z": an instant in UTC, to the millisecond. Thread-safe: yes; pure.
+[[nodiscard]] std::string format_utc(std::chrono::system_clock::time_point instant);
 
 }  // namespace retort

@@ -2,6 +2,7 @@
 // errors become exit codes. Uses only the public API in include/retort/.
 #include "cli/command_model.hpp"
 #include "cli/emit.hpp"
+#include "cli/json_log.hpp"
 #include "cli/lint_output.hpp"
 #include "cli/progress.hpp"
 #include "cli/render.hpp"
@@ -43,6 +44,7 @@ struct GlobalOptions {
   bool json = false;
   bool quiet = false;
   bool verbose = false;
+  std::string log_format = "text";  // --log-format: text, or json lines on stderr
 };
 
 struct Context {
@@ -64,6 +66,10 @@ struct Context {
     // On stderr, so that --json keeps stdout one document.
     if (!global.quiet) {
       for (const std::string& note : config.notes) {
+        if (global.log_format == "json") {
+          retort::cli::log_line("warn", "config_note", "", {{"message", note}});
+          continue;
+        }
         std::fprintf(stderr, "%s\n", style.yellow("note: " + note).c_str());
       }
     }
@@ -93,6 +99,10 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_flag("--json", global.json, "Print one JSON document on stdout");
   app.add_flag("-q,--quiet", global.quiet, "Print only errors and results");
   app.add_flag("-v,--verbose", global.verbose, "Print more detail");
+  app.add_option("--log-format", global.log_format,
+                 "text, or json: one JSON object per line on stderr (timestamp, level, event, "
+                 "revision, fields) instead of progress lines")
+      ->check(CLI::IsMember({"text", "json"}));
 }
 
 // ---- Project: init, revision, merge ----
@@ -344,7 +354,9 @@ struct RunArgs {
   bool resume = false;
   bool restart = false;
   bool no_backup = false;
+  bool ignore_window = false;
   std::string reason;
+  std::string metrics_file;
   // [retort.postgres] settings for this run, as written on the command line.
   std::string lock_timeout;
   std::string statement_timeout;
@@ -391,7 +403,14 @@ void add_run_settings(CLI::App& cmd, RunArgs& args, RunsStatements runs) {
                    "statement_timeout for each migration statement, e.g. 30m; 0 = none");
     cmd.add_option("--lock-retries", args.lock_retries,
                    "how often a statement that hit lock_timeout is retried, with backoff");
+    cmd.add_flag("--ignore-window", args.ignore_window,
+                 "Start revisions marked maintenance_window outside [retort.windows] allowed "
+                 "(needs --reason)");
+    cmd.add_option("--reason", args.reason, "Why, kept in the ledger");
   }
+  cmd.add_option("--metrics-file", args.metrics_file,
+                 "Write Prometheus metrics here (textfile collector), at the end and during "
+                 "long steps");
   cmd.add_option("--lock-wait", args.lock_wait,
                  "how long to wait for another runner's run lock, e.g. 10m; then exit 3");
 }
@@ -428,6 +447,8 @@ int run_migration(Context& ctx, const RunArgs& args, const char* verb,
                                    : retort::PartialMigration::refuse;
   options.reason = args.reason;
   options.no_backup = args.no_backup;
+  options.ignore_window = args.ignore_window;
+  options.metrics_file = args.metrics_file;
   if (args.sql && ctx.global.json) {
     // The script goes into the document, with the plan it carries out.
     std::ostringstream script;
@@ -443,14 +464,21 @@ int run_migration(Context& ctx, const RunArgs& args, const char* verb,
   }
   retort::cli::Progress progress(ctx.style, ctx.stderr_terminal);
   JsonNotes notes(ctx.style);
-  if (ctx.global.json) {
+  retort::cli::JsonLog log(ctx.style.verbosity);
+  if (ctx.global.log_format == "json") {
+    options.observer = &log;
+  } else if (ctx.global.json) {
     options.observer = &notes;
   } else if (!ctx.global.quiet) {
     options.observer = &progress;
   }
   const retort::RunResult result = command(config, options);
   retort::cli::emit(
-      std::cout, ctx.output(), [&] { return retort::cli::to_json(result, notes.notes()); },
+      std::cout, ctx.output(),
+      [&] {
+        return retort::cli::to_json(result,
+                                    ctx.global.log_format == "json" ? log.notes() : notes.notes());
+      },
       [&] { return retort::cli::run_summary(result, verb, ctx.style); }, OnQuiet::hide);
   return 0;
 }
@@ -486,7 +514,10 @@ void setup_run(CLI::App& app, Context& ctx, std::function<int()>& run) {
       "waits longer for a lock is rolled back and retried, so the application's queries never "
       "queue behind it for longer.\nExamples: retort upgrade head | retort "
       "upgrade +1 | retort upgrade --sql base:head > deploy.sql | retort upgrade head "
-      "--lock-timeout 500ms --lock-retries 30 | retort upgrade --resume\nA `transaction "
+      "--lock-timeout 500ms --lock-retries 30 | retort upgrade --resume | retort upgrade "
+      "--metrics-file "
+      "/var/lib/node_exporter/textfile/retort.prom | retort upgrade --ignore-window --reason "
+      "\"INC-42 hotfix\"\nA `transaction "
       "false` migration that stopped part way stops every run until you decide: --resume "
       "runs it on from the statement after the last one that ran, or finish it by hand and "
       "`retort stamp` it.");
@@ -874,6 +905,18 @@ void setup_backup(CLI::App& app, Context& ctx, std::function<int()>& run) {
 }
 
 // Whether --json is among the arguments (before a "--" that ends the options).
+// Whether the command line asks for --log-format json, read before (or without) a full parse.
+bool asks_for_json_log(const std::vector<std::string>& args) {
+  for (std::size_t arg_idx = 1; arg_idx < args.size() && args[arg_idx] != "--"; ++arg_idx) {
+    if (args[arg_idx] == "--log-format=json" ||
+        (args[arg_idx] == "--log-format" && arg_idx + 1 < args.size() &&
+         args[arg_idx + 1] == "json")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool asks_for_json(const std::vector<std::string>& args) {
   for (std::size_t arg_idx = 1; arg_idx < args.size(); ++arg_idx) {
     const std::string_view arg = args[arg_idx];
@@ -1060,11 +1103,15 @@ retort::Error usage_error(const CLI::App& app, const CLI::ParseError& parse_erro
 }
 
 // Prints a usage error (and its JSON document, when asked for) and returns exit code 2.
-int report_usage_error(const retort::Error& error, bool json) {
+int report_usage_error(const retort::Error& error, bool json, bool json_log) {
   if (json) {
     print_json(retort::cli::to_json(error));
   }
-  std::fputs(retort::format_error(error).c_str(), stderr);
+  if (json_log) {
+    retort::cli::log_error(error);
+  } else {
+    std::fputs(retort::format_error(error).c_str(), stderr);
+  }
   return static_cast<int>(retort::ExitCode::input);
 }
 
@@ -1107,7 +1154,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     app.parse(reversed);
   } catch (const retort::Error& error) {
-    return report_usage_error(error, asks_for_json(args));
+    return report_usage_error(error, asks_for_json(args), asks_for_json_log(args));
   } catch (const CLI::CallForHelp& e) {
     if (asks_for_json(args)) {
       print_json({{"help", app.help()}});
@@ -1129,7 +1176,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // The parse stopped early, so --json may not have been seen yet: a script that asked for
     // JSON still gets its one document.
-    return report_usage_error(usage_error(app, e), ctx.global.json || asks_for_json(args));
+    return report_usage_error(usage_error(app, e), ctx.global.json || asks_for_json(args),
+                              asks_for_json_log(args));
   }
 
   start_signal_thread();
@@ -1142,6 +1190,10 @@ int main(int argc, char** argv) {
   } catch (const retort::Error& error) {
     if (ctx.global.json) {
       print_json(retort::cli::to_json(error));
+    }
+    if (ctx.global.log_format == "json") {
+      retort::cli::log_error(error);
+      return static_cast<int>(error.code());
     }
     std::string text = retort::format_error(error);
     if (ctx.style.color) {

@@ -13,6 +13,7 @@
 #include "lint/analyzer.hpp"
 #include "ops/backup/backup_gate.hpp"
 #include "ops/doctor/doctor.hpp"
+#include "ops/notify/notifier.hpp"
 #include "runner/cancel.hpp"
 #include "runner/direction.hpp"
 #include "runner/ledger.hpp"
@@ -890,7 +891,8 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
     if (!whole.steps.empty() && direction != graph::Direction::stamp) {
       gates = commands::make_gates(
           config, url, *connection, options.observer, scripts, whole,
-          options.no_backup ? ops::backup::Backups::skipped : ops::backup::Backups::as_configured);
+          options.no_backup ? ops::backup::Backups::skipped : ops::backup::Backups::as_configured,
+          options.ignore_window ? ops::windows::Windows::ignored : ops::windows::Windows::enforced);
       for (const auto& gate : gates) {
         runner.add_gate(*gate);
       }
@@ -935,23 +937,47 @@ RunResult run_online(const Config& config, const RunOptions& options, graph::Dir
   return result;
 }
 
+// A run with what it tells beyond the terminal: [retort.hooks] and --metrics-file
+// (ops/notify/), which observe it through the observer it passes on to the caller's.
+RunResult run_notified(const Config& config, const RunOptions& options,
+                       graph::Direction direction) {
+  if (options.ignore_window && options.reason.empty()) {
+    throw Error(ExitCode::input, "--ignore-window needs --reason, which the ledger keeps")
+        .state("nothing was run")
+        .next(fmt::format("retort {} --ignore-window --reason \"why it cannot wait\"",
+                          to_string(runner::to_result(direction))));
+  }
+  ops::notify::Notifier notifier(config, options.target, runner::to_result(direction),
+                                 options.metrics_file, options.observer);
+  RunOptions notified = options;
+  notified.observer = &notifier;
+  try {
+    RunResult result = run_online(config, notified, direction);
+    notifier.finished(result);
+    return result;
+  } catch (const Error& error) {
+    notifier.failed(error);
+    throw;
+  }
+}
+
 }  // namespace
 
 bool cancel() noexcept { return runner::request_cancel(); }
 
 RunResult upgrade(const Config& config, const RunOptions& options) {
   return options.sql_out != nullptr ? run_offline(config, options, graph::Direction::upgrade)
-                                    : run_online(config, options, graph::Direction::upgrade);
+                                    : run_notified(config, options, graph::Direction::upgrade);
 }
 
 RunResult downgrade(const Config& config, const RunOptions& options) {
   return options.sql_out != nullptr ? run_offline(config, options, graph::Direction::downgrade)
-                                    : run_online(config, options, graph::Direction::downgrade);
+                                    : run_notified(config, options, graph::Direction::downgrade);
 }
 
 RunResult stamp(const Config& config, const RunOptions& options) {
   return options.sql_out != nullptr ? run_offline(config, options, graph::Direction::stamp)
-                                    : run_online(config, options, graph::Direction::stamp);
+                                    : run_notified(config, options, graph::Direction::stamp);
 }
 
 namespace {

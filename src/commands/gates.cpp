@@ -1,6 +1,6 @@
 // The gates a run passes before each step (runner::StepGate): a backup before a risky step,
-// replica lag, and what later features add. Built by the command layer, which knows the
-// configuration.
+// replica lag, a maintenance window, and what later features add. Built by the command layer, which
+// knows the configuration.
 #include "commands/gates.hpp"
 
 #include "commands/wiring.hpp"
@@ -12,8 +12,12 @@ namespace retort::commands {
 std::vector<std::unique_ptr<runner::StepGate>> make_gates(
     const Config& config, const base::DatabaseUrl& url, driver::Connection& connection,
     RunObserver* observer, const script::ScriptDirectory& scripts, const graph::Plan& plan,
-    ops::backup::Backups backups) {
+    ops::backup::Backups backups, ops::windows::Windows windows) {
   std::vector<std::unique_ptr<runner::StepGate>> gates;
+  // The window first: a step that may not start now needs no backup and no wait for replicas.
+  if (auto window = ops::windows::gate_for(config, connection, scripts, plan, windows, observer)) {
+    gates.push_back(std::move(window));
+  }
   // The backup first: it takes its time, and the replicas' lag is read right before the step.
   if (auto backup =
           ops::backup::gate_for(config, url, connection, observer, scripts, plan, backups)) {

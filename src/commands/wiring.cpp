@@ -3,6 +3,7 @@
 
 #include "base/duration.hpp"
 #include "base/text.hpp"
+#include "base/window.hpp"
 #include "ops/doctor/doctor.hpp"
 #include "retort/format.hpp"
 #include "retort/hints.hpp"
@@ -255,6 +256,10 @@ std::string format_bytes(std::int64_t bytes) { return base::format_bytes(bytes);
 
 std::string format_elapsed(std::int64_t milliseconds) {
   return base::format_elapsed(base::Millis{milliseconds});
+}
+
+std::string format_utc(std::chrono::system_clock::time_point instant) {
+  return base::format_utc(instant);
 }
 
 std::optional<std::string> did_you_mean(std::string_view word,

@@ -5,6 +5,7 @@
 #include "base/duration.hpp"
 #include "base/text.hpp"
 #include "base/url.hpp"
+#include "base/window.hpp"
 #include "retort/error.hpp"
 
 #include <toml++/toml.h>
@@ -76,6 +77,14 @@ BackupSettings& part<BackupSettings>(Loaded& loaded) {
 template <>
 LintSettings& part<LintSettings>(Loaded& loaded) {
   return loaded.config.lint;
+}
+template <>
+HookSettings& part<HookSettings>(Loaded& loaded) {
+  return loaded.config.hooks;
+}
+template <>
+WindowSettings& part<WindowSettings>(Loaded& loaded) {
+  return loaded.config.windows;
 }
 template <>
 SchemaSettings& part<SchemaSettings>(Loaded& loaded) {
@@ -382,6 +391,20 @@ Reader text_list(std::vector<std::string> Owner::*member) {
   };
 }
 
+// [retort.windows] allowed: strings that base::parse_window reads, checked here so that a typo
+// names the file and the key before any run.
+Reader window_list(std::vector<std::string> WindowSettings::*member) {
+  return [member](const Input& input, Loaded& loaded) {
+    text_list(member)(input, loaded);
+    for (const toml::node& element : *input.node().as_array()) {
+      const Input item(element, input.dotted(), input.where(), input.getenv());
+      if (auto parsed = base::parse_window(item.text().value_or("")); !parsed.ok()) {
+        item.reject("a window \"[DAYS] HH:MM-HH:MM ZONE\"", parsed.error());
+      }
+    }
+  };
+}
+
 // Every key retort.toml may hold. Adding a key is one line here (and a field to fill).
 const std::vector<KeySpec>& known_keys() {
   static const std::vector<KeySpec> keys = {
@@ -430,6 +453,14 @@ const std::vector<KeySpec>& known_keys() {
       {"retort.schema", "dir", text(&SchemaSettings::dir)},
       {"retort.schema", "dev_url", text(&SchemaSettings::dev_url, Empty::allowed)},
       {"retort.schema", "ignore", text_list(&SchemaSettings::ignore)},
+      {"retort.hooks", "before_run", text(&HookSettings::before_run, Empty::allowed)},
+      {"retort.hooks", "after_step", text(&HookSettings::after_step, Empty::allowed)},
+      {"retort.hooks", "on_failure", text(&HookSettings::on_failure, Empty::allowed)},
+      {"retort.hooks", "after_run", text(&HookSettings::after_run, Empty::allowed)},
+      {"retort.hooks", "on_lock_wait", text(&HookSettings::on_lock_wait, Empty::allowed)},
+      {"retort.hooks", "timeout", duration(&HookSettings::timeout)},
+      {"retort.hooks", "before_run_required", boolean(&HookSettings::before_run_required)},
+      {"retort.windows", "allowed", window_list(&WindowSettings::allowed)},
   };
   return keys;
 }
@@ -876,6 +907,14 @@ std::string default_config_text(const std::string& script_location, const std::s
   out += line("# dev_url = \"postgresql://localhost/dev\"",
               "throwaway databases; default: a private server");
   out += line("# ignore = [\"public.spatial_ref_sys\"]", "objects outside retort's care");
+  out += "\n";
+  out += line("[retort.hooks]", "shell commands at a run's events; JSON on stdin");
+  out += line("# after_run = \"curl -fsS -d @- https://hooks.example/retort\"",
+              "also before_run, after_step, on_failure, on_lock_wait");
+  out += line("# timeout = \"30s\"", "then the hook is killed");
+  out += "\n";
+  out += line("[retort.windows]", "when `maintenance_window true` revisions may start");
+  out += line("# allowed = [\"Sat 02:00-05:00 Europe/Berlin\"]", "[DAYS] HH:MM-HH:MM ZONE");
   return out;
 }
 

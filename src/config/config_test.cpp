@@ -238,6 +238,40 @@ TEST_F(ConfigTest, ReadsTheLintSettings) {
   EXPECT_EQ(load_config(sources()).lint.on_upgrade, LintOnUpgrade::off);
 }
 
+TEST_F(ConfigTest, ReadsTheHooksAndWindows) {
+  write("retort.toml", "[retort]\nurl = \"sqlite:///app.db\"\n");
+  const Config defaults = load_config(sources());
+  EXPECT_EQ(defaults.hooks.after_run, "");
+  EXPECT_EQ(defaults.hooks.timeout, std::chrono::seconds(30));
+  EXPECT_FALSE(defaults.hooks.before_run_required);
+  EXPECT_TRUE(defaults.windows.allowed.empty());
+  write("retort.toml", R"([retort]
+url = "sqlite:///app.db"
+
+[retort.hooks]
+before_run = "./notify start"
+after_step = "./notify step"
+on_failure = "./page"
+after_run = "./notify end"
+on_lock_wait = "./notify wait"
+timeout = "5s"
+before_run_required = true
+
+[retort.windows]
+allowed = ["Sat 02:00-05:00 Europe/Berlin", "02:00-04:00 UTC"]
+)");
+  const Config config = load_config(sources());
+  EXPECT_EQ(config.hooks.before_run, "./notify start");
+  EXPECT_EQ(config.hooks.after_step, "./notify step");
+  EXPECT_EQ(config.hooks.on_failure, "./page");
+  EXPECT_EQ(config.hooks.after_run, "./notify end");
+  EXPECT_EQ(config.hooks.on_lock_wait, "./notify wait");
+  EXPECT_EQ(config.hooks.timeout, std::chrono::seconds(5));
+  EXPECT_TRUE(config.hooks.before_run_required);
+  EXPECT_EQ(config.windows.allowed,
+            (std::vector<std::string>{"Sat 02:00-05:00 Europe/Berlin", "02:00-04:00 UTC"}));
+}
+
 TEST_F(ConfigTest, ReadsTheBackupSettings) {
   write("retort.toml", R"([retort]
 url = "sqlite:///app.db"
@@ -595,7 +629,8 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"[alembic]\nscript_location = \"m\"\n",
        "retort.toml:1: error: unknown table [alembic]\n"
        "  known tables: [retort], [retort.postgres], [retort.preflight], [retort.replicas], "
-       "[retort.backup], [retort.lint], [retort.schema], [retort.allowed_edits]\n"},
+       "[retort.backup], [retort.lint], [retort.schema], [retort.hooks], [retort.windows], "
+       "[retort.allowed_edits]\n"},
       {"[retort]\ncolour = \"blue\"\n",
        "retort.toml:2: error: unknown key 'colour' in [retort]\n"
        "  known keys in [retort]: script_location, url, version_table, version_table_schema, "
@@ -603,8 +638,8 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"colour = \"blue\"\n",
        "retort.toml:1: error: unknown key 'colour' at the top level\n"
        "  retort reads only the tables [retort], [retort.postgres], [retort.preflight], "
-       "[retort.replicas], [retort.backup], [retort.lint], [retort.schema], "
-       "[retort.allowed_edits]\n"},
+       "[retort.replicas], [retort.backup], [retort.lint], [retort.schema], [retort.hooks], "
+       "[retort.windows], [retort.allowed_edits]\n"},
       {"retort = 1\n",
        "retort.toml:1: error: retort must be a table, written [retort], not a value\n"},
       {"[[retort]]\nurl = \"sqlite:///a.db\"\n",
@@ -616,6 +651,14 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
       {"[retort.backup]\nwhen = \"riskey\"\n",
        "retort.toml:2: error: retort.backup.when must be one of \"risky\", \"always\" or "
        "\"never\", not \"riskey\"\n  did you mean \"risky\"?\n"},
+      {"[retort.windows]\nallowed = [\"Sat 02:00-05:00 Europe/Berln\"]\n",
+       "retort.toml:2: error: retort.windows.allowed must be a window \"[DAYS] HH:MM-HH:MM "
+       "ZONE\", not \"Sat 02:00-05:00 Europe/Berln\"\n  unknown time zone 'Europe/Berln': write "
+       "UTC or an IANA name such as "
+       "Europe/Berlin (the system's zoneinfo, Debian's tzdata package)\n"},
+      {"[retort.hooks]\nbefore_run_requried = true\n",
+       "retort.toml:2: error: unknown key 'before_run_requried' in [retort.hooks]; did you mean "
+       "'before_run_required'?\n"},
       {"[retort.lint]\non_upgrade = \"refuse\"\n",
        "retort.toml:2: error: retort.lint.on_upgrade must be one of \"warn\", \"error\" or "
        "\"off\", not \"refuse\"\n"},

@@ -124,6 +124,7 @@ void RunLock::acquire_file(const base::DatabaseUrl& url, const LockSettings& set
     }
     if (observer != nullptr && !reported) {
       reported = true;
+      observer->lock_waiting(path);
       observer->note(fmt::format("waiting for the run lock: another retort holds {}", path));
     }
     std::this_thread::sleep_for(backoff);
@@ -223,6 +224,7 @@ void RunLock::acquire_advisory(const base::DatabaseUrl& url, const LockSettings&
     }
     if (observer != nullptr && !holder.line.empty() && holder.pid != last_reported) {
       last_reported = holder.pid;
+      observer->lock_waiting(holder.line);
       observer->note("waiting for the migration lock, held by " + holder.line);
     }
     std::this_thread::sleep_for(backoff);
@@ -296,6 +298,7 @@ void RunLock::acquire_lease(const base::DatabaseUrl& url, const LockSettings& se
     }
     if (observer != nullptr && attempt.previous && attempt.previous->owner != last_reported) {
       last_reported = attempt.previous->owner;
+      observer->lock_waiting(attempt.previous->describe());
       observer->note("waiting for the migration lease, held by " + attempt.previous->describe());
     }
     // Not past the holder's expiry by more than a moment: a runner that was killed blocks the

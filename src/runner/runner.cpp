@@ -507,6 +507,7 @@ void Runner::run_alone(const PreparedStep& prepared, StepResult& result, Ledger&
           }
           const base::Millis wait = backoff(statement_attempt);
           if (m_observer != nullptr) {
+            m_observer->retrying(prepared.event, statement_attempt);
             m_observer->note(fmt::format("{}: lock_timeout ({}) at {}:{}{}; retry {} of {} in {}{}",
                                          step.revision, base::format_duration(lock_timeout),
                                          migration.display_path, statement.line, dropped,
@@ -779,6 +780,7 @@ void Runner::retry_or_fail(RunState& state, StepRun& run, Error& caught) {
     ++run.attempt;
     const base::Millis wait = backoff(run.attempt);
     if (m_observer != nullptr) {
+      m_observer->retrying(run.item.event, run.attempt);
       m_observer->note(fmt::format(
           "{}: lock_timeout ({}); rolled back, retry {} of {} in {}{}", step.revision,
           base::format_duration(effective_timeouts(migration, m_settings).lock_timeout),
@@ -889,6 +891,19 @@ void Runner::finish_run(RunState& state) {
 
 // Planning and adoption, leftovers, each step, finishing: everything is split and checked
 // before the first statement runs, and what earlier runs left is settled before the first step.
+void Runner::announce(const graph::Plan& plan, Direction direction) {
+  if (m_observer == nullptr || plan.steps.empty()) {
+    return;
+  }
+  RunEvent event;
+  event.direction = direction;
+  event.heads_before = plan.heads_before;
+  for (const graph::Step& step : plan.steps) {
+    event.revisions.push_back(step.revision);
+  }
+  m_observer->run_started(event);
+}
+
 RunResult Runner::run(const graph::Plan& plan) {
   const base::Dialect dialect = m_connection.dialect();
   std::vector<PreparedStep> prepared = prepare_steps(plan, dialect);
@@ -896,6 +911,7 @@ RunResult Runner::run(const graph::Plan& plan) {
     VersionTable existing(&m_connection, m_settings.version_table, m_settings.version_table_schema);
     check_version_width(existing, m_scripts, plan);
   }
+  announce(plan, plan.steps.empty() ? Direction::upgrade : to_result(plan.steps.front().direction));
   auto [versions, ledger] = open_tables(m_connection, m_settings);
   RunState state{.versions = std::move(versions),
                  .ledger = std::move(ledger),
@@ -928,6 +944,7 @@ RunResult Runner::stamp(const graph::Plan& plan) {
     VersionTable existing(&m_connection, m_settings.version_table, m_settings.version_table_schema);
     check_version_width(existing, m_scripts, plan);
   }
+  announce(plan, Direction::stamp);
   auto [versions, ledger] = open_tables(m_connection, m_settings);
   // The revisions another tool applied are recorded before the stamp moves the rows.
   adopt_applied(m_connection, m_scripts, versions, ledger);

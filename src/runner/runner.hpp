@@ -147,6 +147,8 @@ class Runner {
   // checked before the first statement runs.
   [[nodiscard]] std::vector<PreparedStep> prepare_steps(const graph::Plan& plan,
                                                         base::Dialect dialect) const;
+  // Tells the observer the run starts (RunObserver::run_started), before anything is written.
+  void announce(const graph::Plan& plan, Direction direction);
   // Adoption and leftovers: the revisions another tool applied are recorded, the rows of
   // runners that are gone marked, partially applied migrations refused or resumed.
   void recover(RunState& state, std::vector<PreparedStep>& prepared, base::Dialect dialect);

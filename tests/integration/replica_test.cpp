@@ -18,6 +18,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -170,9 +171,15 @@ TEST_F(ReplicaTest, AHealthyStreamingReplicaPassesPreflightByNameAndByUrl) {
   EXPECT_TRUE(has(both.message(), ", " + replica_url() + " 0ms")) << "caught up: no lag";
 
   // A run past a healthy replica goes straight through, saying what it saw before each step.
-  const ProcessResult up = retort(project, {"upgrade", "head"});
+  const ProcessResult up = retort(project, {"upgrade", "head", "--metrics-file", "retort.prom"});
   EXPECT_EQ(up.exit_code, 0) << shown(up);
   EXPECT_TRUE(has(up.err, "replica lag before a1: retort_test_replica "));
+  std::ifstream metrics(project.dir() / "retort.prom");
+  const std::string exposed((std::istreambuf_iterator<char>(metrics)),
+                            std::istreambuf_iterator<char>());
+  EXPECT_TRUE(has(exposed, "\nretort_replica_lag_seconds{replica=\"retort_test_replica\"} "));
+  EXPECT_TRUE(has(exposed, "\nretort_replica_lag_max_seconds{replica=\"" + replica_url() + "\"} "))
+      << "the metrics file has what the run saw";
   EXPECT_TRUE(has(up.err, "replica lag before b2: retort_test_replica "));
   EXPECT_TRUE(lacks(up.err, "waiting before"));
   EXPECT_EQ(project.version_rows(), (Strings{"b2"}));

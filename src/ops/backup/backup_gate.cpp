@@ -200,6 +200,9 @@ std::string BackupGate::take_before(const std::string& revision, const std::stri
             "same command with --no-backup)");
     throw stopped;
   }
+  if (m_observer != nullptr) {
+    m_observer->backup_taken(taken.path, taken.bytes);
+  }
   note(fmt::format("backup before {}: {} ({})", revision, taken.path,
                    base::format_bytes(taken.bytes)));
   for (const std::string& warning : taken.warnings) {

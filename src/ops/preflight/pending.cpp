@@ -31,6 +31,20 @@ std::optional<std::int64_t> ledger_duration(runner::Ledger& ledger,
 
 }  // namespace
 
+std::optional<StepEstimate> estimate_step(runner::TimingsTable& timings, runner::Ledger& ledger,
+                                          const script::Migration& migration, Direction direction) {
+  if (migration.estimate) {
+    return StepEstimate{migration.estimate->count(), EstimateSource::header};
+  }
+  if (const auto staged = timings.find(migration.revision, direction, migration.checksum())) {
+    return StepEstimate{staged->duration_ms, EstimateSource::staging};
+  }
+  if (const auto measured = ledger_duration(ledger, migration, direction)) {
+    return StepEstimate{*measured, EstimateSource::ledger};
+  }
+  return std::nullopt;
+}
+
 void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>& steps) {
   std::vector<std::string> unknown;
   std::vector<std::string> too_long;
@@ -47,16 +61,9 @@ void check_pending(Context& context, Checks& checks, std::vector<PreflightStep>&
       item.transactional = migration->transactional;
       const Direction direction =
           step.direction == graph::Direction::downgrade ? Direction::downgrade : Direction::upgrade;
-      if (migration->estimate) {
-        item.estimate_ms = migration->estimate->count();
-        item.estimate_source = EstimateSource::header;
-      } else if (const auto staged =
-                     timings.find(step.revision, direction, migration->checksum())) {
-        item.estimate_ms = staged->duration_ms;
-        item.estimate_source = EstimateSource::staging;
-      } else if (const auto measured = ledger_duration(context.ledger, *migration, direction)) {
-        item.estimate_ms = measured;
-        item.estimate_source = EstimateSource::ledger;
+      if (const auto estimate = estimate_step(timings, context.ledger, *migration, direction)) {
+        item.estimate_ms = estimate->ms;
+        item.estimate_source = estimate->source;
       }
     }
     if (!item.estimate_ms) {

@@ -9,6 +9,7 @@
 #include "retort/config.hpp"
 #include "retort/results.hpp"
 #include "runner/ledger.hpp"
+#include "runner/timings.hpp"
 #include "script/script_directory.hpp"
 
 #include <functional>
@@ -54,6 +55,20 @@ void run(Context& context, Checks& checks, std::vector<PreflightStep>& steps);
 void each_statement(const script::ScriptDirectory& scripts, const graph::Plan& plan,
                     base::Dialect dialect,
                     const std::function<void(const graph::Step&, const script::Statement&)>& visit);
+
+// How long a step is expected to take, and where that comes from.
+struct StepEstimate {
+  std::int64_t ms = 0;
+  EstimateSource source = EstimateSource::none;
+};
+
+// The migration's `-- retort:estimate`, else staging's timing of the same statements (`retort
+// timings import`), else the newest `ok` run of them in this database's ledger; nothing when
+// none knows. Used by preflight and by the maintenance-window gate.
+[[nodiscard]] std::optional<StepEstimate> estimate_step(runner::TimingsTable& timings,
+                                                        runner::Ledger& ledger,
+                                                        const script::Migration& migration,
+                                                        Direction direction);
 
 // When the newest `ok` upgrade or downgrade finished, as the ledger writes it; empty when none.
 [[nodiscard]] std::string last_applied(runner::Ledger& ledger);

@@ -49,6 +49,11 @@ std::string LagGate::before_step(const graph::Step& step, const script::Migratio
   bool told = false;
   for (;;) {
     const std::vector<Lag> now = lags(*m_primary, m_urls);
+    for (const Lag& lag : now) {
+      if (m_observer != nullptr && lag.lag_ms) {
+        m_observer->replica_lag(lag.name, *lag.lag_ms);
+      }
+    }
     bool too_far = false;
     const std::string text = describe(now, m_max_lag, too_far);
     if (!too_far) {
