@@ -614,7 +614,17 @@ void setup_pictures(CLI::App& app, Context& ctx, std::function<int()>& run) {
       options.range = args->range;
       options.full = args->full;
       options.database = args->database || !ctx.global.url.empty();
-      std::cout << retort::revision_graph(ctx.config(), options) << std::flush;
+      const std::string drawn = retort::revision_graph(ctx.config(), options);
+      if (ctx.global.json) {
+        // The picture as one string of the document: stdout stays one JSON document.
+        print_json({{"format", args->format},
+                    {"range", args->range},
+                    {"full", args->full},
+                    {"database", options.database},
+                    {"graph", drawn}});
+        return 0;
+      }
+      std::cout << drawn << std::flush;
       return 0;
     };
   });
@@ -645,7 +655,14 @@ void setup_pictures(CLI::App& app, Context& ctx, std::function<int()>& run) {
         }
       }
       std::filesystem::rename(partial, target);
-      if (!ctx.global.quiet) {
+      if (ctx.global.json) {
+        print_json({{"file", *file},
+                    {"database", result.database},
+                    {"up_to_date", result.up_to_date},
+                    {"pending", result.pending.size()},
+                    {"failures", result.failures.size()},
+                    {"runs", result.runs.size()}});
+      } else if (!ctx.global.quiet) {
         std::cout << fmt::format("Wrote {} ({} pending, {} failure{}, {} run{})\n", *file,
                                  result.pending.size(), result.failures.size(),
                                  result.failures.size() == 1 ? "" : "s", result.runs.size(),

@@ -11,7 +11,6 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cassert>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
@@ -799,8 +798,17 @@ Config load_config(const ConfigSources& sources) {
       return dot != std::string::npos && candidate.table == given.key.substr(0, dot) &&
              candidate.name == given.key.substr(dot + 1);
     });
-    // Overrides come from the CLI's own table of flags: an unknown key is a bug there.
-    assert(spec != keys.end() && "override of a key retort.toml does not have");
+    // Overrides come from the CLI's flags or a library caller (the Python module's keywords):
+    // an unknown key is the caller's mistake, said as any unknown key is.
+    if (spec == keys.end()) {
+      throw Error(ExitCode::input,
+                  "unknown configuration key '" + given.key + "' (given as " +
+                      (given.flag.empty() ? std::string("an override") : given.flag) + ")")
+          .explain(
+              "an override names a key of retort.toml as TABLE.KEY, e.g. retort.url or "
+              "retort.postgres.lock_timeout")
+          .next("see docs/reference/configuration.md for every key");
+    }
     const toml::value<std::string> node(given.value);
     spec->read(Input(node, given.flag, {}, read_env), loaded);
   }

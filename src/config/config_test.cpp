@@ -334,6 +334,18 @@ TEST_F(ConfigTest, ABadOverrideIsAnInputErrorNamingTheFlag) {
   EXPECT_FALSE(error.where.has_value()) << "a flag has no file and line";
 }
 
+// The library takes overrides from any caller (the Python module's keywords): one naming no
+// key is an input error, not undefined behaviour.
+TEST_F(ConfigTest, AnOverrideOfAnUnknownKeyIsAnInputError) {
+  write("retort.toml", "[retort]\nurl = \"sqlite:///app.db\"\n");
+  ConfigSources from = sources();
+  from.overrides = {{"retort.postgres.lock_timout", "1s", ""}};
+  const Error error = load_error(from);
+  EXPECT_EQ(error.code(), ExitCode::input);
+  EXPECT_EQ(std::string(error.what()),
+            "unknown configuration key 'retort.postgres.lock_timout' (given as an override)");
+}
+
 TEST_F(ConfigTest, ReadsDottedKeysLikeTables) {
   write("retort.toml", "retort.url = \"sqlite:///app.db\"\nretort.postgres.lock = \"none\"\n");
   EXPECT_EQ(load_config(sources()).postgres.lock, LockMode::none);

@@ -324,6 +324,13 @@ TEST(RETORT_JSON_SUITE, EveryCommandPrintsOneDocumentThatPassesItsSchema) {
   const Json generated = outputs.json("revision-autogenerate",
                                       {"revision", "--autogenerate", "-m", "b"}, 0, declared.dir());
   EXPECT_EQ(generated.at("written").size(), 1U) << generated.dump(2);
+  // ---- pictures: the graph as a string of the document, the report's counts ----
+  const Json drawn = outputs.json("graph", {"graph", "--format", "dot"}, 0, declared.dir());
+  EXPECT_TRUE(has(drawn.at("graph").get<std::string>(), "digraph")) << drawn.dump(2);
+  const Json reported = outputs.json(
+      "report", {"report", "--html", (declared.dir() / "report.html").string()}, 0, declared.dir());
+  EXPECT_EQ(reported.at("failures"), 0) << reported.dump(2);
+
   // ---- squash: the history (a1 and the generated revision) becomes one revision ----
   const Json squashed =
       outputs.json("squash", {"squash", "--to", "head", "--rev-id", "s1"}, 0, declared.dir());
