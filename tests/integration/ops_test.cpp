@@ -32,12 +32,12 @@ using Json = nlohmann::json;
 using Strings = std::vector<std::string>;
 
 // The recipes of docs/guide/operations.md, word for word (the audit log's path aside).
-constexpr const char* k_slack_recipe =
+[[maybe_unused]] constexpr const char* k_slack_recipe =
     R"rec(printf '{"text":"retort %s of %s: %s (%s)"}' "$RETORT_EVENT_DIRECTION" )rec"
     R"rec("$RETORT_EVENT_DATABASE" "$RETORT_EVENT_STATUS" "$RETORT_EVENT_REVISIONS" | )rec"
     R"rec(curl -fsS -m 10 -H 'Content-Type: application/json' --data-binary @- )rec"
     R"rec("$SLACK_WEBHOOK_URL")rec";
-constexpr const char* k_pagerduty_recipe =
+[[maybe_unused]] constexpr const char* k_pagerduty_recipe =
     R"rec({ printf '{"routing_key":"%s","event_action":"trigger","payload":{"summary":)rec"
     R"rec("retort %s failed on %s","source":"%s","severity":"critical","custom_details":' )rec"
     R"rec("$PAGERDUTY_ROUTING_KEY" "$RETORT_EVENT_DIRECTION" "$RETORT_EVENT_DATABASE" )rec"
