@@ -93,7 +93,7 @@ void Lease::create_if_missing() {
     // CREATEs that both found it missing, and the loser fails on the catalog's unique index.
     const std::string& sqlstate = error.message().sqlstate;
     if (error.kind() != driver::DatabaseError::Kind::statement ||
-        (sqlstate != "23505" && sqlstate != "42P07")) {
+        (sqlstate != "23505" && sqlstate != "42P07" && sqlstate != "42710")) {
       throw;
     }
   }
