@@ -55,11 +55,15 @@ struct GraphOptions {
 // with database, its own connection, reading only).
 [[nodiscard]] std::string revision_graph(const Config& config, const GraphOptions& options);
 
-// One run of the ledger, with the backup taken before it (if any).
+// One run of the ledger, with the backup taken before it (if any) and what it waited for.
 struct ReportRun {
   LedgerEntry entry;
   std::string message;
   std::string backup;  // path of the backup a gate took before the step; empty for none
+  // Tries rolled back on lock_timeout before the last one, and the time spent in them and in
+  // the pauses between them; 0 for a step that got its locks at once (or an older ledger row).
+  int lock_retries = 0;
+  std::int64_t lock_wait_ms = 0;
 };
 
 // What `retort report` shows about one database.

@@ -656,12 +656,17 @@ void setup_pictures(CLI::App& app, Context& ctx, std::function<int()>& run) {
       }
       std::filesystem::rename(partial, target);
       if (ctx.global.json) {
+        int lock_retries = 0;
+        for (const retort::ReportRun& shown : result.runs) {
+          lock_retries += shown.lock_retries;
+        }
         print_json({{"file", *file},
                     {"database", result.database},
                     {"up_to_date", result.up_to_date},
                     {"pending", result.pending.size()},
                     {"failures", result.failures.size()},
-                    {"runs", result.runs.size()}});
+                    {"runs", result.runs.size()},
+                    {"lock_retries", lock_retries}});
       } else if (!ctx.global.quiet) {
         std::cout << fmt::format("Wrote {} ({} pending, {} failure{}, {} run{})\n", *file,
                                  result.pending.size(), result.failures.size(),

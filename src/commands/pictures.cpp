@@ -57,7 +57,11 @@ Report report(const Config& config, int runs) {
     runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema,
                           config.version_table);
     for (runner::LedgerRow& row : ledger.recent(runs)) {
-      out.runs.push_back({std::move(row.entry), std::move(row.message), std::move(row.backup)});
+      out.runs.push_back({.entry = std::move(row.entry),
+                          .message = std::move(row.message),
+                          .backup = std::move(row.backup),
+                          .lock_retries = row.lock_retries,
+                          .lock_wait_ms = row.lock_wait_ms});
     }
   }
 

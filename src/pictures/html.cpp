@@ -135,6 +135,16 @@ void pending(std::string& out, const Report& report) {
   out += "</tbody>\n</table>\n</section>\n";
 }
 
+// "none", or "2 retries on lock_timeout, 3.1s waited".
+std::string lock_waits(const ReportRun& run) {
+  if (run.lock_retries == 0) {
+    return "none";
+  }
+  return fmt::format("{} {} on lock_timeout, {} waited", run.lock_retries,
+                     run.lock_retries == 1 ? "retry" : "retries",
+                     base::format_duration(base::Millis{run.lock_wait_ms}));
+}
+
 void runs(std::string& out, const Report& report) {
   out += "<section aria-labelledby=\"runs-h\">\n<h2 id=\"runs-h\">Last runs</h2>\n";
   if (report.runs.empty()) {
@@ -151,7 +161,8 @@ void runs(std::string& out, const Report& report) {
       "<table>\n<thead><tr><th scope=\"col\">Started (UTC)</th><th scope=\"col\">Revision</th>"
       "<th scope=\"col\">Direction</th><th scope=\"col\">Status</th>"
       "<th scope=\"col\">Duration</th><th scope=\"col\">Timeline</th>"
-      "<th scope=\"col\">Statements</th><th scope=\"col\">Backup taken</th>"
+      "<th scope=\"col\">Statements</th><th scope=\"col\">Lock waits</th>"
+      "<th scope=\"col\">Backup taken</th>"
       "<th scope=\"col\">Reason</th></tr></thead>\n<tbody>\n";
   for (const ReportRun& run : report.runs) {
     const LedgerEntry& entry = run.entry;
@@ -167,8 +178,8 @@ void runs(std::string& out, const Report& report) {
                "</div></td>",
                failed ? " failed" : "", percent) +
            cell(fmt::format("{} of {}", entry.statements_done, entry.statements_total)) +
-           (run.backup.empty() ? cell("none") : code_cell(run.backup)) + cell(entry.reason) +
-           "</tr>\n";
+           cell(lock_waits(run)) + (run.backup.empty() ? cell("none") : code_cell(run.backup)) +
+           cell(entry.reason) + "</tr>\n";
   }
   out += "</tbody>\n</table>\n</section>\n";
 }

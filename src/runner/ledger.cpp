@@ -91,7 +91,9 @@ std::string Ledger::create_sql() const {
       "    backup TEXT,\n"
       "    lint_ignores TEXT,\n"
       "    version_table TEXT,\n"
-      "    heads_after TEXT\n"
+      "    heads_after TEXT,\n"
+      "    lock_retries INTEGER,\n"
+      "    lock_wait_ms BIGINT\n"
       ")",
       m_qualified, sqlite ? "INTEGER" : "BIGSERIAL", sqlite ? " AUTOINCREMENT" : "",
       sqlite ? "TEXT" : "TIMESTAMPTZ",
@@ -102,7 +104,7 @@ namespace {
 
 // Columns added after the first release, with their types: an older ledger gets them in
 // place (SPEC section 5: add columns, never rename).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 8> k_added_columns{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 10> k_added_columns{{
     {"statement_checksums", "TEXT"},
     {"sql", "TEXT"},
     {"resumed_from", "BIGINT"},
@@ -111,6 +113,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> k_added_c
     {"lint_ignores", "TEXT"},
     {"version_table", "TEXT"},
     {"heads_after", "TEXT"},
+    {"lock_retries", "INTEGER"},
+    {"lock_wait_ms", "BIGINT"},
 }};
 
 }  // namespace
@@ -246,6 +250,16 @@ std::string Ledger::progress_sql(std::int64_t id, int statements_done) const {
                      statements_done, id);
 }
 
+void Ledger::lock_waits(std::int64_t id, int retries, std::int64_t wait_ms) {
+  const std::array<driver::Value, 3> params{std::to_string(retries), std::to_string(wait_ms),
+                                            std::to_string(id)};
+  m_connection->query(fmt::format("UPDATE {} SET lock_retries = CAST($1 AS INTEGER), "
+                                  "lock_wait_ms = CAST($2 AS BIGINT) WHERE id = CAST($3 AS "
+                                  "BIGINT) RETURNING id",
+                                  m_qualified),
+                      params);
+}
+
 bool Ledger::mark_interrupted(std::int64_t id, const std::string& error) {
   const std::array<driver::Value, 2> params{error, std::to_string(id)};
   return !m_connection
@@ -320,10 +334,12 @@ std::vector<LedgerRow> Ledger::select(std::string_view where_and_order,
       fmt::format("SELECT l.id, l.revision, l.direction, l.status, l.statements_done, "
                   "l.statements_total, {}, {}, l.duration_ms, l.error, l.reason, l.checksum, "
                   "{}, {}, l.parents, l.message, l.host, l.pid, l.retort_version, {}, {}, {}, "
-                  "{} IS NULL FROM {} AS l {}",
+                  "{} IS NULL, {}, {} FROM {} AS l {}",
                   started, finished, column_or_null("statement_checksums"), column_or_null("sql"),
                   column_or_null("backend_pid"), column_or_null("backup"),
-                  column_or_null("heads_after"), column_or_null("heads_after"), m_qualified, where),
+                  column_or_null("heads_after"), column_or_null("heads_after"),
+                  column_or_null("lock_retries"), column_or_null("lock_wait_ms"), m_qualified,
+                  where),
       params);
   std::vector<LedgerRow> out;
   out.reserve(rows.size());
@@ -360,6 +376,8 @@ std::vector<LedgerRow> Ledger::select(std::string_view where_and_order,
     if (unknown == "f" || unknown == "0" || unknown == "false") {
       read.heads_after = row[21].value_or("");
     }
+    read.lock_retries = static_cast<int>(to_int(row[23]));
+    read.lock_wait_ms = to_int(row[24]);
     out.push_back(std::move(read));
   }
   return out;

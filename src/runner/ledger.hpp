@@ -62,6 +62,10 @@ struct LedgerRow {
   // The version table's rows after the step; nullopt for a row written before the ledger kept
   // them (an older retort, or a --sql script).
   std::optional<std::string> heads_after;
+  // Times the step was rolled back on lock_timeout and tried again, and the time those tries
+  // and the pauses between them took; 0 when it ran at its first try (or an older row).
+  int lock_retries = 0;
+  std::int64_t lock_wait_ms = 0;
 };
 
 class Ledger {
@@ -86,6 +90,10 @@ class Ledger {
   std::int64_t start(const LedgerStart& start);
   void progress(std::int64_t id, int statements_done);
   void finish_ok(std::int64_t id, int statements_done, std::int64_t duration_ms);
+  // Records that the step waited on locks: `retries` tries rolled back on lock_timeout, and
+  // `wait_ms` spent in them and in the pauses between them. Written as each retry starts, in
+  // autocommit, so a run killed while retrying still shows what it waited for.
+  void lock_waits(std::int64_t id, int retries, std::int64_t wait_ms);
   void finish_failed(std::int64_t id, int statements_done, std::int64_t duration_ms,
                      const std::string& error);
   // PostgreSQL: row `id` closed `ok` in the same statement as another table's change (a

@@ -779,6 +779,16 @@ void Runner::retry_or_fail(RunState& state, StepRun& run, Error& caught) {
   if (retry && !lost) {
     ++run.attempt;
     const base::Millis wait = backoff(run.attempt);
+    // The row says how long the step waited on locks so far, pause included, so the report's
+    // timeline can tell a step that waited from one that worked.
+    if (run.ledger_id != 0) {
+      try {
+        state.ledger.lock_waits(run.ledger_id, run.attempt,
+                                elapsed_ms(run.started) + static_cast<std::int64_t>(wait.count()));
+      } catch (const driver::DatabaseError&) {
+        // Best effort: the retry is what counts.
+      }
+    }
     if (m_observer != nullptr) {
       m_observer->retrying(run.item.event, run.attempt);
       m_observer->note(fmt::format(
@@ -798,13 +808,25 @@ void Runner::retry_or_fail(RunState& state, StepRun& run, Error& caught) {
   if (run.in_outer) {
     run.ledger_id = state.ledger.start(run.start);
   }
-  try {
-    state.ledger.finish_failed(
-        run.ledger_id, migration.transactional ? 0 : run.result.statements_done, duration,
-        cancel_requested() && !lost ? fmt::format("{}{}", k_cancelled_error, error.what())
-                                    : std::string(error.what()));
-  } catch (const driver::DatabaseError&) {
-    // The ledger is best effort once the step failed; the error below is what counts.
+  const std::string row_error = cancel_requested() && !lost
+                                    ? fmt::format("{}{}", k_cancelled_error, error.what())
+                                    : std::string(error.what());
+  // A cancel sent when the loss or the interrupt was noticed (by the lease's renewer, by a
+  // signal) may reach the server only now, and stop this very write: the row would keep the
+  // words of a runner that took over. One cancel is sent per loss, so one more try suffices.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      state.ledger.finish_failed(run.ledger_id,
+                                 migration.transactional ? 0 : run.result.statements_done, duration,
+                                 row_error);
+      break;
+    } catch (const driver::DatabaseError& write_error) {
+      // The ledger is best effort once the step failed; the error below is what counts.
+      if (write_error.kind() != driver::DatabaseError::Kind::cancelled ||
+          !(lost || cancel_requested())) {
+        break;
+      }
+    }
   }
   StepFailure failure = failure_of(state, run);
   failure.lock_timeout = lock_timeout && !lost;

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <sys/file.h>
@@ -433,6 +434,20 @@ TEST(ConcurrencyPostgresTest, ALockTimeoutNeverQueuesLiveQueriesAndTheMigrationF
   // on the table would queue behind it: not one would complete while the migration retries.
   EXPECT_GT(queries_while_retrying, 10)
       << "the application's queries went on while the migration waited for its lock";
+
+  // The ledger keeps what the step waited for, and the report's timeline shows it.
+  const Strings waits = project.query_rows(
+      "SELECT lock_retries >= 2 AND lock_wait_ms >= 400 FROM retort_log WHERE revision = 'b2'");
+  EXPECT_EQ(waits, Strings{"t"}) << "lock_retries, lock_wait_ms of b2's row";
+  const std::string page = (project.dir() / "report.html").string();
+  const ProcessResult report = run_retort({"report", "--html", page, "--json"}, in(project));
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("\"lock_retries\": "), std::string::npos) << report.out;
+  EXPECT_EQ(report.out.find("\"lock_retries\": 0"), std::string::npos) << report.out;
+  std::ifstream html(page);
+  const std::string text((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(" on lock_timeout, "), std::string::npos)
+      << "the timeline's lock-wait cell of b2";
 }
 
 TEST(ConcurrencyPostgresTest, RetriesThatRunOutNameTheBlockerAndLeaveThePreviousRevision) {
@@ -463,6 +478,9 @@ TEST(ConcurrencyPostgresTest, RetriesThatRunOutNameTheBlockerAndLeaveThePrevious
   const auto ledger = project.ledger();
   ASSERT_EQ(ledger.size(), 2U);
   EXPECT_EQ(ledger[1].status, "failed");
+  EXPECT_EQ(project.query_rows("SELECT lock_retries FROM retort_log WHERE revision = 'b2'"),
+            Strings{"1"})
+      << "the failed row counts the retry it had";
 
   const ProcessResult bad = run_retort({"upgrade", "head", "--lock-timeout", "soon"}, in(project));
   EXPECT_EQ(bad.exit_code, 2);
