@@ -620,6 +620,22 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
     }
   }
 
+  // Keeps a parse for the next load in this process (the Python module calls load() for every
+  // command), newest last.
+  const auto remember = [&](std::vector<FileStamp> stamps, std::shared_ptr<const Impl> impl) {
+    Cached entry{location.native(), project.native(),
+                 std::vector<std::string>(files->names.begin(), files->names.end()),
+                 std::move(stamps), std::move(impl)};
+    const std::lock_guard<std::mutex> lock(cache_mutex);
+    std::erase_if(cache, [&](const Cached& old) {
+      return old.location == entry.location && old.project == entry.project;
+    });
+    if (cache.size() == k_cached) {
+      cache.erase(cache.begin());
+    }
+    cache.push_back(std::move(entry));
+  };
+
   const Impl::Source source{location, versions, project, display_of(versions, project) + "/",
                             versions.string() + "/"};
   // The header cache between processes, for directories large enough that reading every file
@@ -638,8 +654,16 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
   if (cache_path) {
     if (std::optional<std::vector<header_cache::Entry>> entries =
             header_cache::read(*cache_path, cache_key)) {
+      std::vector<FileStamp> stamps;
+      stamps.reserve(entries->size());
+      for (const header_cache::Entry& entry : *entries) {
+        stamps.push_back(entry.stamp);
+      }
       if (std::shared_ptr<const Impl> cached =
               Impl::from_cache(source, dir_fd, files->names, std::move(*entries))) {
+        // Its stamps were settled when the cache was written; the files it reads later are
+        // checked against them, so it is as good a parse to keep as a whole one.
+        remember(std::move(stamps), cached);
         return ScriptDirectory(std::move(cached));
       }
     }
@@ -680,17 +704,7 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
     (void)header_cache::write(*cache_path, cache_key, entries);
   }
   if (settled) {
-    Cached entry{location.native(), project.native(),
-                 std::vector<std::string>(files->names.begin(), files->names.end()),
-                 std::move(stamps), impl};
-    const std::lock_guard<std::mutex> lock(cache_mutex);
-    std::erase_if(cache, [&](const Cached& old) {
-      return old.location == entry.location && old.project == entry.project;
-    });
-    if (cache.size() == k_cached) {
-      cache.erase(cache.begin());
-    }
-    cache.push_back(std::move(entry));
+    remember(std::move(stamps), impl);
   }
   return ScriptDirectory(std::move(impl));
 }
