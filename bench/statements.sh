@@ -77,6 +77,8 @@ for n in $counts; do
     times[lint]+="$(timed sh -c "\"$retort\" lint --json >/dev/null; [ \$? -le 1 ]") "
     peaks[lint]=$(tail -n 1 "$work/rss")
   done
+  # The runs' times, one word each: split on purpose.
+  # shellcheck disable=SC2086
   floor=$(median ${times[psql]})
   for tool in psql upgrade sql lint; do
     case $tool in
@@ -85,6 +87,7 @@ for n in $counts; do
       sql) label="retort upgrade --sql head" ;;
       lint) label="retort lint --json" ;;
     esac
+    # shellcheck disable=SC2086
     m=$(median ${times[$tool]})
     printf '%-8s %-28s %9s %9s %9s\n' "$n" "$label" "$m" \
       "$(awk -v a="$m" -v b="$floor" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')" \
