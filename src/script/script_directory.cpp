@@ -2,6 +2,7 @@
 // whole (duplicate revisions, the graph), and keeps the migrations and their RevisionMap.
 #include "script/script_directory.hpp"
 
+#include "script/header_cache.hpp"
 #include "script/migration_parser.hpp"
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <sys/stat.h>
@@ -43,6 +45,46 @@ struct ScriptDirectory::Impl {
   graph::RevisionMap map;
   graph::Squashes squashes;
   std::unordered_map<std::string_view, std::size_t> by_revision;
+
+  // Where the files are, for the loads that read them.
+  struct Source {
+    fs::path location;           // absolute script_location
+    fs::path versions;           // location/versions
+    fs::path project;            // what display paths are relative to
+    std::string display_prefix;  // versions as displayed, with a trailing '/'
+    std::string path_prefix;     // versions, absolute, with a trailing '/'
+  };
+  // Set when the graph came from the header cache and no file was read (header_cache.hpp):
+  // find() reads the file it is asked for, migrations() every file, when first called.
+  struct Deferred;
+  std::unique_ptr<Deferred> deferred;
+
+  // Every file of `names` read and parsed, the directory checked as a whole; each file's stamp
+  // appended to `stamps`.
+  static base::Result<std::shared_ptr<const Impl>, std::vector<Problem>> parse_all(
+      const Source& source, int dir_fd, std::span<const std::string_view> names,
+      std::vector<header_cache::FileStamp>& stamps);
+  // The graph from the header cache when every file is there with its stamp; null otherwise.
+  static std::shared_ptr<const Impl> from_cache(const Source& source, int dir_fd,
+                                                std::span<const std::string_view> names,
+                                                std::vector<header_cache::Entry> entries);
+  [[nodiscard]] const Migration* find(std::string_view revision) const;
+  // This, or for a deferred directory, every file read.
+  [[nodiscard]] const Impl& whole() const;
+};
+
+// Deferred reading: the files named and stamped as the cache was checked.
+struct ScriptDirectory::Impl::Deferred {
+  Source source;
+  std::vector<std::string> names;  // sorted, as listed
+  std::vector<header_cache::FileStamp> stamps;
+  std::unordered_map<std::string, std::size_t> file_of;                // revision -> index in names
+  std::mutex mutex;                                                    // guards what follows
+  std::shared_ptr<const Impl> whole;                                   // every file, once read
+  std::unordered_map<std::string, std::unique_ptr<Migration>> single;  // files read alone
+
+  [[nodiscard]] std::unique_ptr<Migration> read_one(std::size_t index) const;
+  [[nodiscard]] std::shared_ptr<const Impl> read_all() const;
 };
 
 namespace {
@@ -114,23 +156,10 @@ std::optional<FileNames> list_sql_files(const Directory& dir, std::string& error
   return std::optional<FileNames>(std::move(out));
 }
 
-// What a file was when it was read: a later load reuses its parse while all of these match.
-struct FileStamp {
-  std::int64_t mtime_ns = 0;
-  std::int64_t ctime_ns = 0;
-  std::int64_t size = 0;
-  std::uint64_t inode = 0;
-  bool operator==(const FileStamp&) const = default;
-};
+using header_cache::FileStamp;
+using header_cache::stamp_of;
 
 constexpr std::int64_t k_ns_per_s = 1'000'000'000;
-
-FileStamp stamp_of(const struct stat& info) {
-  return FileStamp{
-      static_cast<std::int64_t>(info.st_mtim.tv_sec) * k_ns_per_s + info.st_mtim.tv_nsec,
-      static_cast<std::int64_t>(info.st_ctim.tv_sec) * k_ns_per_s + info.st_ctim.tv_nsec,
-      static_cast<std::int64_t>(info.st_size), static_cast<std::uint64_t>(info.st_ino)};
-}
 
 // The whole file `name` (NUL-terminated), read into `buffer`, which is reused from file to
 // file and only grows, so that reading allocates and clears nothing once it is large enough;
@@ -289,6 +318,246 @@ std::string fix_for(const graph::GraphProblem& problem) {
 
 }  // namespace
 
+base::Result<std::shared_ptr<const ScriptDirectory::Impl>, std::vector<Problem>>
+ScriptDirectory::Impl::parse_all(const Source& source, int dir_fd,
+                                 std::span<const std::string_view> names,
+                                 std::vector<FileStamp>& stamps) {
+  std::vector<Problem> problems;
+  const std::string& display_prefix = source.display_prefix;
+  const std::string& path_prefix = source.path_prefix;
+  const std::size_t count = names.size();
+
+  // migrations is reserved for every file and never grows past that, so first_declared can
+  // view the revision ids it holds; the map then serves ScriptDirectory::find().
+  std::vector<Migration> migrations;
+  std::vector<DirectiveLines> lines;
+  migrations.reserve(count);
+  lines.reserve(count);
+  std::unordered_map<std::string_view, std::size_t> first_declared;
+  first_declared.reserve(count);
+  std::vector<graph::Revision> revisions;
+  revisions.reserve(count);
+  // One file at a time, so that only one parse result is alive besides the migrations kept.
+  // Reading on two threads measured slower on a busy two-core machine (the system calls
+  // contend in the kernel) and raised the peak memory by the second thread's malloc arena.
+  std::string buffer;
+  std::string display;
+  stamps.reserve(count);
+  for (const std::string_view name : names) {
+    display.assign(display_prefix).append(name);
+    std::string read_error;
+    FileStamp& stamp = stamps.emplace_back();
+    const std::optional<std::string_view> text =
+        read_file_at(dir_fd, name.data(), buffer, stamp, read_error);
+    if (!text) {
+      problems.push_back(Problem{SourceLocation{display, 0, 0},
+                                 "cannot read the file: " + read_error, "check its permissions"});
+      continue;
+    }
+    ParsedMigration parsed = parse_migration_text(display, *text);
+    parsed.migration.path.reserve(path_prefix.size() + name.size());
+    parsed.migration.path.append(path_prefix).append(name);
+    for (Problem& problem : parsed.problems) {
+      problems.push_back(std::move(problem));
+    }
+    Migration& migration = parsed.migration;
+    if (migration.revision.empty()) {
+      continue;  // already a problem; the graph cannot place it
+    }
+    const auto first = first_declared.find(migration.revision);
+    if (first != first_declared.end()) {
+      const Migration& other = migrations[first->second];
+      problems.push_back(Problem{
+          SourceLocation{display, parsed.lines.revision, 0},
+          "revision " + migration.revision + " is also declared in " + other.display_path + ":" +
+              std::to_string(lines[first->second].revision),
+          "give one of the two files a new revision id (`retort revision` makes one) and update "
+          "the `-- retort:revises` lines that should point to it"});
+      continue;
+    }
+    revisions.push_back(graph::Revision{migration.revision, migration.revises, migration.depends_on,
+                                        migration.branch_labels, migration.message,
+                                        migration.replaces});
+    migrations.push_back(std::move(migration));
+    first_declared.emplace(migrations.back().revision, migrations.size() - 1);
+    lines.push_back(parsed.lines);
+  }
+
+  // The squashes first: the main graph has each in place of the revisions it replaces.
+  auto squashes = graph::Squashes::split(revisions);
+  std::vector<graph::GraphProblem> graph_problems;
+  std::optional<graph::RevisionMap> built;
+  if (!squashes.ok()) {
+    graph_problems = squashes.error();
+  } else if (auto map = graph::RevisionMap::build(std::move(revisions)); !map.ok()) {
+    graph_problems = map.error();
+  } else {
+    built.emplace(std::move(map).value());
+  }
+  {
+    for (const graph::GraphProblem& graph_problem : graph_problems) {
+      const auto at = first_declared.find(graph_problem.revision);
+      if (at == first_declared.end()) {
+        problems.push_back(
+            Problem{SourceLocation{display_of(source.versions, source.project), 0, 0},
+                    graph_problem.message, fix_for(graph_problem)});
+        continue;
+      }
+      const Migration& migration = migrations[at->second];
+      problems.push_back(
+          Problem{SourceLocation{migration.display_path,
+                                 line_for(graph_problem, migration, lines[at->second]), 0},
+                  graph_problem.message, fix_for(graph_problem)});
+    }
+  }
+  if (!problems.empty()) {
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+      if (a.where.file != b.where.file) {
+        return a.where.file < b.where.file;
+      }
+      return a.where.line < b.where.line;
+    });
+    return base::fail(std::move(problems));
+  }
+  return std::shared_ptr<const Impl>(
+      std::make_shared<const Impl>(source.location, std::move(migrations), std::move(*built),
+                                   std::move(squashes).value(), std::move(first_declared)));
+}
+
+std::shared_ptr<const ScriptDirectory::Impl> ScriptDirectory::Impl::from_cache(
+    const Source& source, int dir_fd, std::span<const std::string_view> names,
+    std::vector<header_cache::Entry> entries) {
+  if (entries.size() != names.size() ||
+      !std::equal(names.begin(), names.end(), entries.begin(), entries.end(),
+                  [](std::string_view name, const header_cache::Entry& entry) {
+                    return name == entry.name;
+                  })) {
+    return nullptr;
+  }
+  // One system call per file: any write to a file changes its change time, and a file put in
+  // its place has another inode.
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    struct stat info {};
+    if (fstatat(dir_fd, names[i].data(), &info, 0) != 0 || stamp_of(info) != entries[i].stamp) {
+      return nullptr;
+    }
+  }
+  auto deferred = std::make_unique<Deferred>();
+  deferred->source = source;
+  deferred->names.reserve(entries.size());
+  deferred->stamps.reserve(entries.size());
+  deferred->file_of.reserve(entries.size());
+  std::vector<graph::Revision> revisions;
+  revisions.reserve(entries.size());
+  for (header_cache::Entry& entry : entries) {
+    deferred->file_of.emplace(entry.revision.id, deferred->names.size());
+    deferred->names.push_back(std::move(entry.name));
+    deferred->stamps.push_back(entry.stamp);
+    revisions.push_back(std::move(entry.revision));
+  }
+  // The graph as a whole load builds it; a cache that does not make one is not used.
+  auto squashes = graph::Squashes::split(revisions);
+  if (!squashes.ok()) {
+    return nullptr;
+  }
+  auto map = graph::RevisionMap::build(std::move(revisions));
+  if (!map.ok()) {
+    return nullptr;
+  }
+  auto impl = std::make_shared<Impl>(source.location, std::vector<Migration>{},
+                                     std::move(map).value(), std::move(squashes).value(),
+                                     std::unordered_map<std::string_view, std::size_t>{});
+  impl->deferred = std::move(deferred);
+  return impl;
+}
+
+namespace {
+
+// A file that changed between the check of its stamp and its reading: what the graph was
+// built from is no longer what is there.
+Error changed_while_read(const std::string& display_dir) {
+  return Error(ExitCode::input,
+               "the migration files in " + display_dir + " changed while retort was reading them")
+      .explain("a file was added, removed or written after retort had checked it")
+      .state("nothing was run")
+      .next("run the same command again");
+}
+
+}  // namespace
+
+std::unique_ptr<Migration> ScriptDirectory::Impl::Deferred::read_one(std::size_t index) const {
+  const std::string path = source.path_prefix + names[index];
+  std::string buffer;
+  FileStamp stamp;
+  std::string error;
+  const std::optional<std::string_view> text =
+      read_file_at(AT_FDCWD, path.c_str(), buffer, stamp, error);
+  if (!text || stamp != stamps[index]) {
+    return nullptr;
+  }
+  ParsedMigration parsed = parse_migration_text(source.display_prefix + names[index], *text);
+  if (!parsed.problems.empty()) {
+    return nullptr;
+  }
+  parsed.migration.path = path;
+  return std::make_unique<Migration>(std::move(parsed.migration));
+}
+
+std::shared_ptr<const ScriptDirectory::Impl> ScriptDirectory::Impl::Deferred::read_all() const {
+  const std::string display_dir = display_of(source.versions, source.project);
+  const Directory dir(source.versions);
+  if (dir.get() == nullptr) {
+    throw changed_while_read(display_dir);
+  }
+  const std::vector<std::string_view> views(names.begin(), names.end());
+  std::vector<FileStamp> read_stamps;
+  auto parsed = parse_all(source, dirfd(dir.get()), views, read_stamps);
+  if (!parsed.ok() || read_stamps != stamps) {
+    throw changed_while_read(display_dir);
+  }
+  return std::move(parsed).value();
+}
+
+const Migration* ScriptDirectory::Impl::find(std::string_view revision) const {
+  if (!deferred) {
+    const auto it = by_revision.find(revision);
+    return it == by_revision.end() ? nullptr : &migrations[it->second];
+  }
+  // A command that needs a few files (current: the database's revision) reads those alone; one
+  // that goes through many (history) reads them all at once, as a load without the cache does.
+  constexpr std::size_t k_read_alone = 16;
+  Deferred& lazy = *deferred;
+  const std::lock_guard<std::mutex> lock(lazy.mutex);
+  if (!lazy.whole) {
+    const std::string key(revision);
+    const auto file = lazy.file_of.find(key);
+    if (file == lazy.file_of.end()) {
+      return nullptr;
+    }
+    if (const auto read = lazy.single.find(key); read != lazy.single.end()) {
+      return read->second.get();
+    }
+    if (lazy.single.size() < k_read_alone) {
+      if (std::unique_ptr<Migration> one = lazy.read_one(file->second)) {
+        return lazy.single.emplace(key, std::move(one)).first->second.get();
+      }
+    }
+    lazy.whole = lazy.read_all();
+  }
+  return lazy.whole->find(revision);
+}
+
+const ScriptDirectory::Impl& ScriptDirectory::Impl::whole() const {
+  if (!deferred) {
+    return *this;
+  }
+  const std::lock_guard<std::mutex> lock(deferred->mutex);
+  if (!deferred->whole) {
+    deferred->whole = deferred->read_all();
+  }
+  return *deferred->whole;
+}
+
 base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
     const fs::path& script_location, const fs::path& project_dir) {
   std::error_code ec;
@@ -351,104 +620,61 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
     }
   }
 
-  const std::string display_prefix = display_of(versions, project) + "/";
-  const std::string path_prefix = versions.string() + "/";
-  const std::size_t count = files->names.size();
-
-  // migrations is reserved for every file and never grows past that, so first_declared can
-  // view the revision ids it holds; the map then serves ScriptDirectory::find().
-  std::vector<Migration> migrations;
-  std::vector<DirectiveLines> lines;
-  migrations.reserve(count);
-  lines.reserve(count);
-  std::unordered_map<std::string_view, std::size_t> first_declared;
-  first_declared.reserve(count);
-  std::vector<graph::Revision> revisions;
-  revisions.reserve(count);
-  // One file at a time, so that only one parse result is alive besides the migrations kept.
-  // Reading on two threads measured slower on a busy two-core machine (the system calls
-  // contend in the kernel) and raised the peak memory by the second thread's malloc arena.
-  std::string buffer;
-  std::string display;
-  std::vector<FileStamp> stamps;
-  stamps.reserve(count);
-  for (const std::string_view name : files->names) {
-    display.assign(display_prefix).append(name);
-    std::string read_error;
-    FileStamp& stamp = stamps.emplace_back();
-    const std::optional<std::string_view> text =
-        read_file_at(dir_fd, name.data(), buffer, stamp, read_error);
-    if (!text) {
-      problems.push_back(Problem{SourceLocation{display, 0, 0},
-                                 "cannot read the file: " + read_error, "check its permissions"});
-      continue;
-    }
-    ParsedMigration parsed = parse_migration_text(display, *text);
-    parsed.migration.path.reserve(path_prefix.size() + name.size());
-    parsed.migration.path.append(path_prefix).append(name);
-    for (Problem& problem : parsed.problems) {
-      problems.push_back(std::move(problem));
-    }
-    Migration& migration = parsed.migration;
-    if (migration.revision.empty()) {
-      continue;  // already a problem; the graph cannot place it
-    }
-    const auto first = first_declared.find(migration.revision);
-    if (first != first_declared.end()) {
-      const Migration& other = migrations[first->second];
-      problems.push_back(Problem{
-          SourceLocation{display, parsed.lines.revision, 0},
-          "revision " + migration.revision + " is also declared in " + other.display_path + ":" +
-              std::to_string(lines[first->second].revision),
-          "give one of the two files a new revision id (`retort revision` makes one) and update "
-          "the `-- retort:revises` lines that should point to it"});
-      continue;
-    }
-    revisions.push_back(graph::Revision{migration.revision, migration.revises, migration.depends_on,
-                                        migration.branch_labels, migration.message,
-                                        migration.replaces});
-    migrations.push_back(std::move(migration));
-    first_declared.emplace(migrations.back().revision, migrations.size() - 1);
-    lines.push_back(parsed.lines);
-  }
-
-  // The squashes first: the main graph has each in place of the revisions it replaces.
-  auto squashes = graph::Squashes::split(revisions);
-  std::vector<graph::GraphProblem> graph_problems;
-  std::optional<graph::RevisionMap> built;
-  if (!squashes.ok()) {
-    graph_problems = squashes.error();
-  } else if (auto map = graph::RevisionMap::build(std::move(revisions)); !map.ok()) {
-    graph_problems = map.error();
-  } else {
-    built.emplace(std::move(map).value());
-  }
-  {
-    for (const graph::GraphProblem& graph_problem : graph_problems) {
-      const auto at = first_declared.find(graph_problem.revision);
-      if (at == first_declared.end()) {
-        problems.push_back(Problem{SourceLocation{display_of(versions, project), 0, 0},
-                                   graph_problem.message, fix_for(graph_problem)});
-        continue;
-      }
-      const Migration& migration = migrations[at->second];
-      problems.push_back(
-          Problem{SourceLocation{migration.display_path,
-                                 line_for(graph_problem, migration, lines[at->second]), 0},
-                  graph_problem.message, fix_for(graph_problem)});
-    }
-  }
-  if (!problems.empty()) {
-    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
-      if (a.where.file != b.where.file) {
-        return a.where.file < b.where.file;
-      }
-      return a.where.line < b.where.line;
+  // Keeps a parse for the next load in this process (the Python module calls load() for every
+  // command), newest last.
+  const auto remember = [&](std::vector<FileStamp> stamps, std::shared_ptr<const Impl> impl) {
+    Cached entry{location.native(), project.native(),
+                 std::vector<std::string>(files->names.begin(), files->names.end()),
+                 std::move(stamps), std::move(impl)};
+    const std::lock_guard<std::mutex> lock(cache_mutex);
+    std::erase_if(cache, [&](const Cached& old) {
+      return old.location == entry.location && old.project == entry.project;
     });
-    return base::fail(std::move(problems));
+    if (cache.size() == k_cached) {
+      cache.erase(cache.begin());
+    }
+    cache.push_back(std::move(entry));
+  };
+
+  const Impl::Source source{location, versions, project, display_of(versions, project) + "/",
+                            versions.string() + "/"};
+  // The header cache between processes, for directories large enough that reading every file
+  // costs more than the cache: below that, a load reads the files as before and writes nothing.
+  constexpr std::size_t k_cache_from_files = 64;
+  std::optional<std::string> cache_path;
+  std::string cache_key;
+  if (files->names.size() >= k_cache_from_files) {
+    // The versions path's length first: the two paths cannot be split another way.
+    cache_key.append(std::to_string(versions.native().size()))
+        .append(1, ':')
+        .append(versions.native())
+        .append(project.native());
+    cache_path = header_cache::path_for(cache_key);
   }
-  auto impl = std::make_shared<const Impl>(location, std::move(migrations), std::move(*built),
-                                           std::move(squashes).value(), std::move(first_declared));
+  if (cache_path) {
+    if (std::optional<std::vector<header_cache::Entry>> entries =
+            header_cache::read(*cache_path, cache_key)) {
+      std::vector<FileStamp> stamps;
+      stamps.reserve(entries->size());
+      for (const header_cache::Entry& entry : *entries) {
+        stamps.push_back(entry.stamp);
+      }
+      if (std::shared_ptr<const Impl> cached =
+              Impl::from_cache(source, dir_fd, files->names, std::move(*entries))) {
+        // Its stamps were settled when the cache was written; the files it reads later are
+        // checked against them, so it is as good a parse to keep as a whole one.
+        remember(std::move(stamps), cached);
+        return ScriptDirectory(std::move(cached));
+      }
+    }
+  }
+
+  std::vector<FileStamp> stamps;
+  auto parsed = Impl::parse_all(source, dir_fd, files->names, stamps);
+  if (!parsed.ok()) {
+    return base::fail(std::move(parsed).error());
+  }
+  std::shared_ptr<const Impl> impl = std::move(parsed).value();
   // Kept only when every file is older than two seconds: a file written again within the
   // timestamp granularity of its file system would otherwise look unchanged.
   constexpr std::int64_t k_settled_ns = 2 * k_ns_per_s;
@@ -458,18 +684,27 @@ base::Result<ScriptDirectory, std::vector<Problem>> ScriptDirectory::load(
   const bool settled = std::all_of(stamps.begin(), stamps.end(), [&](const FileStamp& stamp) {
     return now_ns - stamp.mtime_ns > k_settled_ns;
   });
-  if (settled) {
-    Cached entry{location.native(), project.native(),
-                 std::vector<std::string>(files->names.begin(), files->names.end()),
-                 std::move(stamps), impl};
-    const std::lock_guard<std::mutex> lock(cache_mutex);
-    std::erase_if(cache, [&](const Cached& old) {
-      return old.location == entry.location && old.project == entry.project;
-    });
-    if (cache.size() == k_cached) {
-      cache.erase(cache.begin());
+  // Between processes, the change time too must be settled: a file whose modification time
+  // was set back (a checkout, `touch -d`) may still be written again within one tick.
+  const bool settled_on_disk =
+      settled && std::all_of(stamps.begin(), stamps.end(), [&](const FileStamp& stamp) {
+        return now_ns - stamp.ctime_ns > k_settled_ns;
+      });
+  if (settled_on_disk && cache_path && impl->migrations.size() == files->names.size()) {
+    // Every file made one migration, in file-name order (a problem would have failed the load).
+    std::vector<header_cache::Entry> entries;
+    entries.reserve(impl->migrations.size());
+    for (std::size_t i = 0; i < impl->migrations.size(); ++i) {
+      const Migration& migration = impl->migrations[i];
+      entries.push_back(header_cache::Entry{
+          std::string(files->names[i]), stamps[i],
+          graph::Revision{migration.revision, migration.revises, migration.depends_on,
+                          migration.branch_labels, migration.message, migration.replaces}});
     }
-    cache.push_back(std::move(entry));
+    (void)header_cache::write(*cache_path, cache_key, entries);
+  }
+  if (settled) {
+    remember(std::move(stamps), impl);
   }
   return ScriptDirectory(std::move(impl));
 }
@@ -483,13 +718,12 @@ const graph::RevisionMap& ScriptDirectory::map() const noexcept { return m_impl-
 
 const graph::Squashes& ScriptDirectory::squashes() const noexcept { return m_impl->squashes; }
 
-const Migration* ScriptDirectory::find(std::string_view revision) const noexcept {
-  const auto it = m_impl->by_revision.find(revision);
-  return it == m_impl->by_revision.end() ? nullptr : &m_impl->migrations[it->second];
+const Migration* ScriptDirectory::find(std::string_view revision) const {
+  return m_impl->find(revision);
 }
 
-std::span<const Migration> ScriptDirectory::migrations() const noexcept {
-  return m_impl->migrations;
+std::span<const Migration> ScriptDirectory::migrations() const {
+  return m_impl->whole().migrations;
 }
 
 const fs::path& ScriptDirectory::location() const noexcept { return m_impl->location; }

@@ -101,7 +101,10 @@ class ScriptDirectory {
   // Python module) reuses the last parse when the same files are there with the same inode,
   // size, modification and change times: one fstatat per file instead of reading and parsing
   // it. Only a parse whose files were all modified more than two seconds before is kept, so an
-  // edit within the file system's timestamp granularity is never missed. Thread-safe.
+  // edit within the file system's timestamp granularity is never missed. A new process does the
+  // same with the header cache (header_cache.hpp) for a directory of 64 files or more: the
+  // graph from the cache, after one fstatat per file; the files are read when find() or
+  // migrations() first needs them. Thread-safe.
   static base::Result<ScriptDirectory, std::vector<Problem>> load(
       const std::filesystem::path& script_location, const std::filesystem::path& project_dir);
 
@@ -114,9 +117,11 @@ class ScriptDirectory {
   // The squashes, their replaced revisions, the old graph of those still in files, adoption.
   [[nodiscard]] const graph::Squashes& squashes() const noexcept;
   // Any revision a file declares, replaced ones included (they run on a database part-way
-  // through a squash's history).
-  [[nodiscard]] const Migration* find(std::string_view revision) const noexcept;
-  [[nodiscard]] std::span<const Migration> migrations() const noexcept;
+  // through a squash's history). A directory whose graph came from the header cache reads the
+  // file here, on first use; a file changed since load() throws retort::Error (input).
+  [[nodiscard]] const Migration* find(std::string_view revision) const;
+  // Every migration; from the header cache, every file is read here, on first use.
+  [[nodiscard]] std::span<const Migration> migrations() const;
   [[nodiscard]] const std::filesystem::path& location() const noexcept;
 
  private:

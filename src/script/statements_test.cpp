@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace retort::script {
 namespace {
@@ -24,6 +25,47 @@ Migration parse(const std::string& body, bool transactional = true) {
 std::string where(const Problem& problem) {
   return problem.where.file + ":" + std::to_string(problem.where.line) + ":" +
          std::to_string(problem.where.column);
+}
+
+// Lines are counted from one statement to the next (counting each from the section's start
+// made 100,000 statements quadratic): every statement of a long section, of one line or
+// several, after comments and blank lines, on the line the file has it, in both dialects.
+TEST(Statements, EveryLineOfALongSectionIsRight) {
+  std::string body = "\n-- retort:upgrade\n";  // the marker on line 3
+  std::vector<int> expected;
+  int line = 4;
+  for (int i = 0; i < 3000; ++i) {
+    switch (i % 3) {
+      case 0:
+        expected.push_back(line);
+        body += "SELECT 1;\n";
+        line += 1;
+        break;
+      case 1:
+        body += "-- a comment; with a semicolon\n";
+        expected.push_back(line + 1);
+        body += "SELECT\n  2;\n";
+        line += 3;
+        break;
+      default:
+        body += "\n\n";
+        expected.push_back(line + 2);
+        body += "SELECT 3; ";  // two statements on one line
+        expected.push_back(line + 2);
+        body += "SELECT 4;\n";
+        line += 3;
+        break;
+    }
+  }
+  const Migration migration = parse(body);
+  for (const base::Dialect dialect : {base::Dialect::postgres, base::Dialect::sqlite}) {
+    const auto up = statements(migration, Which::upgrade, dialect);
+    ASSERT_TRUE(up.ok()) << up.error().message;
+    ASSERT_EQ(up->size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      ASSERT_EQ((*up)[i].line, expected[i]) << "statement " << i << ": " << (*up)[i].sql;
+    }
+  }
 }
 
 TEST(Statements, PositionsAreFileLinesAndOffsets) {
