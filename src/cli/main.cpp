@@ -6,6 +6,7 @@
 #include "cli/lint_output.hpp"
 #include "cli/progress.hpp"
 #include "cli/render.hpp"
+#include "cli/import_command.hpp"
 #include "cli/schema_command.hpp"
 #include "retort/retort.hpp"
 
@@ -1162,6 +1163,10 @@ int main(int argc, char** argv) {
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
   retort::cli::setup_squash(
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
+  retort::cli::setup_import(app,
+                            {[&ctx] { return ctx.config(); }, &ctx.global.url, &ctx.global.json,
+                             &ctx.global.quiet},
+                            run);
   retort::cli::setup_meta(app, {[&ctx] { return ctx.config(); }}, run);
 
   std::vector<std::string> args(argv, argv + argc);
