@@ -54,6 +54,7 @@ TEST(Import, FlywayIsImportedAdoptedFromItsHistoryTableAndRunOn) {
   write(project, "flyway/V2__index_email.sql",
         "CREATE INDEX CONCURRENTLY users_email ON users (email);\n");
   write(project, "flyway/V2__index_email.sql.conf", "executeInTransaction=false\n");
+  write(project, "flyway/U2__index_email.sql", "DROP INDEX CONCURRENTLY users_email;\n");
   // What Flyway 9 leaves after `flyway migrate -target=1.1`.
   project.db().execute(
       "CREATE TABLE users (id int PRIMARY KEY); ALTER TABLE users ADD COLUMN email text;"
@@ -71,9 +72,8 @@ TEST(Import, FlywayIsImportedAdoptedFromItsHistoryTableAndRunOn) {
   EXPECT_TRUE(has(imported.out, "Stamped the database at v1_1 from flyway_schema_history"));
   EXPECT_EQ(project.version_rows(), Strings{"v1_1"});
   EXPECT_EQ(stamps(project),
-            (Strings{"v1|imported from flyway: flyway_schema_history says version 1.1 is applied",
-                     "v1_1|imported from flyway: flyway_schema_history says version 1.1 is "
-                     "applied"}));
+            Strings{"v1_1|imported from flyway: flyway_schema_history says version 1.1 is "
+                    "applied"});
   EXPECT_EQ(project.query_rows("SELECT count(*) FROM flyway_schema_history"), Strings{"2"})
       << "Flyway's table is left as it was";
   const std::string index = read(project.dir() / "migrations/versions/v2_index_email.sql");
@@ -87,7 +87,7 @@ TEST(Import, FlywayIsImportedAdoptedFromItsHistoryTableAndRunOn) {
   EXPECT_EQ(project.query_rows("SELECT indexname FROM pg_indexes WHERE indexname = "
                                "'users_email'"),
             Strings{"users_email"});
-  // And Flyway's undo file is retort's downgrade.
+  // And Flyway's undo files are retort's downgrades.
   const ProcessResult down = retort(project, {"downgrade", "v1"});
   ASSERT_EQ(down.exit_code, 0) << shown(down);
   EXPECT_EQ(project.query_rows("SELECT count(*) FROM information_schema.columns WHERE "
@@ -139,7 +139,7 @@ TEST(Import, GolangMigrateIsStampedAtItsVersionAndADirtyDatabaseIsNot) {
   EXPECT_EQ(project.query_rows("SELECT version, dirty FROM schema_migrations"), Strings{"2|f"});
   const ProcessResult down = retort(project, {"downgrade", "base"});
   ASSERT_EQ(down.exit_code, 0) << shown(down);
-  EXPECT_TRUE(project.tables().empty());
+  EXPECT_EQ(project.tables(), Strings{"schema_migrations"});
 }
 
 TEST(Import, GooseFollowsItsUpAndDownRowsAndRunsNoTransactionFilesAlone) {
