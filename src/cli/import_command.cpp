@@ -37,9 +37,9 @@ nlohmann::json to_json(const ImportResult& result) {
   for (const ImportLeft& item : result.left_for_user) {
     left.push_back({{"revision", item.revision}, {"file", item.file}, {"reason", item.reason}});
   }
-  return {{"from", result.from},         {"directory", result.directory},
-          {"revisions", revisions},      {"left_for_user", left},
-          {"adopted", result.adopted},   {"adopted_from", result.adopted_from}};
+  return {{"from", result.from},       {"directory", result.directory},
+          {"revisions", revisions},    {"left_for_user", left},
+          {"adopted", result.adopted}, {"adopted_from", result.adopted_from}};
 }
 
 void print_text(const ImportResult& result, bool quiet) {
@@ -74,15 +74,17 @@ void print_text(const ImportResult& result, bool quiet) {
     }
   }
   if (!result.adopted.empty()) {
-    fmt::print("Stamped the database at {} from {} (left as it was; the ledger says where the "
-               "stamp came from).\n",
-               fmt::join(result.adopted, " "), result.adopted_from);
+    fmt::print(
+        "Stamped the database at {} from {} (left as it was; the ledger says where the "
+        "stamp came from).\n",
+        fmt::join(result.adopted, " "), result.adopted_from);
   } else if (!result.adopted_from.empty()) {
     fmt::print("{} lists nothing applied: the database was not stamped.\n", result.adopted_from);
   }
   if (!quiet) {
-    fmt::print("Next: retort history, then retort upgrade --sql to read what a new database "
-               "would run.\n");
+    fmt::print(
+        "Next: retort history, then retort upgrade --sql to read what a new database "
+        "would run.\n");
   }
 }
 
@@ -96,9 +98,9 @@ void setup_import(CLI::App& app, const ImportCommandContext& context, std::funct
   CLI::App* command = app.add_subcommand(
       "import", "Turn another tool's migration history into retort files, and adopt its database");
   command
-      ->add_option("--from", *from,
-                   fmt::format("The tool the history is from: {}",
-                               fmt::join(import_tool_words(), ", ")))
+      ->add_option(
+          "--from", *from,
+          fmt::format("The tool the history is from: {}", fmt::join(import_tool_words(), ", ")))
       ->required()
       ->check(CLI::IsMember(import_tool_words()));
   command

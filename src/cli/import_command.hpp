@@ -13,7 +13,7 @@ namespace retort::cli {
 
 // How `import` reaches the options every command takes.
 struct ImportCommandContext {
-  std::function<Config()> config;  // loads the configuration, printing its notes
+  std::function<Config()> config;    // loads the configuration, printing its notes
   const std::string* url = nullptr;  // --url as given on the command line: adopt that database
   const bool* json = nullptr;
   const bool* quiet = nullptr;

@@ -10,12 +10,13 @@
 //   move     the staged files renamed into <script_location>/versions
 //   adopt    (--url) the tool's table read, the revisions it implies stamped with a reason
 //            that names the table
+#include "retort/import.hpp"
+
 #include "base/text.hpp"
 #include "base/url.hpp"
 #include "commands/import_tools.hpp"
 #include "commands/wiring.hpp"
 #include "retort/commands.hpp"
-#include "retort/import.hpp"
 #include "script/script_directory.hpp"
 
 #include <fmt/format.h>
@@ -92,11 +93,11 @@ script::NewRevision new_revision(ImportTool tool, const Imported& item) {
   if (item.left_reason) {
     // Never silently emptied: no section, so that `retort upgrade` refuses to run it and
     // names it, until the user writes its SQL.
+    revision.header_lines.push_back(fmt::format("-- imported from {}: {} (version {})",
+                                                to_string(tool), item.source, item.version));
     revision.header_lines.push_back(
-        fmt::format("-- imported from {}: {} (version {})", to_string(tool), item.source,
-                    item.version));
-    revision.header_lines.push_back("-- TODO: write this revision's SQL by hand; Alembic's "
-                                    "offline mode could not render it:");
+        "-- TODO: write this revision's SQL by hand; Alembic's "
+        "offline mode could not render it:");
     revision.header_lines.push_back("--   " + *item.left_reason);
     revision.body = "-- retort:upgrade\n";
     return revision;
@@ -137,9 +138,8 @@ void check_destination(const fs::path& versions) {
   }
   for (const fs::directory_entry& entry : fs::directory_iterator(versions)) {
     if (entry.path().extension() == ".sql") {
-      throw Error(ExitCode::input,
-                  fmt::format("{} holds revisions already ({})", versions.string(),
-                              entry.path().filename().string()))
+      throw Error(ExitCode::input, fmt::format("{} holds revisions already ({})", versions.string(),
+                                               entry.path().filename().string()))
           .state(k_nothing_written)
           .explain("import writes a whole history; it does not add to one")
           .next("retort import --from TOOL DIR --to NEW_DIR   (or move the files away)");
@@ -161,11 +161,10 @@ void check_staged(const fs::path& root, const Config& config, base::Dialect dial
   auto loaded = script::ScriptDirectory::load(root, config.project_dir);
   if (!loaded) {
     for (const script::Problem& problem : loaded.error()) {
-      problems.push_back(fmt::format("{}{}: {}", source_of(problem.where.file),
-                                     problem.where.line > 0
-                                         ? fmt::format(" line {}", problem.where.line)
-                                         : std::string(),
-                                     problem.message));
+      problems.push_back(fmt::format(
+          "{}{}: {}", source_of(problem.where.file),
+          problem.where.line > 0 ? fmt::format(" line {}", problem.where.line) : std::string(),
+          problem.message));
     }
   } else {
     for (const script::Migration& migration : loaded.value().migrations()) {
@@ -189,9 +188,8 @@ void check_staged(const fs::path& root, const Config& config, base::Dialect dial
   if (problems.empty()) {
     return;
   }
-  throw Error(ExitCode::input,
-              fmt::format("{} imported file{} would not run as retort revisions",
-                          problems.size(), problems.size() == 1 ? "" : "s"))
+  throw Error(ExitCode::input, fmt::format("{} imported file{} would not run as retort revisions",
+                                           problems.size(), problems.size() == 1 ? "" : "s"))
       .explain("  " + base::join(problems, "\n  "))
       .state(k_nothing_written)
       .next("fix the original files (or move one out of DIR) and import again");
@@ -215,8 +213,9 @@ void move_into(const fs::path& staged, const fs::path& versions) {
       throw Error(ExitCode::failed,
                   fmt::format("cannot move {} into {}: {}", entry.path().filename().string(),
                               versions.string(), ec.message()))
-          .state("some imported files are in versions/ and some are not: delete the imported "
-                 "ones (their header says `imported from`) and import again");
+          .state(
+              "some imported files are in versions/ and some are not: delete the imported "
+              "ones (their header says `imported from`) and import again");
     }
   }
 }
@@ -247,8 +246,8 @@ std::vector<std::string> adopt(const Config& config, ImportTool tool,
     }
     RunOptions options;
     options.target = it->second;
-    options.reason = fmt::format("imported from {}: {} says version {} is applied",
-                                 to_string(tool), applied.table, version);
+    options.reason = fmt::format("imported from {}: {} says version {} is applied", to_string(tool),
+                                 applied.table, version);
     (void)stamp(config, options);
     stamped.push_back(it->second);
   }
@@ -319,8 +318,8 @@ ImportResult import_history(const Config& config, const ImportOptions& options) 
       written.downgrade = item.downgrade.has_value() && !item.left_reason;
       result.revisions.push_back(std::move(written));
       if (item.left_reason) {
-        result.left_for_user.push_back({item.revision, result.revisions.back().file,
-                                        *item.left_reason});
+        result.left_for_user.push_back(
+            {item.revision, result.revisions.back().file, *item.left_reason});
       }
     }
     std::set<std::string> left;
@@ -332,14 +331,14 @@ ImportResult import_history(const Config& config, const ImportOptions& options) 
   }
   if (options.adopt) {
     if (!result.left_for_user.empty()) {
-      throw Error(ExitCode::input,
-                  fmt::format("{} revision{} need their SQL written by hand before the database "
-                              "can be adopted",
-                              result.left_for_user.size(),
-                              result.left_for_user.size() == 1 ? "" : "s"))
+      throw Error(
+          ExitCode::input,
+          fmt::format("{} revision{} need their SQL written by hand before the database "
+                      "can be adopted",
+                      result.left_for_user.size(), result.left_for_user.size() == 1 ? "" : "s"))
           .state("the files were written; the database was not stamped and is as it was")
-          .next("write their SQL, then retort stamp REV --reason \"adopted from " +
-                result.from + "\"");
+          .next("write their SQL, then retort stamp REV --reason \"adopted from " + result.from +
+                "\"");
     }
     result.adopted = adopt(config, options.from, history, result.adopted_from);
   }

@@ -5,7 +5,6 @@
 // needs a live database (it reads rows to decide what to write) fails offline: it is listed
 // with Alembic's error and its line, and written with its header alone for the user.
 #include "commands/import_tools.hpp"
-
 #include "ops/backup/program.hpp"
 #include "retort/error.hpp"
 
@@ -144,19 +143,20 @@ std::vector<Imported> read_alembic_history(const fs::path& dir, const std::strin
   const TempDir out;
   std::ofstream(out.path() / "helper.py") << k_helper;
   const char* configured = std::getenv("RETORT_PYTHON");
-  const std::string python = configured != nullptr && configured[0] != '\0'
-                                 ? std::string(configured)
-                                 : (fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
-  const ops::backup::ProgramResult run = ops::backup::run_program(
-      {python, (out.path() / "helper.py").string(), fs::absolute(ini).string(),
-       out.path().string(), dialect},
-      {});
+  const std::string python =
+      configured != nullptr && configured[0] != '\0'
+          ? std::string(configured)
+          : (fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
+  const ops::backup::ProgramResult run =
+      ops::backup::run_program({python, (out.path() / "helper.py").string(),
+                                fs::absolute(ini).string(), out.path().string(), dialect},
+                               {});
   if (run.exit_code != 0) {
-    Error error(ExitCode::failed,
-                fmt::format("Alembic could not read {} ({} {})", ini.string(), python,
-                            ops::backup::ending(run)));
+    Error error(ExitCode::failed, fmt::format("Alembic could not read {} ({} {})", ini.string(),
+                                              python, ops::backup::ending(run)));
     error.state("no file was written and no database was touched");
-    error.explain(run.output + "\nimport runs Alembic (Debian's python3-alembic) to read the "
+    error.explain(run.output +
+                  "\nimport runs Alembic (Debian's python3-alembic) to read the "
                   "revisions and render their SQL offline; the project's own imports must load "
                   "too");
     error.next(fmt::format("cd {} && alembic history   (the same error shows there)",

@@ -69,9 +69,9 @@ std::string lower(std::string_view text) {
 // goes. Any other transaction control is left for the check that every file loads, which
 // names its line.
 std::string without_transaction_lines(const std::string& sql) {
-  static const std::set<std::string> k_control = {"begin;", "commit;", "start transaction;",
-                                                  "begin transaction;", "begin work;",
-                                                  "commit work;", "commit transaction;"};
+  static const std::set<std::string> k_control = {
+      "begin;",      "commit;",      "start transaction;", "begin transaction;",
+      "begin work;", "commit work;", "commit transaction;"};
   std::string out;
   for (const std::string& line : lines_of(sql)) {
     if (k_control.count(lower(base::trim(line))) == 0) {
@@ -195,7 +195,7 @@ std::vector<Imported> read_flyway(const fs::path& dir) {
     std::vector<std::string> order;
     Imported item;
   };
-  std::map<std::string, Found> versioned;  // by normalized version
+  std::map<std::string, Found> versioned;                           // by normalized version
   std::map<std::string, std::pair<std::string, std::string>> undo;  // version -> file, sql
   std::set<std::string> configs;
   for (const fs::path& file : files_in(dir, true)) {
@@ -273,10 +273,10 @@ std::vector<Imported> read_flyway(const fs::path& dir) {
       if (key == "executeInTransaction") {
         it->second.item.transactional = lower(value) != "false";
       } else if (key != "encoding") {
-        throw not_understood(fmt::format("{}:{}", config, line_number),
-                             fmt::format("the script setting `{}` has no counterpart in retort",
-                                         key),
-                             "keep executeInTransaction (and encoding) only");
+        throw not_understood(
+            fmt::format("{}:{}", config, line_number),
+            fmt::format("the script setting `{}` has no counterpart in retort", key),
+            "keep executeInTransaction (and encoding) only");
       }
     }
   }
@@ -320,13 +320,15 @@ std::vector<Imported> read_golang_migrate(const fs::path& dir) {
     }
     const std::string version = number_text(name.substr(0, underscore));
     const std::size_t suffix = up ? 7 : 9;
-    const std::string title = words_of(name.substr(underscore + 1, name.size() - underscore - 1 - suffix));
+    const std::string title =
+        words_of(name.substr(underscore + 1, name.size() - underscore - 1 - suffix));
     if (down) {
       downs[version] = {name, read_text(dir / file)};
       continue;
     }
     if (byversion.count(version) != 0) {
-      throw not_understood(name, fmt::format("has the same version as {}", byversion.at(version).source),
+      throw not_understood(name,
+                           fmt::format("has the same version as {}", byversion.at(version).source),
                            "golang-migrate refuses this too: give one of them another version");
     }
     Imported item;
@@ -475,11 +477,11 @@ std::vector<Imported> read_goose(const fs::path& dir) {
       } else if (annotation == "statementbegin" || annotation == "statementend") {
         // retort splits with PostgreSQL's own parser, which knows where a function body ends.
       } else {
-        throw not_understood(fmt::format("{}:{}", name, line_number),
-                             fmt::format("the goose annotation `{}` has no counterpart in retort",
-                                         base::trim(text)),
-                             "import understands Up, Down, StatementBegin, StatementEnd and NO "
-                             "TRANSACTION: expand the rest by hand first");
+        throw not_understood(
+            fmt::format("{}:{}", name, line_number),
+            fmt::format("the goose annotation `{}` has no counterpart in retort", base::trim(text)),
+            "import understands Up, Down, StatementBegin, StatementEnd and NO "
+            "TRANSACTION: expand the rest by hand first");
       }
     }
     if (section == Section::none) {
@@ -596,8 +598,7 @@ std::vector<Imported> read_sqitch(const fs::path& dir) {
     ++line_number;
     const std::string where = fmt::format("sqitch.plan:{}", line_number);
     std::string_view text = base::trim(line);
-    if (text.empty() || text.starts_with("%") || text.starts_with("#") ||
-        text.starts_with("@")) {
+    if (text.empty() || text.starts_with("%") || text.starts_with("#") || text.starts_with("@")) {
       continue;  // pragmas, comments, tags
     }
     // change [dependencies] timestamp planner <email> # note
@@ -619,18 +620,18 @@ std::vector<Imported> read_sqitch(const fs::path& dir) {
         if (dependency.starts_with("!")) {
           continue;  // a conflict: Sqitch's own check, nothing to run
         }
-        if (dependency.find(':') != std::string::npos || dependency.find('@') != std::string::npos) {
-          throw not_understood(where,
-                               fmt::format("the dependency `{}` names another project or a tag",
-                                           dependency),
-                               "import the other project's changes into this history first, or "
-                               "drop the dependency");
+        if (dependency.find(':') != std::string::npos ||
+            dependency.find('@') != std::string::npos) {
+          throw not_understood(
+              where, fmt::format("the dependency `{}` names another project or a tag", dependency),
+              "import the other project's changes into this history first, or "
+              "drop the dependency");
         }
         if (names.count(dependency) == 0) {
-          throw not_understood(where,
-                               fmt::format("`{}` requires `{}`, which no earlier change is", name,
-                                           dependency),
-                               "Sqitch refuses this too: fix the plan");
+          throw not_understood(
+              where,
+              fmt::format("`{}` requires `{}`, which no earlier change is", name, dependency),
+              "Sqitch refuses this too: fix the plan");
         }
         required.push_back(revision_of(ImportTool::sqitch, dependency, where));
       }
@@ -655,7 +656,8 @@ std::vector<Imported> read_sqitch(const fs::path& dir) {
     }
     item.upgrade = without_transaction_lines(read_text(dir / item.source));
     if (fs::exists(dir / "revert" / (name + ".sql"))) {
-      const std::string down = without_transaction_lines(read_text(dir / "revert" / (name + ".sql")));
+      const std::string down =
+          without_transaction_lines(read_text(dir / "revert" / (name + ".sql")));
       if (has_statement(down)) {
         item.downgrade = down;
       }
@@ -709,7 +711,8 @@ std::vector<Imported> read_sql_history(ImportTool tool, const fs::path& dir) {
       break;
   }
   if (history.empty()) {
-    throw Error(ExitCode::input, fmt::format("no {} migration in {}", to_string(tool), dir.string()))
+    throw Error(ExitCode::input,
+                fmt::format("no {} migration in {}", to_string(tool), dir.string()))
         .state(k_nothing_written)
         .next(fmt::format("retort import --from {} DIR   (DIR: where its migrations are)",
                           to_string(tool)));
@@ -727,15 +730,16 @@ driver::Rows read_table(driver::Connection& connection, const std::string& table
   try {
     return connection.query(sql);
   } catch (const driver::DatabaseError& error) {
-    Error out(ExitCode::input,
-              fmt::format("cannot read {}'s version table {}: {}", to_string(tool), table,
-                          error.what()));
+    Error out(ExitCode::input, fmt::format("cannot read {}'s version table {}: {}", to_string(tool),
+                                           table, error.what()));
     out.state("the files were written; the database was not stamped");
-    out.explain(fmt::format("--url names the database {} manages; its table {} says what is "
-                            "applied",
-                            to_string(tool), table));
-    out.next("check the URL, then run retort stamp REV --reason \"...\" yourself, or retort "
-             "upgrade on a new database");
+    out.explain(
+        fmt::format("--url names the database {} manages; its table {} says what is "
+                    "applied",
+                    to_string(tool), table));
+    out.next(
+        "check the URL, then run retort stamp REV --reason \"...\" yourself, or retort "
+        "upgrade on a new database");
     throw out;
   }
 }
@@ -846,12 +850,13 @@ Applied read_applied(ImportTool tool, driver::Connection& connection,
     }
     case ImportTool::golang_migrate: {
       result.table = "schema_migrations";
-      const driver::Rows rows = read_table(
-          connection, result.table, "SELECT version, dirty FROM schema_migrations", tool);
+      const driver::Rows rows = read_table(connection, result.table,
+                                           "SELECT version, dirty FROM schema_migrations", tool);
       if (rows.size() > 1) {
-        throw adoption_refused("schema_migrations has more than one row, which golang-migrate "
-                               "never writes (is it dbmate's?)",
-                               "import with --from dbmate if dbmate manages this database");
+        throw adoption_refused(
+            "schema_migrations has more than one row, which golang-migrate "
+            "never writes (is it dbmate's?)",
+            "import with --from dbmate if dbmate manages this database");
       }
       if (!rows.empty()) {
         const std::string version = number_text(text(rows.rows[0][0]));
@@ -869,8 +874,9 @@ Applied read_applied(ImportTool tool, driver::Connection& connection,
             break;
           }
         }
-        if (version != "0" && std::none_of(history.begin(), history.end(),
-                                           [&](const Imported& i) { return i.version == version; })) {
+        if (version != "0" && std::none_of(history.begin(), history.end(), [&](const Imported& i) {
+              return i.version == version;
+            })) {
           applied = {version};  // reported by last_applied as unknown
         }
       }
@@ -907,10 +913,9 @@ Applied read_applied(ImportTool tool, driver::Connection& connection,
     }
     case ImportTool::diesel: {
       result.table = "__diesel_schema_migrations";
-      for (const auto& row :
-           read_table(connection, result.table,
-                      "SELECT version FROM __diesel_schema_migrations", tool)
-               .rows) {
+      for (const auto& row : read_table(connection, result.table,
+                                        "SELECT version FROM __diesel_schema_migrations", tool)
+                                 .rows) {
         applied.insert(text(row[0]));
       }
       break;

@@ -40,7 +40,7 @@ with engine.connect() as connection:
 
 struct PyRevision {
   std::string id;
-  std::string down;  // Python: None, "a1", ("b1", "c1")
+  std::string down;   // Python: None, "a1", ("b1", "c1")
   std::string extra;  // more module-level lines: branch_labels, depends_on
   std::string upgrade;
   std::string downgrade;
@@ -49,9 +49,8 @@ struct PyRevision {
 // The project's alembic/ directory: alembic.ini, env.py and the revisions.
 void write_alembic(const Project& project, const std::vector<PyRevision>& revisions) {
   fs::create_directories(project.dir() / "alembic" / "scripts" / "versions");
-  std::ofstream(project.dir() / "alembic" / "alembic.ini")
-      << fmt::format("[alembic]\nscript_location = scripts\nsqlalchemy.url = {}\n",
-                     project.config().url);
+  std::ofstream(project.dir() / "alembic" / "alembic.ini") << fmt::format(
+      "[alembic]\nscript_location = scripts\nsqlalchemy.url = {}\n", project.config().url);
   std::ofstream(project.dir() / "alembic" / "scripts" / "env.py") << k_env_py;
   for (const PyRevision& rev : revisions) {
     std::ofstream(project.dir() / "alembic" / "scripts" / "versions" / (rev.id + "_rev.py"))
@@ -115,13 +114,14 @@ TEST(ImportAlembic, TheGraphIsKeptBuiltLikeAlembicAndTheDatabaseAdopted) {
   ASSERT_EQ(migrated.exit_code, 0) << migrated.err;
 
   write_config(project);
-  const ProcessResult imported = retort(
-      project, {"import", "--from", "alembic", "alembic", "--url", project.config().url});
+  const ProcessResult imported =
+      retort(project, {"import", "--from", "alembic", "alembic", "--url", project.config().url});
   ASSERT_EQ(imported.exit_code, 0) << shown(imported);
   EXPECT_TRUE(has(imported.out, "Imported 6 revisions from alembic"));
   EXPECT_TRUE(has(imported.out, "d1               scripts/versions/d1_rev.py, merges b1 c1"));
-  EXPECT_TRUE(has(imported.out, "f1               scripts/versions/f1_rev.py, depends on b1, "
-                                "branch reports"));
+  EXPECT_TRUE(has(imported.out,
+                  "f1               scripts/versions/f1_rev.py, depends on b1, "
+                  "branch reports"));
   EXPECT_TRUE(has(imported.out, "e1               scripts/versions/e1_rev.py, transaction false"));
   EXPECT_EQ(project.version_rows(), (Strings{"e1", "f1"}));
   EXPECT_EQ(project.query_rows("SELECT version_num FROM alembic_version ORDER BY 1"),
@@ -158,16 +158,15 @@ TEST(ImportAlembic, TheGraphIsKeptBuiltLikeAlembicAndTheDatabaseAdopted) {
 
 TEST(ImportAlembic, ARevisionWhosePythonReadsRowsIsLeftForTheUser) {
   Project project(Backend::postgres, "import_alembic_data");
-  write_alembic(
-      project,
-      {{"a1", "None", "", "    op.execute(\"CREATE TABLE accounts (id int, plan text)\")",
-        "    op.execute(\"DROP TABLE accounts\")"},
-       {"b1", "\"a1\"", "",
-        "    bind = op.get_bind()\n"
-        "    rows = bind.execute(sa.text(\"SELECT id FROM accounts\")).fetchall()\n"
-        "    for (id,) in rows:\n"
-        "        op.execute(f\"UPDATE accounts SET plan = 'free' WHERE id = {id}\")",
-        "    pass"}});
+  write_alembic(project,
+                {{"a1", "None", "", "    op.execute(\"CREATE TABLE accounts (id int, plan text)\")",
+                  "    op.execute(\"DROP TABLE accounts\")"},
+                 {"b1", "\"a1\"", "",
+                  "    bind = op.get_bind()\n"
+                  "    rows = bind.execute(sa.text(\"SELECT id FROM accounts\")).fetchall()\n"
+                  "    for (id,) in rows:\n"
+                  "        op.execute(f\"UPDATE accounts SET plan = 'free' WHERE id = {id}\")",
+                  "    pass"}});
   write_config(project);
   const ProcessResult imported = retort(project, {"import", "--from", "alembic", "alembic"});
   ASSERT_EQ(imported.exit_code, 0) << shown(imported);

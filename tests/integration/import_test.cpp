@@ -117,7 +117,8 @@ TEST(Import, AFileTheImporterDoesNotUnderstandIsNamedAndNothingIsWritten) {
 
 TEST(Import, GolangMigrateIsStampedAtItsVersionAndADirtyDatabaseIsNot) {
   Project project(Backend::postgres, "import_golang_migrate");
-  write(project, "db/000001_create_users.up.sql", "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;\n");
+  write(project, "db/000001_create_users.up.sql",
+        "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;\n");
   write(project, "db/000001_create_users.down.sql", "DROP TABLE users;\n");
   write(project, "db/000002_create_posts.up.sql", "CREATE TABLE posts (id int);\n");
   write(project, "db/000002_create_posts.down.sql", "DROP TABLE posts;\n");
