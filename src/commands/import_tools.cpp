@@ -6,6 +6,8 @@
 
 #include "base/text.hpp"
 #include "retort/error.hpp"
+#include "sql/classify.hpp"
+#include "sql/splitter.hpp"
 
 #include <fmt/format.h>
 
@@ -80,6 +82,22 @@ std::string without_transaction_lines(const std::string& sql) {
     }
   }
   return out;
+}
+
+// Whether a file holds a statement PostgreSQL refuses inside a transaction block (CREATE INDEX
+// CONCURRENTLY, VACUUM): golang-migrate and Sqitch have no marker of their own for it, they
+// send such a file to the server as it is, outside any transaction of theirs.
+bool needs_no_transaction(const std::string& sql) {
+  const sql::SplitResult split = sql::split_postgres(sql);
+  if (!split) {
+    return false;  // the check of the staged files names the syntax error
+  }
+  return std::any_of(split.value().begin(), split.value().end(),
+                     [&](const sql::StatementSpan& span) {
+                       return sql::classify(std::string_view(sql).substr(span.offset, span.length),
+                                            base::Dialect::postgres)
+                           .needs_no_transaction;
+                     });
 }
 
 // The regular files directly in `dir` (recursively: Flyway scans its locations so), sorted,
@@ -337,6 +355,7 @@ std::vector<Imported> read_golang_migrate(const fs::path& dir) {
     item.message = title;
     item.source = name;
     item.upgrade = without_transaction_lines(read_text(dir / file));
+    item.transactional = !needs_no_transaction(item.upgrade);
     byversion.emplace(version, std::move(item));
   }
   std::vector<Imported> history;
@@ -344,6 +363,7 @@ std::vector<Imported> read_golang_migrate(const fs::path& dir) {
     auto it = downs.find(version);
     if (it != downs.end()) {
       item.downgrade = without_transaction_lines(it->second.second);
+      item.transactional = item.transactional && !needs_no_transaction(*item.downgrade);
       downs.erase(it);
     }
     history.push_back(std::move(item));
@@ -662,6 +682,8 @@ std::vector<Imported> read_sqitch(const fs::path& dir) {
         item.downgrade = down;
       }
     }
+    item.transactional = !needs_no_transaction(item.upgrade) &&
+                         !(item.downgrade && needs_no_transaction(*item.downgrade));
     item.depends_on = required;
     history.push_back(std::move(item));
   }

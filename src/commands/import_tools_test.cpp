@@ -99,11 +99,15 @@ TEST_F(ImportTools, GolangMigratePairsUpAndDownAndDropsTheFilesTransactionContro
   write("000001_create_users.down.sql", "DROP TABLE users;\n");
   write("000010_add_posts.up.sql", "CREATE TABLE posts (id int);\n");
   write("000002_add_email.up.sql", "ALTER TABLE users ADD email text;\n");
+  write("000003_index.up.sql", "CREATE INDEX CONCURRENTLY i ON users (email);\n");
   const std::vector<Imported> history = read_sql_history(ImportTool::golang_migrate, in());
-  EXPECT_EQ(revisions(history), (Strings{"v1", "v2", "v10"}));
+  EXPECT_EQ(revisions(history), (Strings{"v1", "v2", "v3", "v10"}));
+  EXPECT_TRUE(history[1].transactional);
+  EXPECT_FALSE(history[2].transactional) << "golang-migrate sends the file alone, outside any "
+                                            "transaction";
   EXPECT_EQ(history[0].upgrade, "CREATE TABLE users (id int);\n");
   EXPECT_EQ(history[0].downgrade, "DROP TABLE users;\n");
-  EXPECT_EQ(history[2].revises, Strings{"v2"});
+  EXPECT_EQ(history[3].revises, Strings{"v3"});
   write("README.md", "notes\n");
   const std::string message = refusal(ImportTool::golang_migrate);
   EXPECT_NE(message.find("README.md: not a golang-migrate migration"), std::string::npos)
