@@ -29,6 +29,10 @@ struct ImportOptions {
   std::filesystem::path dir;
   // Also stamp config.url from the tool's own version table (which is left as it is).
   bool adopt = false;
+  // Before anything is written, build the imported history on a throwaway database and the
+  // original on another ([retort.schema] dev_url, else a private cluster), and compare them by
+  // `pg_dump --schema-only`. PostgreSQL only.
+  bool verify = false;
 };
 
 // One revision written.
@@ -60,6 +64,10 @@ struct ImportResult {
   // --url: the revisions the database was stamped at, and the table they were read from.
   std::vector<std::string> adopted;
   std::string adopted_from;
+  // --verify: how the other database was built, and the statements of pg_dump both agree on;
+  // empty without --verify.
+  std::string verified_against;
+  int verified_statements = 0;
 };
 
 // Reads the history, checks that every file loads as a retort revision and the whole graph

@@ -73,6 +73,12 @@ void print_text(const ImportResult& result, bool quiet) {
       fmt::print("  {}  {}\n    {}\n", item.revision, item.file, item.reason);
     }
   }
+  if (!result.verified_against.empty()) {
+    fmt::print(
+        "Verified: the imported history builds what {} builds ({} statements of "
+        "pg_dump --schema-only, equal).\n",
+        result.verified_against, result.verified_statements);
+  }
   if (!result.adopted.empty()) {
     fmt::print(
         "Stamped the database at {} from {} (left as it was; the ledger says where the "
@@ -111,6 +117,9 @@ void setup_import(CLI::App& app, const ImportCommandContext& context, std::funct
   command->add_option("--to", *to,
                       "The script directory to write versions/ into (default: script_location "
                       "of retort.toml, else migrations)");
+  command->add_flag("--verify", options->verify,
+                    "Before writing, build the imported history and the original (Alembic: "
+                    "run for real) on two throwaway databases and compare pg_dump --schema-only");
   command->footer(
       "Every file must be one the tool would run; any other is an input error naming it, and "
       "nothing is written unless every revision loads. Revision ids come from the tool's "

@@ -15,9 +15,12 @@
 #include "base/text.hpp"
 #include "base/url.hpp"
 #include "commands/import_tools.hpp"
+#include "commands/schema_sources.hpp"
 #include "commands/wiring.hpp"
+#include "ops/backup/backup.hpp"
 #include "retort/commands.hpp"
 #include "script/script_directory.hpp"
+#include "sql/splitter.hpp"
 
 #include <fmt/format.h>
 
@@ -26,6 +29,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <unistd.h>
 #include <utility>
@@ -220,6 +224,113 @@ void move_into(const fs::path& staged, const fs::path& versions) {
   }
 }
 
+// pg_dump's statements without its comments, SET lines and blank lines, and without those
+// naming the tool's version table (the other build has it, retort's has its own), sorted.
+std::vector<std::string> dump_statements(const std::string& dump) {
+  std::vector<std::string> statements;
+  std::string current;
+  std::istringstream lines(dump);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line.starts_with("--") || line.starts_with("SET ") ||
+        line.starts_with("SELECT pg_catalog.set_config") || line.starts_with("\\")) {
+      continue;
+    }
+    current += line + "\n";
+    if (line.ends_with(";")) {
+      if (current.find("alembic_version") == std::string::npos) {
+        statements.push_back(current);
+      }
+      current.clear();
+    }
+  }
+  std::sort(statements.begin(), statements.end());
+  return statements;
+}
+
+// --verify: the staged files built by retort on one throwaway database, the original on
+// another (Alembic run for real; for the SQL tools, which are not installed here, each
+// migration's SQL as the importer read it, sent through the driver in the tool's order, so
+// what is proved is the files, their sections and their graph), compared by pg_dump.
+void verify(const Config& config, const ImportOptions& options, const fs::path& staged,
+            const std::vector<Imported>& history, ImportResult& result) {
+  if (config.url.empty() || commands::database_url(config).dialect != base::Dialect::postgres) {
+    throw Error(ExitCode::input,
+                "--verify compares pg_dump --schema-only: it needs a PostgreSQL "
+                "URL (retort.toml's url, or --url)")
+        .state(k_nothing_written)
+        .next("set url in retort.toml (and [retort.schema] dev_url for the throwaway databases)");
+  }
+  auto loaded = script::ScriptDirectory::load(staged, config.project_dir);
+  if (!loaded) {
+    throw Error(ExitCode::failed, "the staged files do not load").state(k_nothing_written);
+  }
+  const auto scripts = std::make_shared<const script::ScriptDirectory>(std::move(loaded).value());
+  const commands::Built imported = commands::build_source(
+      config, commands::history_at(scripts, scripts->map().heads()), nullptr);
+  const commands::Built original =
+      commands::build_source(config, commands::history_at(scripts, {}), nullptr);
+  if (options.from == ImportTool::alembic) {
+    commands::importing::run_alembic_upgrade(options.dir, original.url.text);
+    result.verified_against = "alembic upgrade heads";
+  } else {
+    const std::unique_ptr<driver::Connection> connection = driver::connect(original.url);
+    for (const Imported& item : history) {
+      const sql::SplitResult split = sql::split_postgres(item.upgrade);
+      if (!split) {
+        continue;  // the staged check has named it already
+      }
+      if (item.transactional) {
+        connection->begin();
+      }
+      for (const sql::StatementSpan& span : split.value()) {
+        try {
+          connection->execute(item.upgrade.substr(span.offset, span.length));
+        } catch (const driver::DatabaseError& error) {
+          throw Error(ExitCode::failed,
+                      fmt::format("{}: {} (building the original history for --verify)",
+                                  item.source, error.what()))
+              .state(k_nothing_written);
+        }
+      }
+      if (item.transactional) {
+        connection->commit();
+      }
+    }
+    result.verified_against =
+        fmt::format("{}'s migrations sent as read, in its order", to_string(options.from));
+  }
+  const std::unique_ptr<driver::Connection> imported_connection = driver::connect(imported.url);
+  const std::unique_ptr<driver::Connection> original_connection = driver::connect(original.url);
+  const std::vector<std::string> ours =
+      dump_statements(ops::backup::schema_only_dump(config, imported.url, *imported_connection));
+  const std::vector<std::string> theirs =
+      dump_statements(ops::backup::schema_only_dump(config, original.url, *original_connection));
+  std::vector<std::string> only_ours;
+  std::vector<std::string> only_theirs;
+  std::set_difference(ours.begin(), ours.end(), theirs.begin(), theirs.end(),
+                      std::back_inserter(only_ours));
+  std::set_difference(theirs.begin(), theirs.end(), ours.begin(), ours.end(),
+                      std::back_inserter(only_theirs));
+  if (!only_ours.empty() || !only_theirs.empty()) {
+    std::string listing;
+    for (const std::string& statement : only_theirs) {
+      listing += "\n  only in " + std::string(to_string(options.from)) +
+                 "'s: " + statement.substr(0, statement.find('\n'));
+    }
+    for (const std::string& statement : only_ours) {
+      listing += "\n  only in retort's: " + statement.substr(0, statement.find('\n'));
+    }
+    throw Error(ExitCode::failed,
+                fmt::format("the imported history does not build what {} builds (pg_dump "
+                            "--schema-only differs):{}",
+                            to_string(options.from), listing))
+        .state(k_nothing_written)
+        .next("read the files named above against the original, fix and import again");
+  }
+  result.verified_statements = static_cast<int>(ours.size());
+}
+
 std::vector<std::string> adopt(const Config& config, ImportTool tool,
                                const std::vector<Imported>& history, std::string& table) {
   commands::importing::Applied applied;
@@ -327,6 +438,15 @@ ImportResult import_history(const Config& config, const ImportOptions& options) 
       left.insert(item.revision);
     }
     check_staged(staging.root(), config, dialect, sources, left);
+    if (options.verify) {
+      if (!result.left_for_user.empty()) {
+        throw Error(ExitCode::input,
+                    "--verify cannot build a history with revisions left for the user")
+            .state(k_nothing_written)
+            .next("import without --verify, write their SQL, then compare by hand");
+      }
+      verify(config, options, staging.root(), history, result);
+    }
     move_into(staging.root() / "versions", versions);
   }
   if (options.adopt) {

@@ -37,6 +37,25 @@ ini, out, dialect = sys.argv[1], sys.argv[2], sys.argv[3]
 here = os.path.dirname(os.path.abspath(ini))
 os.chdir(here)
 script = ScriptDirectory.from_config(Config(ini))
+
+if dialect == "--upgrade":
+    # --verify: Alembic itself runs every revision (data migrations included) on the
+    # throwaway database whose libpq URL is sys.argv[4], as `alembic upgrade heads` does, with
+    # retort's connection in place of env.py's engine.
+    import psycopg2
+    import sqlalchemy as sa
+    from alembic.runtime.environment import EnvironmentContext
+    dsn = sys.argv[4]
+    engine = sa.create_engine("postgresql+psycopg2://", creator=lambda: psycopg2.connect(dsn),
+                              poolclass=sa.pool.NullPool)
+    def upgrade(rev, context):
+        return script._upgrade_revs("heads", rev)
+    with EnvironmentContext(Config(ini), script, fn=upgrade, destination_rev="heads") as env:
+        with engine.connect() as connection:
+            env.configure(connection=connection)
+            with env.begin_transaction():
+                env.run_migrations()
+    sys.exit(0)
 revisions = list(script.walk_revisions("base", "heads"))
 revisions.reverse()
 
@@ -131,26 +150,25 @@ class TempDir {
   fs::path m_path;
 };
 
-}  // namespace
-
-std::vector<Imported> read_alembic_history(const fs::path& dir, const std::string& dialect) {
+// Runs the helper with `args` after the alembic.ini and the output directory; an error with
+// Alembic's words when it fails.
+void run_helper(const fs::path& dir, const TempDir& out, const std::vector<std::string>& args) {
   const fs::path ini = fs::is_directory(dir) ? dir / "alembic.ini" : dir;
   if (!fs::exists(ini)) {
     throw Error(ExitCode::input, fmt::format("{} has no alembic.ini", dir.string()))
         .state("no file was written and no database was touched")
         .next("retort import --from alembic DIR   (DIR: where alembic.ini is, or its path)");
   }
-  const TempDir out;
   std::ofstream(out.path() / "helper.py") << k_helper;
   const char* configured = std::getenv("RETORT_PYTHON");
   const std::string python =
       configured != nullptr && configured[0] != '\0'
           ? std::string(configured)
           : (fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
-  const ops::backup::ProgramResult run =
-      ops::backup::run_program({python, (out.path() / "helper.py").string(),
-                                fs::absolute(ini).string(), out.path().string(), dialect},
-                               {});
+  std::vector<std::string> argv{python, (out.path() / "helper.py").string(),
+                                fs::absolute(ini).string(), out.path().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const ops::backup::ProgramResult run = ops::backup::run_program(argv, {});
   if (run.exit_code != 0) {
     Error error(ExitCode::failed, fmt::format("Alembic could not read {} ({} {})", ini.string(),
                                               python, ops::backup::ending(run)));
@@ -163,6 +181,18 @@ std::vector<Imported> read_alembic_history(const fs::path& dir, const std::strin
                            ini.parent_path().string()));
     throw error;
   }
+}
+
+}  // namespace
+
+void run_alembic_upgrade(const fs::path& dir, const std::string& libpq_url) {
+  const TempDir out;
+  run_helper(dir, out, {"--upgrade", libpq_url});
+}
+
+std::vector<Imported> read_alembic_history(const fs::path& dir, const std::string& dialect) {
+  const TempDir out;
+  run_helper(dir, out, {dialect});
   std::vector<Imported> history;
   for (int n = 0;; ++n) {
     const fs::path meta_path = out.path() / fmt::format("{}.meta", n);

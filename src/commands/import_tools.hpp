@@ -53,6 +53,11 @@ struct Imported {
 [[nodiscard]] std::vector<Imported> read_alembic_history(const std::filesystem::path& dir,
                                                          const std::string& dialect);
 
+// --verify: Alembic runs the project's revisions up to its heads on the database of
+// `libpq_url` (a throwaway one), as `alembic upgrade heads` does. Throws Error(failed) with
+// Alembic's words when it fails.
+void run_alembic_upgrade(const std::filesystem::path& dir, const std::string& libpq_url);
+
 // What the tool's own version table says is applied: the versions to stamp (the tool's
 // words, as `Imported::version`), and where they were read, for the ledger's reason.
 struct Applied {

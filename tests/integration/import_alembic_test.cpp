@@ -3,6 +3,7 @@
 // autocommit_block, imported, built on a new database and compared with Alembic's own build,
 // and a database Alembic migrated adopted; a revision whose Python reads rows is left for the
 // user, never emptied.
+#include "harness/postgres_server.hpp"
 #include "harness/process.hpp"
 #include "integration/cli_support.hpp"
 #include "integration/project.hpp"
@@ -150,10 +151,40 @@ TEST(ImportAlembic, TheGraphIsKeptBuiltLikeAlembicAndTheDatabaseAdopted) {
   ASSERT_EQ(built.exit_code, 0) << shown(built);
   EXPECT_EQ(shape(fresh), shape(project));
   EXPECT_FALSE(shape(fresh).empty());
+  // --verify builds the same with Alembic itself running the Python on a throwaway database.
+  write_config(project, "[retort.schema]\ndev_url = \"" +
+                            PostgresServer::instance().url("postgres") + "\"\n");
+  const ProcessResult verified =
+      retort(project, {"import", "--from", "alembic", "alembic", "--to", "verified", "--verify"});
+  ASSERT_EQ(verified.exit_code, 0) << shown(verified);
+  EXPECT_TRUE(has(verified.out,
+                  "Verified: the imported history builds what alembic upgrade "
+                  "heads builds"));
   // And it goes down to nothing again.
   const ProcessResult down = retort(fresh, {"downgrade", "base"});
   ASSERT_EQ(down.exit_code, 0) << shown(down);
   EXPECT_TRUE(fresh.tables().empty());
+}
+
+// A revision that does one thing offline and another online: --verify catches it, and
+// nothing is written.
+TEST(ImportAlembic, VerifyRefusesAHistoryThatBuildsOtherwiseOnline) {
+  Project project(Backend::postgres, "import_alembic_verify");
+  write_alembic(project, {{"a1", "None", "",
+                           "    if op.get_context().as_sql:\n"
+                           "        op.execute(\"CREATE TABLE offline_only (id int)\")\n"
+                           "    else:\n"
+                           "        op.execute(\"CREATE TABLE online_only (id int)\")",
+                           "    pass"}});
+  write_config(project, "[retort.schema]\ndev_url = \"" +
+                            PostgresServer::instance().url("postgres") + "\"\n");
+  const ProcessResult refused =
+      retort(project, {"import", "--from", "alembic", "alembic", "--verify"});
+  EXPECT_EQ(refused.exit_code, 1) << shown(refused);
+  EXPECT_TRUE(has(refused.err, "the imported history does not build what alembic builds"));
+  EXPECT_TRUE(has(refused.err, "only in alembic's: CREATE TABLE public.online_only"));
+  EXPECT_TRUE(has(refused.err, "only in retort's: CREATE TABLE public.offline_only"));
+  EXPECT_FALSE(fs::exists(project.dir() / "migrations" / "versions" / "a1_a1_change.sql"));
 }
 
 TEST(ImportAlembic, ARevisionWhosePythonReadsRowsIsLeftForTheUser) {

@@ -3,6 +3,7 @@
 // describes them; Alembic 1.8 run for real), imported through the binary, the database
 // adopted with a stamp whose ledger row names the tool's table, that table left as it was, and
 // the rest of the history then run by retort.
+#include "harness/postgres_server.hpp"
 #include "harness/process.hpp"
 #include "integration/cli_support.hpp"
 #include "integration/project.hpp"
@@ -93,6 +94,28 @@ TEST(Import, FlywayIsImportedAdoptedFromItsHistoryTableAndRunOn) {
   EXPECT_EQ(project.query_rows("SELECT count(*) FROM information_schema.columns WHERE "
                                "table_name = 'users' AND column_name = 'email'"),
             Strings{"0"});
+}
+
+// --verify: the imported files built by retort on one throwaway database, the tool's SQL on
+// another, equal by pg_dump --schema-only before anything is written.
+TEST(Import, VerifyBuildsBothHistoriesBeforeWriting) {
+  Project project(Backend::postgres, "import_verify");
+  write(project, "goose/00001_users.sql",
+        "-- +goose Up\nCREATE TABLE users (id int PRIMARY KEY, email text);\n"
+        "-- +goose Down\nDROP TABLE users;\n");
+  write(project, "goose/00002_index.sql",
+        "-- +goose NO TRANSACTION\n-- +goose Up\n"
+        "CREATE INDEX CONCURRENTLY users_email ON users (email);\n");
+  write_config(project, "[retort.schema]\ndev_url = \"" +
+                            PostgresServer::instance().url("postgres") + "\"\n");
+  const ProcessResult verified =
+      retort(project, {"import", "--from", "goose", "goose", "--verify"});
+  ASSERT_EQ(verified.exit_code, 0) << shown(verified);
+  EXPECT_TRUE(has(verified.out,
+                  "Verified: the imported history builds what goose's migrations "
+                  "sent as read, in its order builds ("));
+  EXPECT_TRUE(fs::exists(project.dir() / "migrations" / "versions" / "v2_index.sql"));
+  EXPECT_TRUE(project.tables().empty()) << "only throwaway databases were used";
 }
 
 TEST(Import, AFileTheImporterDoesNotUnderstandIsNamedAndNothingIsWritten) {
