@@ -37,9 +37,14 @@ nlohmann::json to_json(const ImportResult& result) {
   for (const ImportLeft& item : result.left_for_user) {
     left.push_back({{"revision", item.revision}, {"file", item.file}, {"reason", item.reason}});
   }
-  return {{"from", result.from},       {"directory", result.directory},
-          {"revisions", revisions},    {"left_for_user", left},
-          {"adopted", result.adopted}, {"adopted_from", result.adopted_from}};
+  return {{"from", result.from},
+          {"directory", result.directory},
+          {"revisions", revisions},
+          {"left_for_user", left},
+          {"adopted", result.adopted},
+          {"adopted_from", result.adopted_from},
+          {"verified_against", result.verified_against},
+          {"verified_statements", result.verified_statements}};
 }
 
 void print_text(const ImportResult& result, bool quiet) {
@@ -75,9 +80,9 @@ void print_text(const ImportResult& result, bool quiet) {
   }
   if (!result.verified_against.empty()) {
     fmt::print(
-        "Verified: the imported history builds what {} builds ({} statements of "
-        "pg_dump --schema-only, equal).\n",
-        result.verified_against, result.verified_statements);
+        "Verified by pg_dump --schema-only ({} statements): the imported history builds "
+        "the same schema as {}.\n",
+        result.verified_statements, result.verified_against);
   }
   if (!result.adopted.empty()) {
     fmt::print(

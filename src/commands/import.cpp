@@ -298,7 +298,7 @@ void verify(const Config& config, const ImportOptions& options, const fs::path& 
       }
     }
     result.verified_against =
-        fmt::format("{}'s migrations sent as read, in its order", to_string(options.from));
+        fmt::format("{0}'s migrations run in {0}'s order", to_string(options.from));
   }
   const std::unique_ptr<driver::Connection> imported_connection = driver::connect(imported.url);
   const std::unique_ptr<driver::Connection> original_connection = driver::connect(original.url);
