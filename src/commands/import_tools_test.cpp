@@ -3,6 +3,7 @@
 // their names; and the whole import, which writes nothing unless every revision loads.
 #include "commands/import_tools.hpp"
 
+#include "base/url.hpp"
 #include "retort/import.hpp"
 
 #include <gtest/gtest.h>
@@ -195,6 +196,51 @@ TEST_F(ImportTools, SqitchFollowsThePlanAndKeepsRequirementsAsDependsOn) {
   write("sqitch.plan", "%project=flipr\nusers [nothing] 2023-01-02T00:00:00Z Ann <a@b>\n");
   const std::string message = refusal(ImportTool::sqitch);
   EXPECT_NE(message.find("sqitch.plan:2"), std::string::npos) << message;
+}
+
+// The tools' tables read on a real (SQLite) database. Flyway: a baseline counts every version up to
+// it, an undo takes its version back, a failed row refuses adoption.
+TEST_F(ImportTools, TheToolsVersionTableSaysWhatIsApplied) {
+  write("V1__a.sql", "SELECT 1;\n");
+  write("V2__b.sql", "SELECT 1;\n");
+  write("V3__c.sql", "SELECT 1;\n");
+  write("V4__d.sql", "SELECT 1;\n");
+  const std::vector<Imported> history = read_sql_history(ImportTool::flyway, in());
+  const auto url = base::parse_database_url("sqlite:///" + (root() / "flyway.db").string());
+  ASSERT_TRUE(url);
+  const std::unique_ptr<driver::Connection> db = driver::connect(url.value());
+  db->execute(
+      "CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY, version text, type "
+      "text, success boolean);"
+      "INSERT INTO flyway_schema_history VALUES (1, NULL, 'SCHEMA', 1), (2, '2', 'BASELINE', 1),"
+      " (3, '3', 'SQL', 1), (4, '4', 'SQL', 1), (5, '4', 'UNDO_SQL', 1)");
+  Applied applied = read_applied(ImportTool::flyway, *db, history);
+  EXPECT_EQ(applied.table, "flyway_schema_history");
+  EXPECT_EQ(applied.versions, Strings{"3"});
+
+  db->execute("INSERT INTO flyway_schema_history VALUES (6, '4', 'SQL', 0)");
+  try {
+    (void)read_applied(ImportTool::flyway, *db, history);
+    ADD_FAILURE() << "a failed row was adopted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ExitCode::input);
+    EXPECT_STREQ(error.what(), "flyway_schema_history records version 4 as failed");
+  }
+
+  // goose: the latest row of a version decides; a hole (3 applied, 2 not) is refused.
+  db->execute(
+      "CREATE TABLE goose_db_version (id integer PRIMARY KEY, version_id int, is_applied "
+      "boolean);"
+      "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1), (1, 1), (2, 1), "
+      "(3, 1), (2, 0)");
+  try {
+    (void)read_applied(ImportTool::goose, *db, history);  // versions 1..4, as goose numbers them
+    ADD_FAILURE() << "a hole was stamped over";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("says 3 is applied but not the earlier 2"),
+              std::string::npos)
+        << error.what();
+  }
 }
 
 // The whole import, without a database: the files land in versions/ and load as revisions;
