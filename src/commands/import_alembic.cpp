@@ -26,7 +26,7 @@ namespace {
 // Run by python3 with: the alembic.ini, an output directory, the dialect. For revision N (in
 // the order Alembic walks from base to the heads) it writes N.meta (key=value lines) and, for
 // each of upgrade and downgrade, N.<which>.sql or N.<which>.error.
-constexpr const char* k_helper = R"PY(
+constexpr const char* k_alembic_script = R"PY(
 import io, os, sys, traceback
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -128,7 +128,7 @@ std::vector<std::string> split_spaces(const std::string& text) {
   return out;
 }
 
-// A private directory for the helper's output, removed however the import ends.
+// A private directory for the script's output, removed however the import ends.
 class TempDir {
  public:
   TempDir() {
@@ -150,22 +150,23 @@ class TempDir {
   fs::path m_path;
 };
 
-// Runs the helper with `args` after the alembic.ini and the output directory; an error with
+// Runs the script with `args` after the alembic.ini and the output directory; an error with
 // Alembic's words when it fails.
-void run_helper(const fs::path& dir, const TempDir& out, const std::vector<std::string>& args) {
+void run_alembic_script(const fs::path& dir, const TempDir& out,
+                        const std::vector<std::string>& args) {
   const fs::path ini = fs::is_directory(dir) ? dir / "alembic.ini" : dir;
   if (!fs::exists(ini)) {
     throw Error(ExitCode::input, fmt::format("{} has no alembic.ini", dir.string()))
         .state("no file was written and no database was touched")
         .next("retort import --from alembic DIR   (DIR: where alembic.ini is, or its path)");
   }
-  std::ofstream(out.path() / "helper.py") << k_helper;
+  std::ofstream(out.path() / "retort_alembic.py") << k_alembic_script;
   const char* configured = std::getenv("RETORT_PYTHON");
   const std::string python =
       configured != nullptr && configured[0] != '\0'
           ? std::string(configured)
           : (fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
-  std::vector<std::string> argv{python, (out.path() / "helper.py").string(),
+  std::vector<std::string> argv{python, (out.path() / "retort_alembic.py").string(),
                                 fs::absolute(ini).string(), out.path().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   const ops::backup::ProgramResult run = ops::backup::run_program(argv, {});
@@ -187,12 +188,12 @@ void run_helper(const fs::path& dir, const TempDir& out, const std::vector<std::
 
 void run_alembic_upgrade(const fs::path& dir, const std::string& libpq_url) {
   const TempDir out;
-  run_helper(dir, out, {"--upgrade", libpq_url});
+  run_alembic_script(dir, out, {"--upgrade", libpq_url});
 }
 
 std::vector<Imported> read_alembic_history(const fs::path& dir, const std::string& dialect) {
   const TempDir out;
-  run_helper(dir, out, {dialect});
+  run_alembic_script(dir, out, {dialect});
   std::vector<Imported> history;
   for (int n = 0;; ++n) {
     const fs::path meta_path = out.path() / fmt::format("{}.meta", n);
