@@ -15,7 +15,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real servers and peers the tests run
-  postgresql-15 postgresql-client-15 pgbouncer sqlite3 alembic python3-psycopg2
+  postgresql-15 postgresql-client-15 pgbouncer sqlite3 alembic python3-alembic python3-psycopg2
   # the deployment recipes' test (tests/deploy): manifests read as YAML, scripts checked
   python3-yaml shellcheck
   # the progress bar test reads a real terminal's screen (tests/cli)

@@ -6,6 +6,7 @@
 #include "retort/error.hpp"
 #include "retort/events.hpp"
 #include "retort/hints.hpp"
+#include "retort/import.hpp"
 #include "retort/pictures.hpp"
 #include "retort/production.hpp"
 #include "retort/results.hpp"

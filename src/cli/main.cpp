@@ -2,6 +2,7 @@
 // errors become exit codes. Uses only the public API in include/retort/.
 #include "cli/command_model.hpp"
 #include "cli/emit.hpp"
+#include "cli/import_command.hpp"
 #include "cli/json_log.hpp"
 #include "cli/lint_output.hpp"
 #include "cli/progress.hpp"
@@ -1167,6 +1168,9 @@ int main(int argc, char** argv) {
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
   retort::cli::setup_squash(
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
+  retort::cli::setup_import(
+      app, {[&ctx] { return ctx.config(); }, &ctx.global.url, &ctx.global.json, &ctx.global.quiet},
+      run);
   retort::cli::setup_meta(app, {[&ctx] { return ctx.config(); }}, run);
 
   std::vector<std::string> args(argv, argv + argc);

@@ -339,6 +339,14 @@ TEST(RETORT_JSON_SUITE, EveryCommandPrintsOneDocumentThatPassesItsSchema) {
       outputs.json("squash-retire", {"squash", "--retire", "s1"}, 0, declared.dir());
   EXPECT_FALSE(retire.at("deleted").get<bool>()) << retire.dump(2);
 
+  // ---- import: a goose history into a script directory of its own ----
+  fs::create_directories(declared.dir() / "goose");
+  std::ofstream(declared.dir() / "goose" / "00001_t.sql")
+      << "-- +goose Up\nCREATE TABLE t (id integer);\n-- +goose Down\nDROP TABLE t;\n";
+  const Json imported = outputs.json(
+      "import", {"import", "--from", "goose", "goose", "--to", "imported"}, 0, declared.dir());
+  EXPECT_EQ(imported.at("revisions").size(), 1U) << imported.dump(2);
+
   outputs.validate_all();
 
   // Every schema file is some output's contract in this test.
