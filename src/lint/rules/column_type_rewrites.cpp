@@ -163,6 +163,7 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
 
 const Rule k_column_type_rewrites{
     "PG108", "column-type-rewrites", Level::error,
-    "ALTER COLUMN ... TYPE that rewrites the table and its indexes under an exclusive lock", check};
+    "ALTER COLUMN ... TYPE that rewrites the table and its indexes under an exclusive lock", check,
+    Runs::always, Weight::rows};
 
 }  // namespace retort::lint

@@ -73,6 +73,8 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
 
 const Rule k_reindex_blocks{"PG111", "reindex-blocks", Level::error,
                             "REINDEX without CONCURRENTLY: writes (and reads using the index) wait",
-                            check};
+                            check,
+                            Runs::always,
+                            Weight::rows};
 
 }  // namespace retort::lint

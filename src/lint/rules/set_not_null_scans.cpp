@@ -114,6 +114,6 @@ const Rule k_set_not_null_scans{
     "PG105", "set-not-null-scans", Level::error,
     "SET NOT NULL without a validated CHECK (col IS NOT NULL) first: the whole table is scanned "
     "under an exclusive lock",
-    check};
+    check, Runs::always, Weight::rows};
 
 }  // namespace retort::lint

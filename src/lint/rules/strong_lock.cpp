@@ -152,6 +152,7 @@ const Rule k_strong_lock{"PG113",
                          "a statement no other rule judges that takes SHARE or a stronger lock on "
                          "a live table: judged by its lock (a note when it is brief)",
                          check,
-                         Runs::when_unreported};
+                         Runs::when_unreported,
+                         Weight::rows};
 
 }  // namespace retort::lint

@@ -74,6 +74,6 @@ const Rule k_unique_constraint_builds_index{
     "PG107", "unique-constraint-builds-index", Level::error,
     "ADD UNIQUE, PRIMARY KEY or EXCLUDE without USING INDEX: the index is built under an "
     "exclusive lock",
-    check};
+    check, Runs::always, Weight::rows};
 
 }  // namespace retort::lint
