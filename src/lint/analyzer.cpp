@@ -113,9 +113,13 @@ std::vector<std::string> weighed_tables(const PgQuery__Node* statement) {
 
 // Lowers the findings from `first` on of rules that weigh rows, when the schema read from the
 // database shows every table the statement rewrites or scans empty (a note) or small (at most a
-// warning), and names the evidence in each.
-void weigh_by_rows(const schema::Schema& schema, const Stmt& stmt, std::vector<Finding>& found,
-                   std::size_t first) {
+// warning), and names the evidence in each. Not without a lock_timeout: then the wait for the
+// lock, not the rows, is the danger, and every query of the table queues behind it.
+void weigh_by_rows(const Pass& pass, const schema::Schema& schema, const Stmt& stmt,
+                   std::vector<Finding>& found, std::size_t first) {
+  if (pass.lock_timeout_at(stmt.index).count() == 0) {
+    return;
+  }
   std::optional<std::vector<std::string>> tables;  // read once, when a finding asks
   for (std::size_t at = first; at < found.size(); ++at) {
     Finding& finding = found[at];
@@ -296,7 +300,7 @@ Outcome Analyzer::run(std::span<const script::Migration* const> migrations) cons
         }
       }
       if (schema) {
-        weigh_by_rows(*schema, stmt, found, before);
+        weigh_by_rows(pass, *schema, stmt, found, before);
         advance(*schema, stmt.node);
       }
     }

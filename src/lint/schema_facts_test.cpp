@@ -166,6 +166,13 @@ TEST(SchemaFacts, ASmallTableByItsStatisticsIsAWarningAndALargeOneStaysAnError) 
   EXPECT_EQ(test::findings("PG109", "VACUUM FULL audit;", on(known))[0].level, Level::error);
   // Without the database's schema (none, or the history's), the rows are not known.
   EXPECT_EQ(test::findings("PG101", "CREATE INDEX ON users (email);")[0].level, Level::error);
+  // Without a lock_timeout the wait for the lock is the danger, however few the rows.
+  test::Options untimed = on(known);
+  untimed.header = "-- retort:lock_timeout 0\n";
+  const auto waited = test::findings("PG108", "ALTER TABLE users ALTER COLUMN id TYPE text;", untimed);
+  ASSERT_EQ(waited.size(), 1U);
+  EXPECT_EQ(waited[0].level, Level::error);
+  EXPECT_EQ(waited[0].evidence, "");
 }
 
 TEST(SchemaFacts, AForeignKeyIsWeighedByTheTableItChecksAndEveryTableMustBeKnown) {
