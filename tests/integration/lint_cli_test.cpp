@@ -260,7 +260,7 @@ TEST(LintCli, UpgradeJudgesTheStepsOnTheDatabasesSchemaAndRows) {
   EXPECT_EQ(pending.exit_code, 0) << shown(pending);
   EXPECT_TRUE(has(pending.out, "note PG101 create-index-blocks-writes")) << pending.out;
   EXPECT_TRUE(has(pending.out,
-                  "weighed by: the database has no row in accounts: SELECT EXISTS found none"));
+                  "weighed by: the database has no row in public.accounts: SELECT EXISTS found none"));
   EXPECT_TRUE(has(pending.out, "0 errors, 0 warnings, 1 note"));
   const ProcessResult check = retort(project, {"check"});
   EXPECT_FALSE(has(check.out + check.err, "PG101")) << shown(check);
@@ -390,7 +390,7 @@ TEST(LintCli, JudgesATypeChangeByTheTypeAnEarlierRevisionGave) {
     if (finding.value("code", "") == "PG108") {
       weighed = true;
       EXPECT_EQ(finding.value("level", ""), "note");
-      EXPECT_TRUE(has(finding["evidence"].get<std::string>(), "no row in accounts"));
+      EXPECT_TRUE(has(finding["evidence"].get<std::string>(), "no row in public.accounts"));
     }
   }
   EXPECT_TRUE(weighed) << empty.out;
