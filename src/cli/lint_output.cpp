@@ -161,21 +161,21 @@ std::string lint_text(const LintResult& result, const Style& style) {
 nlohmann::json to_json(const LintResult& result) {
   nlohmann::json findings = nlohmann::json::array();
   for (const LintFinding& finding : result.findings) {
-    findings.push_back({{"code", finding.code},
-                        {"name", finding.name},
-                        {"level", to_string(finding.level)},
-                        {"revision", finding.revision},
-                        {"file", finding.file},
-                        {"line", finding.line},
-                        {"column", finding.column},
-                        {"statement", finding.statement},
-                        {"message", finding.message},
-                        {"why", finding.why},
-                        {"fix", finding.fix},
-                        {"ignored", finding.ignored.empty() ? nlohmann::json()
-                                                            : nlohmann::json(finding.ignored)},
-                        {"evidence", finding.evidence.empty() ? nlohmann::json()
-                                                              : nlohmann::json(finding.evidence)}});
+    findings.push_back(
+        {{"code", finding.code},
+         {"name", finding.name},
+         {"level", to_string(finding.level)},
+         {"revision", finding.revision},
+         {"file", finding.file},
+         {"line", finding.line},
+         {"column", finding.column},
+         {"statement", finding.statement},
+         {"message", finding.message},
+         {"why", finding.why},
+         {"fix", finding.fix},
+         {"ignored", finding.ignored.empty() ? nlohmann::json() : nlohmann::json(finding.ignored)},
+         {"evidence",
+          finding.evidence.empty() ? nlohmann::json() : nlohmann::json(finding.evidence)}});
   }
   return {{"ok", result.ok},
           {"errors", result.errors},

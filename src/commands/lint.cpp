@@ -36,7 +36,7 @@ LintFinding to_result(const lint::Finding& finding) {
   return LintFinding{
       finding.code, finding.name, level_of(finding.level), finding.revision,  finding.file,
       finding.path, finding.line, finding.column,          finding.statement, finding.message,
-      finding.why,  finding.fix,  finding.ignored,       finding.evidence};
+      finding.why,  finding.fix,  finding.ignored,         finding.evidence};
 }
 
 // Problems lint cannot get past: one input error listing them all, as loading the files does.
@@ -230,8 +230,8 @@ LintResult lint_plan(const Config& config, const script::ScriptDirectory& script
   }
   std::vector<std::string> notes;
   std::optional<schema::Schema> known;
-  if (database != nullptr && !revisions.empty() &&
-      database->dialect() == base::Dialect::postgres && !database->in_transaction()) {
+  if (database != nullptr && !revisions.empty() && database->dialect() == base::Dialect::postgres &&
+      !database->in_transaction()) {
     try {
       known = database_schema(config, *database, notes);
     } catch (const Error& error) {

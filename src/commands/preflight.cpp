@@ -37,9 +37,12 @@ PreflightResult preflight(const Config& config, const PreflightOptions& options)
     }
   }
   ops::preflight::Context context{
-      *connection, scripts,
-      ledger,      plan,
-      config,      ops::preflight::touched_relations(scripts, plan, connection->dialect()),
+      *connection,
+      scripts,
+      ledger,
+      plan,
+      config,
+      ops::preflight::touched_relations(scripts, plan, connection->dialect()),
       known ? &*known : nullptr};
   PreflightResult result;
   result.database = config.redacted_url;

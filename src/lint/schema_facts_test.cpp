@@ -132,11 +132,11 @@ test::Options on(const schema::Schema& known) {
 
 TEST(SchemaFacts, ARewriteOrScanOfATableTheDatabaseShowsEmptyIsANoteNamingTheEvidence) {
   const schema::Schema known = sized();
-  const Outcome outcome =
-      test::lint("CREATE INDEX users_email_idx ON users (email);\n"
-                 "ALTER TABLE users ALTER COLUMN id TYPE text;\n"
-                 "ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '');",
-                 on(known));
+  const Outcome outcome = test::lint(
+      "CREATE INDEX users_email_idx ON users (email);\n"
+      "ALTER TABLE users ALTER COLUMN id TYPE text;\n"
+      "ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '');",
+      on(known));
   ASSERT_EQ(outcome.findings.size(), 3U);
   for (const Finding& finding : outcome.findings) {
     EXPECT_EQ(finding.level, Level::note) << finding.code;
@@ -169,7 +169,8 @@ TEST(SchemaFacts, ASmallTableByItsStatisticsIsAWarningAndALargeOneStaysAnError) 
   // Without a lock_timeout the wait for the lock is the danger, however few the rows.
   test::Options untimed = on(known);
   untimed.header = "-- retort:lock_timeout 0\n";
-  const auto waited = test::findings("PG108", "ALTER TABLE users ALTER COLUMN id TYPE text;", untimed);
+  const auto waited =
+      test::findings("PG108", "ALTER TABLE users ALTER COLUMN id TYPE text;", untimed);
   ASSERT_EQ(waited.size(), 1U);
   EXPECT_EQ(waited[0].level, Level::error);
   EXPECT_EQ(waited[0].evidence, "");

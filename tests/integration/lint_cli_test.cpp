@@ -259,8 +259,9 @@ TEST(LintCli, UpgradeJudgesTheStepsOnTheDatabasesSchemaAndRows) {
   const ProcessResult pending = retort(project, {"lint", "--pending", "--schema", "database"});
   EXPECT_EQ(pending.exit_code, 0) << shown(pending);
   EXPECT_TRUE(has(pending.out, "note PG101 create-index-blocks-writes")) << pending.out;
-  EXPECT_TRUE(has(pending.out,
-                  "weighed by: the database has no row in public.accounts: SELECT EXISTS found none"));
+  EXPECT_TRUE(
+      has(pending.out,
+          "weighed by: the database has no row in public.accounts: SELECT EXISTS found none"));
   EXPECT_TRUE(has(pending.out, "0 errors, 0 warnings, 1 note"));
   const ProcessResult check = retort(project, {"check"});
   EXPECT_FALSE(has(check.out + check.err, "PG101")) << shown(check);
@@ -395,8 +396,8 @@ TEST(LintCli, JudgesATypeChangeByTheTypeAnEarlierRevisionGave) {
   }
   EXPECT_TRUE(weighed) << empty.out;
   ASSERT_EQ(doc.value("schema_notes", Json::array()).size(), 1U) << empty.out;
-  EXPECT_TRUE(has(doc["schema_notes"][0].get<std::string>(),
-                  "judged on the database's schema, read only"));
+  EXPECT_TRUE(
+      has(doc["schema_notes"][0].get<std::string>(), "judged on the database's schema, read only"));
 
   project.db().execute("INSERT INTO accounts VALUES (1, 'ada@example.com', 7)");
   const ProcessResult pending = retort(project, {"lint", "--pending", "--schema", "database"});

@@ -40,7 +40,9 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
 
 }  // namespace
 
-const Rule k_create_index_blocks_writes{"PG101", "create-index-blocks-writes", Level::error,
+const Rule k_create_index_blocks_writes{"PG101",
+                                        "create-index-blocks-writes",
+                                        Level::error,
                                         "CREATE INDEX without CONCURRENTLY on a table that exists: "
                                         "writes wait until the index is built",
                                         check,

@@ -88,10 +88,11 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
   const bool new_key = !lock.referencing.empty() && pass.is_new(lock.referencing, stmt.index + 1);
   std::string message =
       new_key
-          ? fmt::format("the foreign key of {}, a new table, takes {} {} lock on {}, a table that "
-                        "exists before this migration: it {}",
-                        lock.referencing, article(lock.lock), to_string(lock.lock), lock.table,
-                        blocks(lock.lock))
+          ? fmt::format(
+                "the foreign key of {}, a new table, takes {} {} lock on {}, a table that "
+                "exists before this migration: it {}",
+                lock.referencing, article(lock.lock), to_string(lock.lock), lock.table,
+                blocks(lock.lock))
           : fmt::format(
                 "{} takes {} {} lock on {}, a table that exists before this migration, {}: it {}",
                 lock.syntax, article(lock.lock), to_string(lock.lock), lock.table,

@@ -61,7 +61,7 @@ TEST(StrongLock, AForeignKeyOfANewTableLocksTheTableItReferencesBriefly) {
   ASSERT_EQ(found.size(), 1U);
   EXPECT_EQ(found[0].level, Level::note);
   EXPECT_NE(found[0].message.find("the foreign key of orders, a new table, takes a SHARE ROW "
-                                   "EXCLUSIVE lock on users"),
+                                  "EXCLUSIVE lock on users"),
             std::string::npos);
 }
 
