@@ -770,6 +770,12 @@ Schema read_postgres(driver::Connection& connection, const ReadOptions& options)
     remove_excluded(schema, exclude);
     if (options.look_for_rows) {
       look_for_rows(connection, schema);
+    } else {
+      // Rows are the database's, not the schema's: a throwaway database a history was built
+      // on has the rows its migrations inserted, which say nothing of production's.
+      for (auto& [key, table] : schema.tables) {
+        table.row_estimate = -1;
+      }
     }
   } catch (...) {
     connection.rollback();

@@ -16,10 +16,12 @@ struct ReadOptions {
   // Tables that are retort's own (the version table, the ledger, the lease), as raw
   // "schema.name" (PostgreSQL) or "name" (SQLite): bookkeeping, not the user's schema.
   std::vector<std::string> exclude_tables;
-  // PostgreSQL: whether a table its statistics call empty (reltuples 0, or -1: never analyzed)
-  // has a row, for lint (Table::has_rows): one `SELECT EXISTS` each, at most k_row_looks
-  // tables within k_row_looks_budget, each under a short lock_timeout so that a table a
-  // migration holds locked is left unknown rather than waited for.
+  // PostgreSQL: what the database says of each table's rows, for lint: the statistics'
+  // estimate (Table::row_estimate; -1 for every table without this option), and whether a
+  // table they call empty (reltuples 0, or -1: never analyzed) has a row (Table::has_rows):
+  // one `SELECT EXISTS` each, at most k_row_looks tables within k_row_looks_budget, each under
+  // a short lock_timeout so that a table a migration holds locked is left unknown rather than
+  // waited for.
   bool look_for_rows = false;
 };
 
