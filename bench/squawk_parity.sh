@@ -91,7 +91,7 @@ K_SAME = {
     "adding-required-field": {"PG104"},
     "adding-not-nullable-field": {"PG105"},
     "constraint-missing-not-valid": {"PG106"},
-    "adding-foreign-key-constraint": {"PG106"},
+    "adding-foreign-key-constraint": {"PG106", "PG113"},
     "ban-alter-domain-with-add-constraint": {"PG106"},
     "disallowed-unique-constraint": {"PG107"},
     "adding-serial-primary-key-field": {"PG107"},

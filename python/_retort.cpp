@@ -146,6 +146,7 @@ py::dict to_dict(const retort::LintFinding& finding) {
   out["why"] = finding.why;
   out["fix"] = finding.fix;
   out["ignored"] = finding.ignored;
+  out["evidence"] = finding.evidence;
   return out;
 }
 

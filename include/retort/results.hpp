@@ -331,6 +331,9 @@ struct LintFinding {
   std::string why;        // the lock it takes and what waits, or the data it loses
   std::string fix;        // the safe pattern, with the SQL to write instead
   std::string ignored;    // the reason of the `-- retort:lint-ignore` that accepts it; or empty
+  // What the database said of the table's rows that lowered the level of a rewrite or a scan
+  // (an empty table: a note; a small one: at most a warning); empty when nothing did.
+  std::string evidence;
 };
 
 // A lint rule, as `retort lint --rules` lists it.

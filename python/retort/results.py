@@ -156,6 +156,8 @@ class LintFinding:
     why: str
     fix: str
     ignored: str
+    # What the database said of the table's rows that lowered the level; empty when nothing did.
+    evidence: str = ""
 
     @classmethod
     def _from(cls, fields: Mapping[str, Any]) -> LintFinding:

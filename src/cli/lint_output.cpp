@@ -124,6 +124,9 @@ std::string lint_text(const LintResult& result, const Style& style) {
     out += statement_excerpt(finding.statement);
     out += "  " + finding.message + "\n";
     out += "  why: " + indented(finding.why, "       ") + "\n";
+    if (!finding.evidence.empty()) {
+      out += "  weighed by: " + finding.evidence + "\n";
+    }
     out += "  fix: " + indented(finding.fix, "       ") + "\n";
     if (finding.ignored.empty()) {
       out += fmt::format("  accept it: -- retort:lint-ignore {} -- <why it is safe here>\n",
@@ -158,19 +161,21 @@ std::string lint_text(const LintResult& result, const Style& style) {
 nlohmann::json to_json(const LintResult& result) {
   nlohmann::json findings = nlohmann::json::array();
   for (const LintFinding& finding : result.findings) {
-    findings.push_back({{"code", finding.code},
-                        {"name", finding.name},
-                        {"level", to_string(finding.level)},
-                        {"revision", finding.revision},
-                        {"file", finding.file},
-                        {"line", finding.line},
-                        {"column", finding.column},
-                        {"statement", finding.statement},
-                        {"message", finding.message},
-                        {"why", finding.why},
-                        {"fix", finding.fix},
-                        {"ignored", finding.ignored.empty() ? nlohmann::json()
-                                                            : nlohmann::json(finding.ignored)}});
+    findings.push_back(
+        {{"code", finding.code},
+         {"name", finding.name},
+         {"level", to_string(finding.level)},
+         {"revision", finding.revision},
+         {"file", finding.file},
+         {"line", finding.line},
+         {"column", finding.column},
+         {"statement", finding.statement},
+         {"message", finding.message},
+         {"why", finding.why},
+         {"fix", finding.fix},
+         {"ignored", finding.ignored.empty() ? nlohmann::json() : nlohmann::json(finding.ignored)},
+         {"evidence",
+          finding.evidence.empty() ? nlohmann::json() : nlohmann::json(finding.evidence)}});
   }
   return {{"ok", result.ok},
           {"errors", result.errors},
@@ -182,6 +187,7 @@ nlohmann::json to_json(const LintResult& result) {
           {"server_version_source", to_string(result.server_version_source)},
           {"skipped", result.skipped.empty() ? nlohmann::json() : nlohmann::json(result.skipped)},
           {"unused_ignores", result.unused_ignores},
+          {"schema_notes", result.schema_notes},
           {"findings", findings}};
 }
 

@@ -694,8 +694,8 @@ void lint_before_run(const Config& config, const script::ScriptDirectory& script
   }
   LintResult found;
   try {
-    found =
-        commands::lint_plan(config, scripts, plan, lint::server_major(connection.server_version()));
+    found = commands::lint_plan(config, scripts, plan,
+                                lint::server_major(connection.server_version()), &connection);
   } catch (const Error&) {
     return;
   }
@@ -1105,8 +1105,8 @@ void check_lint(const Config& config, const script::ScriptDirectory& scripts,
   if (!plan || plan->steps.empty()) {
     return;
   }
-  const LintResult found =
-      commands::lint_plan(config, scripts, *plan, lint::server_major(connection.server_version()));
+  const LintResult found = commands::lint_plan(
+      config, scripts, *plan, lint::server_major(connection.server_version()), &connection);
   for (const LintFinding& finding : found.findings) {
     if (finding.level == LintLevel::error && finding.ignored.empty()) {
       result.ok = false;

@@ -36,7 +36,7 @@ LintFinding to_result(const lint::Finding& finding) {
   return LintFinding{
       finding.code, finding.name, level_of(finding.level), finding.revision,  finding.file,
       finding.path, finding.line, finding.column,          finding.statement, finding.message,
-      finding.why,  finding.fix,  finding.ignored};
+      finding.why,  finding.fix,  finding.ignored,         finding.evidence};
 }
 
 // Problems lint cannot get past: one input error listing them all, as loading the files does.
@@ -144,8 +144,7 @@ std::optional<schema::Schema> known_schema(
               "revisions run on the schema of the revisions before them")
           .next("retort lint --pending --schema database, or --schema history");
     }
-    notes.emplace_back("the statements were judged on the database's schema, read only");
-    return schema::read(*connection, read_options(config));
+    return database_schema(config, *connection, notes);
   }
   if (!mode.empty() && mode != "history") {
     throw Error(ExitCode::input, "--schema must be history, database or none, not " + mode);
@@ -172,6 +171,18 @@ std::optional<schema::Schema> known_schema(
 }
 
 }  // namespace
+
+schema::Schema database_schema(const Config& config, driver::Connection& connection,
+                               std::vector<std::string>& notes) {
+  schema::ReadOptions options = read_options(config);
+  options.look_for_rows = true;
+  schema::Schema model = schema::read(connection, options);
+  notes.emplace_back(
+      "the statements were judged on the database's schema, read only, and on what it says of "
+      "each table's rows (its statistics, pg_class.reltuples, and SELECT EXISTS where they say "
+      "empty): a rewrite or a scan of an empty table is a note, of a small one a warning");
+  return model;
+}
 
 LintResult lint_revisions(const Config& config, const script::ScriptDirectory& scripts,
                           const std::vector<std::string>& revisions, bool one_run,
@@ -210,14 +221,31 @@ LintResult lint_revisions(const Config& config, const script::ScriptDirectory& s
 }
 
 LintResult lint_plan(const Config& config, const script::ScriptDirectory& scripts,
-                     const graph::Plan& plan, int server_version) {
+                     const graph::Plan& plan, int server_version, driver::Connection* database) {
   std::vector<std::string> revisions;
   for (const graph::Step& step : plan.steps) {
     if (step.direction == graph::Direction::upgrade) {
       revisions.push_back(step.revision);
     }
   }
-  return lint_revisions(config, scripts, revisions, true, server_version);
+  std::vector<std::string> notes;
+  std::optional<schema::Schema> known;
+  if (database != nullptr && !revisions.empty() && database->dialect() == base::Dialect::postgres &&
+      !database->in_transaction()) {
+    try {
+      known = database_schema(config, *database, notes);
+    } catch (const Error& error) {
+      // The run's own checks go on without it, as lint did before it knew schemas.
+      notes.push_back(fmt::format(
+          "the statements were judged without the database's schema, which could not be read "
+          "({})",
+          error.what()));
+    }
+  }
+  LintResult result =
+      lint_revisions(config, scripts, revisions, true, server_version, known ? &*known : nullptr);
+  result.schema_notes = std::move(notes);
+  return result;
 }
 
 }  // namespace commands

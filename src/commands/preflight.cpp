@@ -25,10 +25,25 @@ PreflightResult preflight(const Config& config, const PreflightOptions& options)
       options.target);
   runner::Ledger ledger(connection.get(), connection->dialect(), config.version_table_schema,
                         config.version_table);
+  // Lint judges the pending statements on the schema they run on, as `lint --pending --schema
+  // database` does; a schema that cannot be read leaves lint judging without it.
+  std::optional<schema::Schema> known;
+  std::vector<std::string> notes;
+  if (connection->dialect() == base::Dialect::postgres && !plan.steps.empty()) {
+    try {
+      known = commands::database_schema(config, *connection, notes);
+    } catch (const Error&) {
+      known.reset();
+    }
+  }
   ops::preflight::Context context{
-      *connection, scripts,
-      ledger,      plan,
-      config,      ops::preflight::touched_relations(scripts, plan, connection->dialect())};
+      *connection,
+      scripts,
+      ledger,
+      plan,
+      config,
+      ops::preflight::touched_relations(scripts, plan, connection->dialect()),
+      known ? &*known : nullptr};
   PreflightResult result;
   result.database = config.redacted_url;
   result.target = options.target;

@@ -75,9 +75,17 @@ T unwrap(base::Result<T, graph::TargetError> result, const std::string& target) 
                                         const script::ScriptDirectory& scripts,
                                         const std::vector<std::string>& revisions, bool one_run,
                                         int server_version, const schema::Schema* schema = nullptr);
-// The upgrade steps of `plan`, as one run.
+// The upgrade steps of `plan`, as one run, judged on the schema of `database` (the one they
+// run on, read as `lint --pending --schema database` reads it) when it is given and can be
+// read; else without a schema, as said in the result's schema_notes.
 [[nodiscard]] LintResult lint_plan(const Config& config, const script::ScriptDirectory& scripts,
-                                   const graph::Plan& plan, int server_version);
+                                   const graph::Plan& plan, int server_version,
+                                   driver::Connection* database = nullptr);
+// The schema `--schema database` judges statements on: `connection`'s, read only, with what
+// its statistics and a look say of each table's rows (schema::ReadOptions::look_for_rows).
+// Throws driver::DatabaseError when it cannot be read.
+[[nodiscard]] schema::Schema database_schema(const Config& config, driver::Connection& connection,
+                                             std::vector<std::string>& notes);
 
 // The new revision `revision` and `revision --autogenerate` write: its parents (the single head,
 // or --head), labels and depends_on checked and resolved, its id (--rev-id or random). Throws

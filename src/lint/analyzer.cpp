@@ -4,6 +4,7 @@
 #include "lint/analyzer.hpp"
 
 #include "base/text.hpp"
+#include "lint/locks.hpp"
 #include "lint/schema_facts.hpp"
 #include "lint/suppress.hpp"
 #include "lint/tree_reading.hpp"
@@ -94,6 +95,62 @@ std::optional<base::Millis> lock_timeout_set(const PgQuery__Node* node) {
   }
   // RESET and DEFAULT return to the server's default, which retort does not know: often 0.
   return base::Millis(0);
+}
+
+// The tables whose rows make `statement` long: those it rewrites or scans (qualified as
+// written). None: what the rule reports is not a matter of rows (a NOT VALID foreign key a
+// partitioned table refuses), and the rows weigh nothing.
+std::vector<std::string> weighed_tables(const PgQuery__Node* statement) {
+  std::vector<std::string> out;
+  for (const TableLock& lock : table_locks(statement)) {
+    if ((lock.rewrites || lock.scans) &&
+        std::find(out.begin(), out.end(), lock.table) == out.end()) {
+      out.push_back(lock.table);
+    }
+  }
+  return out;
+}
+
+// Lowers the findings from `first` on of rules that weigh rows, when the schema read from the
+// database shows every table the statement rewrites or scans empty (a note) or small (at most a
+// warning), and names the evidence in each. Not without a lock_timeout: then the wait for the
+// lock, not the rows, is the danger, and every query of the table queues behind it.
+void weigh_by_rows(const Pass& pass, const schema::Schema& schema, const Stmt& stmt,
+                   std::vector<Finding>& found, std::size_t first) {
+  if (pass.lock_timeout_at(stmt.index).count() == 0) {
+    return;
+  }
+  std::optional<std::vector<std::string>> tables;  // read once, when a finding asks
+  for (std::size_t at = first; at < found.size(); ++at) {
+    Finding& finding = found[at];
+    const Rule* rule = find_rule(finding.code);
+    if (rule == nullptr || rule->weight != Weight::rows || finding.level == Level::note) {
+      continue;
+    }
+    if (!tables) {
+      tables = weighed_tables(stmt.node);
+    }
+    if (tables->empty()) {
+      return;
+    }
+    bool empty = true;
+    std::string evidence;
+    for (const std::string& name : *tables) {
+      const schema::Table* table = find_table(schema, name);
+      const std::optional<RowEvidence> rows =
+          table != nullptr ? row_evidence(*table) : std::nullopt;
+      if (!rows) {
+        return;  // one table of unknown size keeps the statement's weight
+      }
+      empty = empty && rows->empty;
+      evidence += (evidence.empty() ? "" : "; ") + rows->evidence;
+    }
+    const Level at_most = empty ? Level::note : Level::warning;
+    if (finding.level > at_most) {
+      finding.level = at_most;
+      finding.evidence = evidence;
+    }
+  }
 }
 
 }  // namespace
@@ -245,6 +302,7 @@ Outcome Analyzer::run(std::span<const script::Migration* const> migrations) cons
         }
       }
       if (schema) {
+        weigh_by_rows(pass, *schema, stmt, found, before);
         advance(*schema, stmt.node);
       }
     }

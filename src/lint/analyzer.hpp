@@ -46,6 +46,10 @@ struct Finding {
   std::string fix;
   // The reason of the `-- retort:lint-ignore` that accepts this finding; empty when it stands.
   std::string ignored;
+  // What the database said of the table's rows that made a rewrite or a scan weigh less (its
+  // level lowered): "SELECT EXISTS found no row in accounts when lint read the database";
+  // empty when nothing did.
+  std::string evidence;
 };
 
 // The server lint assumes when it does not know (no database at hand, and none configured):
@@ -148,6 +152,12 @@ class Report {
 // which judges what the specific rules leave, and must not say twice what they say).
 enum class Runs { always, when_unreported };
 
+// What a rule's danger grows with. `rows`: a rewrite, a scan or an index build, which takes as
+// long as the table is large; when the schema read from the database shows the table empty, the
+// finding is a note, and when its statistics show it small, at most a warning, the finding
+// naming the evidence. `fixed`: the rest (data lost, a lock waited for, a type chosen).
+enum class Weight { fixed, rows };
+
 // A rule: a stable code, a name, a level, one line for listings, and the check of one
 // statement. Rules are plain constants, one per file under rules/, listed in rules.cpp.
 struct Rule {
@@ -157,6 +167,7 @@ struct Rule {
   std::string_view summary;
   void (*check)(const Pass& pass, const Stmt& stmt, Report& report) = nullptr;
   Runs runs = Runs::always;
+  Weight weight = Weight::fixed;
 };
 
 // Every rule, in code order.

@@ -413,8 +413,10 @@ void merge(std::vector<TableLock>& out, TableLock lock) {
 
 // A foreign key's lock on the table it references; `rules` judge it (PG106 for ALTER TABLE's
 // foreign keys, none for CREATE TABLE's).
-TableLock referenced(const PgQuery__Constraint& constraint, std::string_view rules) {
+TableLock referenced(const std::string& table, const PgQuery__Constraint& constraint,
+                     std::string_view rules) {
   TableLock lock;
+  lock.referencing = table;
   lock.table = relation_name(constraint.pktable);
   lock.location = constraint.pktable != nullptr ? constraint.pktable->location : -1;
   lock.syntax = "FOREIGN KEY ... REFERENCES";
@@ -432,7 +434,7 @@ void add_constraint(const std::string& table, int location, const PgQuery__Const
       lock.syntax = "ALTER TABLE ... ADD FOREIGN KEY";
       lock.lock = share_row_exclusive;
       lock.scans = !constraint.skip_validation;
-      merge(out, referenced(constraint, entry.rules));
+      merge(out, referenced(table, constraint, entry.rules));
       break;
     case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
       lock.syntax = "ALTER TABLE ... ADD CHECK";
@@ -468,7 +470,7 @@ void add_column(const std::string& table, int location, const PgQuery__ColumnDef
         break;
       case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
         // The new column is all NULL: the foreign key has no row to check (as PG106 says).
-        merge(out, referenced(*constraint, "PG106"));
+        merge(out, referenced(table, *constraint, "PG106"));
         break;
       default:
         break;
@@ -552,18 +554,19 @@ void alter_table(const PgQuery__AlterTableStmt& alter, std::vector<TableLock>& o
 }
 
 void create_table(const PgQuery__CreateStmt& create, std::vector<TableLock>& out) {
+  const std::string table = relation_name(create.relation);
   for (const PgQuery__Node* element : std::span(create.table_elts, create.n_table_elts)) {
     if (element == nullptr) {
       continue;
     }
     if (const PgQuery__Constraint* constraint = constraint_of(element);
         constraint != nullptr && constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
-      merge(out, referenced(*constraint, {}));
+      merge(out, referenced(table, *constraint, {}));
     }
     if (element->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && element->column_def != nullptr) {
       for (const PgQuery__Constraint* constraint : column_constraints(element->column_def)) {
         if (constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
-          merge(out, referenced(*constraint, {}));
+          merge(out, referenced(table, *constraint, {}));
         }
       }
     }

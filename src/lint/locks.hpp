@@ -83,6 +83,10 @@ struct TableLock {
   bool scans = false;
   std::string_view source;  // as the entry's
   std::string_view rules;   // as the entry's: the rules that judge this form, if any
+  // For a foreign key's lock on the table it references: the table the key is on, qualified
+  // as written. The rules that judge the key judge it on a live table only: the lock rule
+  // judges the referenced table's lock when the key's own table is new.
+  std::string referencing;
 };
 
 // The locks `statement` takes on the tables it names, one per form: each subcommand of an ALTER

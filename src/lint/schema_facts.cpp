@@ -6,6 +6,8 @@
 #include "lint/statement_facts.hpp"
 #include "lint/tree_reading.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -418,9 +420,54 @@ bool validated_not_null_check(const schema::Table& table, std::string_view colum
   return false;
 }
 
+namespace {
+
+// The table a statement writes rows to (INSERT, COPY ... FROM, UPDATE, MERGE), qualified as
+// written; empty for anything else. A DELETE leaves an empty table empty.
+std::string rows_written(const PgQuery__Node* statement) {
+  switch (statement->node_case) {
+    case PG_QUERY__NODE__NODE_INSERT_STMT:
+      return statement->insert_stmt ? relation_name(statement->insert_stmt->relation) : "";
+    case PG_QUERY__NODE__NODE_COPY_STMT:
+      return statement->copy_stmt && statement->copy_stmt->is_from
+                 ? relation_name(statement->copy_stmt->relation)
+                 : "";
+    case PG_QUERY__NODE__NODE_UPDATE_STMT:
+    case PG_QUERY__NODE__NODE_MERGE_STMT:
+      return data_change_target(statement);
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+std::optional<RowEvidence> row_evidence(const schema::Table& table) {
+  if (table.has_rows == false) {
+    return RowEvidence{
+        true, fmt::format("the database has no row in {}: SELECT EXISTS found none when lint "
+                          "read it",
+                          table.ident)};
+  }
+  if (table.row_estimate > 0 && table.row_estimate <= k_small_table_rows) {
+    return RowEvidence{
+        false, fmt::format("the database's statistics estimate {:.0f} row{} in {} "
+                           "(pg_class.reltuples, as of its last VACUUM or ANALYZE)",
+                           table.row_estimate, table.row_estimate < 1.5 ? "" : "s", table.ident)};
+  }
+  return std::nullopt;
+}
+
 void advance(schema::Schema& schema, const PgQuery__Node* statement) {
   if (statement == nullptr) {
     return;
+  }
+  if (const std::string written = rows_written(statement); !written.empty()) {
+    if (const schema::Table* table = find_table(schema, written)) {
+      schema::Table& changed = schema.tables.at(table->schema + "." + table->name);
+      changed.has_rows.reset();
+      changed.row_estimate = -1;
+    }
   }
   switch (statement->node_case) {
     case PG_QUERY__NODE__NODE_CREATE_STMT:

@@ -10,6 +10,7 @@
 #include "schema/model.hpp"
 #include "sql/tree.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,7 +47,20 @@ struct TypeFacts {
 // NOT NULL's scan of the table when one proves it.
 [[nodiscard]] bool validated_not_null_check(const schema::Table& table, std::string_view column);
 
-// Applies what `statement` creates, changes or drops of tables to `schema`.
+// Tables up to this many rows, by the statistics, are small: a rewrite or a scan of them takes
+// milliseconds, even with every index rebuilt.
+inline constexpr double k_small_table_rows = 10'000;
+
+// What the schema read from the database says of a table's rows: empty (a note at most),
+// small (a warning at most), or nothing known (nullopt), with the evidence in words.
+struct RowEvidence {
+  bool empty = false;
+  std::string evidence;
+};
+[[nodiscard]] std::optional<RowEvidence> row_evidence(const schema::Table& table);
+
+// Applies what `statement` creates, changes or drops of tables to `schema`, and forgets what
+// was known of the rows of a table it writes rows to.
 void advance(schema::Schema& schema, const PgQuery__Node* statement);
 
 }  // namespace retort::lint

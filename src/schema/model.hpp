@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,12 @@ struct Table {
   bool force_row_security = false;
   std::vector<Column> columns;                    // in position order among live columns
   std::map<std::string, Constraint> constraints;  // by name
+  // What the database says of the rows, not of the definition: nothing compares or dumps it;
+  // lint weighs a rewrite or a scan by it. PostgreSQL's estimate as of the table's last VACUUM
+  // or ANALYZE (pg_class.reltuples; -1: never, partitioned, or not asked), and whether a row
+  // exists when the reader looked; both only with ReadOptions::look_for_rows.
+  double row_estimate = -1;
+  std::optional<bool> has_rows;
   // SQLite only: the CREATE TABLE text sqlite_schema keeps.
   std::string sql;
 };

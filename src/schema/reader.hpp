@@ -5,6 +5,8 @@
 #include "driver/driver.hpp"
 #include "schema/model.hpp"
 
+#include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -14,7 +16,17 @@ struct ReadOptions {
   // Tables that are retort's own (the version table, the ledger, the lease), as raw
   // "schema.name" (PostgreSQL) or "name" (SQLite): bookkeeping, not the user's schema.
   std::vector<std::string> exclude_tables;
+  // PostgreSQL: what the database says of each table's rows, for lint: the statistics'
+  // estimate (Table::row_estimate; -1 for every table without this option), and whether a
+  // table they call empty (reltuples 0, or -1: never analyzed) has a row (Table::has_rows):
+  // one `SELECT EXISTS` each, at most k_row_looks tables within k_row_looks_budget, each under
+  // a short lock_timeout so that a table a migration holds locked is left unknown rather than
+  // waited for.
+  bool look_for_rows = false;
 };
+
+inline constexpr std::size_t k_row_looks = 200;
+inline constexpr std::chrono::milliseconds k_row_looks_budget{2000};
 
 // PostgreSQL: one REPEATABLE READ, READ ONLY transaction (one snapshot for every query) under
 // an empty search_path, so that every name comes back schema-qualified; a fixed handful of

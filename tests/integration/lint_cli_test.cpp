@@ -3,7 +3,9 @@
 // ledger, --pending with the context of the run (a table an earlier pending step creates is
 // new), the server version read from the database, and lint before `upgrade` and in `check`:
 // a refused run changes nothing. A SQLite project lints nothing and says so. A revision's
-// statements are judged on the schema the revisions before it build on a throwaway database.
+// statements are judged on the schema the revisions before it build on a throwaway database,
+// or on the database's own, whose rows weigh a rewrite or a scan (an empty table's is a note),
+// as preflight's and upgrade's lint judge them.
 #include "harness/postgres_server.hpp"
 #include "integration/cli_support.hpp"
 #include "integration/project.hpp"
@@ -218,6 +220,8 @@ TEST(LintCli, UpgradeWarnsByDefaultAndRefusesWithOnUpgradeError) {
   project.add(k_email_index);
   write_config(project);
   ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  // accounts holds a row: the index would block its writes for as long as the build takes.
+  project.db().execute("INSERT INTO accounts VALUES (1, 'ada@example.com')");
   const std::string before = project.schema();
 
   write_config(project, "[retort.lint]\non_upgrade = \"error\"\n");
@@ -239,6 +243,31 @@ TEST(LintCli, UpgradeWarnsByDefaultAndRefusesWithOnUpgradeError) {
   EXPECT_EQ(warned.exit_code, 0) << shown(warned);
   EXPECT_TRUE(has(warned.err, "error PG101 create-index-blocks-writes"));
   EXPECT_TRUE(has(warned.err, "retort lint --pending shows why"));
+  EXPECT_EQ(project.version_rows(), std::vector<std::string>{"b2"});
+}
+
+// Upgrade's own lint judges the steps on the database's schema, as `lint --pending --schema
+// database` does: an index on a table the database shows empty is a note, which refuses nothing
+// even with on_upgrade = "error"; check agrees.
+TEST(LintCli, UpgradeJudgesTheStepsOnTheDatabasesSchemaAndRows) {
+  Project project(Backend::postgres, "lint_upgrade_rows");
+  project.add(k_accounts);
+  project.add(k_email_index);
+  write_config(project, "[retort.lint]\non_upgrade = \"error\"\n");
+  ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+
+  const ProcessResult pending = retort(project, {"lint", "--pending", "--schema", "database"});
+  EXPECT_EQ(pending.exit_code, 0) << shown(pending);
+  EXPECT_TRUE(has(pending.out, "note PG101 create-index-blocks-writes")) << pending.out;
+  EXPECT_TRUE(
+      has(pending.out,
+          "weighed by: the database has no row in public.accounts: SELECT EXISTS found none"));
+  EXPECT_TRUE(has(pending.out, "0 errors, 0 warnings, 1 note"));
+  const ProcessResult check = retort(project, {"check"});
+  EXPECT_FALSE(has(check.out + check.err, "PG101")) << shown(check);
+
+  const ProcessResult ran = retort(project, {"upgrade", "head"});
+  EXPECT_EQ(ran.exit_code, 0) << shown(ran);
   EXPECT_EQ(project.version_rows(), std::vector<std::string>{"b2"});
 }
 
@@ -264,6 +293,18 @@ TEST(LintCli, PreflightFailsOnAnErrorLevelFindingOfThePendingSteps) {
   EXPECT_TRUE(has(fresh.value("message", ""), "no finding in 2 statements of 2 pending steps"));
 
   ASSERT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  // accounts exists but the database shows it empty: preflight judges as `lint --pending
+  // --schema database` does, and a note is no line of the checklist.
+  const Json empty = lint_check();
+  EXPECT_EQ(empty.value("status", ""), "pass") << empty.dump();
+  EXPECT_TRUE(has(empty.value("message", ""), "judged on the database's schema"));
+  EXPECT_EQ(retort(project, {"lint", "--pending", "--schema", "database"}).exit_code, 0);
+
+  // With a row in it, both fail on the index that blocks its writes.
+  project.db().execute("INSERT INTO accounts VALUES (1, 'ada@example.com')");
+  const ProcessResult lint = retort(project, {"lint", "--pending", "--schema", "database"});
+  EXPECT_EQ(lint.exit_code, 1) << shown(lint);
+  EXPECT_TRUE(has(lint.out, "error PG101 create-index-blocks-writes"));
   const Json later = lint_check();
   EXPECT_EQ(later.value("status", ""), "fail") << later.dump();
   EXPECT_TRUE(has(later.value("message", ""), file + ":"));
@@ -336,8 +377,29 @@ TEST(LintCli, JudgesATypeChangeByTheTypeAnEarlierRevisionGave) {
   EXPECT_FALSE(has(all.out, "note: the schema"));
   EXPECT_TRUE(has(all.out, "1 error, 2 warnings"));  // PG402 on each varchar
 
-  // --pending on the database's own schema, read only.
+  // --pending on the database's own schema, read only: accounts is empty, so the rewrite
+  // is a note that names the evidence; with a row in it, an error again.
   EXPECT_EQ(retort(project, {"upgrade", "a1"}).exit_code, 0);
+  const ProcessResult empty =
+      retort(project, {"lint", "--pending", "--schema", "database", "--json"});
+  EXPECT_EQ(empty.exit_code, 0) << shown(empty);
+  const Json doc = json_of(empty);
+  EXPECT_EQ(doc.value("errors", -1), 0);
+  EXPECT_EQ(doc.value("notes", -1), 1);
+  bool weighed = false;
+  for (const Json& finding : doc.value("findings", Json::array())) {
+    if (finding.value("code", "") == "PG108") {
+      weighed = true;
+      EXPECT_EQ(finding.value("level", ""), "note");
+      EXPECT_TRUE(has(finding["evidence"].get<std::string>(), "no row in public.accounts"));
+    }
+  }
+  EXPECT_TRUE(weighed) << empty.out;
+  ASSERT_EQ(doc.value("schema_notes", Json::array()).size(), 1U) << empty.out;
+  EXPECT_TRUE(
+      has(doc["schema_notes"][0].get<std::string>(), "judged on the database's schema, read only"));
+
+  project.db().execute("INSERT INTO accounts VALUES (1, 'ada@example.com', 7)");
   const ProcessResult pending = retort(project, {"lint", "--pending", "--schema", "database"});
   EXPECT_TRUE(has(pending.out, "the column is integer now")) << shown(pending);
   EXPECT_TRUE(has(pending.out, "note: the statements were judged on the database's schema"));

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -189,6 +190,47 @@ TEST(PostgresSchemaTest, RetortsOwnTablesAreLeftOut) {
   const std::string dump = dump_sql(read_postgres(*connection, options));
   EXPECT_EQ(dump.find("retort_"), std::string::npos) << dump;
   position(dump, "CREATE TABLE public.users");
+}
+
+// What lint weighs rewrites by: the statistics' estimate, and with look_for_rows whether a
+// table they call empty has a row; a table another session holds locked is left unknown,
+// quickly, and the rest of the read is unharmed.
+TEST(PostgresSchemaTest, LooksForRowsWhereTheStatisticsSayNothingAndLeavesALockedTableUnknown) {
+  const std::string url = fresh_database("schema_rows");
+  const auto connection = open(url);
+  connection->execute(
+      "CREATE TABLE empty (id int); CREATE TABLE one (id int); INSERT INTO one VALUES (1);"
+      "CREATE TABLE analyzed (id int); INSERT INTO analyzed SELECT generate_series(1, 500);"
+      "ANALYZE analyzed; CREATE TABLE locked (id int); INSERT INTO locked VALUES (1);"
+      "CREATE TABLE parent (id int) PARTITION BY RANGE (id);"
+      "CREATE TABLE child PARTITION OF parent FOR VALUES FROM (1) TO (10);"
+      "INSERT INTO parent VALUES (5)");
+  const auto holder = open(url);
+  holder->begin();
+  holder->execute("LOCK TABLE locked IN ACCESS EXCLUSIVE MODE");
+
+  // Without look_for_rows, nothing of the rows: a throwaway database's say nothing of
+  // production's.
+  const Schema plain = read_postgres(*connection);
+  EXPECT_FALSE(plain.tables.at("public.empty").has_rows.has_value());
+  EXPECT_EQ(plain.tables.at("public.analyzed").row_estimate, -1);
+
+  ReadOptions options;
+  options.look_for_rows = true;
+  const auto started = std::chrono::steady_clock::now();
+  const Schema read = read_postgres(*connection, options);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  EXPECT_EQ(read.tables.at("public.empty").has_rows, false);
+  EXPECT_EQ(read.tables.at("public.one").has_rows, true);
+  // Estimated by ANALYZE: no look needed.
+  EXPECT_EQ(read.tables.at("public.analyzed").row_estimate, 500);
+  EXPECT_FALSE(read.tables.at("public.analyzed").has_rows.has_value());
+  // A partitioned table's rows are its partitions'.
+  EXPECT_EQ(read.tables.at("public.parent").has_rows, true);
+  EXPECT_FALSE(read.tables.at("public.locked").has_rows.has_value());
+  EXPECT_EQ(read.tables.at("public.locked").columns.size(), 1U);
+  EXPECT_FALSE(connection->in_transaction());
+  holder->rollback();
 }
 
 #else

@@ -265,9 +265,13 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
 }  // namespace
 
 const Rule k_add_column_rewrites{
-    "PG103", "add-column-rewrites", Level::error,
+    "PG103",
+    "add-column-rewrites",
+    Level::error,
     "ADD COLUMN whose default is volatile (or any default before PostgreSQL 11), GENERATED STORED, "
     "serial or identity: the table is rewritten under an exclusive lock",
-    check};
+    check,
+    Runs::always,
+    Weight::rows};
 
 }  // namespace retort::lint

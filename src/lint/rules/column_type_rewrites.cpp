@@ -162,7 +162,12 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
 }  // namespace
 
 const Rule k_column_type_rewrites{
-    "PG108", "column-type-rewrites", Level::error,
-    "ALTER COLUMN ... TYPE that rewrites the table and its indexes under an exclusive lock", check};
+    "PG108",
+    "column-type-rewrites",
+    Level::error,
+    "ALTER COLUMN ... TYPE that rewrites the table and its indexes under an exclusive lock",
+    check,
+    Runs::always,
+    Weight::rows};
 
 }  // namespace retort::lint

@@ -40,9 +40,13 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
 
 }  // namespace
 
-const Rule k_create_index_blocks_writes{"PG101", "create-index-blocks-writes", Level::error,
+const Rule k_create_index_blocks_writes{"PG101",
+                                        "create-index-blocks-writes",
+                                        Level::error,
                                         "CREATE INDEX without CONCURRENTLY on a table that exists: "
                                         "writes wait until the index is built",
-                                        check};
+                                        check,
+                                        Runs::always,
+                                        Weight::rows};
 
 }  // namespace retort::lint

@@ -71,8 +71,10 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
 
 }  // namespace
 
-const Rule k_reindex_blocks{"PG111", "reindex-blocks", Level::error,
-                            "REINDEX without CONCURRENTLY: writes (and reads using the index) wait",
-                            check};
+const Rule k_reindex_blocks{
+    "PG111",      "reindex-blocks",
+    Level::error, "REINDEX without CONCURRENTLY: writes (and reads using the index) wait",
+    check,        Runs::always,
+    Weight::rows};
 
 }  // namespace retort::lint

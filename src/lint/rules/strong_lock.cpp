@@ -5,7 +5,10 @@
 // as long as the table is large (a warning); a change to the catalog alone holds it briefly,
 // and retort's lock_timeout bounds the wait (a note), unless no lock_timeout is in force (a
 // warning). The forms the specific rules judge (the lock table's `rules`) are left to them,
-// and the rule runs only on statements no other rule reported, so nothing is said twice.
+// and the rule runs only on statements no other rule reported, so nothing is said twice. A
+// foreign key of a table new in the migration or the run (CREATE TABLE's, or ALTER TABLE's on
+// such a table, which PG106 leaves) checks no row: its brief SHARE ROW EXCLUSIVE lock on the
+// existing table it references is a note under lock_timeout.
 #include "base/duration.hpp"
 #include "lint/locks.hpp"
 #include "lint/rules/rules.hpp"
@@ -57,8 +60,12 @@ std::string online_fix(const TableLock& lock) {
 void check(const Pass& pass, const Stmt& stmt, Report& report) {
   std::vector<TableLock> judged;
   for (TableLock& lock : table_locks(stmt.node)) {
-    if (lock.rules.empty() && lock.lock >= LockMode::share &&
-        !pass.is_new(lock.table, stmt.index)) {
+    // A foreign key of a new table: the rules that judge foreign keys say nothing of it (the
+    // new table has no row to check), but the table it references is locked all the same.
+    const bool judged_elsewhere =
+        !lock.rules.empty() &&
+        (lock.referencing.empty() || !pass.is_new(lock.referencing, stmt.index + 1));
+    if (!judged_elsewhere && lock.lock >= LockMode::share && !pass.is_new(lock.table, stmt.index)) {
       judged.push_back(std::move(lock));
     }
   }
@@ -76,12 +83,28 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
   const base::Millis timeout = pass.lock_timeout_at(stmt.index);
   const Level level = long_hold || timeout.count() == 0 ? Level::warning : Level::note;
 
+  // The foreign key of a table new in the migration or the run: no row of it is checked.
+  // (`stmt.index + 1`: new once this statement ran, so CREATE TABLE's own keys count.)
+  const bool new_key = !lock.referencing.empty() && pass.is_new(lock.referencing, stmt.index + 1);
   std::string message =
-      fmt::format("{} takes {} {} lock on {}, a table that exists before this migration, {}: it {}",
-                  lock.syntax, article(lock.lock), to_string(lock.lock), lock.table,
-                  what_it_does(lock), blocks(lock.lock));
+      new_key
+          ? fmt::format(
+                "the foreign key of {}, a new table, takes {} {} lock on {}, a table that "
+                "exists before this migration: it {}",
+                lock.referencing, article(lock.lock), to_string(lock.lock), lock.table,
+                blocks(lock.lock))
+          : fmt::format(
+                "{} takes {} {} lock on {}, a table that exists before this migration, {}: it {}",
+                lock.syntax, article(lock.lock), to_string(lock.lock), lock.table,
+                what_it_does(lock), blocks(lock.lock));
   std::string why;
-  if (long_hold) {
+  if (new_key && !long_hold && timeout.count() > 0) {
+    why = fmt::format(
+        "{} is new, so it has no row to check against {}: the lock is taken to add the "
+        "foreign key's triggers, briefly, and retort's lock_timeout ({}) bounds the wait behind "
+        "open transactions on {} and retries; it is then held until the migration commits",
+        lock.referencing, lock.table, base::format_duration(timeout), lock.table);
+  } else if (long_hold) {
     why = fmt::format(
         "the lock is held while every row is {}, and then until the migration commits: on a "
         "large table the {} of {} wait that long",
@@ -130,6 +153,7 @@ const Rule k_strong_lock{"PG113",
                          "a statement no other rule judges that takes SHARE or a stronger lock on "
                          "a live table: judged by its lock (a note when it is brief)",
                          check,
-                         Runs::when_unreported};
+                         Runs::when_unreported,
+                         Weight::rows};
 
 }  // namespace retort::lint

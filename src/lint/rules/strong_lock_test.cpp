@@ -60,7 +60,50 @@ TEST(StrongLock, AForeignKeyOfANewTableLocksTheTableItReferencesBriefly) {
       findings("PG113", "CREATE TABLE orders (id bigint, user_id bigint REFERENCES users (id));");
   ASSERT_EQ(found.size(), 1U);
   EXPECT_EQ(found[0].level, Level::note);
-  EXPECT_NE(found[0].message.find("SHARE ROW EXCLUSIVE lock on users"), std::string::npos);
+  EXPECT_NE(found[0].message.find("the foreign key of orders, a new table, takes a SHARE ROW "
+                                  "EXCLUSIVE lock on users"),
+            std::string::npos);
+}
+
+TEST(StrongLock, AForeignKeyAddedToATableNewInTheMigrationIsANoteNotAnError) {
+  const Outcome outcome = lint(
+      "CREATE TABLE orders (id bigint, user_id bigint);\n"
+      "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users "
+      "(id);");
+  ASSERT_EQ(outcome.findings.size(), 1U);
+  const Finding& found = outcome.findings[0];
+  EXPECT_EQ(found.code, "PG113");
+  EXPECT_EQ(found.level, Level::note);
+  EXPECT_EQ(found.line, 5);
+  EXPECT_EQ(found.message,
+            "the foreign key of orders, a new table, takes a SHARE ROW EXCLUSIVE lock on users, a "
+            "table that exists before this migration: it blocks writes");
+  EXPECT_NE(found.why.find("orders is new, so it has no row to check against users"),
+            std::string::npos);
+  EXPECT_NE(found.why.find("lock_timeout (2s)"), std::string::npos);
+  EXPECT_EQ(outcome.errors(), 0U);
+}
+
+TEST(StrongLock, AForeignKeyOfATableAnEarlierStepOfTheRunCreatedIsANote) {
+  Options options;
+  options.context.new_tables = {"public.orders"};
+  const Outcome outcome =
+      lint("ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);", options);
+  ASSERT_EQ(outcome.findings.size(), 1U);
+  EXPECT_EQ(outcome.findings[0].code, "PG113");
+  EXPECT_EQ(outcome.findings[0].level, Level::note);
+  // The same key on a table that exists is PG106's error, and PG113 says nothing of it.
+  const Outcome live = lint("ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);");
+  ASSERT_EQ(live.findings.size(), 1U);
+  EXPECT_EQ(live.findings[0].code, "PG106");
+  EXPECT_EQ(live.findings[0].level, Level::error);
+  // Without a lock_timeout the wait is unbounded: a warning.
+  Options untimed = no_lock_timeout();
+  untimed.context.new_tables = {"orders"};
+  const auto warned = findings(
+      "PG113", "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);", untimed);
+  ASSERT_EQ(warned.size(), 1U);
+  EXPECT_EQ(warned[0].level, Level::warning);
 }
 
 TEST(StrongLock, WithoutLockTimeoutEvenABriefLockIsAWarning) {

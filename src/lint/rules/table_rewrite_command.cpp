@@ -72,7 +72,9 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
 }  // namespace
 
 const Rule k_table_rewrite_command{
-    "PG109", "table-rewrite-command", Level::error,
-    "VACUUM FULL or CLUSTER: the table is rewritten while reads and writes wait", check};
+    "PG109",      "table-rewrite-command",
+    Level::error, "VACUUM FULL or CLUSTER: the table is rewritten while reads and writes wait",
+    check,        Runs::always,
+    Weight::rows};
 
 }  // namespace retort::lint

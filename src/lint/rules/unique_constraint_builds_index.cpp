@@ -71,9 +71,13 @@ void check(const Pass& pass, const Stmt& stmt, Report& report) {
 }  // namespace
 
 const Rule k_unique_constraint_builds_index{
-    "PG107", "unique-constraint-builds-index", Level::error,
+    "PG107",
+    "unique-constraint-builds-index",
+    Level::error,
     "ADD UNIQUE, PRIMARY KEY or EXCLUDE without USING INDEX: the index is built under an "
     "exclusive lock",
-    check};
+    check,
+    Runs::always,
+    Weight::rows};
 
 }  // namespace retort::lint

@@ -1,7 +1,8 @@
 // preflight: the lint findings of the pending steps, as one run (a table an earlier pending
 // step creates is new for the later ones), with the server's own version. An error-level
-// finding no `-- retort:lint-ignore` accepts fails; warnings warn. The findings' details are
-// `retort lint --pending`'s; preflight names each in one line.
+// finding no `-- retort:lint-ignore` accepts fails; warnings warn. The statements are judged on
+// the database's schema, so the findings are `retort lint --pending --schema database`'s;
+// preflight names each in one line.
 #include "lint/analyzer.hpp"
 #include "ops/preflight/preflight.hpp"
 
@@ -37,6 +38,9 @@ void check_lint(Context& context, Checks& checks) {
   lint_context.lock_timeout = context.config.postgres.lock_timeout;
   lint_context.statement_timeout = context.config.postgres.statement_timeout;
   lint_context.one_run = true;
+  // The schema the steps run on, as `retort lint --pending --schema database` judges them: the
+  // same findings, at the same levels.
+  lint_context.schema = context.schema;
   const lint::Outcome outcome = lint::Analyzer(lint_context).run(migrations);
   if (!outcome.problems.empty()) {
     const script::Problem& problem = outcome.problems.front();
@@ -85,9 +89,12 @@ void check_lint(Context& context, Checks& checks) {
     checks.push_back(
         {"lint", CheckStatus::pass,
          fmt::format("no finding in {} statement{} of {} pending step{} (PostgreSQL "
-                     "{}){}",
+                     "{}, {}){}",
                      outcome.statements, outcome.statements == 1 ? "" : "s", migrations.size(),
-                     migrations.size() == 1 ? "" : "s", lint_context.server_version, accepted_text),
+                     migrations.size() == 1 ? "" : "s", lint_context.server_version,
+                     context.schema != nullptr ? "judged on the database's schema"
+                                               : "without the database's schema",
+                     accepted_text),
          ""});
   }
 }

@@ -10,6 +10,7 @@
 #include "retort/results.hpp"
 #include "runner/ledger.hpp"
 #include "runner/timings.hpp"
+#include "schema/model.hpp"
 #include "script/script_directory.hpp"
 
 #include <functional>
@@ -28,6 +29,9 @@ struct Context {
   // The relations the pending statements name (as written, and without their schema), from
   // libpg_query: whose locks the run would wait for.
   std::vector<std::string> touched;
+  // The database's schema, as `retort lint --pending --schema database` reads it (rows looked
+  // at), for lint to judge the pending statements on; null when it could not be read.
+  const schema::Schema* schema = nullptr;
 
   [[nodiscard]] bool postgres() const { return db.dialect() == base::Dialect::postgres; }
 };
