@@ -66,10 +66,17 @@ std::vector<Leftover> Recovery::inspect_leftovers(Ledger& ledger) {
       const std::string who = fmt::format("its runner (host {}, pid {})",
                                           leftover.row.host.empty() ? "?" : leftover.row.host,
                                           leftover.row.pid.empty() ? "?" : leftover.row.pid);
-      entry.error = transactional ? fmt::format(
-                                        "interrupted: {} ended before it finished; it ran in one "
-                                        "transaction, so nothing of it was applied",
-                                        who)
+      const bool backfill =
+          migration != nullptr && migration->backfill && entry.direction == Direction::upgrade;
+      entry.error = backfill ? fmt::format(
+                                   "interrupted: {} ended during the backfill; its batches "
+                                   "committed one by one with their progress (retort_backfill), "
+                                   "and the next run continues after the cursor",
+                                   who)
+                    : transactional ? fmt::format(
+                                          "interrupted: {} ended before it finished; it ran in one "
+                                          "transaction, so nothing of it was applied",
+                                          who)
                     : entry.statements_done == 0
                         ? fmt::format(
                               "interrupted: {} ended before the first statement committed (no "

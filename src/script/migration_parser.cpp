@@ -623,6 +623,11 @@ class Parser {
               "add " + directive("upgrade") + " and the upgrade SQL below it");
     }
     check_backfill();
+    if (migration.backfill) {
+      // Its batches commit one by one: not one transaction, which is what recovery, the
+      // failure's words and a run in one transaction need to know.
+      migration.transactional = false;
+    }
     if (migration.empty_upgrade) {
       check_empty("upgrade", m_upgrade_line == 0 ? nullptr : &migration.upgrade, m_upgrade_line);
     }
