@@ -309,16 +309,19 @@ Backfill::Range Backfill::open_range() {
     // range, so it is left out of the bounds too.
     std::vector<std::string> as_text;
     std::vector<std::string> not_null;
+    std::vector<std::string> ascending;
     std::vector<std::string> descending;
+    // Qualified: ORDER BY a bare name would sort the text output column of the same name.
     for (const std::string& column : m_key) {
-      as_text.push_back(column + "::text");
-      not_null.push_back(column + " IS NOT NULL");
-      descending.push_back(column + " DESC");
+      as_text.push_back("k." + column + "::text");
+      not_null.push_back("k." + column + " IS NOT NULL");
+      ascending.push_back("k." + column);
+      descending.push_back("k." + column + " DESC");
     }
     const std::string from =
-        fmt::format("SELECT {} FROM {} WHERE {} ORDER BY ", base::join(as_text, ", "), m_table,
+        fmt::format("SELECT {} FROM {} k WHERE {} ORDER BY ", base::join(as_text, ", "), m_table,
                     base::join(not_null, " AND "));
-    const driver::Rows low = connection.query(from + base::join(m_key, ", ") + " LIMIT 1");
+    const driver::Rows low = connection.query(from + base::join(ascending, ", ") + " LIMIT 1");
     const driver::Rows high = connection.query(from + base::join(descending, ", ") + " LIMIT 1");
     for (std::size_t column = 0; column < m_key.size(); ++column) {
       if (!low.empty()) {

@@ -138,7 +138,7 @@ TEST(BackfillStatements, ExactlyOneDataStatementWithThePlaceholder) {
     ASSERT_EQ(split->size(), 1U);
     EXPECT_EQ(split->front().line, 6);
     // Parseable for lint and fingerprints; the template keeps the placeholder.
-    EXPECT_EQ(split->front().sql, "UPDATE t SET c = a * 2 WHERE (true)  AND c IS NULL");
+    EXPECT_EQ(split->front().sql, "UPDATE t SET c = a * 2 WHERE  (true) AND c IS NULL");
     EXPECT_EQ(backfill_template(parsed.migration, split->front()),
               "UPDATE t SET c = a * 2 WHERE {batch} AND c IS NULL");
   }
@@ -160,6 +160,13 @@ TEST(BackfillStatements, ExactlyOneDataStatementWithThePlaceholder) {
     EXPECT_EQ(split.error().message,
               "the statement of backfill revision b1 is not an UPDATE, DELETE, INSERT or MERGE "
               "(SELECT)");
+  }
+  {
+    // A statement that ends at the placeholder keeps it whole.
+    const ParsedMigration parsed = parse(header, "DELETE FROM t WHERE {batch};\n");
+    auto split = statements(parsed.migration, Which::upgrade, base::Dialect::postgres);
+    ASSERT_TRUE(split) << split.error().message;
+    EXPECT_EQ(backfill_template(parsed.migration, split->front()), "DELETE FROM t WHERE {batch}");
   }
   {
     // In a comment the placeholder is not in the statement.

@@ -166,7 +166,7 @@ enum class Placement {
     Placement placement = Placement::enforce);
 
 // A backfill's statement as written, with `{batch}` (statements() gives it with the placeholder
-// replaced by `(true) `, the same length, so that it parses, lints and keeps its positions).
+// replaced by ` (true)`, the same length, so that it parses, lints and keeps its positions).
 [[nodiscard]] std::string backfill_template(const Migration& migration, const Statement& statement);
 
 // The statements of a section kept elsewhere (the ledger's copy of one as it ran), split as a

@@ -60,8 +60,9 @@ std::string concurrent_index(std::string_view statement) {
   return {};
 }
 
-// What `{batch}` stands for while a backfill's statement is split and parsed: the same length.
-constexpr std::string_view k_batch_stand_in = "(true) ";
+// What `{batch}` stands for while a backfill's statement is split and parsed: the same length,
+// ending in a token, so that a statement that ends at the placeholder keeps all of it.
+constexpr std::string_view k_batch_stand_in = " (true)";
 static_assert(k_batch_stand_in.size() == k_batch_placeholder.size());
 
 // A backfill's upgrade section is exactly one data statement holding `{batch}` (SPEC §2): each
