@@ -82,18 +82,6 @@ void add_backfill(Project& project, const std::string& options,
                "fill c"});
 }
 
-// Ends the sessions a killed runner left, so that the next runner need not wait for them.
-void end_other_sessions(Project& project) {
-  (void)project.query_rows(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
-      "datname = current_database()");
-  EXPECT_TRUE(wait_for([&] {
-    return number(project,
-                  "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
-                  "datname = current_database() AND backend_type = 'client backend'") == 0;
-  })) << "the killed runner's sessions did not end";
-}
-
 // Every row of the range updated exactly once, as one plain UPDATE would have left it.
 void expect_filled_once(Project& project, std::int64_t rows) {
   EXPECT_EQ(number(project, "SELECT count(*) FROM t WHERE id <= " + std::to_string(rows) +
@@ -148,6 +136,18 @@ TEST(BackfillFull, TwoMillionRowsAtTheTargetBatchTime) {
 }
 
 #else
+
+// Ends the sessions a killed runner left, so that the next runner need not wait for them.
+void end_other_sessions(Project& project) {
+  (void)project.query_rows(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
+      "datname = current_database()");
+  EXPECT_TRUE(wait_for([&] {
+    return number(project,
+                  "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
+                  "datname = current_database() AND backend_type = 'client backend'") == 0;
+  })) << "the killed runner's sessions did not end";
+}
 
 TEST(Backfill, RunsInBatchesOverTheRangeRecordedAtItsStart) {
   // Paused between batches, so that the inserts arrive during the backfill.
