@@ -153,6 +153,7 @@ void Recovery::wait_for_orphan(const LedgerRow& row) {
 void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
                               std::vector<PreparedStep>& prepared, base::Dialect dialect) {
   bool any_partial = false;
+  bool any_backfill = false;
   for (const Leftover& leftover : leftovers) {
     const LedgerEntry& entry = leftover.row.entry;
     PreparedStep* item = nullptr;
@@ -168,6 +169,9 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
     if (item != nullptr && !leftover.partial) {
       item->resumed = &leftover;
       item->resume_at = 0;
+      // A backfill that stopped continues after its cursor (runner/backfill.hpp): what
+      // `--resume` asks for.
+      any_backfill = any_backfill || item->migration->backfill.has_value();
       continue;
     }
     if (!leftover.partial) {
@@ -259,6 +263,9 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
                                        ? item->statements[static_cast<std::size_t>(done)].line
                                        : 0));
     }
+  }
+  if (m_settings.partial == Partial::resume && any_backfill && !any_partial) {
+    return;
   }
   if (m_settings.partial != Partial::refuse && !any_partial) {
     const std::string asked = m_settings.partial == Partial::resume ? "resume" : "restart";

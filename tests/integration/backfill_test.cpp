@@ -224,8 +224,10 @@ TEST(Backfill, SigtermStopsAfterTheBatchAndAChangedKeyIsRefused) {
   EXPECT_EQ(project.version_rows(), Strings{"a1"});
 
   add_backfill(project, "batch_size=200");
-  const ProcessResult finished = retort(project, {"upgrade", "head"});
+  // `--resume` says what is meant: the stopped backfill continues after its cursor.
+  const ProcessResult finished = retort(project, {"upgrade", "--resume"});
   ASSERT_EQ(finished.exit_code, 0) << shown(finished);
+  EXPECT_TRUE(has(finished.err + finished.out, "b2: backfill of t resumes after key ("));
   expect_filled_once(project, k_rows);
 }
 
