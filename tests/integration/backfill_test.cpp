@@ -310,6 +310,29 @@ TEST(Backfill, AMalformedRevisionIsAnInputErrorAtItsLine) {
   EXPECT_TRUE(has(typo.err, "did you mean `batch_size`?"));
 }
 
+TEST(Backfill, SqliteAndSqlScriptsRefuseIt) {
+  Project sqlite(Backend::sqlite, "backfill_sqlite");
+  add_table(sqlite, 10);
+  add_backfill(sqlite, "batch_size=5");
+  write_config(sqlite);
+  const ProcessResult refused = retort(sqlite, {"upgrade", "head"});
+  EXPECT_EQ(refused.exit_code, 2) << shown(refused);
+  EXPECT_TRUE(has(refused.err,
+                  "migrations/versions/b2_change.sql:4: error: revision b2 is a "
+                  "backfill, which retort runs on PostgreSQL only"));
+  EXPECT_EQ(sqlite.version_rows(), Strings{"<no version table>"}) << "nothing ran";
+
+  Project postgres(Backend::postgres, "backfill_sql");
+  add_table(postgres, 10);
+  add_backfill(postgres, "batch_size=5");
+  write_config(postgres);
+  const ProcessResult script = retort(postgres, {"upgrade", "--sql", "base:head"});
+  EXPECT_EQ(script.exit_code, 2) << shown(script);
+  EXPECT_TRUE(has(script.err,
+                  "revision b2 is a backfill, which runs online in batches and "
+                  "cannot be written as a SQL script"));
+}
+
 #endif  // RETORT_BACKFILL_FULL
 
 }  // namespace
