@@ -369,7 +369,6 @@ std::int64_t Backfill::run_batch(Range& range, std::int64_t size) {
   const std::string key = row_of(m_key);
   const std::string lower = range.cursor.empty() ? key + " >= " + literals(range.min)
                                                  : key + " > " + literals(range.cursor);
-  const std::string within = lower + " AND " + key + " <= " + literals(range.max);
   std::vector<std::string> as_text;
   std::vector<std::string> descending;
   for (const std::string& column : m_key) {
@@ -387,11 +386,20 @@ std::int64_t Backfill::run_batch(Range& range, std::int64_t size) {
   // its commit keeps the progress row and the rows in step.
   const CancelDeferred deferred;
   connection.execute("BEGIN; " + base::join(set_timeouts_sql(timeouts, SetScope::local), "; "));
+  // The next `size` keys after the cursor in key order, then those up to the recorded max. The
+  // max is applied after the LIMIT, not beside the cursor: a range closed on both sides is
+  // estimated small on a table without statistics, and read whole through a bitmap scan and
+  // sorted (one batch took as long as the rest of the table), where the key order of the
+  // index reads only the batch's keys.
+  std::vector<std::string> s_key;
+  for (const std::string& column : m_key) {
+    s_key.push_back("s." + column);
+  }
   const driver::Rows upper = connection.query(fmt::format(
       "SELECT count(*) OVER ()::text, {} FROM (SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {}) s "
-      "ORDER BY {} LIMIT 1",
-      base::join(as_text, ", "), base::join(m_key, ", "), m_table, within, base::join(m_key, ", "),
-      size, base::join(descending, ", ")));
+      "WHERE {} <= {} ORDER BY {} LIMIT 1",
+      base::join(as_text, ", "), base::join(m_key, ", "), m_table, lower, base::join(m_key, ", "),
+      size, row_of(s_key), literals(range.max), base::join(descending, ", ")));
   if (upper.empty()) {
     connection.rollback();
     return 0;
