@@ -27,6 +27,13 @@ std::string state_of(const runner::StepFailure& failure) {
           heads_text(failure.heads_now),
           failure.whole_run ? " (the whole run was one transaction and was rolled back)" : "");
     case runner::StepFailure::Left::nothing_ran:
+      if (!failure.backfill.empty()) {
+        // Its batches commit one by one, each with its progress row.
+        return fmt::format(
+            "backfill revision {} stopped part-way: {}; each batch committed with its progress, "
+            "and the version table still says {}",
+            failure.revision, failure.backfill, heads_text(failure.heads_now));
+      }
       return fmt::format(
           "revision {} stopped at its first statement, so nothing of it ran (no transaction); "
           "the database is at {}",
@@ -47,7 +54,9 @@ std::string next_of(const runner::StepFailure& failure) {
            "same command again)";
   }
   if (failure.cancelled) {
-    return "run the same command again to continue";
+    return failure.backfill.empty()
+               ? "run the same command again to continue"
+               : "run the same command again to continue the backfill after its cursor";
   }
   if (failure.lock_timeout) {
     std::string out = "run the same command again once the blocking transaction has ended";
@@ -65,6 +74,12 @@ std::string next_of(const runner::StepFailure& failure) {
                  : fmt::format("fix {} and run `retort upgrade {}` again", failure.file,
                                failure.revision);
     case runner::StepFailure::Left::nothing_ran:
+      if (!failure.backfill.empty()) {
+        return fmt::format(
+            "fix {} and run the same command again: the backfill continues after "
+            "its cursor",
+            failure.file);
+      }
       return fmt::format("fix {} and run the same command again{}", failure.file,
                          runner::index_rebuild_note(failure.index_rebuilt));
     case runner::StepFailure::Left::partially_applied:

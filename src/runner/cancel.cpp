@@ -32,6 +32,17 @@ CancelTarget::~CancelTarget() {
   g_target = nullptr;
 }
 
+CancelDeferred::CancelDeferred() {
+  const std::lock_guard<std::mutex> guard(g_mutex);
+  m_target = g_target;
+  g_target = nullptr;
+}
+
+CancelDeferred::~CancelDeferred() {
+  const std::lock_guard<std::mutex> guard(g_mutex);
+  g_target = m_target;
+}
+
 bool request_cancel() noexcept {
   g_requested = true;
   const std::lock_guard<std::mutex> guard(g_mutex);

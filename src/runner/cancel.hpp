@@ -25,6 +25,20 @@ class CancelTarget {
   CancelTarget& operator=(const CancelTarget&) = delete;
 };
 
+// While it lives, a cancellation request only marks the run cancelled and leaves the statement
+// in progress alone: a backfill's batch, short and under its own statement_timeout, commits
+// with its progress, and the backfill stops after it (issue #20). Not nested.
+class CancelDeferred {
+ public:
+  CancelDeferred();
+  ~CancelDeferred();
+  CancelDeferred(const CancelDeferred&) = delete;
+  CancelDeferred& operator=(const CancelDeferred&) = delete;
+
+ private:
+  driver::Connection* m_target;
+};
+
 // Requests cancellation; returns false when no cancellable command runs (the caller may then
 // exit at once). Thread-safe; not async-signal-safe (call it from a thread, not a handler).
 bool request_cancel() noexcept;

@@ -66,10 +66,17 @@ std::vector<Leftover> Recovery::inspect_leftovers(Ledger& ledger) {
       const std::string who = fmt::format("its runner (host {}, pid {})",
                                           leftover.row.host.empty() ? "?" : leftover.row.host,
                                           leftover.row.pid.empty() ? "?" : leftover.row.pid);
-      entry.error = transactional ? fmt::format(
-                                        "interrupted: {} ended before it finished; it ran in one "
-                                        "transaction, so nothing of it was applied",
-                                        who)
+      const bool backfill =
+          migration != nullptr && migration->backfill && entry.direction == Direction::upgrade;
+      entry.error = backfill ? fmt::format(
+                                   "interrupted: {} ended during the backfill; its batches "
+                                   "committed one by one with their progress (retort_backfill), "
+                                   "and the next run continues after the cursor",
+                                   who)
+                    : transactional ? fmt::format(
+                                          "interrupted: {} ended before it finished; it ran in one "
+                                          "transaction, so nothing of it was applied",
+                                          who)
                     : entry.statements_done == 0
                         ? fmt::format(
                               "interrupted: {} ended before the first statement committed (no "
@@ -146,6 +153,7 @@ void Recovery::wait_for_orphan(const LedgerRow& row) {
 void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
                               std::vector<PreparedStep>& prepared, base::Dialect dialect) {
   bool any_partial = false;
+  bool any_backfill = false;
   for (const Leftover& leftover : leftovers) {
     const LedgerEntry& entry = leftover.row.entry;
     PreparedStep* item = nullptr;
@@ -161,6 +169,9 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
     if (item != nullptr && !leftover.partial) {
       item->resumed = &leftover;
       item->resume_at = 0;
+      // A backfill that stopped continues after its cursor (runner/backfill.hpp): what
+      // `--resume` asks for.
+      any_backfill = any_backfill || item->migration->backfill.has_value();
       continue;
     }
     if (!leftover.partial) {
@@ -252,6 +263,9 @@ void Recovery::attach_resumes(const std::vector<Leftover>& leftovers,
                                        ? item->statements[static_cast<std::size_t>(done)].line
                                        : 0));
     }
+  }
+  if (m_settings.partial == Partial::resume && any_backfill && !any_partial) {
+    return;
   }
   if (m_settings.partial != Partial::refuse && !any_partial) {
     const std::string asked = m_settings.partial == Partial::resume ? "resume" : "restart";

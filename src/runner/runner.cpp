@@ -21,6 +21,7 @@
 #include "runner/runner.hpp"
 
 #include "base/text.hpp"
+#include "runner/backfill.hpp"
 #include "runner/blockers.hpp"
 #include "runner/cancel.hpp"
 #include "runner/direction.hpp"
@@ -707,8 +708,25 @@ void Runner::attempt_step(RunState& state, StepRun& run) {
       m_connection.commit();
       state.outer_open = false;
     }
-    run_alone(item, run.result, state.ledger, run.ledger_id);
+    // A backfill (runner/backfill.hpp) runs its own batches; its progress row becomes `done`
+    // in the transaction that records the revision applied.
+    std::optional<Backfill> backfill;
+    if (migration.backfill && step.direction == graph::Direction::upgrade) {
+      backfill.emplace(
+          BackfillContext{.connection = m_connection,
+                          .settings = m_settings,
+                          .observer = m_observer,
+                          .check_lock = [this](const std::string& what) { check_lock(what); }},
+          migration, item.statements.front());
+      backfill->run();
+      run.result.statements_done = 1;
+    } else {
+      run_alone(item, run.result, state.ledger, run.ledger_id);
+    }
     m_connection.begin();
+    if (backfill) {
+      m_connection.execute(backfill->done_sql());
+    }
   }
   const std::string commit_what = fmt::format("revision {} could commit", step.revision);
   if (m_connection.dialect() == base::Dialect::postgres && step.version_ops.size() == 1) {
@@ -882,6 +900,9 @@ StepFailure Runner::failure_of(RunState& state, const StepRun& run) const {
                       .statements_total = run.result.statements_total,
                       .heads_now = heads_after_failure(state.versions),
                       .whole_run = state.one_transaction};
+  if (migration.backfill && step.direction == graph::Direction::upgrade) {
+    failure.backfill = backfill_progress(m_connection, m_settings, step.revision);
+  }
   if (!migration.transactional) {
     // A resume (or the same command, for a step that stopped at its first statement) drops
     // the INVALID index a concurrent build of the next statement left, and builds it again.

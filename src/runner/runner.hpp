@@ -60,6 +60,9 @@ struct StepFailure {
   std::string blocker_pid{};  // the first session it waited behind; empty: none seen
   bool lock_lost = false;     // the run lock was lost: another runner may be migrating
   bool cancelled = false;     // the run was cancelled (SIGTERM, SIGINT, cancel())
+  // A backfill step: its progress ("12,000 rows in 12 batches, cursor (12000) of (20000)
+  // (public.retort_backfill)"), whose batches stay committed; empty for any other step.
+  std::string backfill{};
 };
 
 // The error of a step that failed (what failed and where, the server's words) with the facts

@@ -9,6 +9,8 @@
 #include "runner/timeouts.hpp"
 #include "runner/version_table.hpp"
 
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
 
@@ -39,6 +41,18 @@ void write_sql(std::ostream& out, base::Dialect dialect, const script::ScriptDir
         step.direction == graph::Direction::stamp
             ? std::vector<script::Statement>{}
             : split_or_throw(migration, step.direction, dialect);
+    if (migration.backfill && step.direction == graph::Direction::upgrade) {
+      // Its batches each commit with their progress, cut at keys read when it starts.
+      throw Error(ExitCode::input,
+                  fmt::format("revision {} is a backfill, which runs online in batches and "
+                              "cannot be written as a SQL script",
+                              step.revision))
+          .at({migration.display_path, migration.backfill->line, 0})
+          .state("nothing was written")
+          .next(fmt::format("write the script up to the revision before it (`--sql` with that "
+                            "target), and run revision {} with `retort upgrade`",
+                            step.revision));
+    }
     // A comment ends at a line break (PostgreSQL: a carriage return too): the file's text is
     // escaped so that it cannot end the comment and start a statement.
     out << "-- Running " << direction_name(step.direction) << " " << step.revision << ": "

@@ -3,6 +3,7 @@
 #include "runner/steps.hpp"
 
 #include "base/text.hpp"
+#include "runner/backfill.hpp"
 #include "runner/runner.hpp"
 
 #include <fmt/format.h>
@@ -54,6 +55,9 @@ std::vector<script::Statement> split_or_throw(const script::Migration& migration
         .next(fmt::format("add a '-- retort:downgrade' section to {}, or stamp past it with "
                           "`retort stamp` if the schema change is to stay",
                           migration.display_path));
+  }
+  if (which == script::Which::upgrade) {
+    Backfill::check(migration, dialect);  // PostgreSQL only
   }
   auto result = script::statements(migration, which, dialect);
   if (!result) {

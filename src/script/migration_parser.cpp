@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,11 +24,12 @@ namespace {
 constexpr std::string_view k_prefix = "retort:";
 
 // Header directives, then the two section markers. Order is what hints list.
-constexpr std::array<std::string_view, 15> k_keys{
+constexpr std::array<std::string_view, 17> k_keys{
     "revision",     "revises",           "message",     "branch_labels",
     "depends_on",   "transaction",       "estimate",    "maintenance_window",
     "lock_timeout", "statement_timeout", "lint-ignore", "empty",
-    "replaces",     "upgrade",           "downgrade"};
+    "replaces",     "backfill",          "phase",       "upgrade",
+    "downgrade"};
 
 // Appending rather than `"`" + std::string(...)`: GCC 12 at -O2 reports a false -Wrestrict
 // for a literal prepended to a temporary string (GCC bug 105329).
@@ -74,6 +77,20 @@ std::optional<Directive> parse_directive(std::string_view line) {
     return Directive{rest, {}};
   }
   return Directive{rest.substr(0, key_end), base::trim(rest.substr(key_end))};
+}
+
+// "a,b" -> {"a", "b"}; an empty part stays, for the caller to refuse.
+std::vector<std::string> split_on(std::string_view text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = text.find(separator, start);
+    parts.emplace_back(text.substr(start, end - start));
+    if (end == std::string_view::npos) {
+      return parts;
+    }
+    start = end + 1;
+  }
 }
 
 bool is_blank_or_comment(std::string_view line) {
@@ -337,6 +354,155 @@ class Parser {
       on_lint_ignore(value, line_number);
     } else if (key == "empty") {
       on_empty(value, line_number);
+    } else if (key == "backfill") {
+      on_backfill(value, line_number);
+    } else if (key == "phase") {
+      on_phase(value, line_number);
+    }
+  }
+
+  // A name in a backfill directive: written bare, quoted by the runner. Letters, digits, `_`
+  // and `$`, not starting with a digit, as PostgreSQL's unquoted identifiers.
+  static bool is_plain_name(std::string_view name) {
+    if (name.empty() || (name[0] >= '0' && name[0] <= '9') || name[0] == '$') {
+      return false;
+    }
+    return std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+             c == '_' || c == '$' || (static_cast<unsigned char>(c) & 0x80U) != 0;
+    });
+  }
+
+  // `-- retort:backfill table=T key=COLS [batch_time=D] [batch_size=N] [pause=D]`.
+  void on_backfill(std::string_view value, int line_number) {
+    static const std::vector<std::string> options{"table", "key", "batch_time", "batch_size",
+                                                  "pause"};
+    const std::string example = "`-- retort:backfill table=accounts key=id batch_time=300ms`";
+    Backfill backfill;
+    backfill.line = line_number;
+    bool bad = false;
+    auto fail = [&](std::string message, std::string fix) {
+      problem(line_number, std::move(message), std::move(fix));
+      bad = true;
+    };
+    for (const std::string& word : base::split_words(value)) {
+      const std::size_t equals = word.find('=');
+      const std::string name = word.substr(0, equals);
+      const std::string_view option_value = equals == std::string::npos
+                                                ? std::string_view()
+                                                : std::string_view(word).substr(equals + 1);
+      if (std::find(options.begin(), options.end(), name) == options.end()) {
+        const std::optional<std::string> hint = base::nearest(name, options);
+        fail("unknown option " + code(name) + " in " + directive("backfill"),
+             hint ? "did you mean " + code(*hint) + "?"
+                  : "the options are table, key, batch_time, batch_size and pause: " + example);
+        continue;
+      }
+      if (equals == std::string::npos || option_value.empty()) {
+        fail(code(name) + " in " + directive("backfill") + " has no value",
+             "write it as " + code(name + "=VALUE") + ", without spaces: " + example);
+        continue;
+      }
+      if (name == "table") {
+        const std::vector<std::string> parts = split_on(option_value, '.');
+        if (parts.size() > 2 || !std::all_of(parts.begin(), parts.end(), is_plain_name)) {
+          fail(code(option_value) + " in " + directive("backfill") + " is not a table name",
+               "name the table as `table` or `schema.table`, letters, digits and underscores");
+          continue;
+        }
+        backfill.table = std::string(option_value);
+      } else if (name == "key") {
+        backfill.key = split_on(option_value, ',');
+        if (!std::all_of(backfill.key.begin(), backfill.key.end(), is_plain_name)) {
+          fail(code(option_value) + " in " + directive("backfill") + " is not a list of columns",
+               "name the key columns separated by commas without spaces, e.g. `key=id` or "
+               "`key=tenant_id,id`");
+          backfill.key.clear();
+        }
+      } else if (name == "batch_size") {
+        std::int64_t size = 0;
+        const auto [end, error] =
+            std::from_chars(option_value.data(), option_value.data() + option_value.size(), size);
+        if (error != std::errc() || end != option_value.data() + option_value.size() || size <= 0) {
+          fail(code(std::string("batch_size=") + std::string(option_value)) +
+                   " is not a positive whole number",
+               "write the number of keys per batch, e.g. `batch_size=10000`");
+          continue;
+        }
+        backfill.batch_size = size;
+      } else {
+        const std::optional<base::Millis> duration = base::parse_duration(option_value);
+        if (!duration || (name == "batch_time" && duration->count() <= 0)) {
+          fail(code(name + "=" + std::string(option_value)) + " is not a duration" +
+                   (name == "batch_time" ? " above zero" : ""),
+               "write a whole number and a unit (ms, s, m), e.g. `300ms`, `2s`");
+          continue;
+        }
+        (name == "batch_time" ? backfill.batch_time : backfill.pause) = duration;
+      }
+    }
+    if (backfill.table.empty() && !bad) {
+      fail(directive("backfill") + " names no table", "add `table=NAME`: " + example);
+    }
+    if (backfill.key.empty() && !bad) {
+      fail(directive("backfill") + " names no key",
+           "add `key=COLUMNS`, the columns the batches are cut on (a primary key or a unique "
+           "index), e.g. `key=id`: " +
+               example);
+    }
+    if (backfill.batch_size && backfill.batch_time) {
+      fail(directive("backfill") + " gives both batch_size and batch_time",
+           "keep batch_size for a fixed number of keys per batch, or batch_time for batches "
+           "sized to take that long");
+    }
+    if (!bad) {
+      m_result.migration.backfill = std::move(backfill);
+    }
+    m_backfill_line = line_number;
+  }
+
+  // `-- retort:phase expand|backfill|contract`.
+  void on_phase(std::string_view value, int line_number) {
+    static const std::vector<std::string> phases{"expand", "backfill", "contract"};
+    if (value == "expand") {
+      m_result.migration.phase = Phase::expand;
+    } else if (value == "backfill") {
+      m_result.migration.phase = Phase::backfill;
+    } else if (value == "contract") {
+      m_result.migration.phase = Phase::contract;
+    } else {
+      const std::optional<std::string> hint = base::nearest(value, phases);
+      problem(line_number,
+              directive("phase") + " is " + code(value) + "; it takes expand, backfill or contract",
+              hint && !value.empty() ? "did you mean " + code(*hint) + "?"
+                                     : "write `-- retort:phase expand`, `backfill` or `contract`");
+    }
+  }
+
+  // A backfill's upgrade section holds `{batch}`, and only a backfill's does: without the
+  // directive the placeholder would reach the server as a syntax error.
+  void check_backfill() {
+    const Migration& migration = m_result.migration;
+    if (m_upgrade_line == 0) {
+      return;
+    }
+    const std::string_view upgrade = migration.upgrade.text;
+    const std::size_t at = upgrade.find(k_batch_placeholder);
+    if (m_backfill_line != 0) {
+      if (migration.backfill && at == std::string_view::npos) {
+        problem(m_backfill_line,
+                directive("backfill") + ", but the upgrade section (line " +
+                    std::to_string(m_upgrade_line) + ") has no " + code(k_batch_placeholder),
+                "put `{batch}` where the key-range predicate goes, e.g. `UPDATE t SET c = a * 2 "
+                "WHERE {batch} AND c IS NULL`");
+      }
+      return;
+    }
+    if (at != std::string_view::npos) {
+      problem(m_upgrade_line + base::line_of_offset(upgrade, at),
+              code(k_batch_placeholder) + " in a revision without " + directive("backfill"),
+              "add `-- retort:backfill table=T key=COLS` to the header to run the statement in "
+              "batches, or replace `{batch}` with a condition");
     }
   }
 
@@ -456,6 +622,12 @@ class Parser {
       problem(1, "no " + directive("upgrade") + " line, so there is no upgrade section",
               "add " + directive("upgrade") + " and the upgrade SQL below it");
     }
+    check_backfill();
+    if (migration.backfill) {
+      // Its batches commit one by one: not one transaction, which is what recovery, the
+      // failure's words and a run in one transaction need to know.
+      migration.transactional = false;
+    }
     if (migration.empty_upgrade) {
       check_empty("upgrade", m_upgrade_line == 0 ? nullptr : &migration.upgrade, m_upgrade_line);
     }
@@ -504,6 +676,7 @@ class Parser {
   int m_upgrade_line = 0;
   int m_downgrade_line = 0;
   int m_empty_line = 0;
+  int m_backfill_line = 0;
   std::size_t m_section_begin = 0;
   bool m_reported_sql_in_header = false;
   std::array<int, k_keys.size()> m_first_line{};  // per directive key, 0: not seen yet

@@ -146,7 +146,7 @@ const ErrorCase k_error_cases[] = {
      "-- retort:revision abc123\n-- retort:colour blue\n-- retort:upgrade\nSELECT 1;\n",
      "P:2: unknown directive `-- retort:colour` | the directives are revision, revises, message, "
      "branch_labels, depends_on, transaction, estimate, maintenance_window, lock_timeout, "
-     "statement_timeout, lint-ignore, empty, replaces, upgrade, downgrade\n"},
+     "statement_timeout, lint-ignore, empty, replaces, backfill, phase, upgrade, downgrade\n"},
     {"missing revision", "-- retort:message x\n-- retort:upgrade\nSELECT 1;\n",
      "P:1: no `-- retort:revision` line | add `-- retort:revision abc123` to the header\n"},
     {"empty revision", "-- retort:revision\n-- retort:upgrade\nSELECT 1;\n",
@@ -258,7 +258,7 @@ const ErrorCase k_error_cases[] = {
     {"empty key", "-- retort:revision abc123\n-- retort:\n-- retort:upgrade\nS;\n",
      "P:2: `-- retort:` names no directive | the directives are revision, revises, message, "
      "branch_labels, depends_on, transaction, estimate, maintenance_window, lock_timeout, "
-     "statement_timeout, lint-ignore, empty, replaces, upgrade, downgrade\n"},
+     "statement_timeout, lint-ignore, empty, replaces, backfill, phase, upgrade, downgrade\n"},
     {"empty file", "",
      "P:1: no `-- retort:revision` line | add `-- retort:revision abc123` to the header\n"
      "P:1: no `-- retort:upgrade` line, so there is no upgrade section | add `-- retort:upgrade` "

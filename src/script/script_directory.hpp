@@ -11,6 +11,7 @@
 #include "retort/error.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -56,6 +57,25 @@ struct LintIgnore {
   int line = 0;
 };
 
+// `-- retort:backfill table=T key=COLS [batch_time=D] [batch_size=N] [pause=D]` (SPEC §2): the
+// upgrade section is one data statement with `{batch}` where the key-range predicate goes, run
+// in short batches over the key range found when it starts (runner/backfill.hpp).
+struct Backfill {
+  std::string table;                       // as written: `table` or `schema.table`, unquoted
+  std::vector<std::string> key;            // the key columns, in order: `key=a,b`
+  std::optional<base::Millis> batch_time;  // the time one batch aims at; 300ms when not given
+  std::optional<std::int64_t> batch_size;  // a fixed number of keys per batch
+  std::optional<base::Millis> pause;       // a fixed pause after each batch
+  int line = 0;                            // the directive's line
+};
+
+// `-- retort:phase expand|backfill|contract`: where the revision stands in an expand/contract
+// change. Read and kept; what lint and preflight make of it is later work.
+enum class Phase { none, expand, backfill, contract };
+
+// The placeholder a backfill's statement holds for its key-range predicate.
+inline constexpr std::string_view k_batch_placeholder = "{batch}";
+
 struct Migration {
   // Absolute. Text rather than std::filesystem::path, whose constructor splits the path into
   // components: a measurable share of loading 10,000 files, for a field few callers read.
@@ -82,6 +102,8 @@ struct Migration {
   // and runs as a no-op. Without it a plan refuses to run an empty section (a merge aside).
   bool empty_upgrade = false;
   bool empty_downgrade = false;
+  std::optional<Backfill> backfill;  // a backfill revision (see Backfill)
+  Phase phase = Phase::none;
   Section upgrade;
   std::optional<Section> downgrade;  // none: the revision cannot be downgraded
 
@@ -147,6 +169,10 @@ enum class Placement {
 [[nodiscard]] base::Result<std::vector<Statement>, Problem> statements(
     const Migration& migration, Which which, base::Dialect dialect,
     Placement placement = Placement::enforce);
+
+// A backfill's statement as written, with `{batch}` (statements() gives it with the placeholder
+// replaced by ` (true)`, the same length, so that it parses, lints and keeps its positions).
+[[nodiscard]] std::string backfill_template(const Migration& migration, const Statement& statement);
 
 // The statements of a section kept elsewhere (the ledger's copy of one as it ran), split as a
 // `transaction false` section is; empty when it does not split.

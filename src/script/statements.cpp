@@ -10,8 +10,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace retort::script {
 namespace {
@@ -59,6 +61,48 @@ std::string concurrent_index(std::string_view statement) {
   return {};
 }
 
+// What `{batch}` stands for while a backfill's statement is split and parsed: the same length,
+// ending in a token, so that a statement that ends at the placeholder keeps all of it.
+constexpr std::string_view k_batch_stand_in = " (true)";
+static_assert(k_batch_stand_in.size() == k_batch_placeholder.size());
+
+// A backfill's upgrade section is exactly one data statement holding `{batch}` (SPEC §2): each
+// batch runs it once with the key range in place of the placeholder.
+std::optional<Problem> backfill_problem(const Migration& migration, const Section& section,
+                                        const std::vector<Statement>& split,
+                                        base::Dialect dialect) {
+  const int directive_line = migration.backfill->line;
+  if (split.size() != 1) {
+    return Problem{
+        SourceLocation{migration.display_path,
+                       split.size() > 1 ? split[1].line : section.marker_line, 0},
+        fmt::format("the upgrade section of backfill revision {} holds {} statements; a "
+                    "backfill (line {}) runs exactly one",
+                    migration.revision, split.size(), directive_line),
+        "keep the one data statement with `{batch}` here, and move the others (the new column, "
+        "the index) into revisions of their own before or after it"};
+  }
+  const Statement& statement = split.front();
+  const std::string command = sql::data_command(statement.sql, dialect);
+  if (command != "UPDATE" && command != "DELETE" && command != "INSERT" && command != "MERGE" &&
+      command != "WITH") {
+    return Problem{SourceLocation{migration.display_path, statement.line, 0},
+                   fmt::format("the statement of backfill revision {} is not an UPDATE, DELETE, "
+                               "INSERT or MERGE ({})",
+                               migration.revision, command.empty() ? "a schema change" : command),
+                   "a backfill changes rows in batches: write e.g. `UPDATE t SET c = a * 2 WHERE "
+                   "{batch} AND c IS NULL`, and the schema change in a revision of its own"};
+  }
+  if (backfill_template(migration, statement).find(k_batch_placeholder) == std::string::npos) {
+    return Problem{
+        SourceLocation{migration.display_path, statement.line, 0},
+        fmt::format("the statement of backfill revision {} has no `{{batch}}`", migration.revision),
+        "put `{batch}` where the key-range predicate goes, e.g. `WHERE {batch} AND c "
+        "IS NULL`"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 base::Result<std::vector<Statement>, Problem> statements(const Migration& migration, Which which,
@@ -74,7 +118,19 @@ base::Result<std::vector<Statement>, Problem> statements(const Migration& migrat
   const std::string fix_syntax =
       fmt::format("correct the SQL of the {} section; nothing has run", section_name(which));
 
-  sql::SplitResult split = sql::split(section.text, dialect);
+  // A backfill's `{batch}` is replaced by a predicate of the same length, so that the statement
+  // splits, parses and keeps its positions; backfill_template() gives it back as written.
+  const bool backfill = which == Which::upgrade && migration.backfill.has_value();
+  std::string parseable;
+  if (backfill) {
+    parseable = section.text;
+    for (std::size_t at = parseable.find(k_batch_placeholder); at != std::string::npos;
+         at = parseable.find(k_batch_placeholder, at)) {
+      parseable.replace(at, k_batch_placeholder.size(), k_batch_stand_in);
+    }
+  }
+  const std::string& split_text = backfill ? parseable : section.text;
+  sql::SplitResult split = sql::split(split_text, dialect);
   if (!split.ok()) {
     return base::fail(Problem{locate(migration, section, split.error().offset),
                               split.error().message, fix_syntax});
@@ -86,7 +142,7 @@ base::Result<std::vector<Statement>, Problem> statements(const Migration& migrat
   std::size_t counted_to = 0;
   int line = section.marker_line + 1;
   for (const sql::StatementSpan& span : split.value()) {
-    const std::string_view text = std::string_view(section.text).substr(span.offset, span.length);
+    const std::string_view text = std::string_view(split_text).substr(span.offset, span.length);
     if (dialect == base::Dialect::sqlite) {
       if (const auto error = sql::sqlite_syntax_error(text)) {
         return base::fail(Problem{locate(migration, section, span.offset + error->offset),
@@ -125,7 +181,20 @@ base::Result<std::vector<Statement>, Problem> statements(const Migration& migrat
     }
     out.push_back(std::move(statement));
   }
+  if (backfill) {
+    if (auto problem = backfill_problem(migration, section, out, dialect)) {
+      return base::fail(std::move(*problem));
+    }
+  }
   return out;
+}
+
+std::string backfill_template(const Migration& migration, const Statement& statement) {
+  const Section& section = migration.upgrade;
+  if (statement.offset < section.offset) {
+    return statement.sql;
+  }
+  return section.text.substr(statement.offset - section.offset, statement.sql.size());
 }
 
 std::vector<Statement> split_section(const std::string& sql, base::Dialect dialect) {

@@ -3,7 +3,8 @@
 // it ends, it writes WAL the replicas must replay (lag), and it leaves dead rows for vacuum.
 // A statement whose WHERE limits it to one batch (a subquery with LIMIT, BETWEEN, or a range
 // with both bounds on one column) is taken as a batch of a batched backfill: not reported.
-// Tables created in the migration or the run are empty: not reported.
+// Tables created in the migration or the run are empty: not reported. Nor is the statement of
+// a backfill revision, which the runner runs in batches.
 #include "lint/rules/rules.hpp"
 #include "lint/tree_reading.hpp"
 
@@ -87,6 +88,9 @@ bool batched(const PgQuery__Node* where) {
 }
 
 void check(const Pass& pass, const Stmt& stmt, Report& report) {
+  if (pass.migration().backfill) {
+    return;  // `-- retort:backfill`: retort runs it in batches (runner/backfill.hpp)
+  }
   const PgQuery__RangeVar* relation = nullptr;
   const PgQuery__Node* where = nullptr;
   std::string verb;
