@@ -2,6 +2,7 @@
 // errors become exit codes. Uses only the public API in include/retort/.
 #include "cli/command_model.hpp"
 #include "cli/emit.hpp"
+#include "cli/fleet_command.hpp"
 #include "cli/json_log.hpp"
 #include "cli/lint_output.hpp"
 #include "cli/progress.hpp"
@@ -964,7 +965,7 @@ void start_signal_thread() {
         continue;
       }
       const char* name = received == SIGINT ? "SIGINT" : "SIGTERM";
-      if (cancelling || !retort::cancel()) {
+      if (cancelling || !retort::cancel_fleet()) {
         std::fprintf(stderr, "%s: exiting now\n", name);
         std::_Exit(128 + received);
       }
@@ -1162,6 +1163,10 @@ int main(int argc, char** argv) {
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
   retort::cli::setup_squash(
       app, {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet}, run);
+  retort::cli::setup_fleet(app,
+                           {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet,
+                            &ctx.style, &ctx.stderr_terminal},
+                           run);
   retort::cli::setup_meta(app, {[&ctx] { return ctx.config(); }}, run);
 
   std::vector<std::string> args(argv, argv + argc);
