@@ -77,9 +77,9 @@ FleetOptions to_options(const FleetArgs& args, const std::string& command) {
     std::istringstream in(args.shard);
     if (!(in >> shard.index >> slash >> shard.count) || slash != '/' || !in.eof() ||
         shard.count < 1 || shard.index < 0 || shard.index >= shard.count) {
-      throw usage(fmt::format("--shard takes i/S with 0 <= i < S, such as 0/4, not \"{}\"",
-                              args.shard),
-                  command);
+      throw usage(
+          fmt::format("--shard takes i/S with 0 <= i < S, such as 0/4, not \"{}\"", args.shard),
+          command);
     }
     options.shard = shard;
   }
@@ -159,7 +159,7 @@ std::string tenant_line(const TenantResult& tenant, const Style& style) {
     line += "  stopped at " + heads_text(tenant.to);
   }
   if (tenant.status != TenantStatus::stopped) {
-    line += "  " + format_duration(Millis{tenant.duration_ms});
+    line += "  " + format_elapsed(tenant.duration_ms);
   }
   if (!tenant.sqlstate.empty()) {
     line += "  SQLSTATE " + tenant.sqlstate;
@@ -191,7 +191,7 @@ std::string fleet_text(const FleetResult& result, const Style& style) {
                      result.tenants.size() == 1 ? "" : "s",
                      counts.empty() ? "" : ": " + fmt::format("{}", fmt::join(counts, ", ")),
                      result.shard.empty() ? "" : " (shard " + result.shard + ")",
-                     format_duration(Millis{result.duration_ms}));
+                     format_elapsed(result.duration_ms));
   if (!result.stopped_because.empty()) {
     out += "Stopped: " + result.stopped_because + "; the tenants not started are unchanged.\n";
   }
@@ -228,10 +228,10 @@ class FleetProgress : public FleetObserver {
       }
       const int width = 30;
       const int filled = total > 0 ? done * width / total : width;
-      std::fprintf(stderr, "\r\033[K[%s%s] %d/%d tenants  %d ok  %d failed  %d skipped", 
+      std::fprintf(stderr, "\r\033[K[%s%s] %d/%d tenants  %d ok  %d failed  %d skipped",
                    std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                   std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done,
-                   total, count(TenantStatus::applied) + count(TenantStatus::current),
+                   std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done, total,
+                   count(TenantStatus::applied) + count(TenantStatus::current),
                    count(TenantStatus::failed), count(TenantStatus::skipped));
       m_line_open = true;
     } else if (m_style.verbosity >= 0) {
@@ -279,8 +279,7 @@ void add_run_options(CLI::App& cmd, FleetArgs& args) {
                  "Start no tenant once this many failed; 0 = no limit");
 }
 
-int run_fleet(const FleetCommandContext& context, const FleetArgs& args,
-              const std::string& command,
+int run_fleet(const FleetCommandContext& context, const FleetArgs& args, const std::string& command,
               FleetResult (*function)(const Config&, const FleetOptions&)) {
   FleetOptions options = to_options(args, command);
   const Config config = context.config();
@@ -290,8 +289,8 @@ int run_fleet(const FleetCommandContext& context, const FleetArgs& args,
   }
   const FleetResult result = function(config, options);
   emit(
-      std::cout, {.json = *context.json, .quiet = *context.quiet},
-      [&] { return to_json(result); }, [&] { return fleet_text(result, *context.style); });
+      std::cout, {.json = *context.json, .quiet = *context.quiet}, [&] { return to_json(result); },
+      [&] { return fleet_text(result, *context.style); });
   return static_cast<int>(result.exit_code());
 }
 

@@ -36,9 +36,9 @@ std::vector<std::pair<std::string, std::string>> query_pairs(const std::string& 
   for (std::size_t row_idx = 0; row_idx < rows.size(); ++row_idx) {
     const auto& row = rows.rows[row_idx];
     if (!row[0] || !row[1]) {
-      throw Error(ExitCode::input,
-                  fmt::format("retort.fleet.tenants_query: row {} has a NULL id or URL",
-                              row_idx + 1))
+      throw Error(
+          ExitCode::input,
+          fmt::format("retort.fleet.tenants_query: row {} has a NULL id or URL", row_idx + 1))
           .state("nothing was run");
     }
     pairs.emplace_back(*row[0], *row[1]);
@@ -134,8 +134,7 @@ std::string with_search_path(const std::string& url, const std::string& schema) 
     escaped += c;
   }
   const char separator = url.find('?') == std::string::npos ? '?' : '&';
-  return fmt::format("{}{}options={}", url, separator,
-                     percent_encode("-csearch_path=" + escaped));
+  return fmt::format("{}{}options={}", url, separator, percent_encode("-csearch_path=" + escaped));
 }
 
 bool is_unreachable(const Error& error) noexcept {

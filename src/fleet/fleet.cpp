@@ -10,9 +10,10 @@
 // (max_per_host over the connections one tenant's run holds), canaries first and alone; a stop
 // (a canary that did not succeed, --on-error stop, --max-failures, cancel_fleet()) lets the
 // running tenants finish and starts no other, which are reported `stopped`.
+#include "retort/fleet.hpp"
+
 #include "commands/fleet_support.hpp"
 #include "retort/commands.hpp"
-#include "retort/fleet.hpp"
 
 #include <fmt/format.h>
 
@@ -119,8 +120,8 @@ bool selected(const CurrentResult& current, const std::vector<TenantStatus>& onl
 }
 
 // One tenant's command. nullopt: --only left it out.
-std::optional<TenantResult> run_tenant(const Config& config, const Tenant& tenant,
-                                       Command command, const FleetOptions& options) {
+std::optional<TenantResult> run_tenant(const Config& config, const Tenant& tenant, Command command,
+                                       const FleetOptions& options) {
   const auto started = Clock::now();
   TenantResult result;
   result.id = tenant.id;
@@ -157,8 +158,8 @@ std::optional<TenantResult> run_tenant(const Config& config, const Tenant& tenan
         result.next = current.unfinished.front().next_command;
       } else if (!current.unknown.empty()) {
         result.status = TenantStatus::failed;
-        result.reason = current.ahead.empty() ? "its version table names revisions no file has"
-                                              : current.ahead;
+        result.reason =
+            current.ahead.empty() ? "its version table names revisions no file has" : current.ahead;
         result.next = current.ahead_next;
       } else {
         result.status = current.pending.empty() ? TenantStatus::current : TenantStatus::pending;
@@ -268,15 +269,13 @@ class Pool {
             m_stopped_because = fmt::format("tenant {} failed (--on-error stop)", tenant.id);
           } else if (m_options.max_failures > 0 && m_failures >= m_options.max_failures &&
                      m_stopped_because.empty()) {
-            m_stopped_because =
-                fmt::format("{} tenants failed (--max-failures {})", m_failures,
-                            m_options.max_failures);
+            m_stopped_because = fmt::format("{} tenants failed (--max-failures {})", m_failures,
+                                            m_options.max_failures);
           }
         }
         ++m_done;
         if (m_options.observer != nullptr) {
-          m_options.observer->tenant_finished(*result, m_done,
-                                              static_cast<int>(m_tenants.size()));
+          m_options.observer->tenant_finished(*result, m_done, static_cast<int>(m_tenants.size()));
         }
       } else {
         m_left_out.resize(m_tenants.size());
@@ -303,13 +302,13 @@ class Pool {
 
   std::mutex m_mutex;
   std::condition_variable m_wake;
-  std::deque<std::size_t> m_queue;          // guarded by m_mutex
-  std::map<std::string, int> m_in_use;      // guarded: tenants running per host
+  std::deque<std::size_t> m_queue;                     // guarded by m_mutex
+  std::map<std::string, int> m_in_use;                 // guarded: tenants running per host
   std::vector<std::optional<TenantResult>> m_results;  // guarded
-  std::vector<bool> m_left_out;             // guarded: --only left these out
-  std::string m_stopped_because;            // guarded
-  int m_failures = 0;                       // guarded
-  int m_done = 0;                           // guarded
+  std::vector<bool> m_left_out;                        // guarded: --only left these out
+  std::string m_stopped_because;                       // guarded
+  int m_failures = 0;                                  // guarded
+  int m_done = 0;                                      // guarded
 };
 
 Error option_error(std::string message, Command command) {
@@ -336,8 +335,8 @@ std::string rerun_command(Command command, const FleetOptions& options) {
 FleetResult run_fleet(const Config& config, const FleetOptions& options, Command command) {
   const auto started = Clock::now();
   const int concurrency = options.concurrency > 0 ? options.concurrency : config.fleet.concurrency;
-  const int max_per_host = options.max_per_host >= 0 ? options.max_per_host
-                                                     : config.fleet.max_per_host;
+  const int max_per_host =
+      options.max_per_host >= 0 ? options.max_per_host : config.fleet.max_per_host;
   if (concurrency < 1) {
     throw option_error("--concurrency must be 1 or more", command);
   }
@@ -360,16 +359,16 @@ FleetResult run_fleet(const Config& config, const FleetOptions& options, Command
   }
   for (const TenantStatus status : options.only) {
     if (status != TenantStatus::failed && status != TenantStatus::pending) {
-      throw option_error(
-          fmt::format("--only takes failed and pending, not {}", to_string(status)), command);
+      throw option_error(fmt::format("--only takes failed and pending, not {}", to_string(status)),
+                         command);
     }
   }
 
   const std::vector<Tenant> tenants = fleet_tenants(config, options.shard);
   std::vector<bool> canary(tenants.size(), false);
   if (migrates(command)) {
-    for (std::size_t idx = 0; idx < tenants.size() && idx < static_cast<std::size_t>(options.canary);
-         ++idx) {
+    for (std::size_t idx = 0;
+         idx < tenants.size() && idx < static_cast<std::size_t>(options.canary); ++idx) {
       canary[idx] = true;
     }
     for (const std::string& id : options.canary_tenants) {
@@ -442,8 +441,8 @@ FleetResult run_fleet(const Config& config, const FleetOptions& options, Command
     result.tenants.push_back(std::move(tenant));
   }
   result.stopped_because = pool.stopped_because();
-  const bool left = std::any_of(
-      result.tenants.begin(), result.tenants.end(), [&](const TenantResult& tenant) {
+  const bool left =
+      std::any_of(result.tenants.begin(), result.tenants.end(), [&](const TenantResult& tenant) {
         return tenant.status == TenantStatus::failed || tenant.status == TenantStatus::busy ||
                tenant.status == TenantStatus::skipped || tenant.status == TenantStatus::stopped ||
                (command == Command::check && tenant.status == TenantStatus::pending);

@@ -42,8 +42,8 @@ bool has_space(std::string_view text) {
 // A tenant of its own database, checked: an id of no spaces, a URL that parses.
 Tenant database_tenant(std::string id, std::string url, const std::string& where) {
   if (id.empty() || has_space(id)) {
-    throw source_error(fmt::format("{}: a tenant id must be a word without spaces, not \"{}\"",
-                                   where, id));
+    throw source_error(
+        fmt::format("{}: a tenant id must be a word without spaces, not \"{}\"", where, id));
   }
   const commands::UrlFacts facts = commands::url_facts(url, where);
   Tenant tenant;
@@ -104,8 +104,9 @@ std::vector<Tenant> from_file(const std::filesystem::path& file) {
 
 std::vector<Tenant> from_query(const FleetSettings& fleet) {
   if (fleet.catalog_url.empty()) {
-    throw source_error("retort.fleet.tenants_query needs retort.fleet.catalog_url, the database "
-                       "it runs on");
+    throw source_error(
+        "retort.fleet.tenants_query needs retort.fleet.catalog_url, the database "
+        "it runs on");
   }
   std::vector<std::pair<std::string, std::string>> rows;
   try {
@@ -121,9 +122,9 @@ std::vector<Tenant> from_query(const FleetSettings& fleet) {
   std::vector<Tenant> tenants;
   tenants.reserve(rows.size());
   for (std::size_t row_idx = 0; row_idx < rows.size(); ++row_idx) {
-    tenants.push_back(database_tenant(std::move(rows[row_idx].first),
-                                      std::move(rows[row_idx].second),
-                                      fmt::format("retort.fleet.tenants_query row {}", row_idx + 1)));
+    tenants.push_back(
+        database_tenant(std::move(rows[row_idx].first), std::move(rows[row_idx].second),
+                        fmt::format("retort.fleet.tenants_query row {}", row_idx + 1)));
   }
   return tenants;
 }
@@ -158,10 +159,9 @@ std::vector<Tenant> from_schemas(const Config& config) {
 
 std::vector<Tenant> fleet_tenants(const Config& config, const std::optional<Shard>& shard) {
   const FleetSettings& fleet = config.fleet;
-  const int sources = static_cast<int>(!fleet.tenants.empty()) +
-                      static_cast<int>(!fleet.tenants_file.empty()) +
-                      static_cast<int>(!fleet.tenants_query.empty()) +
-                      static_cast<int>(!fleet.schemas.empty());
+  const int sources =
+      static_cast<int>(!fleet.tenants.empty()) + static_cast<int>(!fleet.tenants_file.empty()) +
+      static_cast<int>(!fleet.tenants_query.empty()) + static_cast<int>(!fleet.schemas.empty());
   if (sources != 1) {
     throw source_error(sources == 0 ? "[retort.fleet] names no tenants"
                                     : "[retort.fleet] names its tenants in more than one way")
@@ -169,8 +169,8 @@ std::vector<Tenant> fleet_tenants(const Config& config, const std::optional<Shar
             "set exactly one of tenants, tenants_file, tenants_query (with catalog_url) or "
             "schemas");
   }
-  std::vector<Tenant> tenants = !fleet.tenants.empty()        ? from_list(fleet.tenants)
-                                : !fleet.tenants_file.empty() ? from_file(fleet.tenants_file)
+  std::vector<Tenant> tenants = !fleet.tenants.empty()         ? from_list(fleet.tenants)
+                                : !fleet.tenants_file.empty()  ? from_file(fleet.tenants_file)
                                 : !fleet.tenants_query.empty() ? from_query(fleet)
                                                                : from_schemas(config);
   std::set<std::string> seen;

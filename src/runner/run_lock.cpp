@@ -275,10 +275,9 @@ void RunLock::acquire_lease(const base::DatabaseUrl& url, const LockSettings& se
         observer->note(fmt::format("took over the expired migration lease on {} (was: {})", m_key,
                                    attempt.previous->describe()));
       }
-      m_renewer =
-          std::thread([this, url, ttl = settings.lease_ttl, run = current_run()] {
-            renew_until_stopped(url, ttl, run);
-          });
+      m_renewer = std::thread([this, url, ttl = settings.lease_ttl, run = current_run()] {
+        renew_until_stopped(url, ttl, run);
+      });
       return;
     }
     if (Clock::now() >= deadline) {

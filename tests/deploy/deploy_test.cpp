@@ -15,12 +15,12 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
-#include <thread>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace retort::test {
@@ -250,8 +250,9 @@ TEST(KubernetesFleetJobManifest, IsAnIndexedJobThatFailsAnIndexOnExit2AndIgnores
   for (const Json& rule : spec["podFailurePolicy"]["rules"]) {
     if (rule.contains("onPodConditions")) {
       for (const Json& condition : rule["onPodConditions"]) {
-        evictions_ignored = evictions_ignored || (condition.value("type", "") == "DisruptionTarget" &&
-                                                  rule.value("action", "") == "Ignore");
+        evictions_ignored =
+            evictions_ignored || (condition.value("type", "") == "DisruptionTarget" &&
+                                  rule.value("action", "") == "Ignore");
       }
     }
     if (rule.contains("onExitCodes")) {
@@ -283,8 +284,9 @@ TEST(KubernetesFleetJobManifest, IsAnIndexedJobThatFailsAnIndexOnExit2AndIgnores
     argv.push_back(arg.get<std::string>());
   }
   ASSERT_EQ(argv.size(), 3U);
-  EXPECT_NE(argv[2].find("exec retort fleet upgrade head --shard \"$JOB_COMPLETION_INDEX/$SHARDS\""),
-            std::string::npos)
+  EXPECT_NE(
+      argv[2].find("exec retort fleet upgrade head --shard \"$JOB_COMPLETION_INDEX/$SHARDS\""),
+      std::string::npos)
       << argv[2];
 }
 
@@ -293,9 +295,18 @@ TEST(KubernetesFleetJobManifest, IsAnIndexedJobThatFailsAnIndexOnExit2AndIgnores
 // backoffLimitPerIndex would), against 24 schema tenants.
 TEST(KubernetesFleetJob, FourIndexesOneKilledAndRerunLeaveEveryTenantAtHeadOnce) {
   Project project(Backend::postgres, "fleet_job");
-  project.add({"aaa", {}, "CREATE TABLE users (id bigint PRIMARY KEY);\nSELECT pg_sleep(0.1);",
-               "DROP TABLE users;"});
-  project.add({"bbb", {"aaa"}, "CREATE TABLE orders (id bigint);", "DROP TABLE orders;"});
+  project.add({"aaa",
+               {},
+               "CREATE TABLE users (id bigint PRIMARY KEY);\nSELECT pg_sleep(0.1);",
+               "DROP TABLE users;",
+               {},
+               "create users"});
+  project.add({"bbb",
+               {"aaa"},
+               "CREATE TABLE orders (id bigint);",
+               "DROP TABLE orders;",
+               {},
+               "create orders"});
   const int tenants = 24;
   std::string create;
   for (int n = 0; n < tenants; ++n) {

@@ -42,16 +42,25 @@ std::string tenant_name(int n) { return fmt::format("tenant_{:03}", n); }
 // Three revisions, written unqualified: they land in whatever schema the search_path puts
 // first, the tenant's.
 void add_history(Project& project) {
-  project.add({"a1", {}, "CREATE TABLE accounts (id bigint PRIMARY KEY);", "DROP TABLE accounts;"});
+  project.add({"a1",
+               {},
+               "CREATE TABLE accounts (id bigint PRIMARY KEY);",
+               "DROP TABLE accounts;",
+               {},
+               "accounts"});
   project.add({"a2",
                {"a1"},
                "CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint REFERENCES "
                "accounts);",
-               "DROP TABLE orders;"});
+               "DROP TABLE orders;",
+               {},
+               "orders"});
   project.add({"a3",
                {"a2"},
                "ALTER TABLE accounts ADD COLUMN name text;",
-               "ALTER TABLE accounts DROP COLUMN name;"});
+               "ALTER TABLE accounts DROP COLUMN name;",
+               {},
+               "account names"});
 }
 
 void create_schemas(Project& project, int count) {
@@ -119,8 +128,8 @@ TEST(FleetTest, SchemaTenantsReachHeadOneConflictFailsAloneAndTheRerunTouchesOnl
   write_config(project, "[retort.fleet]\nschemas = \"tenant_%\"\n");
 
   const auto started = std::chrono::steady_clock::now();
-  const ProcessResult run = retort(project, {"fleet", "upgrade", "head", "--concurrency", "8"},
-                                   {}, std::chrono::seconds(600));
+  const ProcessResult run = retort(project, {"fleet", "upgrade", "head", "--concurrency", "8"}, {},
+                                   std::chrono::seconds(600));
   const auto wall = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(run.exit_code, 1) << shown(run);
   EXPECT_TRUE(has(run.out, bad + "  failed")) << shown(run);
@@ -167,20 +176,19 @@ TEST(FleetTest, SchemaTenantsReachHeadOneConflictFailsAloneAndTheRerunTouchesOnl
   if (full_size()) {
     // Concurrency 8 against 1, on a fresh set of the same tenants.
     for (int n = 0; n < count; ++n) {
-      project.db().execute(fmt::format("DROP SCHEMA {} CASCADE; CREATE SCHEMA {}",
-                                       tenant_name(n), tenant_name(n)));
+      project.db().execute(
+          fmt::format("DROP SCHEMA {} CASCADE; CREATE SCHEMA {}", tenant_name(n), tenant_name(n)));
     }
     const auto one_started = std::chrono::steady_clock::now();
     const ProcessResult one = retort(project, {"fleet", "upgrade", "head", "--concurrency", "1"},
                                      {}, std::chrono::seconds(1200));
     const auto one_wall = std::chrono::steady_clock::now() - one_started;
     EXPECT_EQ(one.exit_code, 0) << shown(one);
-    std::printf("fleet of %d schemas: concurrency 8 %lld ms (with one failure), 1: %lld ms\n",
-                count,
-                static_cast<long long>(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(wall).count()),
-                static_cast<long long>(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(one_wall).count()));
+    std::printf(
+        "fleet of %d schemas: concurrency 8 %lld ms (with one failure), 1: %lld ms\n", count,
+        static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(wall).count()),
+        static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(one_wall).count()));
   }
 }
 
@@ -192,8 +200,8 @@ TEST(FleetTest, AFailingCanaryStopsTheRunBeforeAnyOtherTenant) {
   project.db().execute(fmt::format("CREATE TABLE {}.orders (id int)", tenant_name(4)));
   write_config(project, "[retort.fleet]\nschemas = \"tenant_%\"\n");
 
-  const ProcessResult run = retort(
-      project, {"--json", "fleet", "upgrade", "head", "--canary-tenants", tenant_name(4)});
+  const ProcessResult run =
+      retort(project, {"--json", "fleet", "upgrade", "head", "--canary-tenants", tenant_name(4)});
   EXPECT_EQ(run.exit_code, 1) << shown(run);
   const Json report = parse(run);
   EXPECT_EQ(report.at("stopped_because"), "canary tenant_004 failed");
@@ -227,12 +235,10 @@ TEST(FleetTest, TwoRunnersOnTheSameTenantsApplyEachRevisionOnceAndDisjointShards
   write_config(project, "[retort.fleet]\nschemas = \"tenant_%\"\n");
 
   {
-    Process first(
-        {retort_binary().string(), "fleet", "upgrade", "head", "--concurrency", "4"},
-        in(project));
-    Process second(
-        {retort_binary().string(), "fleet", "upgrade", "head", "--concurrency", "4"},
-        in(project));
+    Process first({retort_binary().string(), "fleet", "upgrade", "head", "--concurrency", "4"},
+                  in(project));
+    Process second({retort_binary().string(), "fleet", "upgrade", "head", "--concurrency", "4"},
+                   in(project));
     const ProcessResult one = first.wait();
     const ProcessResult two = second.wait();
     EXPECT_EQ(one.exit_code, 0) << shown(one);
@@ -273,7 +279,12 @@ TEST(FleetTest, TwoRunnersOnTheSameTenantsApplyEachRevisionOnceAndDisjointShards
 TEST(FleetTest, DatabaseTenantsNeverHoldMoreConnectionsThanThePerHostCap) {
   Project project(Backend::postgres, "fleet_dbs");
   // A revision that takes a moment, so that tenants overlap while the sampler watches.
-  project.add({"d1", {}, "SELECT pg_sleep(0.3);\nCREATE TABLE things (id int);", "DROP TABLE things;"});
+  project.add({"d1",
+               {},
+               "SELECT pg_sleep(0.3);\nCREATE TABLE things (id int);",
+               "DROP TABLE things;",
+               {},
+               "things"});
   const int count = sized(4, 20);
   std::string tenants;
   std::vector<std::string> urls;
@@ -296,9 +307,8 @@ TEST(FleetTest, DatabaseTenantsNeverHoldMoreConnectionsThanThePerHostCap) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
-  const ProcessResult run =
-      retort(project, {"fleet", "upgrade", "head", "--concurrency", "8"}, {},
-             std::chrono::seconds(600));
+  const ProcessResult run = retort(project, {"fleet", "upgrade", "head", "--concurrency", "8"}, {},
+                                   std::chrono::seconds(600));
   done = true;
   sampler.join();
   EXPECT_EQ(run.exit_code, 0) << shown(run);
