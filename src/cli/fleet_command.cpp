@@ -168,7 +168,16 @@ std::string tenant_line(const TenantResult& tenant, const Style& style) {
     line += "  at " + tenant.where;
   }
   if (!tenant.reason.empty()) {
-    line += "\n    " + tenant.reason;
+    // Indented under the tenant, every line of it (libpq's words take two).
+    std::string reason = tenant.reason;
+    while (!reason.empty() && reason.back() == '\n') {
+      reason.pop_back();
+    }
+    for (std::size_t pos = reason.find('\n'); pos != std::string::npos;
+         pos = reason.find('\n', pos + 5)) {
+      reason.replace(pos, 1, "\n    ");
+    }
+    line += "\n    " + reason;
   }
   return line + "\n";
 }
@@ -284,7 +293,9 @@ int run_fleet(const FleetCommandContext& context, const FleetArgs& args, const s
   FleetOptions options = to_options(args, command);
   const Config config = context.config();
   FleetProgress progress(*context.style, *context.stderr_terminal);
-  if (!*context.json && !*context.quiet) {
+  // current and check read, quickly: their report is enough.
+  const bool migrates = command == "upgrade" || command == "downgrade";
+  if (migrates && !*context.json && !*context.quiet) {
     options.observer = &progress;
   }
   const FleetResult result = function(config, options);
@@ -315,8 +326,8 @@ void setup_fleet(CLI::App& app, const FleetCommandContext& context, std::functio
       "Examples: retort fleet upgrade head --concurrency 8 --max-per-host 16 | retort fleet "
       "upgrade head --canary 3 --on-error stop | retort fleet upgrade head --only "
       "failed,pending | retort fleet upgrade head --shard $JOB_COMPLETION_INDEX/$SHARDS");
-  upgrade->callback([&context, &run, up] {
-    run = [&context, up] { return run_fleet(context, *up, "upgrade", &fleet_upgrade); };
+  upgrade->callback([context, &run, up] {
+    run = [context, up] { return run_fleet(context, *up, "upgrade", &fleet_upgrade); };
   });
 
   auto down = std::make_shared<FleetArgs>();
@@ -324,23 +335,23 @@ void setup_fleet(CLI::App& app, const FleetCommandContext& context, std::functio
   downgrade->add_option("target", down->target, "REV, -1, base")->required();
   add_common(*downgrade, *down);
   add_run_options(*downgrade, *down);
-  downgrade->callback([&context, &run, down] {
-    run = [&context, down] { return run_fleet(context, *down, "downgrade", &fleet_downgrade); };
+  downgrade->callback([context, &run, down] {
+    run = [context, down] { return run_fleet(context, *down, "downgrade", &fleet_downgrade); };
   });
 
   auto cur = std::make_shared<FleetArgs>();
   CLI::App* current = fleet->add_subcommand("current", "Show where every tenant stands");
   add_common(*current, *cur);
-  current->callback([&context, &run, cur] {
-    run = [&context, cur] { return run_fleet(context, *cur, "current", &fleet_current); };
+  current->callback([context, &run, cur] {
+    run = [context, cur] { return run_fleet(context, *cur, "current", &fleet_current); };
   });
 
   auto chk = std::make_shared<FleetArgs>();
   CLI::App* check =
       fleet->add_subcommand("check", "Exit 1 while a tenant is pending, failed or unreachable");
   add_common(*check, *chk);
-  check->callback([&context, &run, chk] {
-    run = [&context, chk] { return run_fleet(context, *chk, "check", &fleet_check); };
+  check->callback([context, &run, chk] {
+    run = [context, chk] { return run_fleet(context, *chk, "check", &fleet_check); };
   });
 }
 

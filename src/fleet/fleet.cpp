@@ -318,13 +318,11 @@ Error option_error(std::string message, Command command) {
 }
 
 // The command that retries what a fleet command left: the tenants' own databases say which
-// (--only), so it needs no file of this run. A check's is the upgrade that settles it.
+// (--only), so it needs no file of this run. After current or check it is the upgrade.
 std::string rerun_command(Command command, const FleetOptions& options) {
-  const Command again = command == Command::check ? Command::upgrade : command;
-  std::string rerun = fmt::format("retort fleet {}", command_word(again));
-  if (migrates(again)) {
-    rerun += " " + (migrates(command) ? options.target : std::string("head"));
-  }
+  const Command again = migrates(command) ? command : Command::upgrade;
+  std::string rerun = fmt::format("retort fleet {} {}", command_word(again),
+                                  migrates(command) ? options.target : std::string("head"));
   rerun += again == Command::downgrade ? " --only failed" : " --only failed,pending";
   if (options.shard) {
     rerun += fmt::format(" --shard {}/{}", options.shard->index, options.shard->count);
@@ -445,7 +443,7 @@ FleetResult run_fleet(const Config& config, const FleetOptions& options, Command
       std::any_of(result.tenants.begin(), result.tenants.end(), [&](const TenantResult& tenant) {
         return tenant.status == TenantStatus::failed || tenant.status == TenantStatus::busy ||
                tenant.status == TenantStatus::skipped || tenant.status == TenantStatus::stopped ||
-               (command == Command::check && tenant.status == TenantStatus::pending);
+               (!migrates(command) && tenant.status == TenantStatus::pending);
       });
   if (left) {
     result.rerun = rerun_command(command, options);

@@ -39,8 +39,23 @@ bool has_space(std::string_view text) {
   return text.find_first_of(" \t\r\n") != std::string_view::npos;
 }
 
+// A relative SQLite path is relative to the project, as url's is.
+std::string anchored(const std::string& url, const std::filesystem::path& project_dir) {
+  static const std::string k_sqlite = "sqlite:///";
+  if (url.size() <= k_sqlite.size() || url.compare(0, k_sqlite.size(), k_sqlite) != 0) {
+    return url;
+  }
+  const std::string path = url.substr(k_sqlite.size());
+  if (path.front() == '/' || path == ":memory:") {
+    return url;
+  }
+  return k_sqlite + (project_dir / path).lexically_normal().string();
+}
+
 // A tenant of its own database, checked: an id of no spaces, a URL that parses.
-Tenant database_tenant(std::string id, std::string url, const std::string& where) {
+Tenant database_tenant(std::string id, std::string url, const std::string& where,
+                       const std::filesystem::path& project_dir) {
+  url = anchored(url, project_dir);
   if (id.empty() || has_space(id)) {
     throw source_error(
         fmt::format("{}: a tenant id must be a word without spaces, not \"{}\"", where, id));
@@ -54,7 +69,8 @@ Tenant database_tenant(std::string id, std::string url, const std::string& where
   return tenant;
 }
 
-std::vector<Tenant> from_list(const std::vector<std::string>& entries) {
+std::vector<Tenant> from_list(const std::vector<std::string>& entries,
+                              const std::filesystem::path& project_dir) {
   std::vector<Tenant> tenants;
   for (std::size_t entry_idx = 0; entry_idx < entries.size(); ++entry_idx) {
     const std::string& entry = entries[entry_idx];
@@ -65,12 +81,14 @@ std::vector<Tenant> from_list(const std::vector<std::string>& entries) {
       throw source_error(fmt::format("{}: a tenant is \"id=url\", and this one has no '='", where))
           .explain("write each tenant as \"id=postgresql://host/db\"");
     }
-    tenants.push_back(database_tenant(entry.substr(0, equals), entry.substr(equals + 1), where));
+    tenants.push_back(
+        database_tenant(entry.substr(0, equals), entry.substr(equals + 1), where, project_dir));
   }
   return tenants;
 }
 
-std::vector<Tenant> from_file(const std::filesystem::path& file) {
+std::vector<Tenant> from_file(const std::filesystem::path& file,
+                              const std::filesystem::path& project_dir) {
   std::ifstream in(file);
   if (!in) {
     throw source_error(fmt::format("retort.fleet.tenants_file {} cannot be read", file.string()))
@@ -97,12 +115,13 @@ std::vector<Tenant> from_file(const std::filesystem::path& file) {
       throw source_error(fmt::format("{}: a tenant line is `id url`, two words", where))
           .at(SourceLocation{file.string(), number, 0});
     }
-    tenants.push_back(database_tenant(std::move(id), std::move(url), where));
+    tenants.push_back(database_tenant(std::move(id), std::move(url), where, project_dir));
   }
   return tenants;
 }
 
-std::vector<Tenant> from_query(const FleetSettings& fleet) {
+std::vector<Tenant> from_query(const FleetSettings& fleet,
+                               const std::filesystem::path& project_dir) {
   if (fleet.catalog_url.empty()) {
     throw source_error(
         "retort.fleet.tenants_query needs retort.fleet.catalog_url, the database "
@@ -122,9 +141,9 @@ std::vector<Tenant> from_query(const FleetSettings& fleet) {
   std::vector<Tenant> tenants;
   tenants.reserve(rows.size());
   for (std::size_t row_idx = 0; row_idx < rows.size(); ++row_idx) {
-    tenants.push_back(
-        database_tenant(std::move(rows[row_idx].first), std::move(rows[row_idx].second),
-                        fmt::format("retort.fleet.tenants_query row {}", row_idx + 1)));
+    tenants.push_back(database_tenant(
+        std::move(rows[row_idx].first), std::move(rows[row_idx].second),
+        fmt::format("retort.fleet.tenants_query row {}", row_idx + 1), project_dir));
   }
   return tenants;
 }
@@ -169,9 +188,10 @@ std::vector<Tenant> fleet_tenants(const Config& config, const std::optional<Shar
             "set exactly one of tenants, tenants_file, tenants_query (with catalog_url) or "
             "schemas");
   }
-  std::vector<Tenant> tenants = !fleet.tenants.empty()         ? from_list(fleet.tenants)
-                                : !fleet.tenants_file.empty()  ? from_file(fleet.tenants_file)
-                                : !fleet.tenants_query.empty() ? from_query(fleet)
+  const std::filesystem::path& dir = config.project_dir;
+  std::vector<Tenant> tenants = !fleet.tenants.empty()         ? from_list(fleet.tenants, dir)
+                                : !fleet.tenants_file.empty()  ? from_file(fleet.tenants_file, dir)
+                                : !fleet.tenants_query.empty() ? from_query(fleet, dir)
                                                                : from_schemas(config);
   std::set<std::string> seen;
   for (const Tenant& tenant : tenants) {
