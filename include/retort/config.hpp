@@ -84,6 +84,10 @@ struct BackupSettings {
   // (/usr/lib/postgresql/MAJOR/bin/pg_dump) when it exists, else pg_dump on PATH. pg_restore is
   // taken from beside it.
   std::string pg_dump;
+  // Not a key of retort.toml: a fleet's schema tenant (retort fleet) sets it to its schema, so
+  // that its backups and restores cover that schema alone (pg_dump --schema). Empty: the whole
+  // database.
+  std::string schema;
 };
 
 // [retort.schema]: the declared schema, and where throwaway databases are built from it or from

@@ -219,6 +219,7 @@ Config tenant_config(const Config& config, const Tenant& tenant) {
     own.url = commands::with_search_path(tenant.url, tenant.schema);
     own.redacted_url = tenant.redacted_url + " schema " + tenant.schema;
     own.version_table_schema = tenant.schema;
+    own.backup.schema = tenant.schema;
   }
   // A tenant's backups beside each other's, never over them.
   own.backup.directory = config.backup.directory / tenant.id;
