@@ -80,9 +80,8 @@ std::map<std::string, std::string> schema_versions(Project& project, int count) 
         fmt::format("SELECT to_regclass('{}.retort_version') IS NOT NULL", schema));
     out[schema] = "";
     if (exists.at(0) == "t") {
-      const std::vector<std::string> rows = project.query_rows(
-          fmt::format("SELECT coalesce(string_agg(version_num, '+'), '') FROM {}.retort_version",
-                      schema));
+      const std::vector<std::string> rows = project.query_rows(fmt::format(
+          "SELECT coalesce(string_agg(version_num, '+'), '') FROM {}.retort_version", schema));
       out[schema] = rows.at(0);
     }
   }
