@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace retort::runner {
@@ -61,6 +62,12 @@ CancelScope::~CancelScope() {
   t_current = m_previous;
   delist(m_state.get());
 }
+
+CancelJoin::CancelJoin(CancelHandle run) : m_previous(std::move(t_current)) {
+  t_current = std::move(run);
+}
+
+CancelJoin::~CancelJoin() { t_current = std::move(m_previous); }
 
 CancelTarget::CancelTarget(driver::Connection& connection) {
   if (t_current) {

@@ -34,6 +34,20 @@ class CancelScope {
   CancelHandle m_previous;
 };
 
+// Makes the calling thread a helper of `run` for its lifetime (a thread a command starts for
+// part of its work): cancel_requested() answers for that run, and CancelTarget registers with
+// it. A null run leaves the thread outside any.
+class CancelJoin {
+ public:
+  explicit CancelJoin(CancelHandle run);
+  ~CancelJoin();
+  CancelJoin(const CancelJoin&) = delete;
+  CancelJoin& operator=(const CancelJoin&) = delete;
+
+ private:
+  CancelHandle m_previous;
+};
+
 // Registers the connection whose statement a cancellation of this thread's run interrupts,
 // for its lifetime. Outside a CancelScope it still answers request_cancel().
 class CancelTarget {
