@@ -6,9 +6,11 @@
 //
 // Threads: each command opens its own connections and only reads the Config it is given, so
 // a Config may be shared read-only, and the commands that only read may run on several
-// threads at once. Those that run migrations (upgrade, downgrade, stamp) and backup and
-// restore share the process's one cancellation (cancel()): one of them at a time in a
-// process. Separate processes are kept apart by the run lock. Each function says its case.
+// threads at once. Those that run migrations (upgrade, downgrade, stamp) may run on several
+// threads at once against different databases (or version tables: the tenants of a fleet);
+// each run is cancelled by itself (a lost lease) or all together (cancel()). Runs on the same
+// database are kept apart by the run lock, in one process or several. Each function says its
+// case.
 #pragma once
 
 #include "retort/config.hpp"
@@ -114,14 +116,14 @@ struct RunOptions {
   RunObserver* observer = nullptr;
 };
 
-// Thread-safe: one of upgrade, downgrade and stamp at a time in a process (with backup and
-// restore), since cancel() stops the one that runs; options.observer is called on the calling
-// thread. With --sql (sql_out) nothing connects and nothing is shared: any number at once.
+// Thread-safe: yes, each with its own options.observer, called on the calling thread; two on
+// the same version table wait for each other's run lock (retort fleet runs tenants so). With
+// --sql (sql_out) nothing connects and nothing is shared.
 [[nodiscard]] RunResult upgrade(const Config& config, const RunOptions& options);
 [[nodiscard]] RunResult downgrade(const Config& config, const RunOptions& options);
 [[nodiscard]] RunResult stamp(const Config& config, const RunOptions& options);
 
-// Asks the upgrade, downgrade or stamp running in this process to stop: the running
+// Asks every upgrade, downgrade or stamp running in this process to stop: the running
 // statement is cancelled on the server, the current migration rolls back (a
 // non-transactional one stops after its last completed statement) and is recorded `failed`,
 // the run lock is released, and the command throws Error (exit 1) with the database's state.

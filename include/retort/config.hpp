@@ -84,6 +84,10 @@ struct BackupSettings {
   // (/usr/lib/postgresql/MAJOR/bin/pg_dump) when it exists, else pg_dump on PATH. pg_restore is
   // taken from beside it.
   std::string pg_dump;
+  // Not a key of retort.toml: a fleet's schema tenant (retort fleet) sets it to its schema, so
+  // that its backups and restores cover that schema alone (pg_dump --schema). Empty: the whole
+  // database.
+  std::string schema;
 };
 
 // [retort.schema]: the declared schema, and where throwaway databases are built from it or from
@@ -120,6 +124,25 @@ struct WindowSettings {
   std::vector<std::string> allowed;
 };
 
+// [retort.fleet]: the tenants, many databases (or schemas) that share one history, which
+// `retort fleet` migrates at once (docs/guide/fleet.md). At most one source of tenants.
+struct FleetSettings {
+  // "id=url" each: a tenant database.
+  std::vector<std::string> tenants;
+  // A file of `id url` lines ('#' starts a comment); relative to project_dir (after
+  // load_config the path is absolute). Empty: none.
+  std::filesystem::path tenants_file;
+  // A query whose rows are (id, url), run against catalog_url. Empty: none.
+  std::string tenants_query;
+  std::string catalog_url;  // contains a password when it has one: print it redacted
+  // Schema-per-tenant in the one database of url: the schemas whose names match this LIKE
+  // pattern ("tenant_%"); each keeps its version table and ledger in its schema and runs its
+  // migrations with the schema first on the search_path. Empty: none.
+  std::string schemas;
+  int concurrency = 4;   // tenants migrated at once
+  int max_per_host = 0;  // connections to one server at once; 0: no cap beyond concurrency
+};
+
 struct Config {
   // The retort.toml that was read; empty when the configuration came from flags alone.
   std::filesystem::path config_file;
@@ -149,6 +172,7 @@ struct Config {
   SchemaSettings schema;
   HookSettings hooks;
   WindowSettings windows;
+  FleetSettings fleet;
   // [retort.allowed_edits]: revision = "reason". Applied migration files whose statements the
   // team changed on purpose (a typo in a comment is never an edit); `check` and `doctor`
   // report them as accepted, with the reason, instead of failing.

@@ -5,6 +5,7 @@
 #include "retort/config.hpp"
 #include "retort/error.hpp"
 #include "retort/events.hpp"
+#include "retort/fleet.hpp"
 #include "retort/hints.hpp"
 #include "retort/import.hpp"
 #include "retort/pictures.hpp"

@@ -2,6 +2,7 @@
 // errors become exit codes. Uses only the public API in include/retort/.
 #include "cli/command_model.hpp"
 #include "cli/emit.hpp"
+#include "cli/fleet_command.hpp"
 #include "cli/import_command.hpp"
 #include "cli/json_log.hpp"
 #include "cli/lint_output.hpp"
@@ -970,7 +971,7 @@ void start_signal_thread() {
         continue;
       }
       const char* name = received == SIGINT ? "SIGINT" : "SIGTERM";
-      if (cancelling || !retort::cancel()) {
+      if (cancelling || !retort::cancel_fleet()) {
         std::fprintf(stderr, "%s: exiting now\n", name);
         std::_Exit(128 + received);
       }
@@ -1171,6 +1172,10 @@ int main(int argc, char** argv) {
   retort::cli::setup_import(
       app, {[&ctx] { return ctx.config(); }, &ctx.global.url, &ctx.global.json, &ctx.global.quiet},
       run);
+  retort::cli::setup_fleet(app,
+                           {[&ctx] { return ctx.config(); }, &ctx.global.json, &ctx.global.quiet,
+                            &ctx.style, &ctx.stderr_terminal},
+                           run);
   retort::cli::setup_meta(app, {[&ctx] { return ctx.config(); }}, run);
 
   std::vector<std::string> args(argv, argv + argc);

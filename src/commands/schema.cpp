@@ -303,12 +303,20 @@ DiffResult compare(const Config& config, const schema::Schema& from, const schem
 
 Read read_source_while(const Config& config, const Source& source,
                        const std::function<void()>& meanwhile) {
-  std::future<Read> other =
-      std::async(std::launch::async, [&] { return read_source(config, source, nullptr); });
+  // The other thread is part of this command's run: a cancel of it reaches both.
+  const runner::CancelHandle run = runner::current_run();
+  std::future<Read> other = std::async(std::launch::async, [&] {
+    const runner::CancelJoin joined(run);
+    return read_source(config, source, nullptr);
+  });
   try {
     meanwhile();
   } catch (...) {
-    runner::request_cancel();
+    if (run) {
+      runner::request_cancel(run);
+    } else {
+      (void)runner::request_cancel();
+    }
     try {
       (void)other.get();
     } catch (...) {  // NOLINT(bugprone-empty-catch): the first failure is the one to report

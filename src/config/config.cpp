@@ -90,6 +90,10 @@ SchemaSettings& part<SchemaSettings>(Loaded& loaded) {
   return loaded.config.schema;
 }
 template <>
+FleetSettings& part<FleetSettings>(Loaded& loaded) {
+  return loaded.config.fleet;
+}
+template <>
 FileValues& part<FileValues>(Loaded& loaded) {
   return loaded.file;
 }
@@ -460,6 +464,13 @@ const std::vector<KeySpec>& known_keys() {
       {"retort.hooks", "timeout", duration(&HookSettings::timeout)},
       {"retort.hooks", "before_run_required", boolean(&HookSettings::before_run_required)},
       {"retort.windows", "allowed", window_list(&WindowSettings::allowed)},
+      {"retort.fleet", "tenants", text_list(&FleetSettings::tenants)},
+      {"retort.fleet", "tenants_file", text(&FleetSettings::tenants_file, Empty::allowed)},
+      {"retort.fleet", "tenants_query", text(&FleetSettings::tenants_query, Empty::allowed)},
+      {"retort.fleet", "catalog_url", text(&FleetSettings::catalog_url, Empty::allowed)},
+      {"retort.fleet", "schemas", text(&FleetSettings::schemas, Empty::allowed)},
+      {"retort.fleet", "concurrency", count(&FleetSettings::concurrency)},
+      {"retort.fleet", "max_per_host", count(&FleetSettings::max_per_host)},
   };
   return keys;
 }
@@ -822,6 +833,10 @@ Config load_config(const ConfigSources& sources) {
       (loaded.config.project_dir / loaded.config.backup.directory).lexically_normal();
   loaded.config.schema.dir =
       (loaded.config.project_dir / loaded.config.schema.dir).lexically_normal();
+  if (!loaded.config.fleet.tenants_file.empty()) {
+    loaded.config.fleet.tenants_file =
+        (loaded.config.project_dir / loaded.config.fleet.tenants_file).lexically_normal();
+  }
   return std::move(loaded.config);
 }
 
@@ -923,6 +938,12 @@ std::string default_config_text(const std::string& script_location, const std::s
   out += "\n";
   out += line("[retort.windows]", "when `maintenance_window true` revisions may start");
   out += line("# allowed = [\"Sat 02:00-05:00 Europe/Berlin\"]", "[DAYS] HH:MM-HH:MM ZONE");
+  out += "\n";
+  out += line("[retort.fleet]", "tenants for `retort fleet`; one source of them");
+  out += line("# schemas = \"tenant_%\"", "schema-per-tenant in the database of url");
+  out += line("# tenants_file = \"tenants.txt\"", "or `id url` lines; or tenants, tenants_query");
+  out += line("# concurrency = " + std::to_string(defaults.fleet.concurrency), "tenants at once");
+  out += line("# max_per_host = 0", "connections to one server at once; 0: no cap");
   return out;
 }
 

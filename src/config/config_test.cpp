@@ -88,6 +88,19 @@ TEST_F(ConfigTest, ReadsRetortTomlFromTheWorkingDirectory) {
   EXPECT_EQ(config.url_source, (m_root / "retort.toml").string());
 }
 
+TEST_F(ConfigTest, ReadsTheFleetTableWithTheTenantsFileRelativeToTheProject) {
+  write("retort.toml",
+        "[retort]\nurl = \"sqlite:///app.db\"\n[retort.fleet]\ntenants_file = "
+        "\"fleet/tenants.txt\"\nconcurrency = 8\nmax_per_host = 16\n");
+  const Config config = load_config(sources());
+  EXPECT_EQ(config.fleet.tenants_file, m_root / "fleet" / "tenants.txt");
+  EXPECT_EQ(config.fleet.concurrency, 8);
+  EXPECT_EQ(config.fleet.max_per_host, 16);
+  EXPECT_TRUE(config.fleet.tenants.empty());
+  EXPECT_EQ(Config{}.fleet.concurrency, 4);
+  EXPECT_EQ(Config{}.fleet.max_per_host, 0);
+}
+
 TEST_F(ConfigTest, AppliesTheDefaultsOfEveryOptionalKey) {
   write("retort.toml", "[retort]\nurl = \"sqlite:///app.db\"\n");
   const Config config = load_config(sources());
@@ -642,7 +655,7 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
        "retort.toml:1: error: unknown table [alembic]\n"
        "  known tables: [retort], [retort.postgres], [retort.preflight], [retort.replicas], "
        "[retort.backup], [retort.lint], [retort.schema], [retort.hooks], [retort.windows], "
-       "[retort.allowed_edits]\n"},
+       "[retort.fleet], [retort.allowed_edits]\n"},
       {"[retort]\ncolour = \"blue\"\n",
        "retort.toml:2: error: unknown key 'colour' in [retort]\n"
        "  known keys in [retort]: script_location, url, version_table, version_table_schema, "
@@ -651,7 +664,7 @@ TEST_F(ConfigTest, EveryMistakeIsAnInputErrorNamingFileLineAndKey) {
        "retort.toml:1: error: unknown key 'colour' at the top level\n"
        "  retort reads only the tables [retort], [retort.postgres], [retort.preflight], "
        "[retort.replicas], [retort.backup], [retort.lint], [retort.schema], [retort.hooks], "
-       "[retort.windows], [retort.allowed_edits]\n"},
+       "[retort.windows], [retort.fleet], [retort.allowed_edits]\n"},
       {"retort = 1\n",
        "retort.toml:1: error: retort must be a table, written [retort], not a value\n"},
       {"[[retort]]\nurl = \"sqlite:///a.db\"\n",

@@ -275,8 +275,9 @@ void RunLock::acquire_lease(const base::DatabaseUrl& url, const LockSettings& se
         observer->note(fmt::format("took over the expired migration lease on {} (was: {})", m_key,
                                    attempt.previous->describe()));
       }
-      m_renewer =
-          std::thread([this, url, ttl = settings.lease_ttl] { renew_until_stopped(url, ttl); });
+      m_renewer = std::thread([this, url, ttl = settings.lease_ttl, run = current_run()] {
+        renew_until_stopped(url, ttl, run);
+      });
       return;
     }
     if (Clock::now() >= deadline) {
@@ -316,7 +317,8 @@ void RunLock::acquire_lease(const base::DatabaseUrl& url, const LockSettings& se
 // lease runs out. A failed renewal (a broken connection, the pooler restarting) is retried
 // on a new connection; once the last successful renewal is a whole ttl old, another runner
 // may hold the lease, and the run is cancelled.
-void RunLock::renew_until_stopped(const base::DatabaseUrl& url, base::Millis ttl) {
+void RunLock::renew_until_stopped(const base::DatabaseUrl& url, base::Millis ttl,
+                                  const CancelHandle& run) {
   const base::Millis interval{std::max<std::int64_t>(ttl.count() / 3, 50)};
   Clock::time_point valid_until = Clock::now() + ttl;
   std::unique_lock<std::mutex> guard(m_mutex);
@@ -350,7 +352,8 @@ void RunLock::renew_until_stopped(const base::DatabaseUrl& url, base::Millis ttl
     }
     if (gone || Clock::now() >= valid_until) {
       m_lost = true;
-      (void)request_cancel();
+      // This run only: other runs of the process (a fleet's other tenants) hold their own.
+      request_cancel(run);
       return;
     }
     guard.lock();

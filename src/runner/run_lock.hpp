@@ -9,6 +9,7 @@
 #include "base/url.hpp"
 #include "driver/driver.hpp"
 #include "retort/events.hpp"
+#include "runner/cancel.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -92,7 +93,8 @@ class RunLock {
                         RunObserver* observer, driver::Connection* session);
   void acquire_lease(const base::DatabaseUrl& url, const LockSettings& settings,
                      RunObserver* observer);
-  void renew_until_stopped(const base::DatabaseUrl& url, base::Millis ttl);
+  // run: the run to cancel when the lease is lost (the acquiring thread's).
+  void renew_until_stopped(const base::DatabaseUrl& url, base::Millis ttl, const CancelHandle& run);
   void stop_renewing();
 
   std::unique_ptr<driver::Connection> m_connection;  // advisory, lease: the lock's session

@@ -13,11 +13,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace retort::test {
@@ -31,6 +34,7 @@ const fs::path k_source_dir{RETORT_SOURCE_DIR};
 const fs::path k_job_manifest = k_source_dir / "deploy" / "kubernetes" / "migrate-job.yaml";
 const fs::path k_production_config = k_source_dir / "deploy" / "kubernetes" / "retort.toml";
 const fs::path k_plan_apply = k_source_dir / "deploy" / "ci" / "retort-plan-apply.sh";
+const fs::path k_fleet_manifest = k_source_dir / "deploy" / "kubernetes" / "fleet-job.yaml";
 
 // Every document of a YAML file, as JSON, read by python3-yaml's safe loader: a file it cannot
 // parse fails the test.
@@ -218,6 +222,140 @@ TEST(KubernetesJobManifest, IsAJobWithTheProductionSettings) {
   EXPECT_EQ(claims[0].value("kind", ""), "PersistentVolumeClaim");
   EXPECT_EQ(claims[0]["metadata"].value("name", ""),
             pod["volumes"][0]["persistentVolumeClaim"].value("claimName", "?"));
+}
+
+// The Indexed Job of fleet-job.yaml.
+Json fleet_job_manifest() {
+  for (const Json& doc : yaml_documents(k_fleet_manifest)) {
+    if (doc.is_object() && doc.value("kind", "") == "Job") {
+      return doc;
+    }
+  }
+  ADD_FAILURE() << k_fleet_manifest << " has no document of kind Job";
+  return Json::object();
+}
+
+TEST(KubernetesFleetJobManifest, IsAnIndexedJobThatFailsAnIndexOnExit2AndIgnoresEvictions) {
+  const Json job = fleet_job_manifest();
+  ASSERT_TRUE(job.contains("spec")) << job.dump(2);
+  const Json& spec = job["spec"];
+  EXPECT_EQ(spec.value("completionMode", ""), "Indexed");
+  EXPECT_GT(spec.value("completions", 0), 1);
+  EXPECT_GT(spec.value("backoffLimitPerIndex", 0), 0);
+  EXPECT_GT(spec.value("maxFailedIndexes", 0), 0);
+  EXPECT_LT(spec.value("maxFailedIndexes", 0), spec.value("completions", 0));
+  EXPECT_GT(spec.value("activeDeadlineSeconds", 0), 0);
+  bool evictions_ignored = false;
+  std::map<int, std::string> action_by_exit_code;
+  for (const Json& rule : spec["podFailurePolicy"]["rules"]) {
+    if (rule.contains("onPodConditions")) {
+      for (const Json& condition : rule["onPodConditions"]) {
+        evictions_ignored =
+            evictions_ignored || (condition.value("type", "") == "DisruptionTarget" &&
+                                  rule.value("action", "") == "Ignore");
+      }
+    }
+    if (rule.contains("onExitCodes")) {
+      EXPECT_EQ(rule["onExitCodes"].value("operator", ""), "In");
+      for (const Json& code : rule["onExitCodes"]["values"]) {
+        action_by_exit_code[code.get<int>()] = rule.value("action", "");
+      }
+    }
+  }
+  EXPECT_TRUE(evictions_ignored) << spec["podFailurePolicy"].dump(2);
+  EXPECT_EQ(action_by_exit_code,
+            (std::map<int, std::string>{{1, "Count"}, {2, "FailIndex"}, {3, "Count"}}));
+
+  const Json& pod = spec["template"]["spec"];
+  EXPECT_EQ(pod.value("restartPolicy", ""), "Never") << "backoffLimitPerIndex needs Never";
+  EXPECT_EQ(pod["securityContext"].value("runAsNonRoot", false), true);
+  ASSERT_EQ(pod["containers"].size(), 1U);
+  const Json& container = pod["containers"][0];
+  std::string shards;
+  for (const Json& var : container["env"]) {
+    if (var.value("name", "") == "SHARDS") {
+      shards = var.value("value", "");
+    }
+  }
+  EXPECT_EQ(shards, std::to_string(spec.value("completions", 0)))
+      << "SHARDS must equal completions, or tenants fall between the shards";
+  Strings argv = container.at("command").get<Strings>();
+  for (const Json& arg : container["args"]) {
+    argv.push_back(arg.get<std::string>());
+  }
+  ASSERT_EQ(argv.size(), 3U);
+  EXPECT_NE(
+      argv[2].find("exec retort fleet upgrade head --shard \"$JOB_COMPLETION_INDEX/$SHARDS\""),
+      std::string::npos)
+      << argv[2];
+}
+
+// The Indexed Job simulated on one machine: its container's script as shipped, one process per
+// index with JOB_COMPLETION_INDEX set, one of them SIGKILLed mid-run and started again (as
+// backoffLimitPerIndex would), against 24 schema tenants.
+TEST(KubernetesFleetJob, FourIndexesOneKilledAndRerunLeaveEveryTenantAtHeadOnce) {
+  Project project(Backend::postgres, "fleet_job");
+  project.add({"aaa",
+               {},
+               "CREATE TABLE users (id bigint PRIMARY KEY);\nSELECT pg_sleep(0.1);",
+               "DROP TABLE users;",
+               {},
+               "create users"});
+  project.add({"bbb",
+               {"aaa"},
+               "CREATE TABLE orders (id bigint);",
+               "DROP TABLE orders;",
+               {},
+               "create orders"});
+  const int tenants = 24;
+  std::string create;
+  for (int n = 0; n < tenants; ++n) {
+    create += "CREATE SCHEMA tenant_" + std::to_string(n) + ";";
+  }
+  project.db().execute(create);
+  write_config(project, "[retort.fleet]\nschemas = \"tenant_%\"\n");
+
+  const Json job = fleet_job_manifest();
+  const Json& container = job["spec"]["template"]["spec"]["containers"][0];
+  Strings argv = container.at("command").get<Strings>();
+  for (const Json& arg : container["args"]) {
+    argv.push_back(arg.get<std::string>());
+  }
+  const auto index_options = [&](int index) {
+    SpawnOptions options = in(project, std::chrono::seconds(120));
+    const char* path = std::getenv("PATH");
+    options.env["PATH"] =
+        retort_binary().parent_path().string() + ":" + (path != nullptr ? path : "/usr/bin:/bin");
+    options.env["JOB_COMPLETION_INDEX"] = std::to_string(index);
+    options.env["SHARDS"] = "4";
+    options.unset_env = {"DATABASE_URL", "RETORT_URL"};
+    return options;
+  };
+  std::vector<std::unique_ptr<Process>> pods;
+  for (int index = 0; index < 4; ++index) {
+    pods.push_back(std::make_unique<Process>(argv, index_options(index)));
+  }
+  // Index 2 is killed while its tenants run (each first revision sleeps 0.1 s).
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  pods[2]->kill(SIGKILL);
+  for (int index = 0; index < 4; ++index) {
+    const ProcessResult result = pods[static_cast<std::size_t>(index)]->wait();
+    if (index != 2) {
+      EXPECT_EQ(result.exit_code, 0) << "index " << index << "\n" << shown(result);
+    }
+  }
+  const ProcessResult rerun = run(argv, index_options(2));
+  EXPECT_EQ(rerun.exit_code, 0) << shown(rerun);
+  for (int n = 0; n < tenants; ++n) {
+    const std::string schema = "tenant_" + std::to_string(n);
+    EXPECT_EQ(project.query_rows("SELECT version_num FROM " + schema + ".retort_version"),
+              Strings{"bbb"})
+        << schema;
+    EXPECT_EQ(project.query_rows("SELECT revision FROM " + schema +
+                                 ".retort_log WHERE status = 'ok' ORDER BY id"),
+              (Strings{"aaa", "bbb"}))
+        << schema << ": each revision applied once";
+  }
 }
 
 TEST_F(DeployTest, TheJobsScriptPassesPreflightAndReachesHead) {

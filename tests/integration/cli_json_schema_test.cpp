@@ -249,6 +249,21 @@ TEST(RETORT_JSON_SUITE, EveryCommandPrintsOneDocumentThatPassesItsSchema) {
   outputs.json("check", {"check"}, 0);
   outputs.json("schema-dump", {"schema", "dump"}, 0);
 
+  // ---- fleet: two SQLite files, tenants of the same history ----
+  {
+    const TempDir fleet;
+    std::ofstream(fleet.path() / "retort.toml")
+        << "[retort]\nscript_location = \"" << (project.dir() / "migrations").string()
+        << "\"\nurl = \"sqlite:///" << (fleet.path() / "unused.db").string()
+        << "\"\n[retort.fleet]\ntenants = [\"one=sqlite:///" << (fleet.path() / "one.db").string()
+        << "\", \"two=sqlite:///" << (fleet.path() / "two.db").string() << "\"]\n";
+    const Json behind = outputs.json("fleet", {"fleet", "check"}, 1, fleet.path());
+    EXPECT_EQ(behind.at("counts").at("pending"), 2) << behind.dump(2);
+    const Json moved = outputs.json("fleet", {"fleet", "upgrade", "head"}, 0, fleet.path());
+    EXPECT_EQ(moved.at("counts").at("applied"), 2) << moved.dump(2);
+    outputs.json("fleet", {"fleet", "current"}, 0, fleet.path());
+  }
+
   // ---- backups and timings ----
   const Json backup = outputs.json("backup", {"backup"}, 0);
   const std::string file = backup.at("path").get<std::string>();

@@ -3,6 +3,7 @@
 // that it shows neither in `ps` nor in their messages.
 #include "ops/backup/backup.hpp"
 
+#include "base/identifier.hpp"
 #include "base/text.hpp"
 #include "ops/backup/program.hpp"
 #include "runner/version_table.hpp"
@@ -330,7 +331,7 @@ void take_postgres(const Config& config, const base::DatabaseUrl& url, driver::C
   const std::string pg_dump = pg_dump_program(config, db);
   // The lease table is left out: a restore must not bring back the lease of the run that took
   // the backup, nor drop the one of the run that restores.
-  const std::vector<std::string> argv{
+  std::vector<std::string> argv{
       pg_dump,
       "--format=custom",
       "--file=" + partial.string(),
@@ -338,6 +339,12 @@ void take_postgres(const Config& config, const base::DatabaseUrl& url, driver::C
       "--exclude-table=*.retort_lease",
       fmt::format("--lock-wait-timeout={}", config.postgres.lock_wait.count()),
       "--dbname=" + conninfo(url, "retort backup")};
+  if (!config.backup.schema.empty()) {
+    // A schema tenant's backup is its schema's alone: restoring it rewinds no other tenant.
+    // pg_dump reads the name as a pattern: quoted as an identifier, it is the one schema.
+    argv.push_back("--schema=" +
+                   base::quote_identifier(config.backup.schema, base::Dialect::postgres));
+  }
   const ProgramResult dumped = run_or_explain(argv, password_env(url));
   if (dumped.cancelled || dumped.exit_code != 0) {
     throw_program_failure("pg_dump", dumped, url);
