@@ -16,6 +16,10 @@ namespace retort::base {
 // Splits on runs of spaces and tabs; no empty pieces.
 [[nodiscard]] std::vector<std::string> split_words(std::string_view text);
 
+// Splits on every separator: "a,,b" -> {"a", "", "b"}; an empty part stays, for the caller to
+// refuse.
+[[nodiscard]] std::vector<std::string> split(std::string_view text, char separator);
+
 // Joins with a separator.
 [[nodiscard]] std::string join(std::span<const std::string> parts, std::string_view separator);
 

@@ -21,6 +21,12 @@ TEST(SplitWords, SplitsOnRunsOfSpacesAndTabs) {
   EXPECT_TRUE(split_words(" \t ").empty());
 }
 
+TEST(Split, KeepsEveryPartEmptyOnesToo) {
+  EXPECT_EQ(split("a,b", ','), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(split("a,,b,", ','), (std::vector<std::string>{"a", "", "b", ""}));
+  EXPECT_EQ(split("", ','), (std::vector<std::string>{""}));
+}
+
 TEST(Join, PutsTheSeparatorBetweenParts) {
   const std::vector<std::string> parts{"a", "b", "c"};
   EXPECT_EQ(join(parts, ", "), "a, b, c");

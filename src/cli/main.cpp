@@ -977,8 +977,8 @@ void start_signal_thread() {
       }
       cancelling = true;
       std::fprintf(stderr,
-                   "%s: cancelling the running statement; the current migration rolls back "
-                   "(send it again to exit at once)\n",
+                   "%s: cancelling the running statement; the current migration rolls back, "
+                   "a backfill stops after its batch commits (send it again to exit at once)\n",
                    name);
     }
   }).detach();

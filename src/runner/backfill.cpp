@@ -55,19 +55,6 @@ std::string quote_bare(std::string_view name) {
   return base::quote_identifier(lower, base::Dialect::postgres);
 }
 
-std::vector<std::string> split_on(std::string_view text, char separator) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = text.find(separator, start);
-    parts.emplace_back(text.substr(start, end - start));
-    if (end == std::string_view::npos) {
-      return parts;
-    }
-    start = end + 1;
-  }
-}
-
 // `("a", "b")`.
 std::string row_of(const std::vector<std::string>& quoted) {
   return "(" + base::join(quoted, ", ") + ")";
@@ -207,7 +194,7 @@ Backfill::Backfill(BackfillContext context, const script::Migration& migration,
                                         base::Dialect::postgres)) {
   const script::Backfill& spec = *migration.backfill;
   std::vector<std::string> parts;
-  for (const std::string& part : split_on(spec.table, '.')) {
+  for (const std::string& part : base::split(spec.table, '.')) {
     parts.push_back(quote_bare(part));
   }
   m_table = base::join(parts, ".");

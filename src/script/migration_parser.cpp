@@ -79,20 +79,6 @@ std::optional<Directive> parse_directive(std::string_view line) {
   return Directive{rest.substr(0, key_end), base::trim(rest.substr(key_end))};
 }
 
-// "a,b" -> {"a", "b"}; an empty part stays, for the caller to refuse.
-std::vector<std::string> split_on(std::string_view text, char separator) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t end = text.find(separator, start);
-    parts.emplace_back(text.substr(start, end - start));
-    if (end == std::string_view::npos) {
-      return parts;
-    }
-    start = end + 1;
-  }
-}
-
 bool is_blank_or_comment(std::string_view line) {
   const std::string_view trimmed = base::trim(line);
   return trimmed.empty() || trimmed.starts_with("--");
@@ -404,7 +390,7 @@ class Parser {
         continue;
       }
       if (name == "table") {
-        const std::vector<std::string> parts = split_on(option_value, '.');
+        const std::vector<std::string> parts = base::split(option_value, '.');
         if (parts.size() > 2 || !std::all_of(parts.begin(), parts.end(), is_plain_name)) {
           fail(code(option_value) + " in " + directive("backfill") + " is not a table name",
                "name the table as `table` or `schema.table`, letters, digits and underscores");
@@ -412,7 +398,7 @@ class Parser {
         }
         backfill.table = std::string(option_value);
       } else if (name == "key") {
-        backfill.key = split_on(option_value, ',');
+        backfill.key = base::split(option_value, ',');
         if (!std::all_of(backfill.key.begin(), backfill.key.end(), is_plain_name)) {
           fail(code(option_value) + " in " + directive("backfill") + " is not a list of columns",
                "name the key columns separated by commas without spaces, e.g. `key=id` or "
