@@ -32,7 +32,6 @@ build_dir=$1
 squawk=${2:-}
 runs=${RUNS:-5}
 migrations=${MIGRATIONS:-1000}
-squawk_version=2.66.0
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 retort=$build_dir/src/cli/retort
@@ -45,20 +44,9 @@ retort=$(cd "$(dirname "$retort")" && pwd)/retort
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if [[ -z $squawk ]]; then
-  command -v npm >/dev/null || {
-    echo "error: npm not found; install Node.js, or pass a squawk executable as SQUAWK" >&2
-    exit 2
-  }
-  echo "installing squawk-cli@$squawk_version with npm ..." >&2
-  npm install --prefix "$work/npm" --no-audit --no-fund --loglevel=error \
-    "squawk-cli@$squawk_version" >&2
-  squawk=$work/npm/node_modules/.bin/squawk
-fi
-[[ -x $squawk ]] || {
-  echo "error: $squawk is not executable" >&2
-  exit 2
-}
+# shellcheck source=bench/squawk.sh
+source "$root/bench/squawk.sh"
+squawk_install "$work" "$squawk"
 
 python3 - "$root" "$work" "$retort" "$squawk" "$runs" "$migrations" <<'PY'
 import json

@@ -31,7 +31,6 @@ usage() {
 build_dir=$1
 squawk=${2:-}
 pg_version=${PG_VERSION:-15}
-squawk_version=2.66.0
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 corpus=$root/tests/testdata/lint/parity
@@ -45,24 +44,9 @@ retort=$(cd "$(dirname "$retort")" && pwd)/retort
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if [[ -z $squawk ]]; then
-  command -v npm >/dev/null || {
-    echo "error: npm not found; install Node.js, or pass a squawk executable as SQUAWK" >&2
-    exit 2
-  }
-  echo "installing squawk-cli@$squawk_version with npm ..." >&2
-  npm install --prefix "$work/npm" --no-audit --no-fund --loglevel=error \
-    "squawk-cli@$squawk_version" >&2
-  squawk=$work/npm/node_modules/.bin/squawk
-fi
-[[ -x $squawk ]] || {
-  echo "error: $squawk is not executable" >&2
-  exit 2
-}
-found_version=$("$squawk" --version)
-if [[ $found_version != *"$squawk_version"* ]]; then
-  echo "warning: $found_version, not squawk $squawk_version: the rule table may not match" >&2
-fi
+# shellcheck source=bench/squawk.sh
+source "$root/bench/squawk.sh"
+squawk_install "$work" "$squawk"
 
 # retort exits 1 when an error-level finding stands, which the corpus has on purpose.
 status=0
